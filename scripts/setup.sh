@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Set up everything hitless needs on a Debian 12 (bookworm) machine, as root,
+# with no network but Debian's package registry. Idempotent: a second run only
+# checks. Prints the versions it ends up with.
+#
+#   scripts/setup.sh            host packages, Linux 7.3 source, QEMU, arm64 sysroot
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ "$(id -u)" = 0 ] || die "setup needs root (apt-get install); run it as root"
+mkdir -p "$HITLESS_CACHE"
+
+HOST_PKGS=(
+	gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison bc
+	libssl-dev libelf-dev zlib1g-dev libzstd-dev dwarves cpio rsync xz-utils
+	clang llvm lld libbpf-dev bpftool libjson-c-dev pkg-config
+	qemu-system-arm git perl python3 file kmod
+)
+
+# --- host packages (bookworm) ------------------------------------------------
+missing=()
+for p in "${HOST_PKGS[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	log "installing host packages: ${missing[*]}"
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"${missing[@]}" >/dev/null
+fi
+
+# --- side suites: Linux source and QEMU --------------------------------------
+side_lists_fresh() {
+	local d="$HITLESS_CACHE/apt/$1/lists"
+	[ -n "$(find "$d" -maxdepth 1 -name '*Packages*' -mmin -720 2>/dev/null)" ]
+}
+
+# The cached .deb of package $1 at version $2, if there is one.
+cached_deb() {
+	local d
+	for d in "$HITLESS_CACHE/debs/$1"_*.deb; do
+		[ -f "$d" ] && [ "$(dpkg-deb -f "$d" Version)" = "$2" ] && { echo "$d"; return 0; }
+	done
+	return 1
+}
+
+# $1 package, $2 version, $3 suite: download into $HITLESS_CACHE/debs once.
+fetch_deb() {
+	local pkg=$1 ver=$2 suite=$3 now
+	mkdir -p "$HITLESS_CACHE/debs"
+	cached_deb "$pkg" "$ver" && return
+	side_lists_fresh side || side_apt side apt-get update -q >/dev/null
+	if ! side_apt side apt-cache show "$pkg=$ver" >/dev/null 2>&1; then
+		now=$(side_apt side apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/{print $2}')
+		die "pinned package $pkg=$ver is gone from $suite (registry now has: ${now:-nothing}).
+  Change the version in scripts/versions, then check that kernel/patches still apply."
+	fi
+	(cd "$HITLESS_CACHE/debs" && side_apt side apt-get download -q "$pkg=$ver" >/dev/null) ||
+		die "could not download $pkg=$ver from $suite"
+	cached_deb "$pkg" "$ver" || die "downloaded $pkg=$ver but cannot find its .deb"
+}
+
+# Linux 7.3 source: the pristine tree, extracted once.
+LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
+if [ ! -f "$LINUX_SRC/.hitless-extracted" ]; then
+	deb=$(fetch_deb "$LINUX_SOURCE_PKG" "$LINUX_SOURCE_VERSION" "$LINUX_SOURCE_SUITE")
+	log "extracting $(basename "$deb")"
+	tmp="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/tmp"
+	rm -rf "$tmp" "$LINUX_SRC"; mkdir -p "$tmp"
+	dpkg-deb -x "$deb" "$tmp"
+	tar -C "$tmp" -xf "$tmp"/usr/src/linux-source-*.tar.xz
+	mv "$tmp"/linux-source-*/ "$LINUX_SRC"
+	rm -rf "$tmp"
+	touch "$LINUX_SRC/.hitless-extracted"
+fi
+
+# QEMU: unpacked beside the system (not installed over bookworm's 7.2, whose
+# package pulls in the shared libraries this one needs too).
+QEMU_ROOT="$HITLESS_CACHE/qemu-${QEMU_VERSION#*:}"
+if [ ! -x "$QEMU_ROOT/usr/bin/qemu-system-aarch64" ]; then
+	rm -rf "$QEMU_ROOT"; mkdir -p "$QEMU_ROOT"
+	for p in qemu-system-arm qemu-system-common qemu-system-data; do
+		deb=$(fetch_deb "$p" "$QEMU_VERSION" "$QEMU_SUITE")
+		dpkg-deb -x "$deb" "$QEMU_ROOT"
+	done
+fi
+"$QEMU_ROOT/usr/bin/qemu-system-aarch64" --version >/dev/null 2>&1 ||
+	die "QEMU $QEMU_VERSION does not run here: $("$QEMU_ROOT/usr/bin/qemu-system-aarch64" --version 2>&1 | head -n1)"
+
+# --- arm64 sysroot: static libraries for guest programs (bookworm) ------------
+# glibc's static libc comes with the cross toolchain; these are the rest. They
+# must be bookworm's, to match the cross gcc 12 and glibc 2.36.
+ARM64_PKGS=(libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1
+	libjson-c-dev libjson-c5)
+SYSROOT="$HITLESS_CACHE/sysroot-arm64"
+if [ ! -f "$SYSROOT/.hitless-complete" ]; then
+	log "fetching arm64 libraries: ${ARM64_PKGS[*]}"
+	a="$HITLESS_CACHE/apt/arm64"
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/debs"
+	echo 'deb [trusted=yes] http://deb.debian.org/debian bookworm main' >"$a/sources.list"
+	ao=(-o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache"
+		-o APT::Architecture=arm64 -o APT::Architectures=arm64
+		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+	apt-get "${ao[@]}" update -q >/dev/null
+	(cd "$a/debs" && apt-get "${ao[@]}" download -q "${ARM64_PKGS[@]/%/:arm64}" >/dev/null) ||
+		die "could not download the arm64 libraries from bookworm"
+	rm -rf "$SYSROOT"; mkdir -p "$SYSROOT"
+	for deb in "$a"/debs/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
+	touch "$SYSROOT/.hitless-complete"
+fi
+
+# --- report -------------------------------------------------------------------
+log "versions:"
+{
+	echo "  linux source:  $LINUX_SOURCE_PKG $LINUX_SOURCE_VERSION ($LINUX_SRC)"
+	echo "  qemu:          $("$QEMU_ROOT/usr/bin/qemu-system-aarch64" --version | head -n1)"
+	echo "  cross gcc:     $(aarch64-linux-gnu-gcc --version | head -n1)"
+	echo "  clang:         $(clang --version | head -n1)"
+	echo "  pahole:        $(pahole --version)"
+	echo "  bpftool:       $(bpftool version 2>/dev/null | head -n1)"
+	echo "  libbpf (host): $(dpkg-query -W -f='${Version}' libbpf-dev)"
+} >&2
