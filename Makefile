@@ -1,0 +1,47 @@
+# hitless: top-level build. `make help` lists the targets.
+#
+# The two commands of the README wrap these with the set-up:
+#   scripts/demo.sh   the end-to-end demo on the QEMU rig
+#   scripts/test.sh   every test
+
+HITLESS_CACHE ?= /var/cache/hitless
+export HITLESS_CACHE
+
+.PHONY: all help setup kernel kernel-patched kernel-stock userspace guest test check demo clean
+
+all: kernel userspace guest
+
+help:
+	@echo 'targets:'
+	@echo '  setup           install host packages, Linux 7.3 source, QEMU, arm64 sysroot'
+	@echo '  kernel          build the patched and the stock arm64 kernels (cached)'
+	@echo '  userspace       build the hitless collector (host and static arm64)'
+	@echo '  guest           build the guest programs and the initramfs'
+	@echo '  test            run every test (unit, BPF, rig) under prove'
+	@echo '  demo            run the end-to-end demo on the rig'
+
+setup:
+	scripts/setup.sh
+
+kernel: kernel-patched kernel-stock
+kernel-patched:
+	scripts/kernel.sh patched
+kernel-stock:
+	scripts/kernel.sh stock
+
+userspace:
+	$(MAKE) -C userspace
+
+guest: userspace
+	$(MAKE) -C tests/guest
+
+test check:
+	tests/run
+
+demo:
+	scripts/demo.sh
+
+clean:
+	$(MAKE) -C userspace clean
+	$(MAKE) -C tests/guest clean
+	rm -rf out
