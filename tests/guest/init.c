@@ -201,17 +201,29 @@ static void load_scenario(void)
 	fclose(f);
 }
 
+static void flush_line(char *line, size_t *len)
+{
+	line[*len] = '\0';
+	say("# %s", line);
+	*len = 0;
+}
+
 /*
  * Run argv with its output (stdout and stderr) turned into "# " lines, for at
- * most step_timeout seconds. Returns the exit status, or -1 on a timeout or
- * a signal.
+ * most step_timeout seconds. A step may leave a daemon behind (the VMM that
+ * holds its live update session across the kexec): once the step itself has
+ * exited, what is already in the pipe is passed on and the daemon's later
+ * output is dropped, so it cannot hold the scenario up. Returns the exit
+ * status, or -1 on a timeout or a signal.
  */
 static int run(char *const argv[], const char *what)
 {
 	char buf[4096], line[1024];
-	size_t len = 0;
-	int pfd[2], status;
+	int pfd[2], status = 0;
+	bool exited = false;
+	int drain = 16;	/* reads allowed after the step exited */
 	uint64_t deadline;
+	size_t len = 0;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC))
@@ -232,38 +244,41 @@ static int run(char *const argv[], const char *what)
 	deadline = ktime_ns() + (uint64_t)step_timeout * 1000000000ull;
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		uint64_t now = ktime_ns();
 		ssize_t n;
 
-		if (now >= deadline) {
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
+			exited = true;
+		if (!exited && ktime_ns() >= deadline) {
 			say("# %s: timed out after %d s, killing it", what, step_timeout);
 			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			break;
+			waitpid(pid, &status, 0);
+			exited = true;
 		}
-		if (poll(&p, 1, (deadline - now) / 1000000 + 1) <= 0)
+		/* Poll briefly: the step's exit is noticed by waitpid, not EOF. */
+		if (poll(&p, 1, exited ? 0 : 50) <= 0) {
+			if (exited)
+				break;
 			continue;
+		}
+		if (exited && !drain--)
+			break;
 		n = read(pfd[0], buf, sizeof(buf));
 		if (n <= 0)
 			break;
 		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n' || len == sizeof(line) - 1) {
-				line[len] = '\0';
-				say("# %s", line);
-				len = 0;
-				if (buf[i] == '\n')
-					continue;
+			if (buf[i] == '\n') {
+				flush_line(line, &len);
+				continue;
 			}
 			line[len++] = buf[i];
+			if (len == sizeof(line) - 1)
+				flush_line(line, &len);
 		}
 	}
-	if (len) {
-		line[len] = '\0';
-		say("# %s", line);
-	}
+	if (len)
+		flush_line(line, &len);
 	close(pfd[0]);
-	/* A step's background children may still hold the pipe: not waited for. */
-	if (waitpid(pid, &status, 0) < 0)
+	if (!exited && waitpid(pid, &status, 0) < 0)
 		return -1;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
