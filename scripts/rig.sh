@@ -59,7 +59,7 @@ qemu_cmd=("$QEMU" -L "$QEMU_ROOT/usr/share/qemu"
 	-nodefaults -no-reboot -display none -monitor none
 	-chardev "stdio,id=ser0,logfile=$raw,signal=off" -serial chardev:ser0
 	-device edu
-	-netdev user,id=net0,restrict=on -device e1000e,netdev=net0
+	-netdev user,id=net0,restrict=on -device e1000e,netdev=net0,romfile=
 	-kernel "$kout/Image" -initrd "$initrd" -append "$cmdline"
 	"${qemu_extra[@]}")
 

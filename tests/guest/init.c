@@ -286,6 +286,16 @@ static int run(char *const argv[], const char *what)
 	return -1;
 }
 
+static bool has_word(const char *line, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = line; (p = strstr(p, word)); p += n)
+		if ((p == line || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+	return false;
+}
+
 /* The next boot's command line: this one with hitless.boot=N+1 and extras. */
 static void next_cmdline(char *out, size_t size, char *const extra[])
 {
@@ -299,8 +309,11 @@ static void next_cmdline(char *out, size_t size, char *const extra[])
 			continue;
 		len += snprintf(out + len, size - len, "%s ", tok);
 	}
-	for (int i = 0; extra[i]; i++)
+	for (int i = 0; extra[i]; i++) {
+		if (has_word(cmdline, extra[i]))
+			continue;
 		len += snprintf(out + len, size - len, "%s ", extra[i]);
+	}
 	snprintf(out + len, size - len, "hitless.boot=%d", boot + 1);
 }
 
@@ -336,7 +349,6 @@ int main(void)
 	mount_one("debugfs", "/sys/kernel/debug", "debugfs");
 	mount_one("tracefs", "/sys/kernel/tracing", "tracefs");
 	mount_one("bpf", "/sys/fs/bpf", "bpf");
-	mount_one("none", "/sys/fs/cgroup", "cgroup2");
 
 	read_cmdline();
 	/* Errors and worse still reach the console; the rest stays in dmesg. */
