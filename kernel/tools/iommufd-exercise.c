@@ -3,11 +3,13 @@
  * iommufd-exercise: drive one vfio-pci device through the iommufd calls whose
  * tracepoints the kernel series adds, the way a VMM does, and print each step.
  *
- *   iommufd-exercise /dev/vfio/devices/vfioN
+ *   iommufd-exercise [--expect-replace-error] /dev/vfio/devices/vfioN
  *
  * bind -> IOAS alloc -> map 4 MiB -> attach to the IOAS (automatic HWPT) ->
- * a second HWPT on the IOAS -> replace (S1 to S1: the CD is rewritten) ->
- * unmap -> detach. Exit status 0 when every call succeeded.
+ * a second HWPT on the IOAS -> replace (S1 to S1: the CD is rewritten
+ * through V=0) -> unmap -> detach. Exit status 0 when every call succeeded;
+ * with --expect-replace-error, when every call but the replace succeeded
+ * (the replace refused by arm_smmu_attach_may_break()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,11 +42,17 @@ int main(int argc, char **argv)
 	struct iommu_ioas_map map = { .size = sizeof(map) };
 	struct iommu_ioas_unmap unmap = { .size = sizeof(unmap) };
 	struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
-	int iommufd, dev, auto_hwpt;
+	int iommufd, dev, auto_hwpt, expect_error = 0;
 	void *buf;
 
+	if (argc == 3 && !strcmp(argv[1], "--expect-replace-error")) {
+		expect_error = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s /dev/vfio/devices/vfioN\n", argv[0]);
+		fprintf(stderr, "usage: %s [--expect-replace-error] /dev/vfio/devices/vfioN\n",
+			argv[0]);
 		return 2;
 	}
 	iommufd = open("/dev/iommu", O_RDWR);
@@ -95,9 +103,18 @@ int main(int argc, char **argv)
 
 	at.pt_id = hwpt.out_hwpt_id;
 	if (call("VFIO_DEVICE_ATTACH_IOMMUFD_PT (replace)", dev,
-		 VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
-		return 1;
-	printf("replaced: hwpt %u -> %u\n", auto_hwpt, at.pt_id);
+		 VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) {
+		if (!expect_error)
+			return 1;
+		printf("replace refused, as expected: the device stays on hwpt %u\n",
+		       auto_hwpt);
+	} else {
+		printf("replaced: hwpt %u -> %u\n", auto_hwpt, at.pt_id);
+		if (expect_error) {
+			printf("the replace was expected to be refused\n");
+			return 1;
+		}
+	}
 
 	unmap.ioas_id = ioas.out_ioas_id;
 	unmap.iova = MAP_IOVA;
