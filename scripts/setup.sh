@@ -51,7 +51,8 @@ fetch_deb() {
 	mkdir -p "$HITLESS_CACHE/debs"
 	cached_deb "$pkg" "$ver" && return
 	side_lists_fresh side || side_apt side apt-get update -q >/dev/null
-	if ! side_apt side apt-cache show "$pkg=$ver" >/dev/null 2>&1; then
+	if ! side_apt side apt-cache madison "$pkg" 2>/dev/null |
+		awk -F'|' -v v="$ver" '{ gsub(/ /, "", $2) } $2 == v { f = 1 } END { exit !f }'; then
 		now=$(side_apt side apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/{print $2}')
 		die "pinned package $pkg=$ver is gone from $suite (registry now has: ${now:-nothing}).
   Change the version in scripts/versions, then check that kernel/patches still apply."
