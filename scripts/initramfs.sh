@@ -31,6 +31,7 @@ BUSYBOX_APPLETS="sh ash cat cp mv rm ln ls mkdir rmdir echo printf test [ true f
 	grep egrep sed awk cut tr sort uniq head tail wc tee xargs find readlink
 	basename dirname stat sleep date env expr seq od hexdump dd cmp diff
 	dmesg mount umount insmod rmmod lsmod modprobe depmod sync poweroff
+	base64 sha256sum gzip gunzip
 	timeout kill ps uname id which"
 
 list="$out/initramfs-$flavor.list"
