@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HL_RECORDS_H
+#define HL_RECORDS_H
+
+#include "state.h"
+
+const char *hl_kind_name(unsigned kind);
+const char *hl_mode_name(unsigned mode);
+const char *hl_milestone_name(unsigned id);
+const char *hl_iommufd_name(unsigned op);
+const char *hl_attach_outcome_name(unsigned o);
+const char *hl_lost_where_name(unsigned w);
+/* One record, decoded with the one decoder of its payload. */
+json_object *hl_record_json(const struct hl_record *r, bool raw);
+/* Records from a byte stream of bpf/hitless.h records (ring buffer, file). */
+int hl_record_check(const void *buf, size_t len, char *err, size_t errlen);
+
+#endif
