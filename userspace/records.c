@@ -188,3 +188,14 @@ int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+int hl_state_feed(struct hl_state *s, const void *data, size_t len, char *err, size_t errlen)
+{
+	struct hl_record r;
+
+	if (hl_record_check(data, len, err, errlen))
+		return -1;
+	memcpy(&r, data, sizeof(r));	/* ring buffer data need not be aligned */
+	hl_state_apply(s, &r);
+	return 0;
+}

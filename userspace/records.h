@@ -12,7 +12,13 @@ const char *hl_attach_outcome_name(unsigned o);
 const char *hl_lost_where_name(unsigned w);
 /* One record, decoded with the one decoder of its payload. */
 json_object *hl_record_json(const struct hl_record *r, bool raw);
-/* Records from a byte stream of bpf/hitless.h records (ring buffer, file). */
+/* Is buf one well-formed bpf/hitless.h record?  0, or -1 with err. */
 int hl_record_check(const void *buf, size_t len, char *err, size_t errlen);
+/*
+ * Where a record source plugs in: the BPF ring buffer callback, a file of
+ * raw records, the persistent trace-buffer reader each hand their bytes
+ * here.  Validates, then hl_state_apply(); -1 with err on a bad record.
+ */
+int hl_state_feed(struct hl_state *s, const void *data, size_t len, char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@
 #include "tap.h"
 #include "build.h"
 #include "run.h"
+#include "records.h"
 
 static char dir[] = "/tmp/hl-snap-test.XXXXXX";
 static char err[512];
@@ -201,6 +202,26 @@ int main(void)
 		tap_ok(!leftovers, "no temporary left after a complete write");
 		tap_ok(hl_snapshot_write("/nonexistent-dir/x.snap", &b, err, sizeof(err)) < 0 &&
 		       strstr(err, "cannot create"), "unwritable directory: error, no file");
+	}
+
+	/* the record-source entry point: a stream of raw records rebuilds the state */
+	{
+		struct hl_state f;
+		int ok = 1;
+		unsigned char junk[HL_RECORD_SIZE];
+
+		hl_state_init(&f);
+		for (size_t i = 0; i < a.events.n; i++)
+			ok &= !hl_state_feed(&f, &a.events.v[i], sizeof(a.events.v[i]), err, sizeof(err));
+		hl_ranges_compress(&f);
+		tap_ok(ok && f.events.n == a.events.n && f.stes.n == a.stes.n && f.cds.n == a.cds.n &&
+		       f.ranges.n == 2, "hl_state_feed: records in, the same STEs/CDs/translations out");
+		memset(junk, 0, sizeof(junk));
+		tap_ok(hl_state_feed(&f, junk, sizeof(junk), err, sizeof(err)) && strstr(err, "version"),
+		       "hl_state_feed: a record of another version is refused");
+		tap_ok(hl_state_feed(&f, junk, 100, err, sizeof(err)) && strstr(err, "100 bytes"),
+		       "hl_state_feed: a short record is refused");
+		hl_state_free(&f);
 	}
 
 	free(buf);
