@@ -108,38 +108,97 @@ void hl_state_set_cd(struct hl_state *s, u32 smmu, u32 sid, u32 ssid, const u64 
 	memcpy(e->q, q, sizeof(e->q));
 }
 
+/*
+ * The ranges are kept sorted by (root, iova) and never overlap: every leaf
+ * written first cuts whatever it covers.  Lookups are binary searches and a
+ * leaf that continues the previous run extends it in place, so a walker
+ * feeding a large VM's tables in IOVA order stays O(log n) per leaf.
+ */
+
+/* first range of `root` ending after lo (or the first range of a later root) */
+static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo)
+{
+	size_t a = 0, b = s->ranges.n;
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		const struct hl_range *r = &s->ranges.v[m];
+
+		if (r->root < root || (r->root == root && r->iova + r->size <= lo))
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+static void ranges_insert_at(struct hl_state *s, size_t i, const struct hl_range *r)
+{
+	s->ranges.v = hl_vec_grow(s->ranges.v, &s->ranges.cap, s->ranges.n + 1, sizeof(*r));
+	memmove(&s->ranges.v[i + 1], &s->ranges.v[i], (s->ranges.n - i) * sizeof(*r));
+	s->ranges.v[i] = *r;
+	s->ranges.n++;
+}
+
+static void ranges_remove_at(struct hl_state *s, size_t i)
+{
+	memmove(&s->ranges.v[i], &s->ranges.v[i + 1], (s->ranges.n - i - 1) * sizeof(s->ranges.v[0]));
+	s->ranges.n--;
+}
+
 /* Remove [lo, hi) of `root` from the ranges; with only_level >= 0, only ranges of that level. */
 static void ranges_cut(struct hl_state *s, u64 root, u64 lo, u64 hi, int only_level)
 {
-	size_t n = s->ranges.n;
+	size_t i = ranges_lower(s, root, lo);
 
-	for (size_t i = 0; i < n; i++) {
-		struct hl_range r = s->ranges.v[i];
-		u64 rlo = r.iova, rhi = r.iova + r.size;
+	while (i < s->ranges.n && s->ranges.v[i].root == root && s->ranges.v[i].iova < hi) {
+		struct hl_range r = s->ranges.v[i], a = r, b = r;
+		u64 rhi = r.iova + r.size;
 
-		if (r.root != root || rhi <= lo || rlo >= hi)
+		if (only_level >= 0 && r.level != only_level) {
+			i++;
 			continue;
-		if (only_level >= 0 && r.level != only_level)
-			continue;
-		/* drop i, then add back the pieces outside [lo, hi) */
-		s->ranges.v[i] = s->ranges.v[--s->ranges.n];
-		if (s->ranges.n < n)
-			n--, i--;
-		if (rlo < lo) {
-			struct hl_range a = r;
-
-			a.size = lo - rlo;
-			VEC_PUSH(s->ranges, a);
 		}
-		if (rhi > hi) {
-			struct hl_range b = r;
-
-			b.iova = hi;
-			b.oa = r.oa + (hi - rlo);
-			b.size = rhi - hi;
-			VEC_PUSH(s->ranges, b);
+		a.size = lo > r.iova ? lo - r.iova : 0;
+		b.iova = hi;
+		b.oa = r.oa + (hi - r.iova);
+		b.size = rhi > hi ? rhi - hi : 0;
+		if (a.size && b.size) {
+			s->ranges.v[i] = a;
+			ranges_insert_at(s, i + 1, &b);
+			i += 2;
+		} else if (a.size) {
+			s->ranges.v[i++] = a;
+		} else if (b.size) {
+			s->ranges.v[i++] = b;
+		} else {
+			ranges_remove_at(s, i);
 		}
 	}
+}
+
+static int can_fold(const struct hl_range *a, const struct hl_range *b, int exact);
+
+/* Insert a leaf's range (nothing overlaps it any more), folding into its neighbours. */
+static void ranges_add(struct hl_state *s, const struct hl_range *r)
+{
+	size_t i = ranges_lower(s, r->root, r->iova);
+
+	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {
+		s->ranges.v[i - 1].size += r->size;
+		if (i < s->ranges.n && can_fold(&s->ranges.v[i - 1], &s->ranges.v[i], 1)) {
+			s->ranges.v[i - 1].size += s->ranges.v[i].size;
+			ranges_remove_at(s, i);
+		}
+		return;
+	}
+	if (i < s->ranges.n && can_fold(r, &s->ranges.v[i], 1)) {
+		s->ranges.v[i].iova = r->iova;
+		s->ranges.v[i].oa = r->oa;
+		s->ranges.v[i].size += r->size;
+		return;
+	}
+	ranges_insert_at(s, i, r);
 }
 
 /*
@@ -170,7 +229,7 @@ void hl_ranges_write(struct hl_state *s, u64 root, u64 iova, unsigned level,
 			.attrs = np.attrs, .level = level, .granule = granule,
 			.stage = stage, .leaf_log2 = hl_lpae_shift(level, granule),
 		};
-		VEC_PUSH(s->ranges, r);
+		ranges_add(s, &r);
 	}
 }
 

@@ -5,6 +5,7 @@
  * truncated and foreign files rejected with the section and offset, exit 2.
  */
 #include <dirent.h>
+#include <time.h>
 #include <zlib.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -202,6 +203,44 @@ int main(void)
 		tap_ok(!leftovers, "no temporary left after a complete write");
 		tap_ok(hl_snapshot_write("/nonexistent-dir/x.snap", &b, err, sizeof(err)) < 0 &&
 		       strstr(err, "cannot create"), "unwritable directory: error, no file");
+	}
+
+	/* the translation model: cut, split, fold, and a large VM at walker speed */
+	{
+		struct hl_state t;
+		clock_t c0;
+		int ok;
+
+		hl_state_init(&t);
+		for (int i = 0; i < 8; i++)
+			hl_ranges_write(&t, 0x1000, 0x10000 + i * 0x1000ULL, 3, 12, 1, 0, pg(0x800000000ULL + i * 0x1000ULL));
+		ok = t.ranges.n == 1 && t.ranges.v[0].size == 0x8000;
+		hl_ranges_write(&t, 0x1000, 0x13000, 3, 12, 1, pg(0x800003000ULL), 0);
+		ok &= t.ranges.n == 2 && t.ranges.v[0].size == 0x3000 && t.ranges.v[1].iova == 0x14000 &&
+		      t.ranges.v[1].oa == 0x800004000ULL;
+		tap_ok(ok, "unmapping a page splits its run in two");
+		hl_ranges_write(&t, 0x1000, 0x13000, 3, 12, 1, 0, pg(0x800003000ULL));
+		tap_ok(t.ranges.n == 1 && t.ranges.v[0].size == 0x8000, "mapping it back folds the run again");
+		hl_ranges_write(&t, 0x1000, 0x13000, 3, 12, 1, 0, pg(0x900000000ULL));
+		tap_ok(t.ranges.n == 3 && t.ranges.v[1].oa == 0x900000000ULL, "a page elsewhere is its own range");
+		hl_ranges_write(&t, 0x1000, 0x0, 2, 12, 1, 0, 0);
+		tap_ok(t.ranges.n == 0, "an invalid level-2 entry unmaps its 2 MiB span");
+		hl_ranges_write(&t, 0x1000, 0x200000, 2, 12, 1, 0, blk(0x880000000ULL));
+		for (int i = 0; i < 512; i++)
+			hl_ranges_write(&t, 0x1000, 0x200000 + i * 0x1000ULL, 3, 12, 1, 0, pg(0x880000000ULL + i * 0x1000ULL));
+		hl_ranges_write(&t, 0x1000, 0x200000, 2, 12, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
+		tap_ok(t.ranges.n == 1 && t.ranges.v[0].leaf_log2 == 12 && t.ranges.v[0].size == 0x200000,
+		       "block split into a table of 512 pages: one 4K-leaf range");
+		hl_state_free(&t);
+
+		hl_state_init(&t);
+		c0 = clock();
+		for (u64 i = 0; i < (1ULL << 20); i++)	/* 4 GiB of 4K pages, 2 GiB contiguous at a time */
+			hl_ranges_write(&t, 0x2000, i << 12, 3, 12, 2, 0, pg2(0x1000000000ULL + ((i ^ (i >> 19 << 19)) << 12) +
+									 ((i >> 19) << 40)));
+		tap_ok(t.ranges.n == 2 && (double)(clock() - c0) / CLOCKS_PER_SEC < 2.0,
+		       "1Mi pages fed in IOVA order: 2 ranges, %.2f s", (double)(clock() - c0) / CLOCKS_PER_SEC);
+		hl_state_free(&t);
 	}
 
 	/* the record-source entry point: a stream of raw records rebuilds the state */
