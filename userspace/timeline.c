@@ -451,14 +451,24 @@ static void text_steps(FILE *out, json_object *arr, const char *rel)
 		char t[32], dd[32] = "";
 
 		fmt_dur(t, sizeof(t), json_object_get_int64(json_object_object_get(p, "t_ns")));
-		if (json_object_object_get_ex(p, rel, &d)) {
-			fmt_dur(dd, sizeof(dd) - 1, json_object_get_int64(d));
-			memmove(dd + 1, dd, strlen(dd) + 1);
+		if (rel && json_object_object_get_ex(p, rel, &d)) {
 			dd[0] = '+';
+			fmt_dur(dd + 1, sizeof(dd) - 1, json_object_get_int64(d));
 		}
-		fprintf(out, "  %12s  %-12s  %s%s\n", t, dd, jget_s(p, "step"),
+		fprintf(out, "  %-48s %12s%s%s%s\n", jget_s(p, "step"), t, dd[0] ? "  " : "", dd,
 			json_object_get_boolean(json_object_object_get(p, "approximate")) ? "  (approximate)" : "");
 	}
+}
+
+static const char *total_label(const char *k)
+{
+	if (!strcmp(k, "kexec_to_vm_resumed_ns"))
+		return "old kernel's last instant -> VM resumed";
+	if (!strcmp(k, "kexec_to_last_translation_valid_ns"))
+		return "old kernel's last instant -> last device valid";
+	if (!strcmp(k, "vm_paused_to_resumed_ns"))
+		return "VM paused -> VM resumed (downtime)";
+	return k;
 }
 
 static void timeline_text(json_object *doc, FILE *out)
@@ -469,31 +479,40 @@ static void timeline_text(json_object *doc, FILE *out)
 	if (!json_object_get_boolean(json_object_object_get(doc, "complete")))
 		fprintf(out, "INCOMPLETE: %llu records lost, %llu sequence gaps: steps may be missing\n",
 			jget_u(doc, "lost_records"), jget_u(doc, "sequence_gaps"));
+	fprintf(out, "live update across %zu boots, on the CNTVCT timeline (%llu Hz)%s\n",
+		json_object_array_length(json_object_object_get(doc, "boots")), jget_u(doc, "cntfrq"),
+		json_object_get_boolean(json_object_object_get(doc, "clock_correlated")) ? "" :
+		"; NOT correlated: cross-kexec durations are not exact");
 	o = json_object_object_get(doc, "totals");
-	fprintf(out, "live update timeline (CNTVCT at %llu Hz%s)\n", jget_u(doc, "cntfrq"),
-		json_object_get_boolean(json_object_object_get(doc, "clock_correlated")) ? "" : ", NOT correlated");
 	json_object_object_foreach(o, k, v) {
 		fmt_dur(b, sizeof(b), json_object_get_int64(v));
-		fprintf(out, "  %-36s %s\n", k, b);
+		fprintf(out, "  %-48s %12s\n", total_label(k), b);
 	}
 	if (json_object_array_length(json_object_object_get(doc, "before_kexec"))) {
-		fprintf(out, "\nbefore kexec:\n");
-		text_steps(out, json_object_object_get(doc, "before_kexec"), "-");
+		fprintf(out, "\nbefore kexec%*s\n", 51, "at");
+		text_steps(out, json_object_object_get(doc, "before_kexec"), NULL);
 	}
-	fprintf(out, "\ncritical path:          (time    step duration  step)\n");
+	fprintf(out, "\ncritical path%*s\n", 56, "at  step");
 	text_steps(out, json_object_object_get(doc, "critical_path"), "since_previous_ns");
 	o = json_object_object_get(doc, "devices");
 	if (json_object_array_length(o)) {
-		fprintf(out, "\nprotected devices:\n");
+		fprintf(out, "\nprotected devices\n");
 		for (size_t i = 0; i < json_object_array_length(o); i++) {
 			json_object *d = json_object_array_get_idx(o, i);
+			char v[32];
 
 			fmt_dur(b, sizeof(b), json_object_get_int64(json_object_object_get(d, "dark_ns")));
-			fprintf(out, "  StreamID %llu: STE invalid for %s%s\n", jget_u(d, "sid"), b,
-				json_object_object_get_ex(d, "valid_t_ns", NULL) ? "" : "; never valid in the new kernel");
+			if (json_object_object_get_ex(d, "valid_t_ns", NULL)) {
+				fmt_dur(v, sizeof(v), json_object_get_int64(json_object_object_get(d, "valid_t_ns")));
+				fprintf(out, "  StreamID %-6llu translation valid at %s; STE invalid for %s\n",
+					jget_u(d, "sid"), v, b);
+			} else {
+				fprintf(out, "  StreamID %-6llu never valid in the new kernel; STE invalid for %s\n",
+					jget_u(d, "sid"), b);
+			}
 		}
 	}
-	fprintf(out, "\nwarm path (since new kernel start):\n");
+	fprintf(out, "\nwarm path%*s\n", 74, "at  since kernel start");
 	text_steps(out, json_object_object_get(doc, "warm_path"), "since_kernel_start_ns");
 	o = json_object_object_get(doc, "notes");
 	for (size_t i = 0; i < json_object_array_length(o); i++)

@@ -207,7 +207,7 @@ static void timeline_outputs(void)
 	       "warm path (iommufd, LUO finish) apart; totals");
 	json_object_put(d);
 
-	tap_ok(run("timeline", before, after, NULL) == 0 && strstr(run_out, "critical path:") &&
+	tap_ok(run("timeline", before, after, NULL) == 0 && strstr(run_out, "\ncritical path ") &&
 	       strstr(run_out, "+180.001 ms") && strstr(run_out, "warm path"), "timeline text");
 	tap_ok(run("timeline", "-f", "openmetrics", before, after, NULL) == 0 &&
 	       om_parse(run_out, "hitless_critical_path_step_seconds{step=\"new kernel: start\"}", &v) > 0 &&
