@@ -179,7 +179,7 @@ int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
 		return -1;
 	}
 	if (r->hdr.version != HL_RECORD_VERSION) {
-		snprintf(err, errlen, "record version %u, expected %u", r->hdr.version, HL_RECORD_VERSION);
+		snprintf(err, errlen, "record version %u, expected %d", r->hdr.version, HL_RECORD_VERSION);
 		return -1;
 	}
 	if (!r->hdr.kind || r->hdr.kind >= HL_K_MAX) {

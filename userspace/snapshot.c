@@ -250,10 +250,10 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 	if (hd.header_crc != crc(&hd, offsetof(struct hl_snap_header, header_crc)))
 		FAIL("%s: header at offset 0: checksum mismatch", path);
 	if (hd.major != HL_SNAP_MAJOR)
-		FAIL("%s: format version %u.%u, this hitless reads %u.x", path, hd.major, hd.minor, HL_SNAP_MAJOR);
+		FAIL("%s: format version %u.%u, this hitless reads %d.x", path, hd.major, hd.minor, HL_SNAP_MAJOR);
 	if (hd.header_size != sizeof(hd) || hd.record_size != HL_RECORD_SIZE ||
 	    hd.record_version != HL_RECORD_VERSION)
-		FAIL("%s: header at offset 0: record size %u version %u, expected %u version %u",
+		FAIL("%s: header at offset 0: record size %u version %u, expected %d version %d",
 		     path, hd.record_size, hd.record_version, HL_RECORD_SIZE, HL_RECORD_VERSION);
 	if (hd.file_size != size)
 		FAIL("%s: truncated or extended: %zu bytes, header says %llu", path, size,
