@@ -35,6 +35,7 @@ enum hl_kind {
 	HL_K_IOMMUFD	= 6,	/* iommufd IOAS/HWPT operation */
 	HL_K_MILESTONE	= 7,	/* live-update phase or user marker */
 	HL_K_LOST	= 8,	/* records dropped by the producer */
+	HL_K_REG	= 9,	/* SMMU register write (CR0, GBPA, STRTAB_BASE...) */
 	HL_K_MAX
 };
 
@@ -199,6 +200,24 @@ struct hl_lost {
 	__u64 first_seq;	/* first missing sequence number, if known */
 };
 
+/*
+ * An SMMU register write (arm_smmu_write_reg_sync(), arm_smmu_update_gbpa(),
+ * arm_smmu_device_reset()): SMMU_CR0.SMMUEN and SMMU_GBPA.ABORT decide
+ * whether any STE is used at all.
+ */
+#define HL_SMMU_CR0		0x20
+#define HL_SMMU_CR0_SMMUEN	(1u << 0)
+#define HL_SMMU_GBPA		0x44
+#define HL_SMMU_GBPA_ABORT	(1u << 20)
+#define HL_SMMU_STRTAB_BASE	0x80
+
+struct hl_reg {
+	__u32 smmu;
+	__u32 offset;		/* register offset in SMMU page 0 */
+	__u64 old_val;
+	__u64 new_val;
+};
+
 #define HL_PAYLOAD_SIZE	(HL_RECORD_SIZE - sizeof(struct hl_hdr))
 
 struct hl_record {
@@ -212,6 +231,7 @@ struct hl_record {
 		struct hl_iommufd iommufd;
 		struct hl_milestone ms;
 		struct hl_lost lost;
+		struct hl_reg reg;
 		__u8 raw[HL_RECORD_SIZE - 32];
 	};
 };
@@ -225,6 +245,7 @@ _Static_assert(sizeof(struct hl_attach) == 96, "hl_attach layout");
 _Static_assert(sizeof(struct hl_iommufd) == 40, "hl_iommufd layout");
 _Static_assert(sizeof(struct hl_milestone) == 56, "hl_milestone layout");
 _Static_assert(sizeof(struct hl_lost) == 24, "hl_lost layout");
+_Static_assert(sizeof(struct hl_reg) == 24, "hl_reg layout");
 _Static_assert(sizeof(struct hl_record) == HL_RECORD_SIZE, "hl_record size");
 
 #endif /* HITLESS_H */

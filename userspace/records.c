@@ -7,7 +7,7 @@
 const char *hl_kind_name(unsigned k)
 {
 	static const char *const n[HL_K_MAX] = {
-		"none", "ste", "cd", "pte", "cmd", "attach", "iommufd", "milestone", "lost",
+		"none", "ste", "cd", "pte", "cmd", "attach", "iommufd", "milestone", "lost", "reg",
 	};
 	return k < HL_K_MAX ? n[k] : "unknown";
 }
@@ -161,6 +161,19 @@ json_object *hl_record_json(const struct hl_record *r, bool raw)
 			jadd_s(o, "note", note);
 		break;
 	}
+	case HL_K_REG:
+		jadd_u(o, "smmu", r->reg.smmu);
+		jadd_s(o, "register", r->reg.offset == HL_SMMU_CR0 ? "SMMU_CR0" :
+		       r->reg.offset == HL_SMMU_GBPA ? "SMMU_GBPA" :
+		       r->reg.offset == HL_SMMU_STRTAB_BASE ? "SMMU_STRTAB_BASE" : "other");
+		jadd_hex(o, "offset", r->reg.offset);
+		jadd_hex(o, "old", r->reg.old_val);
+		jadd_hex(o, "new", r->reg.new_val);
+		if (r->reg.offset == HL_SMMU_CR0)
+			jadd_u(o, "SMMUEN", r->reg.new_val & HL_SMMU_CR0_SMMUEN);
+		if (r->reg.offset == HL_SMMU_GBPA)
+			jadd_u(o, "ABORT", !!(r->reg.new_val & HL_SMMU_GBPA_ABORT));
+		break;
 	case HL_K_LOST:
 		jadd_u(o, "count", r->lost.count);
 		jadd_s(o, "where", hl_lost_where_name(r->lost.where));

@@ -279,10 +279,31 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 		bool ever = false;
 		size_t lw = 0;
 
-		/* dark: time the STE was invalid, from the V=0 write to the sync after V=1 */
+		/*
+		 * dark: the union of the times the STE was invalid (from the V=0
+		 * write to the sync after V=1) and the SMMU was disabled
+		 * (CR0.SMMUEN 1 -> 0 until 0 -> 1)
+		 */
+		VEC(struct sample) win = { 0 };	/* [ktime=start, cnt=end) in counter ticks */
+		double off_at = -1;
+
 		for (size_t i = 0; i < n; i++) {
 			const struct hl_record *r = &ev[i];
 
+			if (r->hdr.kind == HL_K_REG && r->reg.offset == HL_SMMU_CR0 &&
+			    (protect[k].smmu == HL_ANY_SMMU || r->reg.smmu == protect[k].smmu)) {
+				bool was = r->reg.old_val & HL_SMMU_CR0_SMMUEN, is = r->reg.new_val & HL_SMMU_CR0_SMMUEN;
+
+				if (was && !is)
+					off_at = rec_cnt(&t, r);
+				else if (!was && is && off_at >= 0) {
+					struct sample w = { (u64)off_at, (u64)rec_cnt(&t, r) };
+
+					VEC_PUSH(win, w);
+					off_at = -1;
+				}
+				continue;
+			}
 			if (r->hdr.kind != HL_K_STE || r->ste.sid != protect[k].sid ||
 			    (protect[k].smmu != HL_ANY_SMMU && r->ste.smmu != protect[k].smmu))
 				continue;
@@ -299,11 +320,31 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 
 				if (inv_at < 0 && old_hi && i >= new_lo)	/* not preserved: dark since kexec */
 					inv_at = rec_cnt(&t, old_last ? old_last : &ev[old_hi - 1]);
-				if (inv_at >= 0)
-					dark += end - inv_at;
+				if (inv_at >= 0) {
+					struct sample w = { (u64)inv_at, (u64)end };
+
+					VEC_PUSH(win, w);
+				}
 				inv_at = -1;
 			}
 		}
+		if (win.n) {
+			u64 cs, ce;
+
+			qsort(win.v, win.n, sizeof(*win.v), smp_cmp);
+			cs = win.v[0].ktime;
+			ce = win.v[0].cnt;
+			for (size_t i = 1; i < win.n; i++) {
+				if (win.v[i].ktime > ce) {
+					dark += ce - cs;
+					cs = win.v[i].ktime;
+				}
+				if (win.v[i].cnt > ce)
+					ce = win.v[i].cnt;
+			}
+			dark += ce - cs;
+		}
+		VEC_FREE(win);
 		restore = new_hi ? find_ms(ev, new_lo, new_hi, HL_MS_DEVICE_RESTORE, true, protect[k].sid) : NULL;
 		if (lastw) {
 			when = sync_after(ev, lw, new_hi, lastw->ste.smmu);

@@ -180,6 +180,7 @@ struct ctx {
 	u64 boot;
 	bool last_boot;
 	bool sync_done_seen;		/* this boot's log has CMD_SYNC completions */
+	bool gbpa_abort;		/* last SMMU_GBPA.ABORT written */
 };
 
 static bool is_prot(struct ctx *c, u32 smmu, u32 sid)
@@ -656,6 +657,39 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 	}
 }
 
+/* ---- SMMU registers ---------------------------------------------------- */
+
+/*
+ * With CR0.SMMUEN = 0 no STE is used: incoming transactions abort or
+ * bypass translation by SMMU_GBPA (spec 6.3.9, 6.3.14).  Either way every
+ * protected device loses its translation, however intact its STE is.
+ */
+static void reg_write(struct ctx *c, const struct hl_record *r)
+{
+	const struct hl_reg *g = &r->reg;
+	struct hl_finding *f;
+	u32 sids[8];
+	int n = 0;
+
+	if (g->offset == HL_SMMU_GBPA) {
+		c->gbpa_abort = g->new_val & HL_SMMU_GBPA_ABORT;
+		return;
+	}
+	if (g->offset != HL_SMMU_CR0 || !(g->old_val & HL_SMMU_CR0_SMMUEN) ||
+	    (g->new_val & HL_SMMU_CR0_SMMUEN))
+		return;
+	for (size_t i = 0; i < c->replay.stes.n && n < 8; i++)
+		if (c->replay.stes.v[i].smmu == g->smmu && is_prot(c, g->smmu, c->replay.stes.v[i].sid))
+			sids[n++] = c->replay.stes.v[i].sid;
+	if (!n)
+		return;
+	f = finding(c->v, R_SMMU_OFF, SEV_ERROR,
+		    "SMMU %u disabled (CR0.SMMUEN=0) with %d protected StreamID%s valid (first %u): DMA %s untranslated",
+		    g->smmu, n, n > 1 ? "s" : "", sids[0], c->gbpa_abort ? "aborts" : "bypasses");
+	at_sid(f, g->smmu, sids[0]);
+	ref(f, r->hdr.boot, r->hdr.seq);
+}
+
 /* ---- boots ------------------------------------------------------------ */
 
 static void end_boot(struct ctx *c)
@@ -942,6 +976,9 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 			break;
 		case HL_K_CMD:
 			command(&c, r);
+			break;
+		case HL_K_REG:
+			reg_write(&c, r);
 			break;
 		case HL_K_LOST:
 			break;	/* counted through the LOSS section */

@@ -29,6 +29,7 @@ muts = {
  'timeline counter correlation removed': ('userspace/timeline.c', '	if (r->hdr.kind == HL_K_MILESTONE && r->ms.cntvct)\n		return r->ms.cntvct;\n	return to_cnt(t, r->hdr.boot, r->hdr.ktime_ns);', '	return r->hdr.ktime_ns * (t->cntfrq / 1e9);'),
  'CFGI_ALL coverage removed': ('userspace/smmu.c', '		v->sid_lo = sid;\n		v->sid_hi = sid + n - 1 > 0xffffffffULL ? 0xffffffffu : sid + n - 1;', '		v->sid_lo = v->sid_hi = sid;'),
  'CD EPD0 ignore removed': ('userspace/smmu.c', '	if (ent[0] & CTXDESC_CD_0_TCR_EPD0) {', '	if (0) {'),
+ 'SMMU-OFF removed': ('userspace/verdict.c', '	if (!n)\n		return;\n	f = finding(c->v, R_SMMU_OFF', '	if (1)\n		return;\n	f = finding(c->v, R_SMMU_OFF'),
  'lost => incomplete removed': ('userspace/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
  'snapshot payload crc check removed': ('userspace/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
  'range folding removed': ('userspace/state.c', '	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {', '	if (0) {'),

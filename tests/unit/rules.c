@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include "tap.h"
 #include "build.h"
+#include "timeline.h"
 
 static struct hl_state S, S2;
 static struct tlog L;
@@ -502,6 +503,47 @@ static void xk(void)
 	hl_state_free(&S2);
 }
 
+static void t_reg(struct tlog *l, u32 off, u64 old, u64 new)
+{
+	struct hl_record *r = t_rec(l, HL_K_REG);
+
+	r->reg.offset = off;
+	r->reg.old_val = old;
+	r->reg.new_val = new;
+	t_put(l, r);
+}
+
+static void smmu_off(void)
+{
+	u64 cur[8] = { 0 }, a[8];
+	json_object *tl, *d;
+
+	mk_s2_ste(a, 0, 0x80000000, 1);
+	begin(0, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_reg(&L, HL_SMMU_GBPA, 0, HL_SMMU_GBPA_ABORT);
+	t_reg(&L, HL_SMMU_CR0, HL_SMMU_CR0_SMMUEN | 0xc, 0);	/* arm_smmu_device_disable() */
+	t_wait(&L, 1000000);
+	t_reg(&L, HL_SMMU_CR0, 0xc, HL_SMMU_CR0_SMMUEN | 0xc);
+	judge(NULL);
+	tap_ok(count(R_SMMU_OFF) == 1 && first(R_SMMU_OFF)->sid == 16 && strstr(first(R_SMMU_OFF)->msg, "aborts"),
+	       "SMMU-OFF: CR0.SMMUEN cleared with protected StreamID 16 valid (GBPA.ABORT: DMA aborts)");
+	tl = hl_timeline_build(&S, NULL, PROT, 1);
+	d = json_object_array_get_idx(json_object_object_get(tl, "devices"), 0);
+	tap_ok(d && llabs(json_object_get_int64(json_object_object_get(d, "dark_ns")) - 1001000) < 10,
+	       "timeline: StreamID 16 dark while the SMMU was disabled (1.001 ms)");
+	json_object_put(tl);
+	end();
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_write_entry(&L, 0, 17, 0, cur, a);
+	t_reg(&L, HL_SMMU_CR0, HL_SMMU_CR0_SMMUEN, 0);
+	t_reg(&L, HL_SMMU_CR0, 0, HL_SMMU_CR0_SMMUEN | 0x8);
+	judge(NULL);
+	tap_ok(!V.findings.n, "SMMU-OFF: no protected StreamID valid: not a finding");
+	end();
+}
+
 static void completeness(void)
 {
 	u64 cur[8] = { 0 }, a[8];
@@ -535,6 +577,7 @@ int main(void)
 	bbm();
 	pte_live();
 	xk();
+	smmu_off();
 	completeness();
 	return tap_done();
 }
