@@ -23,6 +23,8 @@ static void diff_text(json_object *d, FILE *out)
 	}
 	fprintf(out, "checked %llu records%s\n", jget_u(d, "records"),
 		json_object_get_boolean(json_object_object_get(d, "bbml2")) ? "; SMMU has BBML2" : "");
+	if (jget_s(d, "note"))
+		fprintf(out, "note: %s\n", jget_s(d, "note"));
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *f = json_object_array_get_idx(a, i), *refs;
 
@@ -172,6 +174,10 @@ int do_diff(int argc, char **argv)
 	for (size_t i = 0; i < prot.protect.n; i++)
 		json_object_array_add(pa, json_object_new_uint64(prot.protect.v[i].sid));
 	json_object_object_add(doc, "protected", pa);
+	if (!prot.protect.n)
+		json_object_object_add(doc, "note", json_object_new_string(
+			"no protected StreamIDs (none given with --protect, none recorded): "
+			"breaks are classified only, cross-kexec identity is not checked"));
 	rc = hl_emit(doc, &r);
 	if (!rc)
 		rc = hl_verdict_exit(&v);

@@ -161,7 +161,7 @@ struct ob {			/* an invalidation the SMMU still owes */
 	u32 cover_smmu;
 	/* TLB/ATC */
 	u64 root, lo, hi, cov;	/* covered [lo, cov) so far */
-	unsigned stage;
+	unsigned stage, granule;	/* granule: log2, for VA TLBIs over a table's span */
 	int nasid, nvmid;
 	u16 asid[4], vmid[4];
 	/* what the old descriptor mapped (BBM checks) */
@@ -476,8 +476,11 @@ static bool ob_matches(struct ob *o, const struct hl_inv *inv, u32 smmu)
 			/* a VA TLBI drops the TLB entry of the leaf holding it */
 			if (o->old_leaf)
 				o->cov = o->hi;
-			else
-				cover(o, inv->va_lo & ~0xfffULL, (inv->va_lo & ~0xfffULL) + 0x1000);
+			else {
+				u64 g = 1ULL << o->granule;
+
+				cover(o, inv->va_lo & ~(g - 1), (inv->va_lo & ~(g - 1)) + g);
+			}
 		}
 		return o->cov >= o->hi;
 	case OB_ATC:
@@ -637,7 +640,8 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 	    (p->old_desc & ~LPAE_HW_MANAGED) != (p->new_desc & ~LPAE_HW_MANAGED)) {
 		struct ob o = {
 			.kind = OB_TLB, .root = p->root, .lo = p->iova & ~(op.size - 1),
-			.stage = p->stage, .seq = r->hdr.seq, .old_leaf = hl_pte_is_leaf(&op),
+			.stage = p->stage, .granule = p->granule, .seq = r->hdr.seq,
+			.old_leaf = hl_pte_is_leaf(&op),
 			.old_oa = op.oa, .old_attrs = op.attrs, .old_size = op.size,
 		};
 		u32 ats_smmu[8], ats_sid[8];

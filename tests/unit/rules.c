@@ -324,6 +324,45 @@ static void inv_tlb(void)
 	end();
 }
 
+static void inv_tlb_table(void)
+{
+	/* a level-2 table (2 MiB span) removed: every 4K granule's VA, or a range */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 0);
+		s1_domain(0);
+		t_pte(&L, 0x80000000, 0x400000, 2, 1, 0, tbl(0x8b0000000ULL));
+		t_pte(&L, 0x80000000, 0x400000, 2, 1, tbl(0x8b0000000ULL), 0);
+		for (int i = 0; i < 512 - k; i++)
+			t_tlbi_va(&L, 5, 0x400000 + i * 0x1000ULL);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(k ? count(R_INV_TLB) == 1 : !V.findings.n,
+		       k ? "INV-TLB: table removed, one 4K granule of its 2 MiB left out"
+			 : "INV-TLB: table removed, 512 VA TLBIs cover its 2 MiB: clean");
+		end();
+	}
+	/* 64K granule: a level-2 table spans 512 MiB; VA TLBIs cover 64K each */
+	begin(0, 0);
+	s1_domain(0);
+	{
+		struct hl_record *r = t_rec(&L, HL_K_PTE);
+
+		r->pte.root = 0x80000000;
+		r->pte.iova = 0x20000000;
+		r->pte.level = 3;
+		r->pte.granule = 16;
+		r->pte.stage = 1;
+		r->pte.old_desc = pg(0x900000000ULL);
+		r->pte.new_desc = 0;
+		t_put(&L, r);
+	}
+	t_tlbi_va(&L, 5, 0x20000000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(!V.findings.n, "INV-TLB: 64K page unmapped, one VA TLBI: clean");
+	end();
+}
+
 static void inv_atc(void)
 {
 	begin(0, 1);
@@ -573,6 +612,7 @@ int main(void)
 	inv_ste();
 	inv_cd();
 	inv_tlb();
+	inv_tlb_table();
 	inv_atc();
 	bbm();
 	pte_live();
