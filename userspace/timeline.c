@@ -562,7 +562,10 @@ static void timeline_text(json_object *doc, FILE *out)
 
 static void om_gauge(FILE *out, const char *name, const char *help)
 {
-	fprintf(out, "# TYPE %s gauge\n# HELP %s %s\n", name, name, help);
+	fprintf(out, "# TYPE %s gauge\n", name);
+	if (strlen(name) > 8 && !strcmp(name + strlen(name) - 8, "_seconds"))
+		fprintf(out, "# UNIT %s seconds\n", name);
+	fprintf(out, "# HELP %s %s\n", name, help);
 }
 
 static void timeline_openmetrics(json_object *doc, FILE *out)
@@ -582,7 +585,7 @@ static void timeline_openmetrics(json_object *doc, FILE *out)
 		om_label(out, jget_s(p, "step"));
 		fprintf(out, "\"} %.9f\n", json_object_get_int64(d) / 1e9);
 	}
-	om_gauge(out, "hitless_device_dark_seconds", "Time the StreamID's STE was invalid.");
+	om_gauge(out, "hitless_device_dark_seconds", "Time the StreamID had no translation: STE invalid or SMMU disabled.");
 	o = json_object_object_get(doc, "devices");
 	for (size_t i = 0; i < json_object_array_length(o); i++) {
 		json_object *d = json_object_array_get_idx(o, i);

@@ -85,6 +85,15 @@ static int om_parse(const char *text, const char *want, double *val)
 		}
 		if (!strncmp(line, "# HELP ", 7))
 			continue;
+		if (!strncmp(line, "# UNIT ", 7)) {
+			char unit[32];
+
+			/* the family must be declared and end in _<unit> */
+			if (sscanf(line + 7, "%95s %31s", name, unit) != 2 || !ntypes || strcmp(types[ntypes - 1], name) ||
+			    strlen(name) <= strlen(unit) || strcmp(name + strlen(name) - strlen(unit), unit))
+				return -1;
+			continue;
+		}
 		if (line[0] == '#')
 			return -1;
 		{
