@@ -661,6 +661,35 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 	}
 }
 
+/* ---- attach ------------------------------------------------------------ */
+
+/*
+ * arm_smmu_attach_prepare/commit's own verdict.  With fentry capture the
+ * STE steps are unknown and this is the driver's word on a break; with
+ * tracepoints it backs up STE-BREAK.
+ */
+static void attach(struct ctx *c, const struct hl_record *r)
+{
+	const struct hl_attach *a = &r->attach;
+	char dev[HL_NOTE_LEN + 1] = { 0 };
+
+	if (a->outcome != HL_ATTACH_BREAKING && a->outcome != HL_ATTACH_FAILED)
+		return;
+	memcpy(dev, a->dev, HL_NOTE_LEN);
+	for (u32 i = 0; i < a->nsids && i < HL_MAX_ATTACH_SIDS; i++) {
+		struct hl_finding *f;
+
+		if (!is_prot(c, a->smmu, a->sids[i]))
+			continue;
+		f = finding(c->v, R_ATTACH_BREAK, SEV_ERROR,
+			    "protected StreamID %u (%s): attach %s (domain 0x%llx -> 0x%llx)", a->sids[i], dev,
+			    a->outcome == HL_ATTACH_FAILED ? "failed" : "was breaking",
+			    (unsigned long long)a->old_domain, (unsigned long long)a->new_domain);
+		at_sid(f, a->smmu, a->sids[i]);
+		ref(f, r->hdr.boot, r->hdr.seq);
+	}
+}
+
 /* ---- SMMU registers ---------------------------------------------------- */
 
 /*
@@ -983,6 +1012,9 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 			break;
 		case HL_K_REG:
 			reg_write(&c, r);
+			break;
+		case HL_K_ATTACH:
+			attach(&c, r);
 			break;
 		case HL_K_LOST:
 			break;	/* counted through the LOSS section */

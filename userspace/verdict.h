@@ -23,6 +23,7 @@
 #define R_INV_ATC	"INV-ATC"	/* ... and without ATC_INV where the StreamID has ATS */
 #define R_BBM_SIZE	"BBM-SIZE"	/* live translation changed size without break-before-make */
 #define R_PTE_LIVE	"PTE-LIVE"	/* live leaf changed output address or attributes */
+#define R_ATTACH_BREAK	"ATTACH-BREAK"	/* the driver reports a breaking attach of a protected StreamID */
 #define R_SMMU_OFF	"SMMU-OFF"	/* CR0.SMMUEN cleared while a protected StreamID's STE is valid */
 #define R_XK_STE	"XK-STE"	/* protected StreamID: STE gone or config changed across kexec */
 #define R_XK_CD		"XK-CD"		/* protected StreamID: CD gone or config changed */

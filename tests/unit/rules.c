@@ -583,6 +583,33 @@ static void smmu_off(void)
 	end();
 }
 
+static void attach_outcome(void)
+{
+	for (int k = 0; k < 3; k++) {
+		struct hl_record *r;
+
+		begin(0, 0);
+		r = t_rec(&L, HL_K_ATTACH);
+		strcpy(r->attach.dev, "0000:00:03.0");
+		r->attach.nsids = 2;
+		r->attach.sids[0] = 8;
+		r->attach.sids[1] = k == 2 ? 17 : 16;
+		r->attach.old_domain = 0x1111;
+		r->attach.new_domain = 0x2222;
+		r->attach.outcome = k ? HL_ATTACH_BREAKING : HL_ATTACH_HITLESS;
+		t_put(&L, r);
+		judge(NULL);
+		if (k == 1)
+			tap_ok(count(R_ATTACH_BREAK) == 1 && first(R_ATTACH_BREAK)->sid == 16 &&
+			       strstr(first(R_ATTACH_BREAK)->msg, "0000:00:03.0"),
+			       "ATTACH-BREAK: the driver reports a breaking attach of protected StreamID 16");
+		else
+			tap_ok(!V.findings.n, k ? "ATTACH-BREAK: breaking attach of unprotected StreamIDs: no finding"
+						: "ATTACH-BREAK: hitless attach: no finding");
+		end();
+	}
+}
+
 static void completeness(void)
 {
 	u64 cur[8] = { 0 }, a[8];
@@ -618,6 +645,7 @@ int main(void)
 	pte_live();
 	xk();
 	smmu_off();
+	attach_outcome();
 	completeness();
 	return tap_done();
 }
