@@ -243,9 +243,14 @@ static void check_update(struct ctx *c, struct upd *u)
 	VEC_PUSH(c->v->transitions, tr);
 
 	if (tr.torn) {
-		struct hl_finding *f = finding(c->v, u->is_cd ? R_CD_TORN : R_STE_TORN, SEV_ERROR,
+		char where[32] = "";
+		struct hl_finding *f;
+
+		if (u->is_cd)
+			snprintf(where, sizeof(where), " SSID %u", u->ssid);
+		f = finding(c->v, u->is_cd ? R_CD_TORN : R_STE_TORN, SEV_ERROR,
 			"%s of StreamID %u%s: the SMMU could observe an entry that is neither the old nor the new one in a used bit",
-			u->is_cd ? "CD" : "STE", u->sid, u->is_cd ? " (SSID)" : "");
+			u->is_cd ? "CD" : "STE", u->sid, where);
 		at_sid(f, u->smmu, u->sid);
 		f->ssid = u->ssid;
 		f->has_ssid = u->is_cd;
