@@ -19,6 +19,8 @@ for f in init kexec-load; do
 	[ -x "$guest/$f" ] || die "no $guest/$f: run make guest"
 done
 [ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox: run scripts/setup.sh"
+collector="$HITLESS_TOP/userspace/build/arm64/hitless"
+[ -x "$collector" ] || die "no $collector: run make userspace"
 
 # The kernel's own cpio writer, built for the host once.
 gen="$out/host/gen_init_cpio"
@@ -46,9 +48,7 @@ list="$out/initramfs-$flavor.list"
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /boot/Image $kout/Image 0644 0 0"
-	if [ -x "$HITLESS_TOP/userspace/build/arm64/hitless" ]; then
-		echo "file /bin/hitless $HITLESS_TOP/userspace/build/arm64/hitless 0755 0 0"
-	fi
+	echo "file /bin/hitless $collector 0755 0 0"
 	(cd "$HITLESS_TOP/tests/guest" && find scenarios steps -type f | LC_ALL=C sort) |
 		while read -r f; do
 			mode=0644; [ -x "$HITLESS_TOP/tests/guest/$f" ] && mode=0755
