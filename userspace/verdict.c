@@ -81,7 +81,7 @@ size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
 	if (!v)
 		abort();
 	for (int k = 0; k < 2; k++)
-		if (st[k]) {
+		if (st[k] && st[k]->events.n) {
 			memcpy(v + o, st[k]->events.v, st[k]->events.n * sizeof(*v));
 			o += st[k]->events.n;
 		}
