@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -228,19 +229,30 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 		return -1;
 	}
 	size = st.st_size;
-	buf = malloc(size ? size : 1);
-	if (!buf)
-		abort();
-	for (off = 0; off < size;) {
-		ssize_t r = read(fd, buf + off, size - off);
+	if (size < sizeof(hd)) {
+		unsigned char head[8];
+		ssize_t r = pread(fd, head, sizeof(head), 0);
 
-		if (r <= 0) {
-			close(fd);
-			FAIL("%s: read error at offset %zu", path, off);
-		}
-		off += r;
+		close(fd);
+		if (r < 8 || memcmp(head, HL_SNAP_MAGIC, 8))
+			snprintf(err, errlen, "%s: not a hitless snapshot (bad magic at offset 0)", path);
+		else
+			snprintf(err, errlen, "%s: truncated: %zu bytes, header needs %zu", path, size,
+				 sizeof(hd));
+		return -1;
 	}
+	/*
+	 * Map rather than read: no copy of a large file into memory we then copy
+	 * again into the state. Snapshots are replaced by rename, never
+	 * rewritten in place, so the mapped file does not shrink under us.
+	 */
+	buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
+	if (buf == MAP_FAILED) {
+		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
+		return -1;
+	}
+	madvise(buf, size, MADV_SEQUENTIAL);
 
 	if (size < 8 || memcmp(buf, HL_SNAP_MAGIC, 8))
 		FAIL("%s: not a hitless snapshot (bad magic at offset 0)", path);
@@ -319,14 +331,22 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 		FAIL("%s: %zu bytes of trailing data after END at offset %zu", path, size - off, off);
 	if (!seen_meta)
 		FAIL("%s: section META missing", path);
+	/* Lookups binary-search the ranges: they must be sorted and disjoint. */
+	for (size_t k = 1; k < s->ranges.n; k++) {
+		const struct hl_range *a = &s->ranges.v[k - 1], *b = &s->ranges.v[k];
+
+		if (a->root > b->root || (a->root == b->root && a->iova + a->size > b->iova))
+			FAIL("%s: section XLATE: range %zu (table 0x%llx IOVA 0x%llx) out of order or overlapping",
+			     path, k, (unsigned long long)b->root, (unsigned long long)b->iova);
+	}
 	for (size_t k = 0; k < s->boots.n; k++) {
 		s->boots.v[k].boot_id[sizeof(s->boots.v[k].boot_id) - 1] = 0;
 		s->boots.v[k].release[sizeof(s->boots.v[k].release) - 1] = 0;
 	}
-	free(buf);
+	munmap(buf, size);
 	return 0;
 bad:
-	free(buf);
+	munmap(buf, size);
 	hl_state_free(s);
 	return -1;
 }

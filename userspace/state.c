@@ -261,7 +261,12 @@ static size_t fold(struct hl_range *v, size_t n, int exact)
 
 	if (!n)
 		return 0;
-	qsort(v, n, sizeof(*v), range_cmp);
+	/* Snapshots and the state keep ranges sorted: sort only when needed. */
+	for (size_t i = 1; i < n; i++)
+		if (range_cmp(&v[i - 1], &v[i]) > 0) {
+			qsort(v, n, sizeof(*v), range_cmp);
+			break;
+		}
 	for (size_t i = 1; i < n; i++) {
 		if (can_fold(&v[o], &v[i], exact))
 			v[o].size += v[i].size;
@@ -278,19 +283,20 @@ void hl_ranges_compress(struct hl_state *s)
 
 size_t hl_ranges_function(const struct hl_state *s, u64 root, struct hl_range **out)
 {
-	struct hl_range *v = NULL;
-	size_t n = 0;
+	/* The ranges are sorted by (root, iova): the root's are one slice. */
+	size_t lo = ranges_lower(s, root, 0), hi = lo, n;
+	struct hl_range *v;
 
-	for (size_t i = 0; i < s->ranges.n; i++) {
-		if (s->ranges.v[i].root != root)
-			continue;
-		v = realloc(v, (n + 1) * sizeof(*v));
-		if (!v)
-			abort();
-		v[n] = s->ranges.v[i];
-		v[n].attrs &= ~LPAE_HW_MANAGED;
-		v[n].level = v[n].leaf_log2 = 0;
-		n++;
+	while (hi < s->ranges.n && s->ranges.v[hi].root == root)
+		hi++;
+	n = hi - lo;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		v[i] = s->ranges.v[lo + i];
+		v[i].attrs &= ~LPAE_HW_MANAGED;
+		v[i].level = v[i].leaf_log2 = 0;
 	}
 	n = fold(v, n, 0);
 	*out = v;
