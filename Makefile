@@ -7,7 +7,7 @@
 HITLESS_CACHE ?= /var/cache/hitless
 export HITLESS_CACHE
 
-.PHONY: all help setup kernel kernel-patched kernel-stock userspace guest test check demo clean
+.PHONY: all help setup kernel kernel-patched kernel-stock userspace guest test check demo bench clean
 
 all: kernel userspace guest
 
@@ -19,6 +19,7 @@ help:
 	@echo '  guest           build the guest programs and the initramfs'
 	@echo '  test            run every test (unit, BPF, rig) under prove'
 	@echo '  demo            run the end-to-end demo on the rig'
+	@echo '  bench           the benchmarks, each figure beside its target'
 
 setup:
 	scripts/setup.sh
@@ -40,6 +41,9 @@ test check:
 
 demo:
 	scripts/demo.sh
+
+bench: userspace
+	bench/run
 
 clean:
 	$(MAKE) -C userspace clean
