@@ -363,24 +363,24 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 		"CMD_ATC_INV covering the range",
 	};
 	enum hl_sev sev = at_end && c->last_boot ? SEV_WARNING : SEV_ERROR;
+	const char *when = at_end ? (c->last_boot ? " before the log ends" : " before the kernel went away")
+				  : " before the entry was written again";
+	char what[160];
 	struct hl_finding *f;
-	const char *what = o->st == OB_COVERED ? "was invalidated but no CMD_SYNC completed" : "was not followed by";
 
-	if (o->kind == OB_STE || o->kind == OB_CD)
-		f = finding(c->v, rule[o->kind], sev, "StreamID %u: %s write %s %s%s%s",
-			    o->sid, o->kind == OB_STE ? "STE" : "CD", what,
-			    o->st == OB_COVERED ? "" : need[o->kind],
-			    o->st == OB_COVERED ? "" : " and CMD_SYNC",
-			    at_end ? (c->last_boot ? " before the log ends" : " before the kernel went away")
-				   : " before the entry was written again");
+	if (o->st == OB_COVERED)
+		snprintf(what, sizeof(what), "was invalidated but no CMD_SYNC completed");
 	else
-		f = finding(c->v, rule[o->kind], sev, "%s 0x%llx-0x%llx of table 0x%llx: %s change %s %s%s%s",
-			    o->kind == OB_ATC ? "StreamID ATC for IOVA" : "IOVA",
+		snprintf(what, sizeof(what), "was not followed by %s and CMD_SYNC", need[o->kind]);
+	if (o->kind == OB_STE || o->kind == OB_CD)
+		f = finding(c->v, rule[o->kind], sev, "StreamID %u: %s write %s%s",
+			    o->sid, o->kind == OB_STE ? "STE" : "CD", what, when);
+	else
+		f = finding(c->v, rule[o->kind], sev, "%sIOVA 0x%llx-0x%llx of table 0x%llx: %s change %s%s",
+			    o->kind == OB_ATC ? "ATS: " : "",
 			    (unsigned long long)o->lo, (unsigned long long)o->hi - 1,
 			    (unsigned long long)o->root, o->old_leaf ? "leaf" : "table", what,
-			    o->st == OB_COVERED ? "" : need[o->kind],
-			    o->st == OB_COVERED ? "" : " and CMD_SYNC",
-			    at_end ? (c->last_boot ? " before the log ends" : " before the kernel went away") : "");
+			    at_end ? when : "");
 	if (o->kind != OB_TLB)
 		at_sid(f, o->smmu, o->sid);
 	if (o->kind == OB_CD) {
