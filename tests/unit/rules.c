@@ -515,6 +515,7 @@ static void completeness(void)
 	       "lost records: incomplete, exit 2");
 	end();
 	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
 	t_write_entry(&L, 0, 16, 0, cur, a);
 	S.events.v[2].hdr.seq += 5;	/* a hole in the sequence numbers */
 	S.events.v[3].hdr.seq += 5;
