@@ -709,6 +709,20 @@ static int cmp_fields(json_object *a, json_object *b, char *diff, size_t len)
 	return n;
 }
 
+static void pte_refs(struct hl_finding *f, const struct hl_state *s, u64 root, u64 lo, u64 hi)
+{
+	for (size_t i = 0; i < s->events.n; i++) {
+		const struct hl_record *r = &s->events.v[i];
+		u64 span;
+
+		if (r->hdr.kind != HL_K_PTE || r->pte.root != root || r->pte.granule < 12 || r->pte.level > 3)
+			continue;
+		span = 1ULL << hl_lpae_shift(r->pte.level, r->pte.granule);
+		if (r->pte.iova < hi && r->pte.iova + span > lo)
+			ref(f, r->hdr.boot, r->hdr.seq);
+	}
+}
+
 /* Compare two translation functions; report differing IOVA windows. */
 static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const struct hl_state *b,
 		     u64 rb, u32 smmu, u32 sid, int ssid, const char *what)
@@ -757,6 +771,9 @@ static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const stru
 				if (ssid >= 0)
 					f->ssid = ssid, f->has_ssid = true;
 				f->has_iova = true, f->iova_lo = start, f->iova_hi = end, f->root = rb;
+				/* evidence: the descriptor writes that made this window, in either log */
+				pte_refs(f, a, ra, start, end);
+				pte_refs(f, b, rb, start, end);
 			}
 			reported++;
 		}
