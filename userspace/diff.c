@@ -128,7 +128,7 @@ int do_diff(int argc, char **argv)
 	int c, rc, nfiles;
 
 	hl_state_init(&prot);
-	optind = 1;
+	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
 	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "P:", lo, NULL)) != -1) {
 		rc = hl_common_opt(c, optarg);
 		if (rc < 0)

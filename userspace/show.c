@@ -242,7 +242,7 @@ int do_show(int argc, char **argv)
 	json_object *d;
 	int c, rc;
 
-	optind = 1;
+	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
 	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS, lo, NULL)) != -1) {
 		rc = hl_common_opt(c, optarg);
 		if (rc < 0)
