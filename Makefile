@@ -9,7 +9,7 @@ export HITLESS_CACHE
 
 .PHONY: all help setup kernel kernel-patched kernel-stock userspace guest test check demo clean
 
-all: kernel userspace guest
+all: kernel guest
 
 help:
 	@echo 'targets:'
@@ -32,7 +32,7 @@ kernel-stock:
 userspace:
 	$(MAKE) -C userspace
 
-guest: userspace
+guest:
 	$(MAKE) -C tests/guest
 
 test check:

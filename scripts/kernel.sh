@@ -49,8 +49,14 @@ init_patched_tree() {
 		git init -q
 		git config user.name hitless; git config user.email hitless@localhost
 		git config core.autocrlf false; git config gc.auto 0
-		git add -A >/dev/null
+		git add -A -f >/dev/null
 		git commit -q -m "Linux $LINUX_SOURCE_VERSION (Debian $LINUX_SOURCE_PKG)"
+		# Debian's .gitignore ignores everything at the top level (its
+		# packaging repository holds only debian/); drop that block so
+		# new files of a patch show up in git status.
+		sed -i '/^# Debian packaging: ignore everything/,$d' .gitignore
+		sed -i '${/^#$/d}' .gitignore
+		git commit -q -a -m "hitless: track the whole tree (drop Debian's top-level ignore)"
 		git tag base
 	)
 	touch "$PATCHED_SRC/.git/hitless-base"
@@ -95,8 +101,15 @@ configure() {
 	echo "$want" >"$obj/.hitless-config"
 }
 
+# With an empty series the patched kernel is the stock one: one build serves both.
+resolve() {
+	if [ "$1" = patched ] && [ -z "$(series)" ]; then echo stock; else echo "$1"; fi
+}
+
 build() {
-	local flavor=$1 src obj out t0
+	local flavor src obj out t0
+	flavor=$(resolve "$1")
+	[ "$flavor" = "$1" ] || log "kernel/patches/series is empty: the patched kernel is the stock one"
 	case "$flavor" in
 	patched) init_patched_tree; apply_series; src=$PATCHED_SRC ;;
 	stock) src=$LINUX_SRC ;;
@@ -125,6 +138,6 @@ build() {
 case "${1:-}" in
 patched | stock) build "$1" ;;
 tree) init_patched_tree; apply_series; echo "$PATCHED_SRC" ;;
-path) [ -n "${2:-}" ] || usage; echo "$HITLESS_CACHE/out/$2" ;;
+path) [ -n "${2:-}" ] || usage; echo "$HITLESS_CACHE/out/$(resolve "$2")" ;;
 *) usage ;;
 esac

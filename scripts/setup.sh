@@ -91,10 +91,11 @@ fi
 # --- arm64 sysroot: static libraries for guest programs (bookworm) ------------
 # glibc's static libc comes with the cross toolchain; these are the rest. They
 # must be bookworm's, to match the cross gcc 12 and glibc 2.36.
+# busybox-static gives the guest's scenario steps a shell and the usual tools.
 ARM64_PKGS=(libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1
-	libjson-c-dev libjson-c5)
+	libjson-c-dev libjson-c5 busybox-static)
 SYSROOT="$HITLESS_CACHE/sysroot-arm64"
-if [ ! -f "$SYSROOT/.hitless-complete" ]; then
+if [ "$(cat "$SYSROOT/.hitless-complete" 2>/dev/null)" != "${ARM64_PKGS[*]}" ]; then
 	log "fetching arm64 libraries: ${ARM64_PKGS[*]}"
 	a="$HITLESS_CACHE/apt/arm64"
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/debs"
@@ -104,11 +105,12 @@ if [ ! -f "$SYSROOT/.hitless-complete" ]; then
 		-o APT::Architecture=arm64 -o APT::Architectures=arm64
 		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
 	apt-get "${ao[@]}" update -q >/dev/null
+	rm -f "$a"/debs/*.deb
 	(cd "$a/debs" && apt-get "${ao[@]}" download -q "${ARM64_PKGS[@]/%/:arm64}" >/dev/null) ||
 		die "could not download the arm64 libraries from bookworm"
 	rm -rf "$SYSROOT"; mkdir -p "$SYSROOT"
 	for deb in "$a"/debs/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
-	touch "$SYSROOT/.hitless-complete"
+	echo "${ARM64_PKGS[*]}" >"$SYSROOT/.hitless-complete"
 fi
 
 # --- report -------------------------------------------------------------------

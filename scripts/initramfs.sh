@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Build the rig's initramfs for one kernel flavor, reproducibly (fixed
+# timestamps, sorted entries, no host state): the static init, the guest
+# tools, busybox, the scenarios and their steps, the flavor's modules, and its
+# Image (for the kexec into the next boot).
+#
+#   scripts/initramfs.sh FLAVOR     -> out/initramfs-FLAVOR.cpio
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavor=${1:?usage: scripts/initramfs.sh patched|stock}
+kout=$("$HITLESS_TOP/scripts/kernel.sh" path "$flavor")
+[ -f "$kout/Image" ] || die "no $flavor kernel: run scripts/kernel.sh $flavor"
+out="$HITLESS_TOP/out"
+guest="$out/guest"
+sysroot="$HITLESS_CACHE/sysroot-arm64"
+LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
+for f in init kexec-load; do
+	[ -x "$guest/$f" ] || die "no $guest/$f: run make guest"
+done
+[ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox: run scripts/setup.sh"
+
+# The kernel's own cpio writer, built for the host once.
+gen="$out/host/gen_init_cpio"
+if [ ! -x "$gen" ] || [ "$LINUX_SRC/usr/gen_init_cpio.c" -nt "$gen" ]; then
+	mkdir -p "$out/host"
+	gcc -O2 -o "$gen" "$LINUX_SRC/usr/gen_init_cpio.c"
+fi
+
+BUSYBOX_APPLETS="sh ash cat cp mv rm ln ls mkdir rmdir echo printf test [ true false
+	grep egrep sed awk cut tr sort uniq head tail wc tee xargs find readlink
+	basename dirname stat sleep date env expr seq od hexdump dd cmp diff
+	dmesg mount umount insmod rmmod lsmod modprobe depmod sync poweroff
+	timeout kill ps uname id which"
+
+list="$out/initramfs-$flavor.list"
+{
+	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /proc /sys /run /tmp /root /boot \
+		/lib /lib/modules /scenarios /steps; do
+		echo "dir $d 0755 0 0"
+	done
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "file /init $guest/init 0755 0 0"
+	echo "file /bin/kexec-load $guest/kexec-load 0755 0 0"
+	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
+	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
+	echo "file /boot/Image $kout/Image 0644 0 0"
+	if [ -x "$HITLESS_TOP/userspace/build/arm64/hitless" ]; then
+		echo "file /bin/hitless $HITLESS_TOP/userspace/build/arm64/hitless 0755 0 0"
+	fi
+	(cd "$HITLESS_TOP/tests/guest" && find scenarios steps -type f | LC_ALL=C sort) |
+		while read -r f; do
+			mode=0644; [ -x "$HITLESS_TOP/tests/guest/$f" ] && mode=0755
+			echo "file /$f $HITLESS_TOP/tests/guest/$f $mode 0 0"
+		done
+	if [ -d "$kout/modroot/lib/modules" ]; then
+		(cd "$kout/modroot" && find lib/modules -mindepth 1 | LC_ALL=C sort) |
+			while read -r f; do
+				if [ -d "$kout/modroot/$f" ]; then echo "dir /$f 0755 0 0"
+				elif [ -L "$kout/modroot/$f" ]; then :
+				else echo "file /$f $kout/modroot/$f 0644 0 0"
+				fi
+			done
+	fi
+} >"$list"
+
+"$gen" -t 0 -o "$out/initramfs-$flavor.cpio.tmp" "$list"
+mv "$out/initramfs-$flavor.cpio.tmp" "$out/initramfs-$flavor.cpio"
+log "initramfs for $flavor: $out/initramfs-$flavor.cpio ($(du -h "$out/initramfs-$flavor.cpio" | cut -f1))"

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Boot a scenario on the QEMU rig (arm64 virt, emulated SMMUv3) and judge it
+# from the guest's KTAP.
+#
+#   scripts/rig.sh [options]
+#     -k, --kernel FLAVOR    patched (default) or stock
+#     -s, --scenario NAME    tests/guest/scenarios/NAME (default: boot)
+#     -t, --timeout SEC      bound on the whole run (default 300)
+#     -a, --append ARGS      more kernel command line for the first boot
+#     -o, --log FILE         annotated serial log (default out/rig/FLAVOR-NAME.log)
+#         --tap              print TAP (for prove) instead of the live log
+#     -q, --qemu-arg ARG     one more QEMU argument (repeatable)
+#
+# The serial log has every line prefixed with the boot it came from ("b1| ",
+# "b2| ", ...): a new boot starts where the kernel prints "Booting Linux".
+# Exit status: 0 when every test of the scenario reported ok, 1 otherwise.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+flavor=patched scenario=boot timeout=300 append="" log="" tap=0
+qemu_extra=()
+usage() { sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-k | --kernel) flavor=$2; shift 2 ;;
+	-s | --scenario) scenario=$2; shift 2 ;;
+	-t | --timeout) timeout=$2; shift 2 ;;
+	-a | --append) append=$2; shift 2 ;;
+	-o | --log) log=$2; shift 2 ;;
+	--tap) tap=1; shift ;;
+	-q | --qemu-arg) qemu_extra+=("$2"); shift 2 ;;
+	-h | --help) usage ;;
+	*) echo "rig: unknown argument $1" >&2; usage ;;
+	esac
+done
+case "$flavor" in patched | stock) ;; *) die "--kernel is patched or stock, not $flavor" ;; esac
+[ -f "$HITLESS_TOP/tests/guest/scenarios/$scenario" ] ||
+	die "no scenario $scenario in tests/guest/scenarios"
+
+QEMU_ROOT="$HITLESS_CACHE/qemu-${QEMU_VERSION#*:}"
+QEMU="$QEMU_ROOT/usr/bin/qemu-system-aarch64"
+[ -x "$QEMU" ] || die "no QEMU at $QEMU: run scripts/setup.sh"
+kout=$("$HITLESS_TOP/scripts/kernel.sh" path "$flavor")
+[ -f "$kout/Image" ] || die "no $flavor kernel: run scripts/kernel.sh $flavor"
+"$HITLESS_TOP/scripts/initramfs.sh" "$flavor" 2>/dev/null
+initrd="$HITLESS_TOP/out/initramfs-$flavor.cpio"
+
+mkdir -p "$HITLESS_TOP/out/rig"
+log=${log:-$HITLESS_TOP/out/rig/$flavor-$scenario.log}
+raw="$log.raw"
+rm -f "$raw" "$log"
+
+cmdline="console=ttyAMA0 rdinit=/init retain_initrd panic=-1 kho=on liveupdate=on"
+cmdline+=" hitless.boot=1 hitless.scenario=$scenario $append"
+
+# The serial console goes to stdout and to the raw log at once.
+qemu_cmd=("$QEMU" -L "$QEMU_ROOT/usr/share/qemu"
+	-M virt,iommu=smmuv3,gic-version=3 -cpu max,pauth-impdef=on -smp 2 -m 2G
+	-nodefaults -no-reboot -display none -monitor none
+	-chardev "stdio,id=ser0,logfile=$raw,signal=off" -serial chardev:ser0
+	-device edu
+	-netdev user,id=net0,restrict=on -device e1000e,netdev=net0
+	-kernel "$kout/Image" -initrd "$initrd" -append "$cmdline"
+	"${qemu_extra[@]}")
+
+# Prefix each line with its boot.
+annotate() {
+	awk 'BEGIN { b = 1; started = 0 }
+	     { sub(/\r$/, "") }
+	     /Booting Linux on physical CPU/ { if (started) b++; started = 1 }
+	     { printf "b%d| %s\n", b, $0; fflush() }'
+}
+
+start=$(date +%s.%N)
+set +e
+if [ $tap = 1 ]; then
+	timeout -k 10 "$timeout" "${qemu_cmd[@]}" </dev/null >/dev/null 2>"$log.qemu-stderr"
+	rc=$?
+else
+	log "booting $flavor kernel, scenario $scenario (bound: $timeout s)"
+	timeout -k 10 "$timeout" "${qemu_cmd[@]}" </dev/null 2>"$log.qemu-stderr" | annotate
+	rc=${PIPESTATUS[0]}
+fi
+set -e
+elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+annotate <"$raw" >"$log"
+rm -f "$raw"
+
+# Judge from the KTAP the guest printed (test numbers run on across boots).
+plan=$(sed -n 's/^b1| 1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -n1)
+problems=()
+[ "$rc" = 124 ] || [ "$rc" = 137 ] && problems+=("QEMU did not finish within $timeout s and was killed")
+[ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 137 ] &&
+	problems+=("QEMU exited with status $rc: $(tail -n 3 "$log.qemu-stderr" | tr '\n' ' ')")
+[ -n "$plan" ] || { plan=0; problems+=("the guest printed no KTAP plan"); }
+
+pass=0 fail=0
+tap_out=()
+for ((n = 1; n <= plan; n++)); do
+	line=$(grep -E "^b[0-9]+\| (not )?ok $n( |$)" "$log" | head -n1 || true)
+	if [ -z "$line" ]; then
+		tap_out+=("not ok $n - (no result: the guest stopped before this test)")
+		fail=$((fail + 1))
+		continue
+	fi
+	b=${line%%|*}
+	res=${line#*| }
+	case "$res" in
+	ok*) pass=$((pass + 1)) ;;
+	*) fail=$((fail + 1)) ;;
+	esac
+	tap_out+=("$res [$b]")
+done
+boots=$(grep -c 'Booting Linux on physical CPU' "$log" || true)
+
+if [ $tap = 1 ]; then
+	echo "# rig: $flavor kernel, scenario $scenario, $boots boot(s), ${elapsed} s, log $log"
+	grep -E '^b[0-9]+\| #' "$log" | sed 's/^/# /' || true
+	if [ "$plan" = 0 ]; then
+		echo "1..1"
+		echo "not ok 1 - scenario $scenario ran"
+	else
+		echo "1..$plan"
+		printf '%s\n' "${tap_out[@]}"
+	fi
+	for p in "${problems[@]}"; do echo "# rig: $p"; done
+else
+	printf '%s\n' "${tap_out[@]}" >&2
+	for p in "${problems[@]}"; do echo "rig: $p" >&2; done
+	log "$flavor/$scenario: $pass of $plan ok, $boots boot(s), ${elapsed} s; log: $log"
+fi
+if [ ${#problems[@]} -gt 0 ] || [ $fail -gt 0 ] || [ "$plan" = 0 ]; then
+	{
+		echo "# rig: the log's last lines:"
+		tail -n 25 "$log" | sed 's/^/#   /'
+	} >&"$([ $tap = 1 ] && echo 1 || echo 2)"
+	exit 1
+fi
+exit 0
