@@ -136,6 +136,9 @@ static __always_inline void hl_submit(struct hl_record *r)
 	hl_count(HL_STAT_RECORDS, 1);
 }
 
+/* Keep a bound check the compiler would fold away (the verifier needs it). */
+#define HL_BARRIER_VAR(v)	asm volatile("" : "+r"(v))
+
 /* ---- arm_smmu_write_entry() steps --------------------------------------- */
 
 /*
@@ -169,16 +172,18 @@ static __always_inline __u8 hl_entry_qword_diff(const __u64 *entry, const __u64 
 static __always_inline __u8 hl_entry_step(__u8 diff, const __u64 *target,
 					  const __u64 *before, const __u64 *after)
 {
-	int c = -1, n = 0;
+	unsigned c = 0, n = 0;
 
 	if (!diff)
 		return HL_STEP_ONESHOT;
 	for (int i = 0; i < HL_ENTRY_QWORDS; i++)
 		if (diff & (1 << i)) {
-			if (c < 0)
+			if (!n)
 				c = i;
 			n++;
 		}
+	HL_BARRIER_VAR(c);
+	c &= HL_ENTRY_QWORDS - 1;
 	if (n == 1) {
 		if (after[c] != target[c])
 			return HL_STEP_UNUSED;
@@ -230,9 +235,6 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } hl_walk_roots SEC(".maps");
-
-/* Keep a bound check the compiler would fold away (the verifier needs it). */
-#define HL_BARRIER_VAR(v)	asm volatile("" : "+r"(v))
 
 static __always_inline unsigned hl_lvl_shift(unsigned level, unsigned granule)
 {

@@ -96,6 +96,9 @@ struct hl_smmu_info {
 	__u64 strtab;		/* virtual */
 	__u64 strtab_dma;
 	__u64 ptr;		/* struct arm_smmu_device * */
+	__u64 base;		/* MMIO base (physical), from the platform device */
+	__u32 idr[6];		/* SMMU_IDR0..5 as read at discovery (0 if unreadable) */
+	__u32 pad1;
 };
 
 #endif /* HITLESS_CORE_H */

@@ -21,6 +21,18 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define CMDQ_OP_CMD_SYNC	0x46
 #define ARM_SMMU_FEAT_2_LVL_STRTAB	(1 << 0)
 
+/*
+ * A kernel pointer as a plain number: the verifier allows no variable offset
+ * on a typed (BTF) pointer, and our tables are indexed by the kernel's data.
+ */
+static __always_inline __u64 hl_num(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
 /* ---- SMMU identity ------------------------------------------------------- */
 
 struct {
@@ -35,7 +47,7 @@ __u32 hl_nsmmu = 0;
 static __always_inline struct hl_smmu_info *hl_smmu(struct arm_smmu_device *smmu)
 {
 	struct hl_smmu_info *i, n = {};
-	__u64 key = (__u64)smmu;
+	__u64 key = hl_num(smmu);
 
 	if (!smmu)
 		return NULL;
@@ -56,6 +68,17 @@ static __always_inline struct hl_smmu_info *hl_smmu(struct arm_smmu_device *smmu
 		n.strtab = (__u64)BPF_CORE_READ(smmu, strtab_cfg.linear.table);
 		n.strtab_dma = BPF_CORE_READ(smmu, strtab_cfg.linear.ste_dma);
 		n.nents = BPF_CORE_READ(smmu, strtab_cfg.linear.num_ents);
+	}
+	{
+		__u64 d = (__u64)BPF_CORE_READ(smmu, dev);
+		struct platform_device *pd =
+			(void *)(d - bpf_core_field_offset(struct platform_device, dev));
+		void *mmio = BPF_CORE_READ(smmu, base);
+
+		n.base = BPF_CORE_READ(pd, resource, start);
+		/* SMMU_IDR0..5 (offsets 0x0-0x14): identification registers, reads have no side effect */
+		if (mmio && bpf_probe_read_kernel(n.idr, sizeof(n.idr), mmio))
+			__builtin_memset(n.idr, 0, sizeof(n.idr));
 	}
 	n.id = __sync_fetch_and_add(&hl_nsmmu, 1);
 	bpf_map_update_elem(&hl_smmus, &key, &n, BPF_NOEXIST);
@@ -89,9 +112,8 @@ struct {
 } hl_ste_last SEC(".maps");
 
 struct hl_cmd_loop {
-	struct arm_smmu_device *smmu;
 	struct hl_smmu_info *info;
-	const void *cmds;
+	__u64 cmds;		/* struct arm_smmu_cmd *, as a number: indexed below */
 	__u32 id;
 };
 
@@ -140,7 +162,7 @@ static long hl_cmd_cb(__u64 i, void *ctx)
 	struct hl_record *r;
 	__u64 cmd[2];
 
-	if (bpf_probe_read_kernel(cmd, sizeof(cmd), lp->cmds + i * 16)) {
+	if (bpf_probe_read_kernel(cmd, sizeof(cmd), (void *)(lp->cmds + i * 16))) {
 		hl_count(HL_STAT_READ_FAULT, 1);
 		return 1;
 	}
@@ -173,7 +195,7 @@ SEC("fentry/__arm_smmu_cmdq_issue_cmdlist")
 int BPF_PROG(hl_cmdq_issue, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
 	     struct arm_smmu_cmd *cmds, int n, bool sync)
 {
-	struct hl_cmd_loop lp = { .smmu = smmu, .cmds = cmds };
+	struct hl_cmd_loop lp = { .cmds = hl_num(cmds) };
 
 	lp.info = hl_smmu(smmu);
 	lp.id = lp.info ? lp.info->id : ~0U;
@@ -261,8 +283,8 @@ int BPF_PROG(hl_write_entry, struct arm_smmu_entry_writer *writer, __le64 *entry
 	if (!c)
 		return 0;
 	__builtin_memset(c, 0, sizeof(*c));
-	c->entry = (__u64)entry;
-	c->target = (__u64)target;
+	c->entry = hl_num(entry);
+	c->target = hl_num(target);
 	if (bpf_probe_read_kernel(c->cur, sizeof(c->cur), entry) ||
 	    bpf_probe_read_kernel(c->tgt, sizeof(c->tgt), target)) {
 		hl_count(HL_STAT_READ_FAULT, 1);
@@ -291,7 +313,7 @@ int BPF_PROG(hl_qword_diff, struct arm_smmu_entry_writer *writer, const __le64 *
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct hl_wctx *c = bpf_map_lookup_elem(&hl_wctx_map, &tid);
 
-	if (c && c->entry == (__u64)entry) {
+	if (c && c->entry == hl_num(entry)) {
 		c->diff = ret;
 		c->have |= HL_W_DIFF;
 	}
@@ -306,10 +328,10 @@ static __always_inline int hl_used(const __le64 *ent, __le64 *used)
 
 	if (!c)
 		return 0;
-	if (c->entry == (__u64)ent && !(c->have & HL_W_CUR_USED)) {
+	if (c->entry == hl_num(ent) && !(c->have & HL_W_CUR_USED)) {
 		if (!bpf_probe_read_kernel(c->cur_used, sizeof(c->cur_used), used))
 			c->have |= HL_W_CUR_USED;
-	} else if (c->target == (__u64)ent && !(c->have & HL_W_TGT_USED)) {
+	} else if (c->target == hl_num(ent) && !(c->have & HL_W_TGT_USED)) {
 		if (!bpf_probe_read_kernel(c->tgt_used, sizeof(c->tgt_used), used))
 			c->have |= HL_W_TGT_USED;
 	}
@@ -334,7 +356,7 @@ int BPF_PROG(hl_ste_safe, const __le64 *cur, const __le64 *target, __le64 *safe_
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct hl_wctx *c = bpf_map_lookup_elem(&hl_wctx_map, &tid);
 
-	if (c && c->entry == (__u64)cur &&
+	if (c && c->entry == hl_num(cur) &&
 	    !bpf_probe_read_kernel(c->safe, sizeof(c->safe), safe_bits))
 		c->have |= HL_W_SAFE;
 	return 0;
@@ -396,6 +418,15 @@ int BPF_PROG(hl_ste_sync, struct arm_smmu_entry_writer *writer)
 	return 0;
 }
 
+/* master->streams[i].id (variable offsets on kernel pointers go through numbers) */
+static __always_inline __u32 hl_stream_id(struct arm_smmu_stream *streams, __u32 i)
+{
+	struct arm_smmu_stream *s =
+		(void *)((__u64)streams + i * bpf_core_type_size(struct arm_smmu_stream));
+
+	return BPF_CORE_READ(s, id);
+}
+
 SEC("fentry/arm_smmu_cd_writer_sync_entry")
 int BPF_PROG(hl_cd_sync, struct arm_smmu_entry_writer *writer)
 {
@@ -422,7 +453,7 @@ int BPF_PROG(hl_cd_sync, struct arm_smmu_entry_writer *writer)
 		if (!r)
 			continue;
 		r->cd.smmu = smmu;
-		r->cd.sid = BPF_CORE_READ(&streams[i], id);
+		r->cd.sid = hl_stream_id(streams, i);
 		r->cd.ssid = ssid;
 		r->cd.step = step;
 		r->cd.update = c->update;
@@ -443,7 +474,7 @@ int BPF_PROG(hl_attach_prepare, struct arm_smmu_attach_state *state,
 	__u64 tid = bpf_get_current_pid_tgid();
 	struct hl_actx a = {
 		.old_domain = (__u64)BPF_CORE_READ(state, old_domain),
-		.new_domain = (__u64)new_domain,
+		.new_domain = hl_num(new_domain),
 		.master = (__u64)BPF_CORE_READ(state, master),
 		.ssid = BPF_CORE_READ(state, ssid),
 	};
@@ -468,7 +499,7 @@ static __always_inline void hl_emit_attach(struct hl_actx *a, __u32 outcome)
 	r->attach.smmu = hl_smmu_id(BPF_CORE_READ(master, smmu));
 	r->attach.nsids = n;
 	for (__u32 i = 0; i < HL_MAX_ATTACH_SIDS && i < n; i++)
-		r->attach.sids[i] = BPF_CORE_READ(&streams[i], id);
+		r->attach.sids[i] = hl_stream_id(streams, i);
 	r->attach.old_domain = hl_hash_ptr((void *)a->old_domain);
 	r->attach.new_domain = hl_hash_ptr((void *)a->new_domain);
 	r->attach.outcome = outcome;
@@ -555,7 +586,7 @@ static __always_inline int hl_pt_init(struct hl_pt *p, struct arm_lpae_io_pgtabl
 	p->root = p->stage == 2 ? BPF_CORE_READ(data, iop.cfg.arm_lpae_s2_cfg.vttbr) :
 				  BPF_CORE_READ(data, iop.cfg.arm_lpae_s1_cfg.ttbr);
 	p->iova = iova;
-	p->ptep = (__u64)(ptep + idx);
+	p->ptep = hl_num(ptep) + idx * 8;
 	p->size = 1ULL << shift;
 	p->num = pgcount < max ? pgcount : max;
 	p->level = lvl;
@@ -605,7 +636,10 @@ static long hl_pte_cb(__u64 i, void *ctx)
 static __always_inline void hl_table_installed(struct hl_mctx *m, struct hl_pt *p, int lvl)
 {
 	__u64 now;
-	int l = lvl & 3;
+	unsigned l = lvl;
+
+	HL_BARRIER_VAR(l);
+	l &= 3;
 
 	if (!m->pending[l])
 		return;
@@ -637,7 +671,10 @@ int BPF_PROG(hl_lpae_map, struct arm_lpae_io_pgtable *data, unsigned long iova,
 	if (lvl > 0)
 		hl_table_installed(m, &p, lvl - 1);
 	if (size != p.size) {
-		int l = lvl & 3;
+		unsigned l = lvl;
+
+		HL_BARRIER_VAR(l);
+		l &= 3;
 
 		m->slot[l] = p.ptep;
 		m->old[l] = 0;
@@ -819,7 +856,12 @@ int BPF_PROG(hl_walk_trigger, struct device *dev)
 	smmu = BPF_CORE_READ(dev, driver_data);
 	info = hl_smmu(smmu);
 	w = bpf_map_lookup_elem(&hl_walk_ctl, &zero);
-	if (!info || !w || w->state != HL_WS_RUN || w->smmu_ptr != (__u64)smmu)
+	if (!info || !w || w->state != HL_WS_RUN)
+		return 0;
+	/* smmu_ptr 0: the first SMMU whose uevent is read is the one walked */
+	if (!w->smmu_ptr)
+		w->smmu_ptr = hl_num(smmu);
+	if (w->smmu_ptr != hl_num(smmu))
 		return 0;
 	if (!w->strtab) {
 		w->smmu = info->id;
