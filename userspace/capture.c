@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * record and snapshot: the capture side.  Loads bpf/hitless.bpf.c through its
+ * skeleton (or uses the maps `bpftool prog loadall ... pinmaps` left in
+ * bpffs), polls the ring buffer, feeds every record to hl_state_apply(), and
+ * writes the snapshot.  Every program that does not load or attach on the
+ * running kernel is named with the reason; the walker is driven by reads of
+ * the SMMU platform devices' uevent files (bpf/README.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include "main.h"
+#include "records.h"
+#include "snapshot.h"
+#include "../bpf/core.h"
+
+#ifdef HL_HAVE_SKEL
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "hitless.skel.h"
+
+#define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
+#define DEFAULT_PIN_DIR "/sys/fs/bpf/hitless"
+
+static volatile sig_atomic_t stop_req;
+static void on_signal(int sig) { (void)sig; stop_req = 1; }
+
+struct cap {
+	struct hitless *sk;		/* NULL when using pinned maps */
+	struct ring_buffer *rb;
+	int events_fd, stats_fd, smmus_fd, walk_fd;
+	struct hl_state st;
+	u64 records;
+	u64 walk_gen;
+	int quiet;
+};
+
+static void msg(struct cap *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void msg(struct cap *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	fprintf(stderr, "hitless: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct cap *c = ctx;
+	struct hl_record r;
+
+	if (len != sizeof(r))
+		return 0;
+	memcpy(&r, data, sizeof(r));
+	hl_state_apply(&c->st, &r);
+	c->records++;
+	return 0;
+}
+
+/* ---- identity and clocks ---- */
+static u64 now_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (u64)t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+static void read_line(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (fgets(buf, n, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+/* hl_hdr.boot: the first 8 bytes of boot_id (its first 16 hex digits). */
+static u64 boot_of(const char *boot_id)
+{
+	u64 v = 0;
+	int n = 0;
+
+	for (const char *p = boot_id; *p && n < 16; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+
+		if (d < 0)
+			continue;
+		v = v << 4 | d;
+		n++;
+	}
+	return v;
+}
+
+static void clock_sample(struct hl_state *s)
+{
+#if defined(__aarch64__)
+	struct hl_clock_disk c = { .boot = s->meta.boot };
+	u64 k0 = now_ns(CLOCK_MONOTONIC), v, k1;
+
+	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+	k1 = now_ns(CLOCK_MONOTONIC);
+	c.ktime = k0 + (k1 - k0) / 2;
+	c.cntvct = v;
+	VEC_PUSH(s->clocks, c);
+#else
+	(void)s;
+#endif
+}
+
+static void state_identity(struct hl_state *s, unsigned mode)
+{
+	struct hl_boot_disk b = { 0 };
+	struct utsname u;
+
+	uname(&u);
+	snprintf(s->meta.release, sizeof(s->meta.release), "%s", u.release);
+	snprintf(s->meta.hostname, sizeof(s->meta.hostname), "%.63s", u.nodename);
+	read_line("/proc/sys/kernel/random/boot_id", s->meta.boot_id, sizeof(s->meta.boot_id));
+	s->meta.boot = boot_of(s->meta.boot_id);
+	s->meta.mode = mode;
+	b.boot = s->meta.boot;
+	memcpy(b.boot_id, s->meta.boot_id, sizeof(b.boot_id));
+	memcpy(b.release, s->meta.release, sizeof(b.release));
+#if defined(__aarch64__)
+	asm volatile("mrs %0, cntfrq_el0" : "=r"(b.cntfrq));
+#endif
+	VEC_PUSH(s->boots, b);
+	clock_sample(s);
+}
+
+/* ---- loading ---- */
+
+/* "fentry/foo" -> "foo" */
+static const char *target_of(struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p), *sl = strchr(sec, '/');
+
+	return sl ? sl + 1 : sec;
+}
+
+/*
+ * Load the programs this kernel can take, attach each, name every one that
+ * could not with the reason.  only_walker: the snapshot verb needs only the
+ * walker's trigger.
+ */
+static int cap_load(struct cap *c, int only_walker)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct bpf_program *p;
+	int err, attached = 0, skipped = 0, ste_hooks = 0;
+
+	c->sk = hitless__open();
+	if (!c->sk) {
+		p_err("cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	c->sk->bss->hl_cfg.boot = c->st.meta.boot;
+	bpf_object__for_each_program(p, c->sk->obj) {
+		const char *fn = target_of(p);
+
+		if (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger")) {
+			bpf_program__set_autoload(p, false);
+			continue;
+		}
+		if (!vmlinux || btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
+			msg(c, "program %s (%s): not loaded: %s", bpf_program__name(p),
+			    bpf_program__section_name(p),
+			    vmlinux ? "the function is not in this kernel's BTF (inlined, renamed or not built)"
+				    : "this kernel has no BTF (/sys/kernel/btf/vmlinux)");
+			bpf_program__set_autoload(p, false);
+			skipped++;
+		}
+	}
+	btf__free(vmlinux);
+	err = hitless__load(c->sk);
+	if (err) {
+		p_err("loading the BPF programs failed: %s (libbpf's log above names the program)",
+		      strerror(-err));
+		return -1;
+	}
+	bpf_object__for_each_program(p, c->sk->obj) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l) {
+			msg(c, "program %s (%s): loaded, not attached: %s", bpf_program__name(p),
+			    bpf_program__section_name(p), strerror(errno));
+			skipped++;
+			continue;
+		}
+		attached++;
+		if (!strcmp(bpf_program__name(p), "hl_ste_sync") ||
+		    !strcmp(bpf_program__name(p), "hl_write_entry"))
+			ste_hooks++;
+	}
+	if (!only_walker && ste_hooks < 2) {
+		c->sk->bss->hl_cfg.ste_from_cfgi = 1;
+		msg(c, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
+	}
+	msg(c, "%d program(s) attached, %d not (%s mode)", attached, skipped,
+	    hl_mode_name(HL_MODE_FENTRY));
+	c->events_fd = bpf_map__fd(c->sk->maps.hl_events);
+	c->stats_fd = bpf_map__fd(c->sk->maps.hl_stats);
+	c->smmus_fd = bpf_map__fd(c->sk->maps.hl_smmus);
+	c->walk_fd = bpf_map__fd(c->sk->maps.hl_walk_ctl);
+	return 0;
+}
+
+/* The maps `bpftool prog loadall ... pinmaps DIR/maps` left behind. */
+static int cap_pinned(struct cap *c, const char *dir)
+{
+	char p[512];
+	int *fds[] = { &c->events_fd, &c->stats_fd, &c->smmus_fd, &c->walk_fd };
+	const char *names[] = { "hl_events", "hl_stats", "hl_smmus", "hl_walk_ctl" };
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/maps/%s", dir, names[i]);
+		*fds[i] = bpf_obj_get(p);
+		if (*fds[i] < 0) {
+			p_err("no pinned map %s: %s (load with: bpftool prog loadall hitless.bpf.o %s autoattach pinmaps %s/maps)",
+			      p, strerror(errno), dir, dir);
+			return -1;
+		}
+	}
+	msg(c, "using the programs pinned under %s", dir);
+	return 0;
+}
+
+static int cap_open(struct cap *c, const char *pinned, int only_walker, unsigned mode)
+{
+	hl_state_init(&c->st);
+	state_identity(&c->st, mode);
+	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
+	if (pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker))
+		return -1;
+	c->rb = ring_buffer__new(c->events_fd, on_record, c, NULL);
+	if (!c->rb) {
+		p_err("ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void cap_close(struct cap *c)
+{
+	ring_buffer__free(c->rb);
+	if (c->sk)
+		hitless__destroy(c->sk);
+	hl_state_free(&c->st);
+}
+
+static u64 stat_get(struct cap *c, u32 k)
+{
+	u64 v = 0;
+
+	bpf_map_lookup_elem(c->stats_fd, &k, &v);
+	return v;
+}
+
+/* ---- the walker ---- */
+static int read_uevent(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY), n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* Walk every SMMU bound to arm-smmu-v3; returns the number walked, -1 on error. */
+static int cap_walk(struct cap *c, unsigned budget)
+{
+	DIR *d = opendir(SMMU_DRIVER_DIR);
+	struct dirent *e;
+	int n = 0, rc = 0;
+
+	if (!d) {
+		p_err("%s: %s (no SMMUv3 bound to its driver)", SMMU_DRIVER_DIR, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) && !rc) {
+		char path[512];
+		struct hl_walk w = { 0 };
+		u32 zero = 0;
+		int triggers = 0, idle = 0;
+		u64 before;
+
+		/* the driver's devices are symlinks; so is "module", which is not one */
+		if (e->d_name[0] == '.' || e->d_type != DT_LNK || !strcmp(e->d_name, "module"))
+			continue;
+		snprintf(path, sizeof(path), SMMU_DRIVER_DIR "/%s/uevent", e->d_name);
+		if (access(path, R_OK))
+			continue;
+		w.gen = ++c->walk_gen + ((u64)getpid() << 32);
+		w.budget = budget;
+		w.state = HL_WS_RUN;
+		if (bpf_map_update_elem(c->walk_fd, &zero, &w, 0)) {
+			p_err("walk control: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		while (w.state == HL_WS_RUN) {
+			before = c->records;
+			if (read_uevent(path)) {
+				p_err("%s: %s", path, strerror(errno));
+				rc = -1;
+				break;
+			}
+			triggers++;
+			ring_buffer__consume(c->rb);
+			bpf_map_lookup_elem(c->walk_fd, &zero, &w);
+			if (!w.smmu_ptr) {
+				p_err("%s: the walker's trigger did not run (is hl_walk_trigger attached?)", path);
+				rc = -1;
+				break;
+			}
+			/* a full ring buffer stops a walk without progress only if nobody drains it */
+			idle = c->records == before ? idle + 1 : 0;
+			if (idle > 100) {
+				p_err("%s: walk makes no progress", path);
+				rc = -1;
+				break;
+			}
+		}
+		if (w.state == HL_WS_ERROR) {
+			p_err("%s: walk stopped: cannot read 0x%llx (%d)", e->d_name,
+			      (unsigned long long)w.err_addr, w.error);
+			rc = -1;
+		} else if (!rc) {
+			msg(c, "walked SMMU %u (%s): %llu STEs, %llu CDs, %llu leaves, %llu descriptors visited, %d trigger(s)",
+			    w.smmu, e->d_name, (unsigned long long)w.n_ste, (unsigned long long)w.n_cd,
+			    (unsigned long long)w.n_pte, (unsigned long long)w.n_visit, triggers);
+			n++;
+		}
+	}
+	closedir(d);
+	return rc ? -1 : n;
+}
+
+/* The SMMU section from what the BPF side learnt about each SMMU. */
+static void cap_smmus(struct cap *c)
+{
+	u64 key, *prev = NULL;
+	struct hl_smmu_info i;
+
+	while (!bpf_map_get_next_key(c->smmus_fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(c->smmus_fd, &key, &i) || hl_state_smmu(&c->st, i.id))
+			continue;
+		struct hl_smmu_disk m = { .id = i.id, .base = i.base };
+
+		memcpy(m.idr, i.idr, sizeof(m.idr));
+		VEC_PUSH(c->st.smmus, m);
+	}
+}
+
+/* Losses the BPF side counted, into the snapshot (a verdict over them says so). */
+static u64 cap_losses(struct cap *c)
+{
+	u64 lost = stat_get(c, HL_STAT_LOST_RINGBUF), logged = 0;
+
+	for (size_t i = 0; i < c->st.losses.n; i++)
+		logged += c->st.losses.v[i].count;
+	if (lost > logged) {
+		/* dropped records not yet reported by an HL_K_LOST record */
+		struct hl_loss_disk l = { .boot = c->st.meta.boot, .count = lost - logged,
+					  .where = HL_LOST_RINGBUF };
+
+		VEC_PUSH(c->st.losses, l);
+	}
+	return lost;
+}
+
+static int cap_write(struct cap *c, const char *out)
+{
+	char err[512];
+
+	clock_sample(&c->st);
+	cap_smmus(c);
+	c->st.meta.created_ktime = now_ns(CLOCK_MONOTONIC);
+	c->st.meta.created_real = now_ns(CLOCK_REALTIME);
+	hl_ranges_compress(&c->st);
+	if (hl_snapshot_write(out, &c->st, err, sizeof(err))) {
+		p_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- verbs ---- */
+static void snapshot_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] -o FILE\n"
+		"       The complete current state: every valid STE, the CDs they point to and\n"
+		"       every leaf of every page table they reach, walked by the BPF walker.\n"
+		"       --pinned DIR   use the programs bpftool pinned there (default " DEFAULT_PIN_DIR ")\n"
+		"       --budget N     records per walker trigger (default 4096)\n"
+		HL_COMMON_HELP);
+}
+
+static void record_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hitless record [OPTIONS] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
+		"                      [--stop-file PATH] [--ready-file PATH] [--verify] -o FILE\n"
+		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
+		"       and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
+		"       then write the snapshot: the state walked at the start plus every change.\n"
+		"       --no-walk      do not walk the state first (the snapshot has only changes)\n"
+		"       --ready-file   created once capturing (for scripts)\n"
+		"       --verify       walk again at the end: the state the log implies must\n"
+		"                      equal the walked one (exit 1 if not)\n"
+		HL_COMMON_HELP);
+}
+
+static const struct option cap_lo[] = {
+	HL_COMMON_LONGOPTS,
+	{ "output", required_argument, NULL, 'o' },
+	{ "pinned", optional_argument, NULL, 'P' },
+	{ "budget", required_argument, NULL, 'b' },
+	{ "no-walk", no_argument, NULL, 'W' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "stop-file", required_argument, NULL, 's' },
+	{ "ready-file", required_argument, NULL, 'r' },
+	{ "verify", no_argument, NULL, 'V' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ 0 }
+};
+
+struct cap_opts {
+	const char *out, *pinned, *stop_file, *ready_file;
+	unsigned budget;
+	double duration;
+	int walk, verify, quiet;
+};
+
+static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FILE *))
+{
+	int c, rc;
+
+	*o = (struct cap_opts){ .budget = 4096, .walk = 1 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "o:q", cap_lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'P': o->pinned = optarg ? optarg : DEFAULT_PIN_DIR; break;
+		case 'b': o->budget = strtoul(optarg, NULL, 0); break;
+		case 'W': o->walk = 0; break;
+		case 'd': o->duration = atof(optarg); break;
+		case 's': o->stop_file = optarg; break;
+		case 'r': o->ready_file = optarg; break;
+		case 'V': o->verify = 1; break;
+		case 'q': o->quiet = 1; break;
+		default:
+			rc = hl_common_opt(c, optarg);
+			if (rc == 2) {
+				usage(stdout);
+				return 1;
+			}
+			if (rc <= 0) {
+				if (!rc)
+					usage(stderr);
+				return -1;
+			}
+		}
+	}
+	if (!o->out) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int do_snapshot(int argc, char **argv)
+{
+	struct cap_opts o;
+	struct cap c = { 0 };
+	int rc = cap_opts(argc, argv, &o, snapshot_usage);
+
+	if (rc)
+		return rc > 0 ? 0 : HL_EXIT_ERROR;
+	c.quiet = o.quiet;
+	libbpf_set_print(NULL);
+	if (cap_open(&c, o.pinned, 1, HL_MODE_WALKER) || cap_walk(&c, o.budget) < 0 ||
+	    cap_write(&c, o.out)) {
+		cap_close(&c);
+		return HL_EXIT_ERROR;
+	}
+	msg(&c, "%s: %zu STEs, %zu CDs, %zu translation ranges (%llu records)", o.out,
+	    c.st.stes.n, c.st.cds.n, c.st.ranges.n, (unsigned long long)c.records);
+	cap_close(&c);
+	return 0;
+}
+
+/* The state the log implies against a fresh walk: STEs, CDs, translation functions. */
+static int cap_verify(struct cap *c, unsigned budget)
+{
+	struct cap w = *c;
+	int bad = 0;
+
+	hl_state_init(&w.st);
+	w.st.meta = c->st.meta;
+	w.records = 0;
+	w.rb = ring_buffer__new(c->events_fd, on_record, &w, NULL);
+	ring_buffer__consume(c->rb);	/* everything before the walk belongs to the log */
+	if (!w.rb || cap_walk(&w, budget) < 0)
+		return -1;
+	/* records the capture made during the walk went to w: move the non-walker ones */
+	for (size_t i = 0; i < w.st.events.n; i++)
+		if (w.st.events.v[i].hdr.mode != HL_MODE_WALKER)
+			hl_state_apply(&c->st, &w.st.events.v[i]);
+	hl_ranges_compress(&c->st);
+	hl_ranges_compress(&w.st);
+	for (size_t i = 0; i < w.st.stes.n; i++) {
+		struct hl_ste_disk *a = &w.st.stes.v[i], *b = hl_state_ste(&c->st, a->smmu, a->sid);
+
+		if (!b || memcmp(a->q, b->q, sizeof(a->q))) {
+			msg(c, "verify: STE %u:%u walked differs from the log's", a->smmu, a->sid);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < c->st.stes.n; i++)
+		if (!hl_state_ste(&w.st, c->st.stes.v[i].smmu, c->st.stes.v[i].sid)) {
+			msg(c, "verify: STE %u:%u in the log is not valid in the walk",
+			    c->st.stes.v[i].smmu, c->st.stes.v[i].sid);
+			bad++;
+		}
+	for (size_t i = 0; i < w.st.cds.n; i++) {
+		struct hl_cd_disk *a = &w.st.cds.v[i], *b = hl_state_cd(&c->st, a->smmu, a->sid, a->ssid);
+
+		if (!b || memcmp(a->q, b->q, sizeof(a->q))) {
+			msg(c, "verify: CD %u:%u/%u walked differs from the log's", a->smmu, a->sid, a->ssid);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < c->st.cds.n; i++)
+		if (!hl_state_cd(&w.st, c->st.cds.v[i].smmu, c->st.cds.v[i].sid, c->st.cds.v[i].ssid)) {
+			msg(c, "verify: CD %u:%u/%u in the log is not valid in the walk", c->st.cds.v[i].smmu,
+			    c->st.cds.v[i].sid, c->st.cds.v[i].ssid);
+			bad++;
+		}
+	/* every root either side knows: the same translation function */
+	for (int side = 0; side < 2; side++) {
+		struct hl_state *x = side ? &c->st : &w.st, *y = side ? &w.st : &c->st;
+
+		for (size_t i = 0; i < x->ranges.n; i++) {
+			struct hl_range *fx, *fy;
+			u64 root = x->ranges.v[i].root;
+			size_t nx = hl_ranges_function(x, root, &fx), ny = hl_ranges_function(y, root, &fy);
+			int same = nx == ny;
+
+			for (size_t k = 0; same && k < nx; k++)
+				same = fx[k].iova == fy[k].iova && fx[k].size == fy[k].size &&
+				       fx[k].oa == fy[k].oa && fx[k].attrs == fy[k].attrs;
+			if (!same) {
+				msg(c, "verify: table 0x%llx translates differently (%zu runs walked, %zu from the log)",
+				    (unsigned long long)root, side ? ny : nx, side ? nx : ny);
+				bad++;
+			}
+			free(fx);
+			free(fy);
+		}
+	}
+	msg(c, "verify: walked %zu STEs, %zu CDs, %zu ranges; the log's state %s", w.st.stes.n,
+	    w.st.cds.n, w.st.ranges.n, bad ? "DIFFERS" : "matches");
+	ring_buffer__free(w.rb);
+	hl_state_free(&w.st);
+	return bad;
+}
+
+int do_record(int argc, char **argv)
+{
+	struct cap_opts o;
+	struct cap c = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	u64 t0, lost;
+	int rc = cap_opts(argc, argv, &o, record_usage), bad = 0;
+
+	if (rc)
+		return rc > 0 ? 0 : HL_EXIT_ERROR;
+	c.quiet = o.quiet;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (cap_open(&c, o.pinned, 0, HL_MODE_FENTRY))
+		goto fail;
+	if (o.walk && cap_walk(&c, o.budget) < 0)
+		goto fail;
+	if (o.ready_file) {
+		int fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	msg(&c, "recording (%llu records so far)", (unsigned long long)c.records);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	while (!stop_req) {
+		int n = ring_buffer__poll(c.rb, 100);
+
+		if (n < 0 && n != -EINTR) {
+			p_err("ring buffer poll: %s", strerror(-n));
+			break;
+		}
+		if (o.duration > 0 && now_ns(CLOCK_MONOTONIC) - t0 >= o.duration * 1e9)
+			break;
+		if (o.stop_file && !access(o.stop_file, F_OK))
+			break;
+	}
+	ring_buffer__consume(c.rb);
+	if (o.verify) {
+		bad = cap_verify(&c, o.budget);
+		if (bad < 0)
+			goto fail;
+	}
+	lost = cap_losses(&c);
+	if (cap_write(&c, o.out))
+		goto fail;
+	msg(&c, "%s: %llu records, %llu lost, %zu STEs, %zu CDs, %zu translation ranges", o.out,
+	    (unsigned long long)c.records, (unsigned long long)lost, c.st.stes.n, c.st.cds.n,
+	    c.st.ranges.n);
+	cap_close(&c);
+	return lost ? HL_EXIT_ERROR : bad ? HL_EXIT_FINDINGS : 0;
+fail:
+	cap_close(&c);
+	return HL_EXIT_ERROR;
+}
+
+#else /* !HL_HAVE_SKEL */
+
+static int no_capture(const char *verb)
+{
+	p_err("'%s' needs the BPF capture: this hitless was built without bpf/ "
+	      "(make -C bpf, then make -C userspace)", verb);
+	return HL_EXIT_ERROR;
+}
+
+int do_snapshot(int argc, char **argv) { (void)argc; (void)argv; return no_capture("snapshot"); }
+int do_record(int argc, char **argv) { (void)argc; (void)argv; return no_capture("record"); }
+
+#endif
