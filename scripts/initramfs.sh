@@ -42,6 +42,9 @@ list="$out/initramfs-$flavor.list"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "file /init $guest/init 0755 0 0"
 	echo "file /bin/kexec-load $guest/kexec-load 0755 0 0"
+	if [ -x "$guest/iommufd-exercise" ]; then
+		echo "file /bin/iommufd-exercise $guest/iommufd-exercise 0755 0 0"
+	fi
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /boot/Image $kout/Image 0644 0 0"
