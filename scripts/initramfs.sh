@@ -42,8 +42,8 @@ list="$out/initramfs-$flavor.list"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "file /init $guest/init 0755 0 0"
 	echo "file /bin/kexec-load $guest/kexec-load 0755 0 0"
-	if [ -x "$guest/iommufd-exercise" ]; then
-		echo "file /bin/iommufd-exercise $guest/iommufd-exercise 0755 0 0"
+	if [ -x "$guest/vfio-iommufd" ]; then
+		echo "file /bin/vfio-iommufd $guest/vfio-iommufd 0755 0 0"
 	fi
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * iommufd-exercise: the smallest VMM-like user of a vfio-pci device through
+ * vfio-iommufd: the smallest VMM-like user of a vfio-pci device through
  * iommufd, to give the capture something to catch.
  *
- *   iommufd-exercise VENDOR:DEVICE [--then CMD]
+ *   vfio-iommufd VENDOR:DEVICE [--then CMD]
  *
  * Binds the device to vfio-pci, opens its cdev, binds it to /dev/iommu,
  * allocates an IOAS and attaches the device to it (an SMMUv3 S1 domain: a CD
@@ -54,7 +54,7 @@ struct vfio_device_detach_iommufd_pt { uint32_t argsz, flags, pasid; };
 
 static void die(const char *what)
 {
-	printf("iommufd-exercise: %s: %s\n", what, strerror(errno));
+	printf("vfio-iommufd: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
@@ -169,7 +169,7 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2 || sscanf(argv[1], "%x:%x", &ven, &dev) != 2) {
-		fprintf(stderr, "usage: iommufd-exercise VENDOR:DEVICE [--then CMD]\n");
+		fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--then CMD]\n");
 		return 2;
 	}
 	if (argc >= 4 && !strcmp(argv[2], "--then"))
