@@ -4,6 +4,9 @@
  * full-state walker (HL_MODE_WALKER): fentry/fexit on the SMMUv3 driver's
  * own functions, one bpf/hitless.h record per STE/CD write, descriptor
  * write, command, attach, iommufd operation and live-update milestone.
+ * Built a second time with -DHL_TRACEPOINTS (hitless_tp.bpf.o): the same
+ * records from the kernel series' tracepoints (tracepoints.bpf.h,
+ * HL_MODE_TRACEPOINT) instead of the fentry programs.
  *
  * What each program hooks and why is in bpf/README.md; a program whose
  * function the running kernel lacks is not loaded, and the loader says so
@@ -92,11 +95,12 @@ static __always_inline __u32 hl_smmu_id(struct arm_smmu_device *smmu)
 	return i ? i->id : ~0U;
 }
 
-static __always_inline __u64 hl_hash_ptr(const void *p)
+static __always_inline __attribute__((unused)) __u64 hl_hash_ptr(const void *p)
 {
 	return p ? ((__u64)p * 0x9e3779b97f4a7c15ULL) ^ 0x68697473ULL : 0;
 }
 
+#ifndef HL_TRACEPOINTS
 /* ---- commands: __arm_smmu_cmdq_issue_cmdlist() --------------------------- */
 
 /* Last STE seen per (smmu, sid), for the CFGI_STE fallback's "before". */
@@ -823,10 +827,16 @@ HL_MILESTONE("fentry/luo_preserve_file", luo_preserve_file, HL_MS_LUO_PREPARE)
 HL_MILESTONE("fentry/luo_file_freeze", luo_file_freeze, HL_MS_LUO_FREEZE)
 HL_MILESTONE("fentry/luo_file_finish", luo_file_finish, HL_MS_LUO_FINISH)
 HL_MILESTONE("fentry/kho_fill_kimage", kho_fill_kimage, HL_MS_KHO_FINALIZE)
-HL_MILESTONE("fentry/kernel_kexec", kernel_kexec, HL_MS_KEXEC_REBOOT)
+HL_MILESTONE("fentry/kernel_kexec", kernel_kexec, HL_MS_USER)
+/* the old kernel's last instant; a reader in this kernel cannot see it, a persistent one can */
+HL_MILESTONE("fentry/machine_kexec", machine_kexec, HL_MS_KEXEC_REBOOT)
 HL_MILESTONE("fentry/arm_smmu_device_probe", arm_smmu_device_probe, HL_MS_SMMU_PROBE_START)
 HL_MILESTONE("fexit/arm_smmu_device_probe", arm_smmu_device_probe_done, HL_MS_SMMU_PROBE_END)
 HL_MILESTONE("fentry/arm_smmu_device_shutdown", arm_smmu_device_shutdown, HL_MS_USER)
+
+#else /* HL_TRACEPOINTS */
+#include "tracepoints.bpf.h"
+#endif
 
 /* ---- the walker's trigger ------------------------------------------------ */
 

@@ -27,6 +27,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "hitless.skel.h"
+#include "hitless_tp.skel.h"
 
 #define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/hitless"
@@ -35,7 +36,11 @@ static volatile sig_atomic_t stop_req;
 static void on_signal(int sig) { (void)sig; stop_req = 1; }
 
 struct cap {
-	struct hitless *sk;		/* NULL when using pinned maps */
+	struct hitless *sk;		/* stock-kernel mode: fentry/fexit */
+	struct hitless_tp *sk_tp;	/* patched-kernel mode: the series' tracepoints */
+	struct bpf_object *obj;		/* whichever was loaded; NULL when using pinned maps */
+	volatile struct hl_config *cfg;
+	unsigned mode;			/* enum hl_mode of the loaded programs */
 	struct ring_buffer *rb;
 	int events_fd, stats_fd, smmus_fd, walk_fd;
 	struct hl_state st;
@@ -156,47 +161,80 @@ static const char *target_of(struct bpf_program *p)
 	return sl ? sl + 1 : sec;
 }
 
+/* Is the program's target in this kernel's BTF: the function, or the tracepoint's btf_trace_ type. */
+static int target_exists(const struct btf *vmlinux, struct bpf_program *p)
+{
+	char name[160];
+
+	if (!strncmp(bpf_program__section_name(p), "tp_btf/", 7)) {
+		snprintf(name, sizeof(name), "btf_trace_%s", target_of(p));
+		return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
+	}
+	return btf__find_by_name_kind(vmlinux, target_of(p), BTF_KIND_FUNC) >= 0;
+}
+
+/* --mode auto: the series' tracepoints when the kernel has them, else fentry. */
+static unsigned pick_mode(const struct btf *vmlinux, const char *want)
+{
+	if (want && !strcmp(want, "fentry"))
+		return HL_MODE_FENTRY;
+	if (want && !strcmp(want, "tracepoint"))
+		return HL_MODE_TRACEPOINT;
+	return vmlinux && btf__find_by_name_kind(vmlinux, "btf_trace_arm_smmu_ste_write",
+						  BTF_KIND_TYPEDEF) >= 0 ? HL_MODE_TRACEPOINT : HL_MODE_FENTRY;
+}
+
 /*
  * Load the programs this kernel can take, attach each, name every one that
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
  */
-static int cap_load(struct cap *c, int only_walker)
+static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *p;
 	int err, attached = 0, skipped = 0, ste_hooks = 0;
 
-	c->sk = hitless__open();
-	if (!c->sk) {
+	c->mode = pick_mode(vmlinux, want_mode);
+	if (c->mode == HL_MODE_TRACEPOINT) {
+		c->sk_tp = hitless_tp__open();
+		c->obj = c->sk_tp ? c->sk_tp->obj : NULL;
+		c->cfg = c->sk_tp ? &c->sk_tp->bss->hl_cfg : NULL;
+	} else {
+		c->sk = hitless__open();
+		c->obj = c->sk ? c->sk->obj : NULL;
+		c->cfg = c->sk ? &c->sk->bss->hl_cfg : NULL;
+	}
+	if (!c->obj) {
 		p_err("cannot open the BPF object: %s", strerror(errno));
+		btf__free(vmlinux);
 		return -1;
 	}
-	c->sk->bss->hl_cfg.boot = c->st.meta.boot;
-	bpf_object__for_each_program(p, c->sk->obj) {
-		const char *fn = target_of(p);
-
+	c->cfg->boot = c->st.meta.boot;
+	bpf_object__for_each_program(p, c->obj) {
 		if (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger")) {
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
-		if (!vmlinux || btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) < 0) {
+		if (!vmlinux || !target_exists(vmlinux, p)) {
 			msg(c, "program %s (%s): not loaded: %s", bpf_program__name(p),
 			    bpf_program__section_name(p),
-			    vmlinux ? "the function is not in this kernel's BTF (inlined, renamed or not built)"
-				    : "this kernel has no BTF (/sys/kernel/btf/vmlinux)");
+			    !vmlinux ? "this kernel has no BTF (/sys/kernel/btf/vmlinux)" :
+			    !strncmp(bpf_program__section_name(p), "tp_btf/", 7) ?
+			    "this kernel has no such tracepoint (not a kernel with kernel/patches)" :
+			    "the function is not in this kernel's BTF (inlined, renamed or not built)");
 			bpf_program__set_autoload(p, false);
 			skipped++;
 		}
 	}
 	btf__free(vmlinux);
-	err = hitless__load(c->sk);
+	err = c->sk_tp ? hitless_tp__load(c->sk_tp) : hitless__load(c->sk);
 	if (err) {
 		p_err("loading the BPF programs failed: %s (libbpf's log above names the program)",
 		      strerror(-err));
 		return -1;
 	}
-	bpf_object__for_each_program(p, c->sk->obj) {
+	bpf_object__for_each_program(p, c->obj) {
 		struct bpf_link *l;
 
 		if (!bpf_program__autoload(p))
@@ -213,16 +251,16 @@ static int cap_load(struct cap *c, int only_walker)
 		    !strcmp(bpf_program__name(p), "hl_write_entry"))
 			ste_hooks++;
 	}
-	if (!only_walker && ste_hooks < 2) {
-		c->sk->bss->hl_cfg.ste_from_cfgi = 1;
+	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2) {
+		c->cfg->ste_from_cfgi = 1;
 		msg(c, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
 	}
 	msg(c, "%d program(s) attached, %d not (%s mode)", attached, skipped,
-	    hl_mode_name(HL_MODE_FENTRY));
-	c->events_fd = bpf_map__fd(c->sk->maps.hl_events);
-	c->stats_fd = bpf_map__fd(c->sk->maps.hl_stats);
-	c->smmus_fd = bpf_map__fd(c->sk->maps.hl_smmus);
-	c->walk_fd = bpf_map__fd(c->sk->maps.hl_walk_ctl);
+	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
+	c->events_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_events"));
+	c->stats_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_stats"));
+	c->smmus_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_smmus"));
+	c->walk_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_walk_ctl"));
 	return 0;
 }
 
@@ -246,13 +284,16 @@ static int cap_pinned(struct cap *c, const char *dir)
 	return 0;
 }
 
-static int cap_open(struct cap *c, const char *pinned, int only_walker, unsigned mode)
+static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode)
 {
 	hl_state_init(&c->st);
-	state_identity(&c->st, mode);
+	state_identity(&c->st, HL_MODE_WALKER);
 	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
-	if (pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker))
+	if (pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker, mode))
 		return -1;
+	/* the snapshot's capture mode: what made its changes */
+	if (!only_walker)
+		c->st.meta.mode = pinned ? HL_MODE_UNKNOWN : c->mode;
 	c->rb = ring_buffer__new(c->events_fd, on_record, c, NULL);
 	if (!c->rb) {
 		p_err("ring buffer: %s", strerror(errno));
@@ -266,6 +307,8 @@ static void cap_close(struct cap *c)
 	ring_buffer__free(c->rb);
 	if (c->sk)
 		hitless__destroy(c->sk);
+	if (c->sk_tp)
+		hitless_tp__destroy(c->sk_tp);
 	hl_state_free(&c->st);
 }
 
@@ -425,8 +468,10 @@ static void snapshot_usage(FILE *f)
 static void record_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless record [OPTIONS] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
+		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
 		"                      [--stop-file PATH] [--ready-file PATH] [--verify] -o FILE\n"
+		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
+		"                      when the kernel has them (patched), else fentry (stock)\n"
 		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
 		"       and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
 		"       then write the snapshot: the state walked at the start plus every change.\n"
@@ -448,11 +493,12 @@ static const struct option cap_lo[] = {
 	{ "ready-file", required_argument, NULL, 'r' },
 	{ "verify", no_argument, NULL, 'V' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "mode", required_argument, NULL, 'm' },
 	{ 0 }
 };
 
 struct cap_opts {
-	const char *out, *pinned, *stop_file, *ready_file;
+	const char *out, *pinned, *stop_file, *ready_file, *mode;
 	unsigned budget;
 	double duration;
 	int walk, verify, quiet;
@@ -475,6 +521,13 @@ static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FIL
 		case 'r': o->ready_file = optarg; break;
 		case 'V': o->verify = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'm':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") && strcmp(optarg, "tracepoint")) {
+				p_err("--mode is auto, fentry or tracepoint, not '%s'", optarg);
+				return -1;
+			}
+			o->mode = optarg;
+			break;
 		default:
 			rc = hl_common_opt(c, optarg);
 			if (rc == 2) {
@@ -505,7 +558,7 @@ int do_snapshot(int argc, char **argv)
 		return rc > 0 ? 0 : HL_EXIT_ERROR;
 	c.quiet = o.quiet;
 	libbpf_set_print(NULL);
-	if (cap_open(&c, o.pinned, 1, HL_MODE_WALKER) || cap_walk(&c, o.budget) < 0 ||
+	if (cap_open(&c, o.pinned, 1, NULL) || cap_walk(&c, o.budget) < 0 ||
 	    cap_write(&c, o.out)) {
 		cap_close(&c);
 		return HL_EXIT_ERROR;
@@ -605,7 +658,7 @@ int do_record(int argc, char **argv)
 	c.quiet = o.quiet;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (cap_open(&c, o.pinned, 0, HL_MODE_FENTRY))
+	if (cap_open(&c, o.pinned, 0, o.mode))
 		goto fail;
 	if (o.walk && cap_walk(&c, o.budget) < 0)
 		goto fail;
