@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"       hitless show     [OPTIONS] SNAPSHOT\n"
 		"       hitless diff     [OPTIONS] [--protect SIDS] BEFORE [AFTER]\n"
 		"       hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
-		"       hitless record   [OPTIONS] [--pinned [DIR]] [--no-walk] [--verify] -o FILE\n"
+		"       hitless record   [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--verify] -o FILE\n"
 		"       hitless snapshot [OPTIONS] [--pinned [DIR]] -o FILE\n"
 		"       hitless help\n"
 		HL_COMMON_HELP
