@@ -48,6 +48,26 @@ list="$out/initramfs-$flavor.list"
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /boot/Image $kout/Image 0644 0 0"
+	# bpftool (bookworm-backports, dynamic) and the BPF objects, for
+	# `bpftool prog loadall` without the collector (bpf/README.md)
+	bt="$HITLESS_CACHE/bpftool-arm64"
+	if [ -x "$bt/usr/sbin/bpftool" ]; then
+		echo "dir /lib/aarch64-linux-gnu 0755 0 0"
+		echo "file /bin/bpftool $bt/usr/sbin/bpftool 0755 0 0"
+		echo "file /lib/ld-linux-aarch64.so.1 $(readlink -f "$bt/lib/ld-linux-aarch64.so.1") 0755 0 0"
+		for l in libc.so.6 libcap.so.2 libz.so.1 libelf.so.1 libzstd.so.1; do
+			f=$(readlink -f "$bt/lib/aarch64-linux-gnu/$l" 2>/dev/null || true)
+			[ -f "$f" ] || f=$(readlink -f "$bt/usr/lib/aarch64-linux-gnu/$l")
+			echo "file /lib/aarch64-linux-gnu/$l $f 0755 0 0"
+		done
+	fi
+	if [ -f "$HITLESS_TOP/out/bpf/stock/hitless.bpf.o" ]; then
+		echo "dir /lib/hitless 0755 0 0"
+		for o in hitless hitless_tp; do
+			f="$HITLESS_TOP/out/bpf/stock/$o.bpf.o"
+			[ -f "$f" ] && echo "file /lib/hitless/$o.bpf.o $f 0644 0 0"
+		done
+	fi
 	if [ -x "$HITLESS_TOP/userspace/build/arm64/hitless" ]; then
 		echo "file /bin/hitless $HITLESS_TOP/userspace/build/arm64/hitless 0755 0 0"
 	fi
