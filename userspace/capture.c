@@ -71,6 +71,9 @@ static int on_record(void *ctx, void *data, size_t len)
 	if (len != sizeof(r))
 		return 0;
 	memcpy(&r, data, sizeof(r));
+	/* programs loaded by bpftool have no boot identity: it is this boot */
+	if (!r.hdr.boot)
+		r.hdr.boot = c->st.meta.boot;
 	hl_state_apply(&c->st, &r);
 	c->records++;
 	return 0;
