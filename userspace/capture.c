@@ -472,7 +472,7 @@ static void record_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
-		"                      [--stop-file PATH] [--ready-file PATH] [--verify] -o FILE\n"
+		"                      [--stop-file PATH] [--ready-file PATH] [--verify] [--against FILE] -o FILE\n"
 		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
 		"                      when the kernel has them (patched), else fentry (stock)\n"
 		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
@@ -482,6 +482,9 @@ static void record_usage(FILE *f)
 		"       --ready-file   created once capturing (for scripts)\n"
 		"       --verify       walk again at the end: the state the log implies must\n"
 		"                      equal the walked one (exit 1 if not)\n"
+		"       --against FILE the same run captured in the other mode (another record's\n"
+		"                      snapshot): its writes and commands must equal these,\n"
+		"                      record for record (exit 1 if not)\n"
 		HL_COMMON_HELP);
 }
 
@@ -497,11 +500,12 @@ static const struct option cap_lo[] = {
 	{ "verify", no_argument, NULL, 'V' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "mode", required_argument, NULL, 'm' },
+	{ "against", required_argument, NULL, 'A' },
 	{ 0 }
 };
 
 struct cap_opts {
-	const char *out, *pinned, *stop_file, *ready_file, *mode;
+	const char *out, *pinned, *stop_file, *ready_file, *mode, *against;
 	unsigned budget;
 	double duration;
 	int walk, verify, quiet;
@@ -524,6 +528,7 @@ static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FIL
 		case 'r': o->ready_file = optarg; break;
 		case 'V': o->verify = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'A': o->against = optarg; break;
 		case 'm':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") && strcmp(optarg, "tracepoint")) {
 				p_err("--mode is auto, fentry or tracepoint, not '%s'", optarg);
@@ -648,6 +653,97 @@ static int cap_verify(struct cap *c, unsigned budget)
 	return bad;
 }
 
+/*
+ * --against: the same run captured by the other mode must hold the same
+ * writes and commands, record for record.  Compared: STE and CD writes
+ * (StreamID, SSID, step, before, after), descriptor writes (table, IOVA,
+ * level, old, new), commands (both qwords; CMD_SYNC by opcode, the stock
+ * mode cannot see its CS/MSI fields) and their completions, IOAS map/unmap.
+ * Not compared: attach records (the tracepoint reports each StreamID before
+ * the writes, fentry the outcome after them), milestones, walker records.
+ */
+static int cmp_kind(const struct hl_record *r)
+{
+	if (r->hdr.mode == HL_MODE_WALKER)
+		return 0;
+	switch (r->hdr.kind) {
+	case HL_K_STE: case HL_K_CD: case HL_K_PTE: case HL_K_CMD:
+		return 1;
+	case HL_K_IOMMUFD:
+		return r->iommufd.op == HL_IOMMUFD_IOAS_MAP || r->iommufd.op == HL_IOMMUFD_IOAS_UNMAP;
+	}
+	return 0;
+}
+
+static int cmp_same(const struct hl_record *a, const struct hl_record *b)
+{
+	if (a->hdr.kind != b->hdr.kind)
+		return 0;
+	switch (a->hdr.kind) {
+	case HL_K_STE:
+		return a->ste.sid == b->ste.sid && a->ste.step == b->ste.step &&
+		       !memcmp(a->ste.before, b->ste.before, 64) && !memcmp(a->ste.after, b->ste.after, 64);
+	case HL_K_CD:
+		return a->cd.sid == b->cd.sid && a->cd.ssid == b->cd.ssid && a->cd.step == b->cd.step &&
+		       !memcmp(a->cd.before, b->cd.before, 64) && !memcmp(a->cd.after, b->cd.after, 64);
+	case HL_K_PTE:
+		return a->pte.root == b->pte.root && a->pte.iova == b->pte.iova &&
+		       a->pte.level == b->pte.level && a->pte.old_desc == b->pte.old_desc &&
+		       a->pte.new_desc == b->pte.new_desc && a->pte.granule == b->pte.granule &&
+		       a->pte.stage == b->pte.stage;
+	case HL_K_CMD:
+		if ((a->cmd.flags & HL_CMD_F_SYNC_DONE) != (b->cmd.flags & HL_CMD_F_SYNC_DONE))
+			return 0;
+		if ((a->cmd.cmd[0] & 0xff) == 0x46)
+			return (b->cmd.cmd[0] & 0xff) == 0x46;
+		return a->cmd.cmd[0] == b->cmd.cmd[0] && a->cmd.cmd[1] == b->cmd.cmd[1];
+	case HL_K_IOMMUFD:
+		return a->iommufd.op == b->iommufd.op && a->iommufd.iova == b->iommufd.iova &&
+		       a->iommufd.length == b->iommufd.length && a->iommufd.result == b->iommufd.result;
+	}
+	return 0;
+}
+
+static int cap_against(struct cap *c, const char *other)
+{
+	struct hl_state o;
+	char err[512];
+	size_t i = 0, k = 0, n = 0;
+	int bad = 0;
+
+	for (int t = 0; access(other, R_OK) && t < 600; t++)
+		usleep(100000);
+	hl_state_init(&o);
+	if (hl_snapshot_read(other, &o, err, sizeof(err))) {
+		p_err("--against: %s", err);
+		return -1;
+	}
+	for (;;) {
+		while (i < c->st.events.n && !cmp_kind(&c->st.events.v[i]))
+			i++;
+		while (k < o.events.n && !cmp_kind(&o.events.v[k]))
+			k++;
+		if (i >= c->st.events.n || k >= o.events.n)
+			break;
+		if (!cmp_same(&c->st.events.v[i], &o.events.v[k])) {
+			if (bad++ < 5)
+				msg(c, "against: record %zu here (seq %llu, %s) differs from %s's %zu (seq %llu, %s)",
+				    n, (unsigned long long)c->st.events.v[i].hdr.seq,
+				    hl_kind_name(c->st.events.v[i].hdr.kind), other, n,
+				    (unsigned long long)o.events.v[k].hdr.seq, hl_kind_name(o.events.v[k].hdr.kind));
+		}
+		i++, k++, n++;
+	}
+	for (; i < c->st.events.n; i++)
+		bad += cmp_kind(&c->st.events.v[i]);
+	for (; k < o.events.n; k++)
+		bad += cmp_kind(&o.events.v[k]);
+	msg(c, "against %s (%s mode): %zu records compared, %d differ or are missing",
+	    other, hl_mode_name(o.meta.mode), n, bad);
+	hl_state_free(&o);
+	return bad;
+}
+
 int do_record(int argc, char **argv)
 {
 	struct cap_opts o;
@@ -694,6 +790,13 @@ int do_record(int argc, char **argv)
 	lost = cap_losses(&c);
 	if (cap_write(&c, o.out))
 		goto fail;
+	if (o.against) {
+		int d = cap_against(&c, o.against);
+
+		if (d < 0)
+			goto fail;
+		bad += d;
+	}
 	msg(&c, "%s: %llu records, %llu lost, %zu STEs, %zu CDs, %zu translation ranges", o.out,
 	    (unsigned long long)c.records, (unsigned long long)lost, c.st.stes.n, c.st.cds.n,
 	    c.st.ranges.n);
