@@ -164,27 +164,79 @@ static const char *target_of(struct bpf_program *p)
 	return sl ? sl + 1 : sec;
 }
 
+/*
+ * The running kernel's BTF: vmlinux and every module's (an SMMUv3 driver or
+ * iommufd built as a module has its functions and types there; libbpf
+ * attaches and relocates against module BTF too).
+ */
+struct kbtf {
+	struct btf *vmlinux;
+	struct btf *mods[128];
+	int nmods;
+};
+
+static void kbtf_load(struct kbtf *k)
+{
+	DIR *d;
+	struct dirent *e;
+
+	memset(k, 0, sizeof(*k));
+	k->vmlinux = btf__load_vmlinux_btf();
+	if (!k->vmlinux || !(d = opendir("/sys/kernel/btf")))
+		return;
+	while ((e = readdir(d)) && k->nmods < 128) {
+		char p[300];
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
+			continue;
+		snprintf(p, sizeof(p), "/sys/kernel/btf/%s", e->d_name);
+		k->mods[k->nmods] = btf__parse_split(p, k->vmlinux);
+		if (k->mods[k->nmods])
+			k->nmods++;
+	}
+	closedir(d);
+}
+
+static void kbtf_free(struct kbtf *k)
+{
+	for (int i = 0; i < k->nmods; i++)
+		btf__free(k->mods[i]);
+	btf__free(k->vmlinux);
+}
+
+static int kbtf_has(const struct kbtf *k, const char *name, int kind)
+{
+	if (!k->vmlinux)
+		return 0;
+	if (btf__find_by_name_kind(k->vmlinux, name, kind) >= 0)
+		return 1;
+	for (int i = 0; i < k->nmods; i++)
+		if (btf__find_by_name_kind(k->mods[i], name, kind) >= 0)
+			return 1;
+	return 0;
+}
+
 /* Is the program's target in this kernel's BTF: the function, or the tracepoint's btf_trace_ type. */
-static int target_exists(const struct btf *vmlinux, struct bpf_program *p)
+static int target_exists(const struct kbtf *k, struct bpf_program *p)
 {
 	char name[160];
 
 	if (!strncmp(bpf_program__section_name(p), "tp_btf/", 7)) {
 		snprintf(name, sizeof(name), "btf_trace_%s", target_of(p));
-		return btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) >= 0;
+		return kbtf_has(k, name, BTF_KIND_TYPEDEF);
 	}
-	return btf__find_by_name_kind(vmlinux, target_of(p), BTF_KIND_FUNC) >= 0;
+	return kbtf_has(k, target_of(p), BTF_KIND_FUNC);
 }
 
 /* --mode auto: the series' tracepoints when the kernel has them, else fentry. */
-static unsigned pick_mode(const struct btf *vmlinux, const char *want)
+static unsigned pick_mode(const struct kbtf *k, const char *want)
 {
 	if (want && !strcmp(want, "fentry"))
 		return HL_MODE_FENTRY;
 	if (want && !strcmp(want, "tracepoint"))
 		return HL_MODE_TRACEPOINT;
-	return vmlinux && btf__find_by_name_kind(vmlinux, "btf_trace_arm_smmu_ste_write",
-						  BTF_KIND_TYPEDEF) >= 0 ? HL_MODE_TRACEPOINT : HL_MODE_FENTRY;
+	return kbtf_has(k, "btf_trace_arm_smmu_ste_write", BTF_KIND_TYPEDEF) ?
+	       HL_MODE_TRACEPOINT : HL_MODE_FENTRY;
 }
 
 /*
@@ -192,13 +244,25 @@ static unsigned pick_mode(const struct btf *vmlinux, const char *want)
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
  */
+static unsigned ringbuf_mb;	/* --buffer: 0 keeps the object's 8 MiB */
+
 static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 {
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct kbtf k;
 	struct bpf_program *p;
 	int err, attached = 0, skipped = 0, ste_hooks = 0;
 
-	c->mode = pick_mode(vmlinux, want_mode);
+	kbtf_load(&k);
+	if (!k.vmlinux) {
+		p_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): the capture needs it (CONFIG_DEBUG_INFO_BTF)");
+		return -1;
+	}
+	if (!kbtf_has(&k, "arm_smmu_device", BTF_KIND_STRUCT)) {
+		p_err("no Arm SMMUv3 driver in this kernel (struct arm_smmu_device is in no BTF, vmlinux or module)");
+		kbtf_free(&k);
+		return -1;
+	}
+	c->mode = pick_mode(&k, want_mode);
 	if (c->mode == HL_MODE_TRACEPOINT) {
 		c->sk_tp = hitless_tp__open();
 		c->obj = c->sk_tp ? c->sk_tp->obj : NULL;
@@ -210,19 +274,24 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 	}
 	if (!c->obj) {
 		p_err("cannot open the BPF object: %s", strerror(errno));
-		btf__free(vmlinux);
+		kbtf_free(&k);
 		return -1;
 	}
 	c->cfg->boot = c->st.meta.boot;
+	if (ringbuf_mb &&
+	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), ringbuf_mb << 20)) {
+		p_err("--buffer %u: %s", ringbuf_mb, strerror(errno));
+		kbtf_free(&k);
+		return -1;
+	}
 	bpf_object__for_each_program(p, c->obj) {
 		if (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger")) {
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
-		if (!vmlinux || !target_exists(vmlinux, p)) {
+		if (!target_exists(&k, p)) {
 			msg(c, "program %s (%s): not loaded: %s", bpf_program__name(p),
 			    bpf_program__section_name(p),
-			    !vmlinux ? "this kernel has no BTF (/sys/kernel/btf/vmlinux)" :
 			    !strncmp(bpf_program__section_name(p), "tp_btf/", 7) ?
 			    "this kernel has no such tracepoint (not a kernel with kernel/patches)" :
 			    "the function is not in this kernel's BTF (inlined, renamed or not built)");
@@ -230,7 +299,7 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 			skipped++;
 		}
 	}
-	btf__free(vmlinux);
+	kbtf_free(&k);
 	err = c->sk_tp ? hitless_tp__load(c->sk_tp) : hitless__load(c->sk);
 	if (err) {
 		p_err("loading the BPF programs failed: %s (libbpf's log above names the program)",
@@ -472,13 +541,15 @@ static void record_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
-		"                      [--stop-file PATH] [--ready-file PATH] [--verify] [--against FILE] -o FILE\n"
+		"                      [--stop-file PATH] [--ready-file PATH] [--verify] [--against FILE]\n"
+		"                      [--buffer MB] -o FILE\n"
 		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
 		"                      when the kernel has them (patched), else fentry (stock)\n"
 		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
 		"       and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
 		"       then write the snapshot: the state walked at the start plus every change.\n"
 		"       --no-walk      do not walk the state first (the snapshot has only changes)\n"
+		"       --buffer MB    ring buffer size, a power of 2 (default 8): more for big maps\n"
 		"       --ready-file   created once capturing (for scripts)\n"
 		"       --verify       walk again at the end: the state the log implies must\n"
 		"                      equal the walked one (exit 1 if not)\n"
@@ -501,6 +572,7 @@ static const struct option cap_lo[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "mode", required_argument, NULL, 'm' },
 	{ "against", required_argument, NULL, 'A' },
+	{ "buffer", required_argument, NULL, 'B' },
 	{ 0 }
 };
 
@@ -529,6 +601,13 @@ static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FIL
 		case 'V': o->verify = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'A': o->against = optarg; break;
+		case 'B':
+			ringbuf_mb = strtoul(optarg, NULL, 0);
+			if (!ringbuf_mb || (ringbuf_mb & (ringbuf_mb - 1)) || ringbuf_mb > 1024) {
+				p_err("--buffer is the ring buffer's size in MiB, a power of 2 up to 1024");
+				return -1;
+			}
+			break;
 		case 'm':
 			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") && strcmp(optarg, "tracepoint")) {
 				p_err("--mode is auto, fentry or tracepoint, not '%s'", optarg);
