@@ -5,7 +5,7 @@
  *    transition of Linux 7.3's arm-smmu-v3-test.c, against the collector's
  *    model of the driver (userspace/smmu.c hl_entry_write_steps());
  *  - the full-state walker over a hand-built SMMU memory image (two-level
- *    stream table, linear and two-level CD tables, 4K and 64K stage-1 and a
+ *    stream table, linear and two-level CD tables, 4K, 16K and 64K stage 1 and a
  *    concatenated stage-2 table): every valid STE, CD and leaf exactly once,
  *    in one trigger and resumed over many, and the collector's state built
  *    from those records translates as the tables do;
@@ -164,7 +164,7 @@ static void cd(u64 *q, unsigned t0sz, unsigned tg0, u64 ttb, u16 asid)
 	q[3] = 0x0044ff04;
 }
 
-static u64 s1_4k_root, s1_64k_root, s2_root;
+static u64 s1_4k_root, s1_64k_root, s1_16k_root, s2_root;
 
 static void build_image(void)
 {
@@ -240,6 +240,23 @@ static void build_image(void)
 	put(0x40000 + 2 * 8, TBL(0x50000));		/* L2[2] */
 	put(0x50000 + 7 * 8, page(0x70000));		/* L3[7]: 64K page */
 	want(HL_K_PTE, 0, 0, s1_64k_root, 0x40000000 + 7 * 0x10000, page(0x70000), 3);
+
+	/* SID 0x212: linear CD table at 0x6C000; 16K granule, 47-bit: level-1 root of 2048 entries */
+	memset(q, 0, 64);
+	q[0] = mk_ste_s1(0x6C000, 0, 0);
+	put_entry(0x5000 + 0x12 * 64, q);
+	want(HL_K_STE, 0x212, 0, 0, 0, q[0], 0);
+	cd(q, 17, 2, 0x60000, 11);
+	put_entry(0x6C000, q);
+	want(HL_K_CD, 0x212, 0, 0, 0, q[0], 0);
+	s1_16k_root = PHYS + 0x60000;
+	put(0x60000 + 1 * 8, TBL(0x64000));		/* L1[1]: IOVA 1 << 36 */
+	put(0x64000 + 2 * 8, block(0x84000000));	/* L2[2]: 32M block */
+	want(HL_K_PTE, 0, 0, s1_16k_root, (1ULL << 36) + 2 * (1ULL << 25), block(0x84000000), 2);
+	put(0x64000 + 3 * 8, TBL(0x68000));		/* L2[3] */
+	put(0x68000 + 5 * 8, page(0x12344000));	/* L3[5]: 16K page */
+	want(HL_K_PTE, 0, 0, s1_16k_root, (1ULL << 36) + 3 * (1ULL << 25) + 5 * 0x4000,
+	     page(0x12344000), 3);
 }
 
 static int match(const struct hl_record *r)
@@ -292,7 +309,7 @@ static void walk(struct core_test *sk, struct ring_buffer *rb, unsigned budget, 
 	       name, w.state, w.error, (unsigned long long)w.err_addr, triggers);
 	tap_ok(ok && once && (int)nrecs == nwants,
 	       "walk %s: %zu records, every valid STE/CD/leaf exactly once (%d expected)", name, nrecs, nwants);
-	tap_ok(w.n_ste == 6 && w.n_cd == 3 && w.n_pte == 9, "walk %s: counted 6 STEs, 3 CDs, 9 leaves (%llu, %llu, %llu)",
+	tap_ok(w.n_ste == 7 && w.n_cd == 4 && w.n_pte == 11, "walk %s: counted 7 STEs, 4 CDs, 11 leaves (%llu, %llu, %llu)",
 	       name, (unsigned long long)w.n_ste, (unsigned long long)w.n_cd, (unsigned long long)w.n_pte);
 }
 
@@ -308,7 +325,7 @@ static void walk_state(void)
 	for (size_t i = 0; i < nrecs; i++)
 		hl_state_apply(&s, &recs[i]);
 	hl_ranges_compress(&s);
-	tap_ok(s.stes.n == 6 && s.cds.n == 3, "collector state: 6 valid STEs, 3 CDs (%zu, %zu)", s.stes.n, s.cds.n);
+	tap_ok(s.stes.n == 7 && s.cds.n == 4, "collector state: 7 valid STEs, 4 CDs (%zu, %zu)", s.stes.n, s.cds.n);
 	n = hl_ranges_function(&s, s1_4k_root, &f);
 	ok = n == 3 && f[0].iova == 0x600000 && f[0].size == 0x200000 && f[0].oa == 0x80000000 &&
 	     f[1].iova == 0x800000 && f[1].size == 0x3000 && f[1].oa == 0x90000000 &&
@@ -322,6 +339,10 @@ static void walk_state(void)
 	n = hl_ranges_function(&s, s1_64k_root, &f);
 	tap_ok(n == 2 && f[0].size == 0x20000000 && f[1].iova == 0x40070000 && f[1].size == 0x10000,
 	       "collector state: 64K granule, 512M block and 64K page (%zu)", n);
+	free(f);
+	n = hl_ranges_function(&s, s1_16k_root, &f);
+	tap_ok(n == 2 && f[0].size == 1ULL << 25 && f[0].oa == 0x84000000 && f[1].size == 0x4000 &&
+	       f[1].oa == 0x12344000, "collector state: 16K granule, 32M block and 16K page (%zu)", n);
 	free(f);
 	hl_state_free(&s);
 }
