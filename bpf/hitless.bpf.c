@@ -800,6 +800,35 @@ int BPF_PROG(hl_idev_detach, struct iommufd_device *idev, ioasid_t pasid)
 	return 0;
 }
 
+/* ---- SMMU register writes (HL_K_REG, when hitless.h has it) ------------------ */
+#ifdef HL_SMMU_CR0
+/*
+ * arm_smmu_write_reg_sync(): CR0 (SMMUEN), IRQ_CTRL, with the value the
+ * register holds before (read from the SMMU: page-0 registers have no read
+ * side effect).  arm_smmu_update_gbpa() and the STRTAB_BASE writes are
+ * inlined in 7.3: the patched mode's arm_smmu_reg_write sees them.
+ */
+SEC("fentry/arm_smmu_write_reg_sync")
+int BPF_PROG(hl_reg_write, struct arm_smmu_device *smmu, u32 val, unsigned int reg_off,
+	     unsigned int ack_off)
+{
+	struct hl_record *r = hl_reserve(HL_K_REG, HL_MODE_FENTRY);
+	__u64 base = (__u64)BPF_CORE_READ(smmu, base);
+	__u32 old = 0;
+
+	if (!r)
+		return 0;
+	if (base)
+		bpf_probe_read_kernel(&old, sizeof(old), (void *)(base + reg_off));
+	r->reg.smmu = hl_smmu_id(smmu);
+	r->reg.offset = reg_off;
+	r->reg.old_val = old;
+	r->reg.new_val = val;
+	hl_submit(r);
+	return 0;
+}
+#endif
+
 /* ---- live-update milestones ---------------------------------------------- */
 
 static __always_inline void hl_milestone(__u32 id, const char *note)

@@ -293,6 +293,55 @@ int BPF_PROG(hl_tp_milestone, u32 phase, const char *name, u64 value, int rc, u6
 	return 0;
 }
 
+
+#ifdef HL_SMMU_CR0
+/* Last value written per (SMMU, register), seeded by arm_smmu_device's read-back. */
+struct hl_reg_key {
+	__u32 smmu, offset;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct hl_reg_key);
+	__type(value, __u64);
+} hl_reg_last SEC(".maps");
+
+SEC("tp_btf/arm_smmu_reg_write")
+int BPF_PROG(hl_tp_reg_write, const struct device *smmu, u32 offset, u64 val)
+{
+	struct hl_reg_key k = { .smmu = hl_tp_smmu(smmu), .offset = offset };
+	struct hl_record *r = hl_reserve(HL_K_REG, HL_MODE_TRACEPOINT);
+	__u64 *last = bpf_map_lookup_elem(&hl_reg_last, &k);
+
+	if (r) {
+		r->reg.smmu = k.smmu;
+		r->reg.offset = offset;
+		r->reg.old_val = last ? *last : 0;
+		r->reg.new_val = val;
+		hl_submit(r);
+	}
+	bpf_map_update_elem(&hl_reg_last, &k, &val, BPF_ANY);
+	return 0;
+}
+
+/* The registers as arm_smmu_device read them back: the "old" of the next write. */
+static __always_inline void hl_tp_reg_seen(__u32 smmu, __u32 offset, __u64 val)
+{
+	struct hl_reg_key k = { .smmu = smmu, .offset = offset };
+
+	bpf_map_update_elem(&hl_reg_last, &k, &val, BPF_ANY);
+}
+#define HL_TP_REG_SEEN(smmu, cr0, gbpa, strtab)				\
+	do {								\
+		hl_tp_reg_seen(smmu, HL_SMMU_CR0, cr0);			\
+		hl_tp_reg_seen(smmu, HL_SMMU_GBPA, gbpa);		\
+		hl_tp_reg_seen(smmu, HL_SMMU_STRTAB_BASE, strtab);	\
+	} while (0)
+#else
+#define HL_TP_REG_SEEN(smmu, cr0, gbpa, strtab) do { } while (0)
+#endif
+
 static __always_inline const char *hl_tp_device_phase(__u32 phase)
 {
 	switch (phase) {
@@ -318,6 +367,7 @@ int BPF_PROG(hl_tp_device, const struct device *smmu, u32 phase, u32 cr0, u32 gb
 	r->ms.id = phase == 0 ? HL_MS_SMMU_PROBE_START : phase == 2 ? HL_MS_SMMU_PROBE_END : HL_MS_USER;
 	r->ms.arg = cr0;
 	r->ms.cntvct = counter;
+	HL_TP_REG_SEEN(hl_tp_smmu(smmu), cr0, gbpa, strtab_base);
 	a[0] = (__u64)hl_tp_device_phase(phase);
 	a[1] = gbpa;
 	bpf_snprintf(r->ms.note, sizeof(r->ms.note), "%s gbpa=%x", a, sizeof(a));
