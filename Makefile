@@ -16,6 +16,7 @@ help:
 	@echo '  setup           install host packages, Linux 7.3 source, QEMU, arm64 sysroot'
 	@echo '  kernel          build the patched and the stock arm64 kernels (cached)'
 	@echo '  userspace       build the hitless collector (host and static arm64)'
+	@echo '  bpf             build the BPF objects and skeletons (vmlinux.h from the stock BTF)'
 	@echo '  guest           build the guest programs and the initramfs'
 	@echo '  test            run every test (unit, BPF, rig) under prove'
 	@echo '  demo            run the end-to-end demo on the rig'
@@ -30,8 +31,13 @@ kernel-patched:
 kernel-stock:
 	scripts/kernel.sh stock
 
-userspace:
+# record/snapshot are built in when bpf/'s skeletons exist
+userspace: bpf
 	$(MAKE) -C userspace
+
+.PHONY: bpf
+bpf: kernel-stock
+	$(MAKE) -C bpf
 
 guest: userspace
 	$(MAKE) -C tests/guest
@@ -47,5 +53,6 @@ bench: userspace
 
 clean:
 	$(MAKE) -C userspace clean
+	$(MAKE) -C bpf clean
 	$(MAKE) -C tests/guest clean
 	rm -rf out

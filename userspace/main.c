@@ -16,6 +16,8 @@ static const struct cmd cmds[] = {
 	{ "show", do_show },
 	{ "diff", do_diff },
 	{ "timeline", do_timeline },
+	{ "record", do_record },
+	{ "snapshot", do_snapshot },
 	{ "help", do_help },
 	{ 0 }
 };
@@ -27,6 +29,8 @@ static void usage(FILE *f)
 		"       hitless show     [OPTIONS] SNAPSHOT\n"
 		"       hitless diff     [OPTIONS] [--protect SIDS] BEFORE [AFTER]\n"
 		"       hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
+		"       hitless record   [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--verify] -o FILE\n"
+		"       hitless snapshot [OPTIONS] [--pinned [DIR]] -o FILE\n"
 		"       hitless help\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | openmetrics | chrome }   (-j = -f json)\n"

@@ -36,5 +36,7 @@ int hl_load(const char *path, struct hl_state *s);
 int do_show(int argc, char **argv);
 int do_diff(int argc, char **argv);
 int do_timeline(int argc, char **argv);
+int do_record(int argc, char **argv);
+int do_snapshot(int argc, char **argv);
 
 #endif
