@@ -7,18 +7,20 @@
 HITLESS_CACHE ?= /var/cache/hitless
 export HITLESS_CACHE
 
-.PHONY: all help setup kernel kernel-patched kernel-stock userspace guest test check demo clean
+.PHONY: all help setup kernel kernel-patched kernel-stock userspace guest test check demo bench clean
 
-all: kernel guest
+all: kernel userspace guest
 
 help:
 	@echo 'targets:'
 	@echo '  setup           install host packages, Linux 7.3 source, QEMU, arm64 sysroot'
 	@echo '  kernel          build the patched and the stock arm64 kernels (cached)'
 	@echo '  userspace       build the hitless collector (host and static arm64)'
+	@echo '  bpf             build the BPF objects and skeletons (vmlinux.h from the stock BTF)'
 	@echo '  guest           build the guest programs and the initramfs'
 	@echo '  test            run every test (unit, BPF, rig) under prove'
 	@echo '  demo            run the end-to-end demo on the rig'
+	@echo '  bench           the benchmarks, each figure beside its target'
 
 setup:
 	scripts/setup.sh
@@ -29,10 +31,15 @@ kernel-patched:
 kernel-stock:
 	scripts/kernel.sh stock
 
-userspace:
+# record/snapshot are built in when bpf/'s skeletons exist
+userspace: bpf
 	$(MAKE) -C userspace
 
-guest:
+.PHONY: bpf
+bpf: kernel-stock
+	$(MAKE) -C bpf
+
+guest: userspace
 	$(MAKE) -C tests/guest
 
 test check:
@@ -41,7 +48,11 @@ test check:
 demo:
 	scripts/demo.sh
 
+bench: userspace
+	bench/run
+
 clean:
 	$(MAKE) -C userspace clean
+	$(MAKE) -C bpf clean
 	$(MAKE) -C tests/guest clean
 	rm -rf out

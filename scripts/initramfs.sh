@@ -19,6 +19,13 @@ for f in init kexec-load; do
 	[ -x "$guest/$f" ] || die "no $guest/$f: run make guest"
 done
 [ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox: run scripts/setup.sh"
+collector="$HITLESS_TOP/userspace/build/arm64/hitless"
+[ -x "$collector" ] || die "no $collector: run make userspace"
+bt="$HITLESS_CACHE/bpftool-arm64"
+[ -x "$bt/usr/sbin/bpftool" ] || die "no arm64 bpftool in $bt: run scripts/setup.sh"
+for o in hitless hitless_tp; do
+	[ -f "$HITLESS_TOP/out/bpf/stock/$o.bpf.o" ] || die "no out/bpf/stock/$o.bpf.o: run make bpf"
+done
 
 # The kernel's own cpio writer, built for the host once.
 gen="$out/host/gen_init_cpio"
@@ -31,6 +38,7 @@ BUSYBOX_APPLETS="sh ash cat cp mv rm ln ls mkdir rmdir echo printf test [ true f
 	grep egrep sed awk cut tr sort uniq head tail wc tee xargs find readlink
 	basename dirname stat sleep date env expr seq od hexdump dd cmp diff
 	dmesg mount umount insmod rmmod lsmod modprobe depmod sync poweroff
+	base64 sha256sum gzip gunzip
 	timeout kill ps uname id which"
 
 list="$out/initramfs-$flavor.list"
@@ -42,12 +50,27 @@ list="$out/initramfs-$flavor.list"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "file /init $guest/init 0755 0 0"
 	echo "file /bin/kexec-load $guest/kexec-load 0755 0 0"
+	if [ -x "$guest/vfio-iommufd" ]; then
+		echo "file /bin/vfio-iommufd $guest/vfio-iommufd 0755 0 0"
+	fi
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /boot/Image $kout/Image 0644 0 0"
-	if [ -x "$HITLESS_TOP/userspace/build/arm64/hitless" ]; then
-		echo "file /bin/hitless $HITLESS_TOP/userspace/build/arm64/hitless 0755 0 0"
-	fi
+	echo "file /bin/hitless $collector 0755 0 0"
+	# bpftool (bookworm-backports, dynamic) and the BPF objects, for
+	# `bpftool prog loadall` without the collector (bpf/README.md)
+	echo "dir /lib/aarch64-linux-gnu 0755 0 0"
+	echo "file /bin/bpftool $bt/usr/sbin/bpftool 0755 0 0"
+	echo "file /lib/ld-linux-aarch64.so.1 $(readlink -f "$bt/lib/ld-linux-aarch64.so.1") 0755 0 0"
+	for l in libc.so.6 libcap.so.2 libz.so.1 libelf.so.1 libzstd.so.1; do
+		f=$(readlink -f "$bt/lib/aarch64-linux-gnu/$l" 2>/dev/null || true)
+		[ -f "$f" ] || f=$(readlink -f "$bt/usr/lib/aarch64-linux-gnu/$l")
+		echo "file /lib/aarch64-linux-gnu/$l $f 0755 0 0"
+	done
+	echo "dir /lib/hitless 0755 0 0"
+	for o in hitless hitless_tp; do
+		echo "file /lib/hitless/$o.bpf.o $HITLESS_TOP/out/bpf/stock/$o.bpf.o 0644 0 0"
+	done
 	(cd "$HITLESS_TOP/tests/guest" && find scenarios steps -type f | LC_ALL=C sort) |
 		while read -r f; do
 			mode=0644; [ -x "$HITLESS_TOP/tests/guest/$f" ] && mode=0755

@@ -5,8 +5,9 @@ HITLESS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything downloaded or built outside the git tree lives here, so that a
 # fresh clone (as in CI) reuses the kernel builds of an earlier run.
 HITLESS_CACHE=${HITLESS_CACHE:-/var/cache/hitless}
+# The pinned versions; HITLESS_VERSIONS names another file (tests use it).
 # shellcheck source=versions
-. "$HITLESS_TOP/scripts/versions"
+. "${HITLESS_VERSIONS:-$HITLESS_TOP/scripts/versions}"
 
 ARCH=arm64
 CROSS_COMPILE=aarch64-linux-gnu-

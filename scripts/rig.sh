@@ -11,6 +11,8 @@
 #         --tap              print TAP (for prove) instead of the live log
 #     -q, --qemu-arg ARG     one more QEMU argument (repeatable)
 #
+# Files the guest exports (tests/guest/steps/export) land, checked, in
+# out/rig/FLAVOR-NAME.files/.
 # The serial log has every line prefixed with the boot it came from ("b1| ",
 # "b2| ", ...): a new boot starts where the kernel prints "Booting Linux".
 # Exit status: 0 when every test of the scenario reported ok, 1 otherwise.
@@ -19,7 +21,7 @@ set -euo pipefail
 
 flavor=patched scenario=boot timeout=300 append="" log="" tap=0
 qemu_extra=()
-usage() { sed -n '2,18s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k | --kernel) flavor=$2; shift 2 ;;
@@ -86,9 +88,32 @@ elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s 
 annotate <"$raw" >"$log"
 rm -f "$raw"
 
+# Files the guest exported (tests/guest/steps/export): base64 between
+# begin/end lines, checked against the size and SHA-256 the guest sent.
+files="${log%.log}.files"
+rm -rf "$files"
+problems=()
+extract_files() {
+	local name size sum got
+	mkdir -p "$files"
+	awk -v dir="$files" '
+		/^b[0-9]+\| # hitless-file-begin / { name = $4; out = dir "/" name ".b64"; printf "" > out; next }
+		/^b[0-9]+\| # hitless-file-data / { if (name != "") print $4 >> out; next }
+		/^b[0-9]+\| # hitless-file-end / { if (name != "") close(out); name = ""; next }' "$log"
+	while read -r name size sum; do
+		if ! base64 -d <"$files/$name.b64" >"$files/$name" 2>/dev/null ||
+			[ "$(stat -c %s "$files/$name")" != "$size" ] ||
+			[ "$(sha256sum <"$files/$name" | cut -d' ' -f1)" != "$sum" ]; then
+			problems+=("exported file $name arrived damaged (size or SHA-256 differs)")
+			rm -f "$files/$name"
+		fi
+		rm -f "$files/$name.b64"
+	done < <(sed -n 's/^b[0-9]*| # hitless-file-begin \([^ ]*\) \([0-9]*\) \([0-9a-f]*\)$/\1 \2 \3/p' "$log")
+}
+grep -q '^b[0-9]*| # hitless-file-begin ' "$log" && extract_files
+
 # Judge from the KTAP the guest printed (test numbers run on across boots).
 plan=$(sed -n 's/^b1| 1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -n1)
-problems=()
 [ "$rc" = 124 ] || [ "$rc" = 137 ] && problems+=("QEMU did not finish within $timeout s and was killed")
 [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 137 ] &&
 	problems+=("QEMU exited with status $rc: $(tail -n 3 "$log.qemu-stderr" | tr '\n' ' ')")
@@ -115,7 +140,8 @@ boots=$(grep -c 'Booting Linux on physical CPU' "$log" || true)
 
 if [ $tap = 1 ]; then
 	echo "# rig: $flavor kernel, scenario $scenario, $boots boot(s), ${elapsed} s, log $log"
-	grep -E '^b[0-9]+\| #' "$log" | sed 's/^/# /' || true
+	grep -E '^b[0-9]+\| #' "$log" | grep -v '^b[0-9]*| # hitless-file-data ' | sed 's/^/# /' || true
+	[ -d "$files" ] && echo "# rig: exported files in $files: $(ls "$files" | tr '\n' ' ')"
 	if [ "$plan" = 0 ]; then
 		echo "1..1"
 		echo "not ok 1 - scenario $scenario ran"
@@ -128,6 +154,7 @@ else
 	printf '%s\n' "${tap_out[@]}" >&2
 	for p in "${problems[@]}"; do echo "rig: $p" >&2; done
 	log "$flavor/$scenario: $pass of $plan ok, $boots boot(s), ${elapsed} s; log: $log"
+	[ -d "$files" ] && log "exported files: $files"
 fi
 if [ ${#problems[@]} -gt 0 ] || [ $fail -gt 0 ] || [ "$plan" = 0 ]; then
 	{

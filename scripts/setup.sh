@@ -51,7 +51,8 @@ fetch_deb() {
 	mkdir -p "$HITLESS_CACHE/debs"
 	cached_deb "$pkg" "$ver" && return
 	side_lists_fresh side || side_apt side apt-get update -q >/dev/null
-	if ! side_apt side apt-cache show "$pkg=$ver" >/dev/null 2>&1; then
+	if ! side_apt side apt-cache madison "$pkg" 2>/dev/null |
+		awk -F'|' -v v="$ver" '{ gsub(/ /, "", $2) } $2 == v { f = 1 } END { exit !f }'; then
 		now=$(side_apt side apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/{print $2}')
 		die "pinned package $pkg=$ver is gone from $suite (registry now has: ${now:-nothing}).
   Change the version in scripts/versions, then check that kernel/patches still apply."
@@ -111,6 +112,32 @@ if [ "$(cat "$SYSROOT/.hitless-complete" 2>/dev/null)" != "${ARM64_PKGS[*]}" ]; 
 	rm -rf "$SYSROOT"; mkdir -p "$SYSROOT"
 	for deb in "$a"/debs/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
 	echo "${ARM64_PKGS[*]}" >"$SYSROOT/.hitless-complete"
+fi
+
+# --- bpftool for the guest (arm64): `bpftool prog loadall ... autoattach` ------
+# bookworm's bpftool (7.1) has no autoattach; bookworm-backports' (7.5, same
+# glibc) has. Unpacked with the bookworm libraries it needs, dynamic loader
+# included; scripts/initramfs.sh puts them in the guest.
+BPFTOOL_ROOT="$HITLESS_CACHE/bpftool-arm64"
+BPFTOOL_PKGS=(bpftool/bookworm-backports libc6 libcap2 libelf1 zlib1g libzstd1)
+if [ "$(cat "$BPFTOOL_ROOT/.hitless-complete" 2>/dev/null)" != "${BPFTOOL_PKGS[*]}" ]; then
+	log "fetching arm64 bpftool (bookworm-backports)"
+	a="$HITLESS_CACHE/apt/arm64-bpo"
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/debs"
+	printf '%s\n' 'deb [trusted=yes] http://deb.debian.org/debian bookworm-backports main' \
+		'deb [trusted=yes] http://deb.debian.org/debian bookworm main' >"$a/sources.list"
+	ao=(-o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache"
+		-o APT::Architecture=arm64 -o APT::Architectures=arm64
+		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
+	apt-get "${ao[@]}" update -q >/dev/null
+	rm -f "$a"/debs/*.deb
+	(cd "$a/debs" && apt-get "${ao[@]}" download -q "${BPFTOOL_PKGS[@]}" >/dev/null) ||
+		die "could not download bpftool:arm64 from bookworm-backports"
+	rm -rf "$BPFTOOL_ROOT"; mkdir -p "$BPFTOOL_ROOT"
+	for deb in "$a"/debs/*.deb; do dpkg-deb -x "$deb" "$BPFTOOL_ROOT"; done
+	[ -x "$BPFTOOL_ROOT/usr/sbin/bpftool" ] || die "bpftool:arm64 unpacked without usr/sbin/bpftool"
+	echo "${BPFTOOL_PKGS[*]}" >"$BPFTOOL_ROOT/.hitless-complete"
 fi
 
 # --- report -------------------------------------------------------------------

@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * hitless BPF core: the record-building logic that does not depend on the
+ * kernel's own structures, shared by the capture object (hitless.bpf.c,
+ * built against the target kernel's vmlinux.h) and the host unit tests
+ * (tests/bpf/core_test.bpf.c, run with BPF_PROG_TEST_RUN on any kernel).
+ *
+ *  - the ring buffer, sequence numbers and loss accounting;
+ *  - the step of arm_smmu_write_entry() a sync belongs to;
+ *  - the full-state walker: stream table -> CD tables -> I/O page tables,
+ *    as the SMMU walks them (IHI 0070 3.3 and 5.2-5.4, Arm ARM D8.3),
+ *    resumable, one descriptor per bpf_loop() step.
+ *
+ * Kernel memory is read with bpf_probe_read_kernel() only; a table the SMMU
+ * reaches by physical address is read through the linear map (virt = phys +
+ * hl_walk.delta).
+ */
+#ifndef HITLESS_CORE_BPF_H
+#define HITLESS_CORE_BPF_H
+
+#include "hitless.h"
+#include "core.h"
+
+#ifndef __VMLINUX_H__
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s64 s64;
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 8 << 20);
+} hl_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HL_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} hl_stats SEC(".maps");
+
+volatile struct hl_config hl_cfg = {};
+
+/* Next sequence number - 1, per boot (this object is loaded once per boot). */
+__u64 hl_seq = 0;
+/* Records dropped since the last HL_K_LOST record, and the first one's seq. */
+__u64 hl_lost_pending = 0;
+__u64 hl_lost_first = 0;
+
+static __always_inline void hl_count(__u32 stat, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&hl_stats, &stat);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+static __always_inline void hl_fill_hdr(struct hl_record *r, __u16 kind, __u8 mode, __u64 seq)
+{
+	r->hdr.kind = kind;
+	r->hdr.mode = mode;
+	r->hdr.version = HL_RECORD_VERSION;
+	r->hdr.cpu = bpf_get_smp_processor_id();
+	r->hdr.seq = seq;
+	r->hdr.ktime_ns = bpf_ktime_get_ns();
+	r->hdr.boot = hl_cfg.boot;
+	__builtin_memset(r->raw, 0, sizeof(r->raw));
+}
+
+/* Report what was dropped since the last report, before anything newer. */
+static __always_inline void hl_flush_lost(__u8 mode)
+{
+	struct hl_record *r;
+	__u64 n, first;
+
+	if (!hl_lost_pending)
+		return;
+	n = __sync_lock_test_and_set(&hl_lost_pending, 0);
+	if (!n)
+		return;
+	first = hl_lost_first;
+	r = bpf_ringbuf_reserve(&hl_events, sizeof(*r), 0);
+	if (!r) {
+		__sync_fetch_and_add(&hl_lost_pending, n);
+		return;
+	}
+	hl_fill_hdr(r, HL_K_LOST, mode, __sync_fetch_and_add(&hl_seq, 1) + 1);
+	r->lost.count = n;
+	r->lost.where = HL_LOST_RINGBUF;
+	r->lost.first_seq = first;
+	bpf_ringbuf_submit(r, 0);
+	hl_count(HL_STAT_LOST_RECORDS, 1);
+}
+
+/*
+ * A record to fill and hl_submit(), or NULL when the ring buffer is full:
+ * then the record's sequence number is spent (the gap shows) and counted,
+ * and the next record that fits is preceded by an HL_K_LOST record.
+ */
+static __always_inline struct hl_record *hl_reserve(__u16 kind, __u8 mode)
+{
+	struct hl_record *r;
+	__u64 seq;
+
+	hl_flush_lost(mode);
+	r = bpf_ringbuf_reserve(&hl_events, sizeof(*r), 0);
+	seq = __sync_fetch_and_add(&hl_seq, 1) + 1;
+	if (!r) {
+		if (__sync_fetch_and_add(&hl_lost_pending, 1) == 0)
+			hl_lost_first = seq;
+		hl_count(HL_STAT_LOST_RINGBUF, 1);
+		return NULL;
+	}
+	hl_fill_hdr(r, kind, mode, seq);
+	return r;
+}
+
+/* The walker's variant: a full ring buffer stops the walk, nothing is spent. */
+static __always_inline struct hl_record *hl_reserve_retry(__u16 kind, __u8 mode)
+{
+	struct hl_record *r = bpf_ringbuf_reserve(&hl_events, sizeof(*r), 0);
+
+	if (!r) {
+		hl_count(HL_STAT_WALK_RETRY, 1);
+		return NULL;
+	}
+	hl_fill_hdr(r, kind, mode, __sync_fetch_and_add(&hl_seq, 1) + 1);
+	return r;
+}
+
+static __always_inline void hl_submit(struct hl_record *r)
+{
+	bpf_ringbuf_submit(r, 0);
+	hl_count(HL_STAT_RECORDS, 1);
+}
+
+/* Keep a bound check the compiler would fold away (the verifier needs it). */
+#define HL_BARRIER_VAR(v)	asm volatile("" : "+r"(v))
+
+/* ---- arm_smmu_write_entry() steps --------------------------------------- */
+
+/*
+ * arm_smmu_entry_qword_diff(): which qwords need a used bit changed after
+ * the unused bits were updated.  cur_used/tgt_used are what the driver's
+ * get_used() returned for the current and the target entry, safe what
+ * get_update_safe() returned (zero for a CD).
+ */
+static __always_inline __u8 hl_entry_qword_diff(const __u64 *entry, const __u64 *target,
+						 const __u64 *cur_used, const __u64 *tgt_used,
+						 const __u64 *safe_in)
+{
+	__u8 diff = 0;
+
+	for (int i = 0; i < HL_ENTRY_QWORDS; i++) {
+		__u64 safe = safe_in[i] & tgt_used[i] & cur_used[i];
+		__u64 cu = cur_used[i] & ~safe;
+		__u64 unused_update = (entry[i] & cu) | (target[i] & ~cu);
+
+		if ((unused_update & tgt_used[i]) != target[i])
+			diff |= 1 << i;
+	}
+	return diff;
+}
+
+/*
+ * Which entry_set() of arm_smmu_write_entry() a sync closes, from the
+ * driver's own decision (diff, from hl_entry_qword_diff()) and the entry
+ * just before and just after the write that sync makes visible.
+ */
+static __always_inline __u8 hl_entry_step(__u8 diff, const __u64 *target,
+					  const __u64 *before, const __u64 *after)
+{
+	unsigned c = 0, n = 0;
+
+	if (!diff)
+		return HL_STEP_ONESHOT;
+	for (int i = 0; i < HL_ENTRY_QWORDS; i++)
+		if (diff & (1 << i)) {
+			if (!n)
+				c = i;
+			n++;
+		}
+	HL_BARRIER_VAR(c);
+	c &= HL_ENTRY_QWORDS - 1;
+	if (n == 1) {
+		if (after[c] != target[c])
+			return HL_STEP_UNUSED;
+		if (before[c] != target[c])
+			return HL_STEP_CRITICAL;
+		return HL_STEP_FINAL;
+	}
+	if (after[0] == 0 && before[0] != 0)
+		return HL_STEP_BREAK;
+	if (after[0] == before[0])
+		return HL_STEP_FILL;
+	return HL_STEP_SETV;
+}
+
+/* ---- the full-state walker ----------------------------------------------- */
+
+/* IHI 0070: STE, CD and descriptor fields the walk follows. */
+#define HL_STE0_V		(1ULL << 0)
+#define HL_STE0_CFG(q)		(((q) >> 1) & 7)
+#define HL_STE0_S1FMT(q)	(((q) >> 4) & 3)
+#define HL_STE0_S1CTXPTR(q)	((q) & 0x000fffffffffffc0ULL)	/* [51:6] */
+#define HL_STE0_S1CDMAX(q)	(((q) >> 59) & 0x1f)
+#define HL_STE2_S2T0SZ(q)	(((q) >> 32) & 0x3f)
+#define HL_STE2_S2SL0(q)	(((q) >> 38) & 3)
+#define HL_STE2_S2TG(q)		(((q) >> 46) & 3)
+#define HL_STE3_S2TTB(q)	((q) & 0x000ffffffffffff0ULL)	/* [51:4] */
+#define HL_L1STD_SPAN(q)	((q) & 0x1f)
+#define HL_L1STD_L2PTR(q)	((q) & 0x000fffffffffffc0ULL)	/* [51:6] */
+#define HL_CD0_V		(1ULL << 31)
+#define HL_CD0_T0SZ(q)		((q) & 0x3f)
+#define HL_CD0_TG0(q)		(((q) >> 6) & 3)
+#define HL_CD0_EPD0		(1ULL << 14)
+#define HL_CD1_TTB0(q)		((q) & 0x000ffffffffffff0ULL)	/* [51:4] */
+#define HL_L1CD_V		(1ULL << 0)
+#define HL_L1CD_L2PTR(q)	((q) & 0x000ffffffffff000ULL)	/* [51:12] */
+#define HL_LPAE_ADDR_MASK	0x0000fffffffff000ULL	/* [47:12] */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hl_walk);
+} hl_walk_ctl SEC(".maps");
+
+/* Table roots walked in the current generation (a table shared by several CDs is walked once). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} hl_walk_roots SEC(".maps");
+
+static __always_inline unsigned hl_lvl_shift(unsigned level, unsigned granule)
+{
+	return (4 - level) * (granule - 3) + 3;
+}
+
+/* iopte_to_paddr(): with a 64K granule, OA[51:48] sits in bits [15:12]. */
+static __always_inline __u64 hl_desc_oa(__u64 d, unsigned granule)
+{
+	__u64 pa = d & HL_LPAE_ADDR_MASK;
+
+	if (granule < 16)
+		return pa;
+	return (pa | (pa << (48 - 12))) & (HL_LPAE_ADDR_MASK << 4);
+}
+
+/* TG0 / S2TG: 0 = 4K, 1 = 64K, 2 = 16K. */
+static __always_inline unsigned hl_tg_granule(unsigned tg)
+{
+	return tg == 1 ? 16 : tg == 2 ? 14 : 12;
+}
+
+static __always_inline int hl_walk_read(struct hl_walk *w, void *dst, __u32 size, __u64 addr)
+{
+	long err = bpf_probe_read_kernel(dst, size, (const void *)addr);
+
+	if (err) {
+		w->state = HL_WS_ERROR;
+		w->error = err;
+		w->err_addr = addr;
+		hl_count(HL_STAT_READ_FAULT, 1);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Start walking the table at `ttb` (physical): stage 1 from a CD's T0SZ and
+ * TG0, stage 2 from an STE's S2T0SZ, S2SL0 and S2TG (a concatenated root is
+ * one wide table).  Returns 1 when a walk starts, 0 when there is nothing to
+ * walk (already walked in this generation, or a format this walker does not
+ * follow).
+ */
+static __always_inline int hl_walk_pt_start(struct hl_walk *w, __u64 ttb, unsigned stage,
+					    unsigned tsz, unsigned tg, unsigned sl0, __u32 ret_phase)
+{
+	unsigned g = hl_tg_granule(tg), ias = 64 - tsz, start, levels, top;
+	__u64 *seen;
+
+	if (!ttb || ias > 52 || ias <= g)
+		return 0;
+	if (stage == 1) {
+		levels = (ias - g + (g - 3) - 1) / (g - 3);
+		if (levels > 4)
+			return 0;
+		start = 4 - levels;
+	} else {
+		if (g == 12)
+			start = sl0 == 0 ? 2 : sl0 == 1 ? 1 : sl0 == 2 ? 0 : 3;
+		else
+			start = sl0 == 0 ? 3 : sl0 == 1 ? 2 : 1;
+	}
+	if (start > 3 || ias <= hl_lvl_shift(start, g))
+		return 0;
+	top = ias - hl_lvl_shift(start, g);
+	if (top > 13)
+		return 0;
+	seen = bpf_map_lookup_elem(&hl_walk_roots, &ttb);
+	if (seen && *seen == w->gen)
+		return 0;
+	bpf_map_update_elem(&hl_walk_roots, &ttb, (__u64 *)&w->gen, BPF_ANY);
+	HL_BARRIER_VAR(start);
+	start &= 3;
+	w->root = ttb;
+	w->granule = g;
+	w->stage = stage;
+	w->start = start;
+	w->level = start;
+	w->ret_phase = ret_phase;
+	w->tbl[start] = ttb + w->delta;
+	w->base[start] = 0;
+	w->idx[start] = 0;
+	w->nent[start] = 1U << top;
+	w->phase = HL_WP_PT;
+	return 1;
+}
+
+/* After an STE and its CDs: its stage-2 table, else the next StreamID. */
+static __always_inline void hl_walk_ste_done(struct hl_walk *w)
+{
+	if (w->s2_pending) {
+		w->s2_pending = 0;
+		if (hl_walk_pt_start(w, HL_STE3_S2TTB(w->ste[3]), 2, HL_STE2_S2T0SZ(w->ste[2]),
+				     HL_STE2_S2TG(w->ste[2]), HL_STE2_S2SL0(w->ste[2]), HL_WP_STE))
+			return;
+	}
+	w->phase = HL_WP_STE;
+	w->sid++;
+}
+
+/* Emits: 1 a record emitted, 0 nothing to emit, -1 stop (ring buffer full or error). */
+static __always_inline int hl_walk_step_ste(struct hl_walk *w)
+{
+	struct hl_record *r;
+	__u64 q[HL_ENTRY_QWORDS], addr;
+	__u32 sid = w->sid, cfg;
+
+	if (w->two_level) {
+		__u64 l1;
+
+		if ((sid >> HL_STRTAB_SPLIT) >= w->nents) {
+			w->state = HL_WS_DONE;
+			return -1;
+		}
+		if (hl_walk_read(w, &l1, 8, w->strtab + (__u64)(sid >> HL_STRTAB_SPLIT) * 8))
+			return -1;
+		if (!HL_L1STD_SPAN(l1) || !HL_L1STD_L2PTR(l1)) {
+			w->sid = ((sid >> HL_STRTAB_SPLIT) + 1) << HL_STRTAB_SPLIT;
+			return 0;
+		}
+		addr = HL_L1STD_L2PTR(l1) + w->delta +
+		       (__u64)(sid & ((1 << HL_STRTAB_SPLIT) - 1)) * 64;
+	} else {
+		if (sid >= w->nents) {
+			w->state = HL_WS_DONE;
+			return -1;
+		}
+		addr = w->strtab + (__u64)sid * 64;
+	}
+	if (hl_walk_read(w, q, sizeof(q), addr))
+		return -1;
+	if (!(q[0] & HL_STE0_V)) {
+		w->sid++;
+		return 0;
+	}
+	r = hl_reserve_retry(HL_K_STE, HL_MODE_WALKER);
+	if (!r)
+		return -1;
+	r->ste.smmu = w->smmu;
+	r->ste.sid = sid;
+	r->ste.step = HL_STEP_UNKNOWN;
+	__builtin_memcpy(r->ste.after, q, sizeof(q));
+	hl_submit(r);
+	w->n_ste++;
+	__builtin_memcpy(w->ste, q, sizeof(q));
+	cfg = HL_STE0_CFG(q[0]);
+	w->s2_pending = (cfg & 6) == 6;		/* S2_TRANS or NESTED */
+	if ((cfg & 5) == 5 && HL_STE0_S1CTXPTR(q[0])) {	/* S1_TRANS or NESTED */
+		w->phase = HL_WP_CD;
+		w->ssid = 0;
+		w->ncd = 1U << HL_STE0_S1CDMAX(q[0]);
+		w->cdfmt = HL_STE0_S1FMT(q[0]);
+		w->cdbase = HL_STE0_S1CTXPTR(q[0]) + w->delta;
+		return 1;
+	}
+	hl_walk_ste_done(w);
+	return 1;
+}
+
+static __always_inline int hl_walk_step_cd(struct hl_walk *w)
+{
+	struct hl_record *r;
+	__u64 q[HL_ENTRY_QWORDS], addr;
+	__u32 ssid = w->ssid;
+
+	if (ssid >= w->ncd) {
+		hl_walk_ste_done(w);
+		return 0;
+	}
+	if (w->cdfmt == 0) {
+		addr = w->cdbase + (__u64)ssid * 64;
+	} else {
+		/* S1Fmt 1: 4KB L2 tables (64 CDs), 2: 64KB L2 tables (1024 CDs) */
+		unsigned split = w->cdfmt == 1 ? 6 : 10;
+		__u64 l1;
+
+		if (hl_walk_read(w, &l1, 8, w->cdbase + (__u64)(ssid >> split) * 8))
+			return -1;
+		if (!(l1 & HL_L1CD_V) || !HL_L1CD_L2PTR(l1)) {
+			w->ssid = ((ssid >> split) + 1) << split;
+			return 0;
+		}
+		addr = HL_L1CD_L2PTR(l1) + w->delta + (__u64)(ssid & ((1U << split) - 1)) * 64;
+	}
+	if (hl_walk_read(w, q, sizeof(q), addr))
+		return -1;
+	if (!(q[0] & HL_CD0_V)) {
+		w->ssid++;
+		return 0;
+	}
+	r = hl_reserve_retry(HL_K_CD, HL_MODE_WALKER);
+	if (!r)
+		return -1;
+	r->cd.smmu = w->smmu;
+	r->cd.sid = w->sid;
+	r->cd.ssid = ssid;
+	r->cd.step = HL_STEP_UNKNOWN;
+	__builtin_memcpy(r->cd.after, q, sizeof(q));
+	hl_submit(r);
+	w->n_cd++;
+	w->ssid++;
+	if (!(q[0] & HL_CD0_EPD0))
+		hl_walk_pt_start(w, HL_CD1_TTB0(q[1]), 1, HL_CD0_T0SZ(q[0]), HL_CD0_TG0(q[0]), 0,
+				 HL_WP_CD);
+	return 1;
+}
+
+static __always_inline int hl_walk_step_pt(struct hl_walk *w)
+{
+	struct hl_record *r;
+	unsigned l = w->level, g = w->granule, shift;
+	__u64 d, iova;
+	__u32 i;
+
+	HL_BARRIER_VAR(l);
+	l &= 3;
+	i = w->idx[l];
+
+	if (i >= w->nent[l]) {
+		if (l <= w->start) {
+			if (w->ret_phase == HL_WP_STE) {
+				w->phase = HL_WP_STE;
+				w->sid++;
+			} else {
+				w->phase = HL_WP_CD;
+			}
+			return 0;
+		}
+		l = (l - 1) & 3;
+		w->level = l;
+		w->idx[l]++;
+		return 0;
+	}
+	if (hl_walk_read(w, &d, 8, w->tbl[l] + (__u64)i * 8))
+		return -1;
+	w->n_visit++;
+	if (!(d & 1)) {
+		w->idx[l]++;
+		return 0;
+	}
+	shift = hl_lvl_shift(l, g);
+	iova = w->base[l] + ((__u64)i << shift);
+	if (l < 3 && (d & 3) == 3) {
+		unsigned n = l + 1;
+
+		HL_BARRIER_VAR(n);
+		n &= 3;
+		w->tbl[n] = hl_desc_oa(d, g) + w->delta;
+		w->base[n] = iova;
+		w->idx[n] = 0;
+		w->nent[n] = 1U << (g - 3);
+		w->level = n;
+		return 0;
+	}
+	if (l == 3 && (d & 3) != 3) {	/* reserved at level 3: the SMMU faults on it */
+		w->idx[l]++;
+		return 0;
+	}
+	r = hl_reserve_retry(HL_K_PTE, HL_MODE_WALKER);
+	if (!r)
+		return -1;
+	r->pte.root = w->root;
+	r->pte.iova = iova;
+	r->pte.old_desc = 0;
+	r->pte.new_desc = d;
+	r->pte.level = l;
+	r->pte.granule = g;
+	r->pte.stage = w->stage;
+	hl_submit(r);
+	w->n_pte++;
+	w->idx[l]++;
+	return 1;
+}
+
+struct hl_walk_loop {
+	struct hl_walk *w;
+	__u32 emitted;
+};
+
+static long hl_walk_cb(__u64 index, void *ctx)
+{
+	struct hl_walk_loop *lp = ctx;
+	struct hl_walk *w = lp->w;
+	int rc;
+
+	if (w->state != HL_WS_RUN)
+		return 1;
+	if (w->phase == HL_WP_STE)
+		rc = hl_walk_step_ste(w);
+	else if (w->phase == HL_WP_CD)
+		rc = hl_walk_step_cd(w);
+	else
+		rc = hl_walk_step_pt(w);
+	if (rc < 0)
+		return 1;
+	lp->emitted += rc;
+	if (w->budget && lp->emitted >= w->budget)
+		return 1;
+	return 0;
+}
+
+/* One trigger's worth of walking: at most 1<<23 descriptors visited. */
+static __always_inline int hl_walk_run(struct hl_walk *w)
+{
+	struct hl_walk_loop lp = { .w = w };
+
+	if (w->state != HL_WS_RUN)
+		return 0;
+	w->n_triggers++;
+	bpf_loop(1 << 23, hl_walk_cb, &lp, 0);
+	return lp.emitted;
+}
+
+#endif /* HITLESS_CORE_BPF_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The capture's control types, shared by the BPF side (core.bpf.h,
+ * hitless.bpf.c) and the loaders (userspace/capture.c, tests/bpf): the
+ * counters of hl_stats, the configuration, the walker's control block and
+ * what hl_smmus holds per SMMU.  The records themselves are hitless.h.
+ */
+#ifndef HITLESS_CORE_H
+#define HITLESS_CORE_H
+
+#include "hitless.h"
+
+/* Counters in the hl_stats map (read by the collector, pinned or not). */
+enum hl_stat {
+	HL_STAT_RECORDS		= 0,	/* records submitted */
+	HL_STAT_LOST_RINGBUF	= 1,	/* bpf_ringbuf_reserve() failed: record dropped */
+	HL_STAT_LOST_RECORDS	= 2,	/* HL_K_LOST records submitted */
+	HL_STAT_WALK_RETRY	= 3,	/* walker stopped on a full ring buffer (resumed, not lost) */
+	HL_STAT_READ_FAULT	= 4,	/* bpf_probe_read_kernel() failed */
+	HL_STAT_WCTX_MISS	= 5,	/* entry-writer sync with no write_entry context */
+	HL_STAT_MAX		= 16,
+};
+
+/* Configuration the loader may set before load (or in the pinned .data map). */
+struct hl_config {
+	__u64 boot;		/* hl_hdr.boot: first 8 bytes of this boot's boot_id */
+	__u32 ste_from_cfgi;	/* read the STE behind each CFGI_STE (no entry-writer hooks) */
+	__u32 pad;
+};
+
+#define HL_STRTAB_SPLIT		8	/* the driver's 2-level split: 256 STEs per L2 */
+#define HL_MAX_PT_ENTRIES	(1 << 13)	/* a 64K-granule table; concatenated S2 roots too */
+
+enum hl_walk_phase {
+	HL_WP_STE	= 0,
+	HL_WP_CD	= 1,
+	HL_WP_PT	= 2,
+};
+
+enum hl_walk_state {
+	HL_WS_IDLE	= 0,
+	HL_WS_RUN	= 1,	/* asked for, or stopped on a full ring buffer: trigger again */
+	HL_WS_DONE	= 2,
+	HL_WS_ERROR	= 3,
+};
+
+/*
+ * One walk of one SMMU.  The loader fills the inputs and sets state to
+ * HL_WS_RUN; each trigger advances the cursor until the walk ends, the
+ * ring buffer is full, or `budget` records were emitted.
+ */
+struct hl_walk {
+	/* inputs */
+	__u64 smmu_ptr;		/* the arm_smmu_device to walk (the trigger fills the rest) */
+	__u64 strtab;		/* virtual: linear stream table, or the L1 table */
+	__u64 delta;		/* linear map: virt - phys (0: take it from the trigger) */
+	__u64 gen;		/* walk generation: roots walked in this one are skipped */
+	__u32 smmu;
+	__u32 two_level;	/* stream table format: 0 linear, 1 two-level */
+	__u32 nents;		/* linear: STEs; two-level: L1 descriptors */
+	__u32 budget;		/* records per trigger, 0: no bound */
+	/* control and results */
+	__u32 state;		/* enum hl_walk_state */
+	__s32 error;		/* with HL_WS_ERROR: -errno */
+	__u64 err_addr;		/* ... and the address that could not be read */
+	__u64 n_ste, n_cd, n_pte, n_visit, n_triggers;
+	/* cursor */
+	__u32 phase;		/* enum hl_walk_phase */
+	__u32 sid;
+	__u32 ssid;
+	__u32 ncd;		/* CDs behind the current STE */
+	__u64 ste[HL_ENTRY_QWORDS];
+	__u64 cdbase;		/* virtual */
+	__u32 cdfmt;
+	__u32 s2_pending;	/* the STE's stage-2 table is still to walk */
+	/* page-table walk */
+	__u64 root;
+	__u8 granule, stage, start, level;
+	__u32 ret_phase;	/* where a finished table walk returns */
+	__u64 tbl[4];		/* virtual address of the table at each level */
+	__u64 base[4];		/* first IOVA the table at each level maps */
+	__u32 idx[4];
+	__u32 nent[4];
+};
+
+/* What the collector needs about each SMMU; hl_smmus is keyed by the kernel pointer. */
+struct hl_smmu_info {
+	__u32 id;		/* the records' smmu: order of discovery in this boot */
+	__u32 features;		/* ARM_SMMU_FEAT_* */
+	__u32 options;
+	__u32 sid_bits;
+	__u32 ssid_bits;
+	__u32 two_level;
+	__u32 nents;		/* linear: STEs; two-level: L1 descriptors */
+	__u32 pad;
+	__u64 strtab;		/* virtual */
+	__u64 strtab_dma;
+	__u64 ptr;		/* struct arm_smmu_device * */
+	__u64 base;		/* MMIO base (physical), from the platform device */
+	__u32 idr[6];		/* SMMU_IDR0..5 as read at discovery (0 if unreadable) */
+	__u32 pad1;
+};
+
+#endif /* HITLESS_CORE_H */

@@ -1,0 +1,915 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * hitless capture on a stock Linux 7.3 kernel (HL_MODE_FENTRY) and the
+ * full-state walker (HL_MODE_WALKER): fentry/fexit on the SMMUv3 driver's
+ * own functions, one bpf/hitless.h record per STE/CD write, descriptor
+ * write, command, attach, iommufd operation and live-update milestone.
+ * Built a second time with -DHL_TRACEPOINTS (hitless_tp.bpf.o): the same
+ * records from the kernel series' tracepoints (tracepoints.bpf.h,
+ * HL_MODE_TRACEPOINT) instead of the fentry programs.
+ *
+ * What each program hooks and why is in bpf/README.md; a program whose
+ * function the running kernel lacks is not loaded, and the loader says so
+ * by name (userspace/capture.c).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "core.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define CMDQ_OP_CFGI_STE	0x03
+#define CMDQ_OP_CMD_SYNC	0x46
+#define ARM_SMMU_FEAT_2_LVL_STRTAB	(1 << 0)
+
+/*
+ * A kernel pointer as a plain number: the verifier allows no variable offset
+ * on a typed (BTF) pointer, and our tables are indexed by the kernel's data.
+ */
+static __always_inline __u64 hl_num(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
+/* ---- SMMU identity ------------------------------------------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, struct hl_smmu_info);
+} hl_smmus SEC(".maps");
+
+__u32 hl_nsmmu = 0;
+
+static __always_inline struct hl_smmu_info *hl_smmu(struct arm_smmu_device *smmu)
+{
+	struct hl_smmu_info *i, n = {};
+	__u64 key = hl_num(smmu);
+
+	if (!smmu)
+		return NULL;
+	i = bpf_map_lookup_elem(&hl_smmus, &key);
+	if (i)
+		return i;
+	n.ptr = key;
+	n.features = BPF_CORE_READ(smmu, features);
+	n.options = BPF_CORE_READ(smmu, options);
+	n.sid_bits = BPF_CORE_READ(smmu, sid_bits);
+	n.ssid_bits = BPF_CORE_READ(smmu, ssid_bits);
+	n.two_level = !!(n.features & ARM_SMMU_FEAT_2_LVL_STRTAB);
+	if (n.two_level) {
+		n.strtab = (__u64)BPF_CORE_READ(smmu, strtab_cfg.l2.l1tab);
+		n.strtab_dma = BPF_CORE_READ(smmu, strtab_cfg.l2.l1_dma);
+		n.nents = BPF_CORE_READ(smmu, strtab_cfg.l2.num_l1_ents);
+	} else {
+		n.strtab = (__u64)BPF_CORE_READ(smmu, strtab_cfg.linear.table);
+		n.strtab_dma = BPF_CORE_READ(smmu, strtab_cfg.linear.ste_dma);
+		n.nents = BPF_CORE_READ(smmu, strtab_cfg.linear.num_ents);
+	}
+	{
+		__u64 d = (__u64)BPF_CORE_READ(smmu, dev);
+		struct platform_device *pd =
+			(void *)(d - bpf_core_field_offset(struct platform_device, dev));
+		void *mmio = BPF_CORE_READ(smmu, base);
+
+		n.base = BPF_CORE_READ(pd, resource, start);
+		/* SMMU_IDR0..5 (offsets 0x0-0x14): identification registers, reads have no side effect */
+		if (mmio && bpf_probe_read_kernel(n.idr, sizeof(n.idr), mmio))
+			__builtin_memset(n.idr, 0, sizeof(n.idr));
+	}
+	n.id = __sync_fetch_and_add(&hl_nsmmu, 1);
+	bpf_map_update_elem(&hl_smmus, &key, &n, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&hl_smmus, &key);
+}
+
+static __always_inline __u32 hl_smmu_id(struct arm_smmu_device *smmu)
+{
+	struct hl_smmu_info *i = hl_smmu(smmu);
+
+	return i ? i->id : ~0U;
+}
+
+static __always_inline __attribute__((unused)) __u64 hl_hash_ptr(const void *p)
+{
+	return p ? ((__u64)p * 0x9e3779b97f4a7c15ULL) ^ 0x68697473ULL : 0;
+}
+
+#ifndef HL_TRACEPOINTS
+/* ---- commands: __arm_smmu_cmdq_issue_cmdlist() --------------------------- */
+
+/* Last STE seen per (smmu, sid), for the CFGI_STE fallback's "before". */
+struct hl_ste_key {
+	__u32 smmu, sid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct hl_ste_key);
+	__type(value, __u64[HL_ENTRY_QWORDS]);
+} hl_ste_last SEC(".maps");
+
+struct hl_cmd_loop {
+	struct hl_smmu_info *info;
+	__u64 cmds;		/* struct arm_smmu_cmd *, as a number: indexed below */
+	__u32 id;
+};
+
+/* Fallback without the entry-writer hooks: the STE a CFGI_STE invalidates. */
+static __always_inline void hl_ste_from_cfgi(struct hl_smmu_info *info, __u32 sid)
+{
+	struct hl_ste_key key = { .smmu = info->id, .sid = sid };
+	struct hl_record *r;
+	__u64 q[HL_ENTRY_QWORDS], addr, *last;
+
+	if (info->two_level) {
+		__u64 l1;
+
+		if ((sid >> HL_STRTAB_SPLIT) >= info->nents ||
+		    bpf_probe_read_kernel(&l1, 8, (void *)(info->strtab + (sid >> HL_STRTAB_SPLIT) * 8)) ||
+		    !HL_L1STD_L2PTR(l1))
+			return;
+		addr = HL_L1STD_L2PTR(l1) + (info->strtab - info->strtab_dma) +
+		       (sid & ((1 << HL_STRTAB_SPLIT) - 1)) * 64;
+	} else {
+		if (sid >= info->nents)
+			return;
+		addr = info->strtab + (__u64)sid * 64;
+	}
+	if (bpf_probe_read_kernel(q, sizeof(q), (void *)addr)) {
+		hl_count(HL_STAT_READ_FAULT, 1);
+		return;
+	}
+	r = hl_reserve(HL_K_STE, HL_MODE_FENTRY);
+	if (!r)
+		return;
+	r->ste.smmu = info->id;
+	r->ste.sid = sid;
+	r->ste.step = HL_STEP_UNKNOWN;
+	last = bpf_map_lookup_elem(&hl_ste_last, &key);
+	if (last)
+		__builtin_memcpy(r->ste.before, last, sizeof(q));
+	__builtin_memcpy(r->ste.after, q, sizeof(q));
+	hl_submit(r);
+	bpf_map_update_elem(&hl_ste_last, &key, q, BPF_ANY);
+}
+
+static long hl_cmd_cb(__u64 i, void *ctx)
+{
+	struct hl_cmd_loop *lp = ctx;
+	struct hl_record *r;
+	__u64 cmd[2];
+
+	if (bpf_probe_read_kernel(cmd, sizeof(cmd), (void *)(lp->cmds + i * 16))) {
+		hl_count(HL_STAT_READ_FAULT, 1);
+		return 1;
+	}
+	r = hl_reserve(HL_K_CMD, HL_MODE_FENTRY);
+	if (r) {
+		r->cmd.smmu = lp->id;
+		r->cmd.cmd[0] = cmd[0];
+		r->cmd.cmd[1] = cmd[1];
+		hl_submit(r);
+	}
+	if (hl_cfg.ste_from_cfgi && (cmd[0] & 0xff) == CMDQ_OP_CFGI_STE && lp->info)
+		hl_ste_from_cfgi(lp->info, cmd[0] >> 32);
+	return 0;
+}
+
+static __always_inline void hl_emit_sync(__u32 id, __u32 flags)
+{
+	struct hl_record *r = hl_reserve(HL_K_CMD, HL_MODE_FENTRY);
+
+	if (!r)
+		return;
+	r->cmd.smmu = id;
+	r->cmd.flags = flags;
+	/* the driver builds CMD_SYNC inside (CS, MSI address): only the opcode is known here */
+	r->cmd.cmd[0] = CMDQ_OP_CMD_SYNC;
+	hl_submit(r);
+}
+
+SEC("fentry/__arm_smmu_cmdq_issue_cmdlist")
+int BPF_PROG(hl_cmdq_issue, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
+	     struct arm_smmu_cmd *cmds, int n, bool sync)
+{
+	struct hl_cmd_loop lp = { .cmds = hl_num(cmds) };
+
+	lp.info = hl_smmu(smmu);
+	lp.id = lp.info ? lp.info->id : ~0U;
+	if (n > 0)
+		bpf_loop(n, hl_cmd_cb, &lp, 0);
+	if (sync)
+		hl_emit_sync(lp.id, 0);
+	return 0;
+}
+
+SEC("fexit/__arm_smmu_cmdq_issue_cmdlist")
+int BPF_PROG(hl_cmdq_issue_done, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
+	     struct arm_smmu_cmd *cmds, int n, bool sync, int ret)
+{
+	if (sync)
+		hl_emit_sync(hl_smmu_id(smmu), HL_CMD_F_SYNC_DONE | (ret ? HL_CMD_F_ERROR : 0));
+	return 0;
+}
+
+/* ---- STE and CD writes: arm_smmu_write_entry() and its syncs -------------- */
+
+/*
+ * One arm_smmu_write_entry() call in progress on a task.  The driver's
+ * entry_set() syncs (CFGI + CMD_SYNC) after each step that changed the
+ * entry: at each sync, the entry as it is now is the "after" of one write.
+ */
+struct hl_wctx {
+	__u64 entry;		/* the live entry (__le64 *) */
+	__u64 target;
+	__u64 cur[HL_ENTRY_QWORDS];	/* the entry as of the last sync */
+	__u64 tgt[HL_ENTRY_QWORDS];
+	__u64 cur_used[HL_ENTRY_QWORDS];
+	__u64 tgt_used[HL_ENTRY_QWORDS];
+	__u64 safe[HL_ENTRY_QWORDS];
+	__u32 update;
+	__u8 have;		/* HL_W_* */
+	__u8 diff;		/* arm_smmu_entry_qword_diff() */
+	__u8 pad[2];
+};
+#define HL_W_CUR_USED	1
+#define HL_W_TGT_USED	2
+#define HL_W_SAFE	4
+#define HL_W_DIFF	8
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_wctx);
+} hl_wctx_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hl_wctx);
+} hl_wctx_scratch SEC(".maps");
+
+__u32 hl_update_id = 0;
+
+/* An attach in progress on a task: arm_smmu_attach_prepare() .. _commit(). */
+struct hl_actx {
+	__u64 old_domain, new_domain;
+	__u64 master;
+	__u32 ssid;
+	__u32 writes;
+	__u32 breaking;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_actx);
+} hl_actx_map SEC(".maps");
+
+SEC("fentry/arm_smmu_write_entry")
+int BPF_PROG(hl_write_entry, struct arm_smmu_entry_writer *writer, __le64 *entry,
+	     const __le64 *target)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	__u32 zero = 0;
+	struct hl_wctx *c = bpf_map_lookup_elem(&hl_wctx_scratch, &zero);
+
+	if (!c)
+		return 0;
+	__builtin_memset(c, 0, sizeof(*c));
+	c->entry = hl_num(entry);
+	c->target = hl_num(target);
+	if (bpf_probe_read_kernel(c->cur, sizeof(c->cur), entry) ||
+	    bpf_probe_read_kernel(c->tgt, sizeof(c->tgt), target)) {
+		hl_count(HL_STAT_READ_FAULT, 1);
+		return 0;
+	}
+	c->update = __sync_fetch_and_add(&hl_update_id, 1) + 1;
+	bpf_map_update_elem(&hl_wctx_map, &tid, c, BPF_ANY);
+	return 0;
+}
+
+SEC("fexit/arm_smmu_write_entry")
+int BPF_PROG(hl_write_entry_done, struct arm_smmu_entry_writer *writer, __le64 *entry,
+	     const __le64 *target)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&hl_wctx_map, &tid);
+	return 0;
+}
+
+/* The driver's own decision: which qwords need a used bit changed. */
+SEC("fexit/arm_smmu_entry_qword_diff")
+int BPF_PROG(hl_qword_diff, struct arm_smmu_entry_writer *writer, const __le64 *entry,
+	     const __le64 *target, __le64 *unused_update, u8 ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_wctx *c = bpf_map_lookup_elem(&hl_wctx_map, &tid);
+
+	if (c && c->entry == hl_num(entry)) {
+		c->diff = ret;
+		c->have |= HL_W_DIFF;
+	}
+	return 0;
+}
+
+/* The same decision recomputed from get_used()/get_update_safe(), if qword_diff is inlined. */
+static __always_inline int hl_used(const __le64 *ent, __le64 *used)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_wctx *c = bpf_map_lookup_elem(&hl_wctx_map, &tid);
+
+	if (!c)
+		return 0;
+	if (c->entry == hl_num(ent) && !(c->have & HL_W_CUR_USED)) {
+		if (!bpf_probe_read_kernel(c->cur_used, sizeof(c->cur_used), used))
+			c->have |= HL_W_CUR_USED;
+	} else if (c->target == hl_num(ent) && !(c->have & HL_W_TGT_USED)) {
+		if (!bpf_probe_read_kernel(c->tgt_used, sizeof(c->tgt_used), used))
+			c->have |= HL_W_TGT_USED;
+	}
+	return 0;
+}
+
+SEC("fexit/arm_smmu_get_ste_used")
+int BPF_PROG(hl_ste_used, const __le64 *ent, __le64 *used_bits)
+{
+	return hl_used(ent, used_bits);
+}
+
+SEC("fexit/arm_smmu_get_cd_used")
+int BPF_PROG(hl_cd_used, const __le64 *ent, __le64 *used_bits)
+{
+	return hl_used(ent, used_bits);
+}
+
+SEC("fexit/arm_smmu_get_ste_update_safe")
+int BPF_PROG(hl_ste_safe, const __le64 *cur, const __le64 *target, __le64 *safe_bits)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_wctx *c = bpf_map_lookup_elem(&hl_wctx_map, &tid);
+
+	if (c && c->entry == hl_num(cur) &&
+	    !bpf_probe_read_kernel(c->safe, sizeof(c->safe), safe_bits))
+		c->have |= HL_W_SAFE;
+	return 0;
+}
+
+/* At a sync: the step, and the entry now; c->cur becomes the entry now. */
+static __always_inline int hl_sync_begin(struct hl_wctx *c, __u64 *now, __u8 *step)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_actx *a;
+
+	if (bpf_probe_read_kernel(now, 8 * HL_ENTRY_QWORDS, (void *)c->entry)) {
+		hl_count(HL_STAT_READ_FAULT, 1);
+		return -1;
+	}
+	if (!(c->have & HL_W_DIFF) && (c->have & (HL_W_CUR_USED | HL_W_TGT_USED)) ==
+	    (HL_W_CUR_USED | HL_W_TGT_USED)) {
+		/* c->cur is still the entry as write_entry() found it: no sync yet */
+		c->diff = hl_entry_qword_diff(c->cur, c->tgt, c->cur_used, c->tgt_used, c->safe);
+		c->have |= HL_W_DIFF;
+	}
+	*step = (c->have & HL_W_DIFF) ? hl_entry_step(c->diff, c->tgt, c->cur, now) :
+					HL_STEP_UNKNOWN;
+	a = bpf_map_lookup_elem(&hl_actx_map, &tid);
+	if (a) {
+		a->writes++;
+		if (*step == HL_STEP_BREAK)
+			a->breaking = 1;
+	}
+	return 0;
+}
+
+SEC("fentry/arm_smmu_ste_writer_sync_entry")
+int BPF_PROG(hl_ste_sync, struct arm_smmu_entry_writer *writer)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), now[HL_ENTRY_QWORDS];
+	struct hl_wctx *c = bpf_map_lookup_elem(&hl_wctx_map, &tid);
+	struct arm_smmu_ste_writer *sw = (void *)writer;
+	struct hl_record *r;
+	__u8 step;
+
+	if (!c) {
+		hl_count(HL_STAT_WCTX_MISS, 1);
+		return 0;
+	}
+	if (hl_sync_begin(c, now, &step))
+		return 0;
+	r = hl_reserve(HL_K_STE, HL_MODE_FENTRY);
+	if (r) {
+		r->ste.smmu = hl_smmu_id(BPF_CORE_READ(writer, master, smmu));
+		r->ste.sid = BPF_CORE_READ(sw, sid);
+		r->ste.step = step;
+		r->ste.update = c->update;
+		__builtin_memcpy(r->ste.before, c->cur, sizeof(now));
+		__builtin_memcpy(r->ste.after, now, sizeof(now));
+		hl_submit(r);
+	}
+	__builtin_memcpy(c->cur, now, sizeof(now));
+	return 0;
+}
+
+/* master->streams[i].id (variable offsets on kernel pointers go through numbers) */
+static __always_inline __u32 hl_stream_id(struct arm_smmu_stream *streams, __u32 i)
+{
+	struct arm_smmu_stream *s =
+		(void *)((__u64)streams + i * bpf_core_type_size(struct arm_smmu_stream));
+
+	return BPF_CORE_READ(s, id);
+}
+
+SEC("fentry/arm_smmu_cd_writer_sync_entry")
+int BPF_PROG(hl_cd_sync, struct arm_smmu_entry_writer *writer)
+{
+	__u64 tid = bpf_get_current_pid_tgid(), now[HL_ENTRY_QWORDS];
+	struct hl_wctx *c = bpf_map_lookup_elem(&hl_wctx_map, &tid);
+	struct arm_smmu_cd_writer *cw = (void *)writer;
+	struct arm_smmu_master *master = BPF_CORE_READ(writer, master);
+	struct arm_smmu_stream *streams = BPF_CORE_READ(master, streams);
+	__u32 nstreams = BPF_CORE_READ(master, num_streams), smmu, ssid;
+	struct hl_record *r;
+	__u8 step;
+
+	if (!c) {
+		hl_count(HL_STAT_WCTX_MISS, 1);
+		return 0;
+	}
+	if (hl_sync_begin(c, now, &step))
+		return 0;
+	smmu = hl_smmu_id(BPF_CORE_READ(master, smmu));
+	ssid = BPF_CORE_READ(cw, ssid);
+	/* one CD table per master: the same write, seen through each of its StreamIDs */
+	for (__u32 i = 0; i < HL_MAX_ATTACH_SIDS && i < nstreams; i++) {
+		r = hl_reserve(HL_K_CD, HL_MODE_FENTRY);
+		if (!r)
+			continue;
+		r->cd.smmu = smmu;
+		r->cd.sid = hl_stream_id(streams, i);
+		r->cd.ssid = ssid;
+		r->cd.step = step;
+		r->cd.update = c->update;
+		__builtin_memcpy(r->cd.before, c->cur, sizeof(now));
+		__builtin_memcpy(r->cd.after, now, sizeof(now));
+		hl_submit(r);
+	}
+	__builtin_memcpy(c->cur, now, sizeof(now));
+	return 0;
+}
+
+/* ---- attach: arm_smmu_attach_prepare() .. arm_smmu_attach_commit() -------- */
+
+SEC("fentry/arm_smmu_attach_prepare")
+int BPF_PROG(hl_attach_prepare, struct arm_smmu_attach_state *state,
+	     struct iommu_domain *new_domain)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_actx a = {
+		.old_domain = (__u64)BPF_CORE_READ(state, old_domain),
+		.new_domain = hl_num(new_domain),
+		.master = (__u64)BPF_CORE_READ(state, master),
+		.ssid = BPF_CORE_READ(state, ssid),
+	};
+
+	bpf_map_update_elem(&hl_actx_map, &tid, &a, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void hl_emit_attach(struct hl_actx *a, __u32 outcome)
+{
+	struct arm_smmu_master *master = (void *)a->master;
+	struct arm_smmu_stream *streams = BPF_CORE_READ(master, streams);
+	__u32 n = BPF_CORE_READ(master, num_streams);
+	struct hl_record *r = hl_reserve(HL_K_ATTACH, HL_MODE_FENTRY);
+	const char *name;
+
+	if (!r)
+		return;
+	name = BPF_CORE_READ(master, dev, kobj.name);
+	if (name)
+		bpf_probe_read_kernel_str(r->attach.dev, sizeof(r->attach.dev), name);
+	r->attach.smmu = hl_smmu_id(BPF_CORE_READ(master, smmu));
+	r->attach.nsids = n;
+	for (__u32 i = 0; i < HL_MAX_ATTACH_SIDS && i < n; i++)
+		r->attach.sids[i] = hl_stream_id(streams, i);
+	r->attach.old_domain = hl_hash_ptr((void *)a->old_domain);
+	r->attach.new_domain = hl_hash_ptr((void *)a->new_domain);
+	r->attach.outcome = outcome;
+	r->attach.ssid = a->ssid;
+	hl_submit(r);
+}
+
+SEC("fexit/arm_smmu_attach_prepare")
+int BPF_PROG(hl_attach_prepare_done, struct arm_smmu_attach_state *state,
+	     struct iommu_domain *new_domain, int ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_actx *a;
+
+	if (!ret)
+		return 0;
+	a = bpf_map_lookup_elem(&hl_actx_map, &tid);
+	if (a)
+		hl_emit_attach(a, HL_ATTACH_FAILED);
+	bpf_map_delete_elem(&hl_actx_map, &tid);
+	return 0;
+}
+
+SEC("fexit/arm_smmu_attach_commit")
+int BPF_PROG(hl_attach_commit, struct arm_smmu_attach_state *state)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_actx *a = bpf_map_lookup_elem(&hl_actx_map, &tid);
+
+	if (!a)
+		return 0;
+	hl_emit_attach(a, a->breaking ? HL_ATTACH_BREAKING :
+			  a->writes ? HL_ATTACH_HITLESS : HL_ATTACH_NO_CHANGE);
+	bpf_map_delete_elem(&hl_actx_map, &tid);
+	return 0;
+}
+
+/* ---- I/O page-table descriptors: __arm_lpae_map() / __arm_lpae_unmap() ---- */
+
+struct hl_pt {
+	__u64 root;
+	__u64 iova;
+	__u64 ptep;		/* first descriptor written */
+	__u64 size;		/* block size at this level */
+	__u32 num;
+	__u8 level, granule, stage;
+	__u8 unmap;
+};
+
+/* Where __arm_lpae_map() at `lvl` may install a table, to be seen from lvl + 1. */
+struct hl_mctx {
+	__u64 slot[4];
+	__u64 old[4];
+	__u8 pending[4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_mctx);
+} hl_mctx_map SEC(".maps");
+
+static __always_inline int hl_pt_init(struct hl_pt *p, struct arm_lpae_io_pgtable *data,
+				      unsigned long iova, size_t size, size_t pgcount, int lvl,
+				      __u64 *ptep)
+{
+	int bpl = BPF_CORE_READ(data, bits_per_level);
+	int start = BPF_CORE_READ(data, start_level);
+	int pgd_bits = BPF_CORE_READ(data, pgd_bits);
+	unsigned fmt = BPF_CORE_READ(data, iop.fmt);
+	unsigned shift, bits, idx, ptes, max;
+
+	if (bpl < 9 || bpl > 13 || lvl < 0 || lvl > 3)
+		return -1;
+	shift = (4 - lvl) * bpl + 3;
+	bits = bpl + (lvl == start ? pgd_bits - bpl : 0);
+	if (bits > 16)
+		return -1;
+	idx = (iova >> shift) & ((1U << bits) - 1);
+	ptes = 1U << bpl;
+	max = ptes - (idx & (ptes - 1));
+	p->stage = fmt == ARM_64_LPAE_S2 || fmt == ARM_32_LPAE_S2 ? 2 : 1;
+	p->root = p->stage == 2 ? BPF_CORE_READ(data, iop.cfg.arm_lpae_s2_cfg.vttbr) :
+				  BPF_CORE_READ(data, iop.cfg.arm_lpae_s1_cfg.ttbr);
+	p->iova = iova;
+	p->ptep = hl_num(ptep) + idx * 8;
+	p->size = 1ULL << shift;
+	p->num = pgcount < max ? pgcount : max;
+	p->level = lvl;
+	p->granule = bpl + 3;
+	p->unmap = 0;
+	return 0;
+}
+
+static __always_inline void hl_emit_pte(struct hl_pt *p, __u64 iova, __u8 level, __u64 old,
+					__u64 new)
+{
+	struct hl_record *r = hl_reserve(HL_K_PTE, HL_MODE_FENTRY);
+
+	if (!r)
+		return;
+	r->pte.root = p->root;
+	r->pte.iova = iova;
+	r->pte.old_desc = old;
+	r->pte.new_desc = new;
+	r->pte.level = level;
+	r->pte.granule = p->granule;
+	r->pte.stage = p->stage;
+	hl_submit(r);
+}
+
+static long hl_pte_cb(__u64 i, void *ctx)
+{
+	struct hl_pt *p = ctx;
+	__u64 d;
+
+	if (bpf_probe_read_kernel(&d, 8, (void *)(p->ptep + i * 8))) {
+		hl_count(HL_STAT_READ_FAULT, 1);
+		return 1;
+	}
+	if (p->unmap) {
+		/* __arm_lpae_unmap() clears up to the first empty entry */
+		if (!d)
+			return 1;
+		hl_emit_pte(p, p->iova + i * p->size, p->level, d, 0);
+	} else {
+		hl_emit_pte(p, p->iova + i * p->size, p->level, 0, d);
+	}
+	return 0;
+}
+
+/* A table descriptor the level above installed before recursing into it. */
+static __always_inline void hl_table_installed(struct hl_mctx *m, struct hl_pt *p, int lvl)
+{
+	__u64 now;
+	unsigned l = lvl;
+
+	HL_BARRIER_VAR(l);
+	l &= 3;
+
+	if (!m->pending[l])
+		return;
+	m->pending[l] = 0;
+	if (bpf_probe_read_kernel(&now, 8, (void *)m->slot[l]) || now == m->old[l])
+		return;
+	hl_emit_pte(p, p->iova & ~((1ULL << ((4 - l) * (p->granule - 3) + 3)) - 1), l,
+		    m->old[l], now);
+}
+
+SEC("fentry/__arm_lpae_map")
+int BPF_PROG(hl_lpae_map, struct arm_lpae_io_pgtable *data, unsigned long iova,
+	     phys_addr_t paddr, size_t size, size_t pgcount, arm_lpae_iopte prot, int lvl,
+	     arm_lpae_iopte *ptep)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_mctx *m, zero = {};
+	struct hl_pt p;
+
+	if (hl_pt_init(&p, data, iova, size, pgcount, lvl, ptep))
+		return 0;
+	m = bpf_map_lookup_elem(&hl_mctx_map, &tid);
+	if (!m) {
+		bpf_map_update_elem(&hl_mctx_map, &tid, &zero, BPF_ANY);
+		m = bpf_map_lookup_elem(&hl_mctx_map, &tid);
+		if (!m)
+			return 0;
+	}
+	if (lvl > 0)
+		hl_table_installed(m, &p, lvl - 1);
+	if (size != p.size) {
+		unsigned l = lvl;
+
+		HL_BARRIER_VAR(l);
+		l &= 3;
+
+		m->slot[l] = p.ptep;
+		m->old[l] = 0;
+		bpf_probe_read_kernel(&m->old[l], 8, (void *)p.ptep);
+		m->pending[l] = 1;
+	}
+	return 0;
+}
+
+SEC("fexit/__arm_lpae_map")
+int BPF_PROG(hl_lpae_map_done, struct arm_lpae_io_pgtable *data, unsigned long iova,
+	     phys_addr_t paddr, size_t size, size_t pgcount, arm_lpae_iopte prot, int lvl,
+	     arm_lpae_iopte *ptep, gfp_t gfp, size_t *mapped, int ret)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_mctx *m;
+	struct hl_pt p;
+
+	if (hl_pt_init(&p, data, iova, size, pgcount, lvl, ptep))
+		return 0;
+	if (size == p.size) {
+		if (!ret)
+			bpf_loop(p.num, hl_pte_cb, &p, 0);
+		return 0;
+	}
+	m = bpf_map_lookup_elem(&hl_mctx_map, &tid);
+	if (m)
+		hl_table_installed(m, &p, lvl);
+	if (m && lvl == BPF_CORE_READ(data, start_level))
+		bpf_map_delete_elem(&hl_mctx_map, &tid);
+	return 0;
+}
+
+/*
+ * At entry: __arm_lpae_unmap() at the level whose block size is `size`
+ * clears the entries from the first up to the first empty one, with no sync
+ * in between; the records are written before the stores, in their order.
+ */
+SEC("fentry/__arm_lpae_unmap")
+int BPF_PROG(hl_lpae_unmap, struct arm_lpae_io_pgtable *data, struct iommu_iotlb_gather *gather,
+	     unsigned long iova, size_t size, size_t pgcount, int lvl, arm_lpae_iopte *ptep)
+{
+	struct hl_pt p;
+
+	if (hl_pt_init(&p, data, iova, size, pgcount, lvl, ptep) || size != p.size)
+		return 0;
+	p.unmap = 1;
+	bpf_loop(p.num, hl_pte_cb, &p, 0);
+	return 0;
+}
+
+/* ---- iommufd ------------------------------------------------------------- */
+
+static __always_inline void hl_emit_iommufd(__u32 op, __u32 obj, __u32 dev, __u32 pt, __u64 iova,
+					    __u64 len, int ret)
+{
+	struct hl_record *r = hl_reserve(HL_K_IOMMUFD, HL_MODE_FENTRY);
+
+	if (!r)
+		return;
+	r->iommufd.op = op;
+	r->iommufd.obj_id = obj;
+	r->iommufd.dev_id = dev;
+	r->iommufd.pt_id = pt;
+	r->iommufd.iova = iova;
+	r->iommufd.length = len;
+	r->iommufd.result = ret;
+	hl_submit(r);
+}
+
+SEC("fexit/iommufd_ioas_map")
+int BPF_PROG(hl_ioas_map, struct iommufd_ucmd *ucmd, int ret)
+{
+	struct iommu_ioas_map *cmd = BPF_CORE_READ(ucmd, cmd);
+
+	hl_emit_iommufd(HL_IOMMUFD_IOAS_MAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
+			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);
+	return 0;
+}
+
+SEC("fexit/iommufd_ioas_unmap")
+int BPF_PROG(hl_ioas_unmap, struct iommufd_ucmd *ucmd, int ret)
+{
+	struct iommu_ioas_unmap *cmd = BPF_CORE_READ(ucmd, cmd);
+
+	hl_emit_iommufd(HL_IOMMUFD_IOAS_UNMAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
+			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);
+	return 0;
+}
+
+static __always_inline __u32 hl_read_u32(__u32 *p)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_kernel(&v, 4, p);
+	return v;
+}
+
+SEC("fexit/iommufd_device_attach")
+int BPF_PROG(hl_idev_attach, struct iommufd_device *idev, ioasid_t pasid, u32 *pt_id, int ret)
+{
+	hl_emit_iommufd(HL_IOMMUFD_HWPT_ATTACH, 0, BPF_CORE_READ(idev, obj.id),
+			hl_read_u32(pt_id), 0, 0, ret);
+	return 0;
+}
+
+SEC("fexit/iommufd_device_replace")
+int BPF_PROG(hl_idev_replace, struct iommufd_device *idev, ioasid_t pasid, u32 *pt_id, int ret)
+{
+	hl_emit_iommufd(HL_IOMMUFD_HWPT_REPLACE, 0, BPF_CORE_READ(idev, obj.id),
+			hl_read_u32(pt_id), 0, 0, ret);
+	return 0;
+}
+
+SEC("fentry/iommufd_device_detach")
+int BPF_PROG(hl_idev_detach, struct iommufd_device *idev, ioasid_t pasid)
+{
+	hl_emit_iommufd(HL_IOMMUFD_HWPT_DETACH, 0, BPF_CORE_READ(idev, obj.id), 0, 0, 0, 0);
+	return 0;
+}
+
+/* ---- SMMU register writes (HL_K_REG, when hitless.h has it) ------------------ */
+#ifdef HL_SMMU_CR0
+/*
+ * arm_smmu_write_reg_sync(): CR0 (SMMUEN), IRQ_CTRL, with the value the
+ * register holds before (read from the SMMU: page-0 registers have no read
+ * side effect).  arm_smmu_update_gbpa() and the STRTAB_BASE writes are
+ * inlined in 7.3: the patched mode's arm_smmu_reg_write sees them.
+ */
+SEC("fentry/arm_smmu_write_reg_sync")
+int BPF_PROG(hl_reg_write, struct arm_smmu_device *smmu, u32 val, unsigned int reg_off,
+	     unsigned int ack_off)
+{
+	struct hl_record *r = hl_reserve(HL_K_REG, HL_MODE_FENTRY);
+	__u64 base = (__u64)BPF_CORE_READ(smmu, base);
+	__u32 old = 0;
+
+	if (!r)
+		return 0;
+	if (base)
+		bpf_probe_read_kernel(&old, sizeof(old), (void *)(base + reg_off));
+	r->reg.smmu = hl_smmu_id(smmu);
+	r->reg.offset = reg_off;
+	r->reg.old_val = old;
+	r->reg.new_val = val;
+	hl_submit(r);
+	return 0;
+}
+#endif
+
+/* ---- live-update milestones ---------------------------------------------- */
+
+static __always_inline void hl_milestone(__u32 id, const char *note)
+{
+	struct hl_record *r = hl_reserve(HL_K_MILESTONE, HL_MODE_FENTRY);
+
+	if (!r)
+		return;
+	r->ms.id = id;
+	/* CNTVCT is not readable from BPF: the collector's clock samples place ktime */
+	bpf_probe_read_kernel_str(r->ms.note, sizeof(r->ms.note), note);
+	hl_submit(r);
+}
+
+#define HL_MILESTONE(sec, name, id)						\
+	SEC(sec) int BPF_PROG(name)						\
+	{									\
+		static const char note[] = #name;				\
+		hl_milestone(id, note);						\
+		return 0;							\
+	}
+
+/* names are the note the record carries: what the kernel was doing */
+HL_MILESTONE("fentry/luo_preserve_file", luo_preserve_file, HL_MS_LUO_PREPARE)
+HL_MILESTONE("fentry/luo_file_freeze", luo_file_freeze, HL_MS_LUO_FREEZE)
+HL_MILESTONE("fentry/luo_file_finish", luo_file_finish, HL_MS_LUO_FINISH)
+HL_MILESTONE("fentry/kho_fill_kimage", kho_fill_kimage, HL_MS_KHO_FINALIZE)
+HL_MILESTONE("fentry/kernel_kexec", kernel_kexec, HL_MS_USER)
+/* the old kernel's last instant; a reader in this kernel cannot see it, a persistent one can */
+HL_MILESTONE("fentry/machine_kexec", machine_kexec, HL_MS_KEXEC_REBOOT)
+HL_MILESTONE("fentry/arm_smmu_device_probe", arm_smmu_device_probe, HL_MS_SMMU_PROBE_START)
+HL_MILESTONE("fexit/arm_smmu_device_probe", arm_smmu_device_probe_done, HL_MS_SMMU_PROBE_END)
+HL_MILESTONE("fentry/arm_smmu_device_shutdown", arm_smmu_device_shutdown, HL_MS_USER)
+
+#else /* HL_TRACEPOINTS */
+#include "tracepoints.bpf.h"
+#endif
+
+/* ---- the walker's trigger ------------------------------------------------ */
+
+/*
+ * Reading /sys/bus/platform/drivers/arm-smmu-v3/<dev>/uevent calls
+ * uevent_show() with the SMMU's platform device, whose driver data is the
+ * struct arm_smmu_device: the one way in without a data symbol (7.3 kernels
+ * are often built without KALLSYMS_ALL).  A read registers the SMMU in
+ * hl_smmus and, when hl_walk_ctl asks for a walk of it, walks a budget.
+ */
+SEC("fentry/uevent_show")
+int BPF_PROG(hl_walk_trigger, struct device *dev)
+{
+	static const char want[] = "arm-smmu-v3";
+	struct arm_smmu_device *smmu;
+	struct hl_smmu_info *info;
+	struct hl_walk *w;
+	char name[sizeof(want)] = {};
+	const char *dn = BPF_CORE_READ(dev, driver, name);
+	__u32 zero = 0;
+
+	if (!dn || bpf_probe_read_kernel_str(name, sizeof(name), dn) != sizeof(want))
+		return 0;
+	for (int i = 0; i < sizeof(want); i++)
+		if (name[i] != want[i])
+			return 0;
+	smmu = BPF_CORE_READ(dev, driver_data);
+	info = hl_smmu(smmu);
+	w = bpf_map_lookup_elem(&hl_walk_ctl, &zero);
+	if (!info || !w || w->state != HL_WS_RUN)
+		return 0;
+	/* smmu_ptr 0: the first SMMU whose uevent is read is the one walked */
+	if (!w->smmu_ptr)
+		w->smmu_ptr = hl_num(smmu);
+	if (w->smmu_ptr != hl_num(smmu))
+		return 0;
+	if (!w->strtab) {
+		w->smmu = info->id;
+		w->strtab = info->strtab;
+		w->two_level = info->two_level;
+		w->nents = info->nents;
+		if (!w->delta)
+			w->delta = info->strtab - info->strtab_dma;
+	}
+	hl_walk_run(w);
+	return 0;
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Host test harness for bpf/core.bpf.h: raw_tracepoint programs that are
+ * never attached, only run by BPF_PROG_TEST_RUN (tests/bpf/core_test.c).
+ * The same code the capture object runs, on this machine's kernel.
+ */
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "core.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#include "core_test.h"
+
+struct step_io step_io = {};
+
+SEC("raw_tp/sys_enter")
+int test_step(void *ctx)
+{
+	struct step_io *s = &step_io;
+
+	s->diff = hl_entry_qword_diff(s->entry, s->target, s->cur_used, s->tgt_used, s->safe);
+	s->step = hl_entry_step(s->diff, s->target, s->before, s->after);
+	return 0;
+}
+
+/* ---- the walker, over a fake physical memory held in an mmapable array ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u8[TEST_MEM_SIZE]);
+} test_mem SEC(".maps");
+
+/* Set by the test: where in test_mem the stream table starts. */
+__u64 strtab_off = 0;
+int walk_emitted = 0;
+
+SEC("raw_tp/sys_enter")
+int test_walk(void *ctx)
+{
+	__u32 zero = 0;
+	struct hl_walk *w = bpf_map_lookup_elem(&hl_walk_ctl, &zero);
+	__u8 *mem = bpf_map_lookup_elem(&test_mem, &zero);
+
+	if (!w || !mem)
+		return 1;
+	if (!w->strtab) {
+		/* stored, then read back: the map value's address as a plain number */
+		*(volatile __u64 *)&w->strtab = (__u64)mem;
+		w->delta = *(volatile __u64 *)&w->strtab - TEST_PHYS_BASE;
+		w->strtab += strtab_off;
+	}
+	walk_emitted = hl_walk_run(w);
+	return 0;
+}
+
+/* ---- loss accounting: emit `emit_n` records with nobody reading ---- */
+__u32 emit_n = 0;
+
+static long emit_cb(__u64 i, void *ctx)
+{
+	struct hl_record *r = hl_reserve(HL_K_MILESTONE, HL_MODE_SYNTHETIC);
+
+	if (r) {
+		r->ms.id = HL_MS_USER;
+		r->ms.arg = i;
+		hl_submit(r);
+	}
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int test_emit(void *ctx)
+{
+	bpf_loop(emit_n, emit_cb, NULL, 0);
+	return 0;
+}

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf/core.bpf.h on this machine's kernel, under BPF_PROG_TEST_RUN (TAP):
+ *  - the step of arm_smmu_write_entry() each sync closes, for every STE/CD
+ *    transition of Linux 7.3's arm-smmu-v3-test.c, against the collector's
+ *    model of the driver (userspace/smmu.c hl_entry_write_steps());
+ *  - the full-state walker over a hand-built SMMU memory image (two-level
+ *    stream table, linear and two-level CD tables, 4K, 16K and 64K stage 1 and a
+ *    concatenated stage-2 table): every valid STE, CD and leaf exactly once,
+ *    in one trigger and resumed over many, and the collector's state built
+ *    from those records translates as the tables do;
+ *  - loss accounting: a full ring buffer drops records with a visible
+ *    sequence gap, counts them, and reports them in an HL_K_LOST record.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include "tap.h"
+#include "build.h"
+#include "core_test.h"
+#include "core_test.skel.h"
+
+#define MAX_RECS 100000
+static struct hl_record *recs;
+static size_t nrecs;
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	(void)ctx;
+	if (len == sizeof(struct hl_record) && nrecs < MAX_RECS)
+		memcpy(&recs[nrecs++], data, len);
+	return 0;
+}
+
+static int run(int prog_fd)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o);
+	int err = bpf_prog_test_run_opts(prog_fd, &o);
+
+	return err ? err : (int)o.retval;
+}
+
+static u64 stat(struct core_test *sk, unsigned i)
+{
+	u64 v = 0;
+	__u32 k = i;
+
+	bpf_map__lookup_elem(sk->maps.hl_stats, &k, sizeof(k), &v, sizeof(v), 0);
+	return v;
+}
+
+/* ---- steps ---- */
+static void step_case(struct core_test *sk, const char *name, int is_cd, const u64 *cur,
+		      const u64 *target)
+{
+	struct hl_entry_step_out st[3];
+	enum hl_entry_type t = is_cd ? HL_ENTRY_CD : HL_ENTRY_STE;
+	u64 uu[8], before[8];
+	int n = hl_entry_write_steps(t, cur, target, st), ok = 1;
+	unsigned want_diff = hl_entry_qword_diff(t, cur, target, uu);
+	struct step_io *io = &sk->bss->step_io;
+	char got[64] = "", want[64] = "";
+
+	memcpy(before, cur, 64);
+	for (int k = 0; k < n; k++) {
+		memset(io, 0, sizeof(*io));
+		memcpy(io->entry, cur, 64);
+		memcpy(io->target, target, 64);
+		if (is_cd) {
+			hl_cd_get_used(cur, io->cur_used);
+			hl_cd_get_used(target, io->tgt_used);
+		} else {
+			hl_ste_get_used(cur, io->cur_used);
+			hl_ste_get_used(target, io->tgt_used);
+			hl_ste_get_update_safe(cur, target, io->safe);
+		}
+		memcpy(io->before, before, 64);
+		memcpy(io->after, st[k].val, 64);
+		if (run(bpf_program__fd(sk->progs.test_step)))
+			ok = 0;
+		ok &= io->diff == want_diff && (int)io->step == st[k].step;
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", k ? "," : "",
+			 hl_step_name(io->step));
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s%s", k ? "," : "",
+			 hl_step_name(st[k].step));
+		memcpy(before, st[k].val, 64);
+	}
+	tap_ok(ok, "steps %s: BPF says %s, the driver model %s", name, got, want);
+}
+
+static void test_steps(struct core_test *sk)
+{
+	u64 a[8], b[8], ab[8], by[8], z[8] = { 0 };
+
+	mk_bypass_ste(by);
+	mk_abort_ste(ab);
+	step_case(sk, "bypass_to_abort", 0, by, ab);
+	step_case(sk, "abort_to_bypass", 0, ab, by);
+	mk_cdtable_ste(a, STRTAB_STE_1_S1DSS_SSID0, fake_cdtab_dma_addr, T_ATS);
+	step_case(sk, "cdtable_to_bypass", 0, a, by);
+	step_case(sk, "bypass_to_cdtable", 0, by, a);
+	mk_cdtable_ste(b, STRTAB_STE_1_S1DSS_BYPASS, fake_cdtab_dma_addr, T_ATS);
+	step_case(sk, "cdtable_s1dss_change", 0, a, b);
+	mk_s2_ste(a, T_ATS, 0xdaedbeefdeadbeefULL, 0);
+	step_case(sk, "abort_to_s2", 0, ab, a);
+	mk_cdtable_ste(b, STRTAB_STE_1_S1DSS_SSID0, fake_cdtab_dma_addr, T_ATS);
+	step_case(sk, "s2_to_s1", 0, a, b);
+	mk_cdtable_ste(a, STRTAB_STE_1_S1DSS_SSID0, fake_cdtab_dma_addr, T_ATS);
+	mk_cdtable_ste(b, STRTAB_STE_1_S1DSS_BYPASS, 0x4B4B4b4B4BULL, T_ATS);
+	step_case(sk, "non_hitless", 0, a, b);
+	mk_s2_ste(a, 0, 0x1000, 3);
+	mk_s2_ste(b, T_ATS, 0x1000, 3);
+	step_case(sk, "s2 EATS (safe bits only)", 0, a, b);
+	mk_s1_cd(b, 1997, 0xdaedbeefdeadbeefULL);
+	step_case(sk, "cd install", 1, z, b);
+	step_case(sk, "cd removal", 1, b, z);
+	mk_s1_cd(a, 778, 0xdaedbeefdeadbeefULL);
+	step_case(sk, "cd change_asid", 1, a, b);
+	mk_sva_cd(a, 1997, 1);
+	mk_sva_cd(b, 1997, 0);
+	step_case(sk, "cd sva_release", 1, a, b);
+}
+
+/* ---- walker ---- */
+#define PHYS TEST_PHYS_BASE
+#define STRTAB_SPLIT_T 8
+static u8 *mem;
+static void put(u64 off, u64 v) { memcpy(mem + off, &v, 8); }
+static void put_entry(u64 off, const u64 *q) { memcpy(mem + off, q, 64); }
+
+struct want { unsigned kind; u32 a, b; u64 root, iova, desc; unsigned level; int seen; };
+static struct want wants[64];
+static int nwants;
+
+static void want(unsigned kind, u32 a, u32 b, u64 root, u64 iova, u64 desc, unsigned level)
+{
+	wants[nwants++] = (struct want){ kind, a, b, root, iova, desc, level, 0 };
+}
+
+/* LPAE descriptors: table, block, page (AF and the memory attributes the driver sets). */
+#define TBL(pa)	((PHYS + (pa)) | 3)
+#define LEAF_ATTR	(0x400ULL | 0x300 | 0x40 | 0x4)
+static u64 block(u64 oa) { return oa | LEAF_ATTR | 1; }
+static u64 page(u64 oa) { return oa | LEAF_ATTR | 3; }
+
+static u64 mk_ste_s1(u64 ctxptr, unsigned fmt, unsigned cdmax)
+{
+	return STRTAB_STE_0_V | FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S1_TRANS) |
+	       FIELD_PREP(STRTAB_STE_0_S1FMT, fmt) | ((PHYS + ctxptr) & STRTAB_STE_0_S1CTXPTR_MASK) |
+	       FIELD_PREP(STRTAB_STE_0_S1CDMAX, cdmax);
+}
+
+static void cd(u64 *q, unsigned t0sz, unsigned tg0, u64 ttb, u16 asid)
+{
+	memset(q, 0, 64);
+	q[0] = CTXDESC_CD_0_V | FIELD_PREP(CTXDESC_CD_0_TCR_T0SZ, t0sz) |
+	       FIELD_PREP(CTXDESC_CD_0_TCR_TG0, tg0) | FIELD_PREP(CTXDESC_CD_0_ASID, asid) |
+	       CTXDESC_CD_0_AA64 | CTXDESC_CD_0_R | CTXDESC_CD_0_A | CTXDESC_CD_0_TCR_EPD1;
+	q[1] = (PHYS + ttb) & CTXDESC_CD_1_TTB0_MASK;
+	q[3] = 0x0044ff04;
+}
+
+static u64 s1_4k_root, s1_64k_root, s1_16k_root, s2_root;
+
+static void build_image(void)
+{
+	u64 q[8];
+
+	memset(mem, 0, 1 << 20);
+	nwants = 0;
+	/* two-level stream table: L1 at 0, L2 for SIDs 0-255 at 0x1000, 512-767 at 0x5000 */
+	put(0 * 8, (PHYS + 0x1000) | (STRTAB_SPLIT_T + 1));
+	put(2 * 8, (PHYS + 0x5000) | (STRTAB_SPLIT_T + 1));
+
+	/* SIDs 8 and 9: one linear CD table (one CD), 4K stage 1, 48-bit */
+	memset(q, 0, 64);
+	q[0] = mk_ste_s1(0x9000, 0, 0);
+	q[1] = FIELD_PREP(STRTAB_STE_1_S1DSS, STRTAB_STE_1_S1DSS_SSID0);
+	put_entry(0x1000 + 8 * 64, q);
+	want(HL_K_STE, 8, 0, 0, 0, q[0], 0);
+	put_entry(0x1000 + 9 * 64, q);
+	want(HL_K_STE, 9, 0, 0, 0, q[0], 0);
+	cd(q, 16, 0, 0xA000, 5);
+	put_entry(0x9000, q);
+	want(HL_K_CD, 8, 0, 0, 0, q[0], 0);
+	want(HL_K_CD, 9, 0, 0, 0, q[0], 0);
+	s1_4k_root = PHYS + 0xA000;
+	put(0xA000, TBL(0xB000));			/* L0[0] */
+	put(0xB000, TBL(0xC000));			/* L1[0] */
+	put(0xB000 + 8, block(0xC0000000));		/* L1[1]: 1G block */
+	want(HL_K_PTE, 0, 0, s1_4k_root, 0x40000000, block(0xC0000000), 1);
+	put(0xC000 + 3 * 8, block(0x80000000));	/* L2[3]: 2M block */
+	want(HL_K_PTE, 0, 0, s1_4k_root, 0x600000, block(0x80000000), 2);
+	put(0xC000 + 4 * 8, TBL(0xD000));		/* L2[4] */
+	for (int i = 0; i < 3; i++) {
+		put(0xD000 + i * 8, page(0x90000000 + i * 0x1000));
+		want(HL_K_PTE, 0, 0, s1_4k_root, 0x800000 + i * 0x1000, page(0x90000000 + i * 0x1000), 3);
+	}
+	put(0xD000 + 5 * 8, 0x90005000 | 1);		/* reserved at level 3: not a leaf */
+
+	/* SID 16: bypass; SID 17: abort (valid), SID 18: invalid */
+	mk_bypass_ste(q);
+	put_entry(0x1000 + 16 * 64, q);
+	want(HL_K_STE, 16, 0, 0, 0, q[0], 0);
+	mk_abort_ste(q);
+	put_entry(0x1000 + 17 * 64, q);
+	want(HL_K_STE, 17, 0, 0, 0, q[0], 0);
+
+	/* SID 0x210: stage 2, 4K, 40-bit IPA, SL0=1: concatenated level-1 root of 1024 entries */
+	memset(q, 0, 64);
+	q[0] = STRTAB_STE_0_V | FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_S2_TRANS);
+	q[2] = FIELD_PREP(STRTAB_STE_2_VTCR, FIELD_PREP(STRTAB_STE_2_VTCR_S2T0SZ, 24) |
+			  FIELD_PREP(STRTAB_STE_2_VTCR_S2SL0, 1)) | 7;
+	q[3] = (PHYS + 0x10000) & STRTAB_STE_3_S2TTB_MASK;
+	put_entry(0x5000 + 0x10 * 64, q);
+	want(HL_K_STE, 0x210, 0, 0, 0, q[0], 0);
+	s2_root = PHYS + 0x10000;
+	put(0x10000 + 513 * 8, block(0x1C0000000ULL));
+	want(HL_K_PTE, 0, 0, s2_root, 513ULL << 30, block(0x1C0000000ULL), 1);
+	put(0x10000, TBL(0x12000));
+	put(0x12000 + 8, block(0x200000));
+	want(HL_K_PTE, 0, 0, s2_root, 0x200000, block(0x200000), 2);
+
+	/* SID 0x211: two-level CD table (64K L2s, S1CDMax 11); SSID 1029: 64K granule, 42-bit */
+	memset(q, 0, 64);
+	q[0] = mk_ste_s1(0x20000, 2, 11);
+	put_entry(0x5000 + 0x11 * 64, q);
+	want(HL_K_STE, 0x211, 0, 0, 0, q[0], 0);
+	put(0x20000 + 8, (PHYS + 0x30000) | 1);	/* L1CD[1] */
+	cd(q, 22, 1, 0x40000, 9);
+	put_entry(0x30000 + 5 * 64, q);
+	want(HL_K_CD, 0x211, 1029, 0, 0, q[0], 0);
+	s1_64k_root = PHYS + 0x40000;
+	put(0x40000 + 1 * 8, block(0x20000000));	/* L2[1]: 512M block */
+	want(HL_K_PTE, 0, 0, s1_64k_root, 0x20000000, block(0x20000000), 2);
+	put(0x40000 + 2 * 8, TBL(0x50000));		/* L2[2] */
+	put(0x50000 + 7 * 8, page(0x70000));		/* L3[7]: 64K page */
+	want(HL_K_PTE, 0, 0, s1_64k_root, 0x40000000 + 7 * 0x10000, page(0x70000), 3);
+
+	/* SID 0x212: linear CD table at 0x6C000; 16K granule, 47-bit: level-1 root of 2048 entries */
+	memset(q, 0, 64);
+	q[0] = mk_ste_s1(0x6C000, 0, 0);
+	put_entry(0x5000 + 0x12 * 64, q);
+	want(HL_K_STE, 0x212, 0, 0, 0, q[0], 0);
+	cd(q, 17, 2, 0x60000, 11);
+	put_entry(0x6C000, q);
+	want(HL_K_CD, 0x212, 0, 0, 0, q[0], 0);
+	s1_16k_root = PHYS + 0x60000;
+	put(0x60000 + 1 * 8, TBL(0x64000));		/* L1[1]: IOVA 1 << 36 */
+	put(0x64000 + 2 * 8, block(0x84000000));	/* L2[2]: 32M block */
+	want(HL_K_PTE, 0, 0, s1_16k_root, (1ULL << 36) + 2 * (1ULL << 25), block(0x84000000), 2);
+	put(0x64000 + 3 * 8, TBL(0x68000));		/* L2[3] */
+	put(0x68000 + 5 * 8, page(0x12344000));	/* L3[5]: 16K page */
+	want(HL_K_PTE, 0, 0, s1_16k_root, (1ULL << 36) + 3 * (1ULL << 25) + 5 * 0x4000,
+	     page(0x12344000), 3);
+}
+
+static int match(const struct hl_record *r)
+{
+	for (int i = 0; i < nwants; i++) {
+		struct want *w = &wants[i];
+
+		if (w->kind != r->hdr.kind)
+			continue;
+		if ((r->hdr.kind == HL_K_STE && r->ste.sid == w->a && r->ste.after[0] == w->desc) ||
+		    (r->hdr.kind == HL_K_CD && r->cd.sid == w->a && r->cd.ssid == w->b &&
+		     r->cd.after[0] == w->desc) ||
+		    (r->hdr.kind == HL_K_PTE && r->pte.root == w->root && r->pte.iova == w->iova &&
+		     r->pte.new_desc == w->desc && r->pte.level == w->level)) {
+			w->seen++;
+			return 1;
+		}
+	}
+	tap_diag("unexpected record kind %u", r->hdr.kind);
+	return 0;
+}
+
+static void walk(struct core_test *sk, struct ring_buffer *rb, unsigned budget, u64 gen,
+		 const char *name)
+{
+	struct hl_walk w = { .gen = gen, .two_level = 1, .nents = 4, .budget = budget,
+			     .state = HL_WS_RUN };
+	__u32 zero = 0;
+	int triggers = 0, ok = 1, once = 1;
+
+	nrecs = 0;
+	bpf_map__update_elem(sk->maps.hl_walk_ctl, &zero, 4, &w, sizeof(w), 0);
+	while (w.state == HL_WS_RUN && triggers < 10000) {
+		if (run(bpf_program__fd(sk->progs.test_walk)))
+			break;
+		triggers++;
+		ring_buffer__consume(rb);
+		bpf_map__lookup_elem(sk->maps.hl_walk_ctl, &zero, 4, &w, sizeof(w), 0);
+	}
+	ring_buffer__consume(rb);
+	for (int i = 0; i < nwants; i++)
+		wants[i].seen = 0;
+	for (size_t i = 0; i < nrecs; i++) {
+		ok &= match(&recs[i]);
+		ok &= recs[i].hdr.mode == HL_MODE_WALKER && recs[i].hdr.version == HL_RECORD_VERSION;
+	}
+	for (int i = 0; i < nwants; i++)
+		once &= wants[i].seen == 1;
+	tap_ok(w.state == HL_WS_DONE, "walk %s: ends DONE (state %u, error %d at 0x%llx) after %d trigger(s)",
+	       name, w.state, w.error, (unsigned long long)w.err_addr, triggers);
+	tap_ok(ok && once && (int)nrecs == nwants,
+	       "walk %s: %zu records, every valid STE/CD/leaf exactly once (%d expected)", name, nrecs, nwants);
+	tap_ok(w.n_ste == 7 && w.n_cd == 4 && w.n_pte == 11, "walk %s: counted 7 STEs, 4 CDs, 11 leaves (%llu, %llu, %llu)",
+	       name, (unsigned long long)w.n_ste, (unsigned long long)w.n_cd, (unsigned long long)w.n_pte);
+}
+
+/* The collector's state from the walker's records translates as the image does. */
+static void walk_state(void)
+{
+	struct hl_state s;
+	struct hl_range *f;
+	size_t n;
+	int ok;
+
+	hl_state_init(&s);
+	for (size_t i = 0; i < nrecs; i++)
+		hl_state_apply(&s, &recs[i]);
+	hl_ranges_compress(&s);
+	tap_ok(s.stes.n == 7 && s.cds.n == 4, "collector state: 7 valid STEs, 4 CDs (%zu, %zu)", s.stes.n, s.cds.n);
+	n = hl_ranges_function(&s, s1_4k_root, &f);
+	ok = n == 3 && f[0].iova == 0x600000 && f[0].size == 0x200000 && f[0].oa == 0x80000000 &&
+	     f[1].iova == 0x800000 && f[1].size == 0x3000 && f[1].oa == 0x90000000 &&
+	     f[2].iova == 0x40000000 && f[2].size == 1ULL << 30 && f[2].oa == 0xC0000000;
+	tap_ok(ok, "collector state: 4K stage-1 table translates 3 runs as built (%zu)", n);
+	free(f);
+	n = hl_ranges_function(&s, s2_root, &f);
+	tap_ok(n == 2 && f[0].iova == 0x200000 && f[1].iova == 513ULL << 30 && f[1].oa == 0x1C0000000ULL,
+	       "collector state: concatenated stage-2 root, both leaves (%zu)", n);
+	free(f);
+	n = hl_ranges_function(&s, s1_64k_root, &f);
+	tap_ok(n == 2 && f[0].size == 0x20000000 && f[1].iova == 0x40070000 && f[1].size == 0x10000,
+	       "collector state: 64K granule, 512M block and 64K page (%zu)", n);
+	free(f);
+	n = hl_ranges_function(&s, s1_16k_root, &f);
+	tap_ok(n == 2 && f[0].size == 1ULL << 25 && f[0].oa == 0x84000000 && f[1].size == 0x4000 &&
+	       f[1].oa == 0x12344000, "collector state: 16K granule, 32M block and 16K page (%zu)", n);
+	free(f);
+	hl_state_free(&s);
+}
+
+/* ---- loss ---- */
+static void test_loss(struct core_test *sk, struct ring_buffer *rb)
+{
+	u64 lost0 = stat(sk, HL_STAT_LOST_RINGBUF), lost, seq_first, prev = 0;
+	int gaps = 0, mono = 1;
+	size_t got;
+
+	nrecs = 0;
+	sk->bss->emit_n = 50000;
+	run(bpf_program__fd(sk->progs.test_emit));
+	lost = stat(sk, HL_STAT_LOST_RINGBUF) - lost0;
+	ring_buffer__consume(rb);
+	got = nrecs;
+	seq_first = got ? recs[0].hdr.seq : 0;
+	for (size_t i = 0; i < got; i++) {
+		if (i && recs[i].hdr.seq != prev + 1)
+			gaps++;
+		if (i && recs[i].hdr.seq <= prev)
+			mono = 0;
+		prev = recs[i].hdr.seq;
+	}
+	tap_ok(lost > 0 && got + lost == 50000, "loss: 50000 records into a full ring buffer: %zu kept, %llu counted lost",
+	       got, (unsigned long long)lost);
+	tap_ok(mono && gaps == 0, "loss: kept records in sequence, no gap among them (the drops are at the end)");
+	nrecs = 0;
+	sk->bss->emit_n = 1;
+	run(bpf_program__fd(sk->progs.test_emit));
+	ring_buffer__consume(rb);
+	tap_ok(nrecs == 2 && recs[0].hdr.kind == HL_K_LOST && recs[0].lost.count == lost &&
+	       recs[0].lost.where == HL_LOST_RINGBUF && recs[0].lost.first_seq == seq_first + got,
+	       "loss: the next record is preceded by HL_K_LOST (count %llu, first seq %llu)",
+	       nrecs ? (unsigned long long)recs[0].lost.count : 0ULL,
+	       nrecs ? (unsigned long long)recs[0].lost.first_seq : 0ULL);
+	tap_ok(nrecs == 2 && recs[1].hdr.seq == seq_first + got + lost + 1,
+	       "loss: the gap in sequence numbers is exactly the dropped records");
+}
+
+int main(void)
+{
+	struct core_test *sk;
+	struct ring_buffer *rb;
+	__u32 zero = 0;
+
+	recs = calloc(MAX_RECS, sizeof(*recs));
+	sk = core_test__open_and_load();
+	if (!tap_ok(sk != NULL, "core_test.bpf.o loads on this kernel (%s)", sk ? "ok" : strerror(errno)))
+		return tap_done();
+	rb = ring_buffer__new(bpf_map__fd(sk->maps.hl_events), on_record, NULL, NULL);
+	mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(sk->maps.test_mem), 0);
+	if (!tap_ok(rb && mem != MAP_FAILED, "ring buffer and the fake memory map"))
+		return tap_done();
+	(void)zero;
+
+	test_steps(sk);
+
+	build_image();
+	walk(sk, rb, 0, 1, "in one trigger");
+	walk_state();
+	walk(sk, rb, 3, 2, "3 records per trigger");
+	walk(sk, rb, 1, 3, "1 record per trigger");
+
+	test_loss(sk, rb);
+	return tap_done();
+}

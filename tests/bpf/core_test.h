@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Shared by tests/bpf/core_test.bpf.c and its loader core_test.c. */
+#ifndef HL_CORE_TEST_H
+#define HL_CORE_TEST_H
+
+#include "core.h"
+
+/* ---- arm_smmu_write_entry() step classification ---- */
+struct step_io {
+	__u64 entry[HL_ENTRY_QWORDS];	/* as write_entry() found it */
+	__u64 target[HL_ENTRY_QWORDS];
+	__u64 cur_used[HL_ENTRY_QWORDS];
+	__u64 tgt_used[HL_ENTRY_QWORDS];
+	__u64 safe[HL_ENTRY_QWORDS];
+	__u64 before[HL_ENTRY_QWORDS];
+	__u64 after[HL_ENTRY_QWORDS];
+	__u32 diff;			/* out */
+	__u32 step;			/* out */
+};
+
+#define TEST_MEM_SIZE	(1 << 20)
+#define TEST_PHYS_BASE	0x40000000ULL
+
+#endif

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-iommufd: the smallest VMM-like user of a vfio-pci device through
+ * iommufd, to give the capture something to catch.
+ *
+ *   vfio-iommufd VENDOR:DEVICE [--then CMD]
+ *
+ * Binds the device to vfio-pci, opens its cdev, binds it to /dev/iommu,
+ * allocates an IOAS and attaches the device to it (an SMMUv3 S1 domain: a CD
+ * and an STE are written), maps 64 KiB at IOVA 0x100000 and 8 KiB at
+ * 0x200000, unmaps the 8 KiB, runs CMD (sh -c) with the 64 KiB still mapped,
+ * then detaches and closes.  Each step is printed.  The uapi structs are
+ * written out here: the cross toolchain's headers (Linux 6.1) predate them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+/* include/uapi/linux/iommufd.h, vfio.h (Linux 7.3) */
+#define IOMMUFD_TYPE ';'
+#define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, 0x81)
+#define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, 0x85)
+#define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, 0x86)
+#define IOMMU_IOAS_MAP_FIXED_IOVA (1 << 0)
+#define IOMMU_IOAS_MAP_WRITEABLE (1 << 1)
+#define IOMMU_IOAS_MAP_READABLE (1 << 2)
+struct iommu_ioas_alloc { uint32_t size, flags, out_ioas_id; };
+struct iommu_ioas_map {
+	uint32_t size, flags, ioas_id, __reserved;
+	uint64_t user_va, length, iova;
+};
+struct iommu_ioas_unmap { uint32_t size, ioas_id; uint64_t iova, length; };
+#define VFIO_TYPE ';'
+#define VFIO_BASE 100
+#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+#define VFIO_DEVICE_DETACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 20)
+struct vfio_device_bind_iommufd {
+	uint32_t argsz, flags;
+	int32_t iommufd;
+	uint32_t out_devid;
+	uint64_t token_uuid_ptr;
+};
+struct vfio_device_attach_iommufd_pt { uint32_t argsz, flags, pt_id, pasid; };
+struct vfio_device_detach_iommufd_pt { uint32_t argsz, flags, pasid; };
+
+static void die(const char *what)
+{
+	printf("vfio-iommufd: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+static int read_hex(const char *path)
+{
+	char b[32] = "";
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, b, sizeof(b) - 1) < 0)
+		b[0] = 0;
+	close(fd);
+	return (int)strtol(b, NULL, 16);
+}
+
+/* The PCI address of VENDOR:DEVICE, bound to vfio-pci. */
+static void bind_vfio(unsigned ven, unsigned dev, char *bdf, size_t n)
+{
+	DIR *d = opendir("/sys/bus/pci/devices");
+	struct dirent *e;
+	char p[512];
+
+	if (!d)
+		die("/sys/bus/pci/devices");
+	bdf[0] = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+		if ((unsigned)read_hex(p) != ven)
+			continue;
+		snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/device", e->d_name);
+		if ((unsigned)read_hex(p) != dev)
+			continue;
+		snprintf(bdf, n, "%.63s", e->d_name);
+		break;
+	}
+	closedir(d);
+	if (!bdf[0]) {
+		errno = ENODEV;
+		die("no such PCI device");
+	}
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+	write_file(p, bdf);
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	if (write_file(p, "vfio-pci"))
+		die("driver_override");
+	if (write_file("/sys/bus/pci/drivers_probe", bdf))
+		die("drivers_probe");
+	printf("%s bound to vfio-pci\n", bdf);
+}
+
+static int open_cdev(const char *bdf)
+{
+	char p[512];
+	DIR *d;
+	struct dirent *e;
+	int fd = -1;
+
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(p);
+	if (!d)
+		die(p);
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "vfio", 4)) {
+			snprintf(p, sizeof(p), "/dev/vfio/devices/%s", e->d_name);
+			fd = open(p, O_RDWR);
+			if (fd < 0)
+				die(p);
+			printf("opened %s\n", p);
+			break;
+		}
+	closedir(d);
+	if (fd < 0) {
+		errno = ENOENT;
+		die("no vfio cdev");
+	}
+	return fd;
+}
+
+static void ioas_map(int iommufd, uint32_t ioas, void *va, uint64_t len, uint64_t iova)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .ioas_id = ioas, .user_va = (uintptr_t)va, .length = len, .iova = iova,
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+	};
+
+	if (ioctl(iommufd, IOMMU_IOAS_MAP, &m))
+		die("IOMMU_IOAS_MAP");
+	printf("mapped IOVA 0x%llx-0x%llx\n", (unsigned long long)iova, (unsigned long long)(iova + len - 1));
+}
+
+int main(int argc, char **argv)
+{
+	unsigned ven, dev;
+	char bdf[64];
+	const char *then = NULL;
+	int iommufd, devfd;
+	void *buf;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2 || sscanf(argv[1], "%x:%x", &ven, &dev) != 2) {
+		fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--then CMD]\n");
+		return 2;
+	}
+	if (argc >= 4 && !strcmp(argv[2], "--then"))
+		then = argv[3];
+	bind_vfio(ven, dev, bdf, sizeof(bdf));
+	devfd = open_cdev(bdf);
+	iommufd = open("/dev/iommu", O_RDWR);
+	if (iommufd < 0)
+		die("/dev/iommu");
+
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = iommufd };
+	if (ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		die("VFIO_DEVICE_BIND_IOMMUFD");
+	printf("bound to iommufd: dev_id %u\n", bind.out_devid);
+
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc))
+		die("IOMMU_IOAS_ALLOC");
+
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = alloc.out_ioas_id };
+	if (ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+		die("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+	printf("attached to IOAS %u (hwpt %u)\n", alloc.out_ioas_id, at.pt_id);
+
+	buf = mmap(NULL, 0x20000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap");
+	ioas_map(iommufd, alloc.out_ioas_id, buf, 0x10000, 0x100000);
+	ioas_map(iommufd, alloc.out_ioas_id, (char *)buf + 0x10000, 0x2000, 0x200000);
+
+	struct iommu_ioas_unmap um = { .size = sizeof(um), .ioas_id = alloc.out_ioas_id,
+				       .iova = 0x200000, .length = 0x2000 };
+	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &um))
+		die("IOMMU_IOAS_UNMAP");
+	printf("unmapped IOVA 0x200000-0x201fff\n");
+
+	if (then) {
+		int st = system(then);
+
+		printf("ran '%s': status %d\n", then, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	}
+
+	struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+	if (ioctl(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt))
+		die("VFIO_DEVICE_DETACH_IOMMUFD_PT");
+	printf("detached\n");
+	close(devfd);
+	close(iommufd);
+	return 0;
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+# Mutants: delete a rule (or a bit of the driver logic) in a scratch copy of
+# the tree, build, run the unit tests, and report whether some test failed.
+# "A test that still passes with a rule deleted is not a test of that rule."
+#   tests/unit/mutants.py            every mutant
+#   tests/unit/mutants.py 'NAME'...  only those
+# Not run by prove (no .t): it rebuilds the tree once per mutant.
+import subprocess, shutil, os, sys, tempfile
+src=os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+muts = {
+ 'STE-BREAK finding removed': ('userspace/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL)) {', 'if (0) {'),
+ 'torn check removed': ('userspace/verdict.c', '} else if (!tr.torn && hl_entry_torn(t, seen, init, target)) {', '} else if (0) {'),
+ 'BBM direct size change removed': ('userspace/verdict.c', '		if (ol != nl) {', '		if (0) {'),
+ 'BBM via invalid removed': ('userspace/verdict.c', '			if (!same) {\n				f = finding(c->v, R_BBM_SIZE', '			if (0) {\n				f = finding(c->v, R_BBM_SIZE'),
+ 'BBML2 downgrade removed': ('userspace/verdict.c', 'enum hl_sev bbm_sev = c->v->bbml2 ? SEV_WARNING : SEV_ERROR;', 'enum hl_sev bbm_sev = SEV_ERROR;'),
+ 'PTE-LIVE removed': ('userspace/verdict.c', '} else if (ol && nl && (op.oa != np.oa ||', '} else if (0 && (op.oa != np.oa ||'),
+ 'INV-TLB obligation removed': ('userspace/verdict.c', '		ob_open(c, o);\n		for (int i = 0; i < nats; i++) {', '		for (int i = 0; i < nats; i++) {'),
+ 'INV-ATC obligation removed': ('userspace/verdict.c', '			ob_open(c, a);\n', '\n'),
+ 'INV-STE/CD obligations removed': ('userspace/verdict.c', "	ob_open(c, (struct ob){ .kind = kind,", "	if (0) ob_open(c, (struct ob){ .kind = kind,"),
+ 'CMD_SYNC requirement removed': ('userspace/verdict.c', '			o->st = OB_COVERED;', '			o->done = true;'),
+ 'TLBI ASID match removed': ('userspace/verdict.c', 'if (o->stage != 2 && o->nasid && !inv->any_asid && !has_tag(o->asid, o->nasid, inv->asid))', 'if (0)'),
+ 'XK-XLATE removed': ('userspace/verdict.c', '		if (why) {', '		if (0) {'),
+ 'XK-STE config compare removed': ('userspace/verdict.c', '		if (cmp_fields(ja, jb, diff, sizeof(diff))) {\n			f = finding(c->v, R_XK_STE', '		if (0) {\n			f = finding(c->v, R_XK_STE'),
+ 'safe bits (MEV) removed': ('userspace/smmu.c', '	safe_bits[1] |= STRTAB_STE_1_MEV;', ''),
+ 'S1DSS=bypass SHCFG used removed': ('userspace/smmu.c', 'if (FIELD_GET(STRTAB_STE_1_S1DSS, ent[1]) == STRTAB_STE_1_S1DSS_BYPASS)', 'if (0)'),
+ 'S2 S2TTB used removed': ('userspace/smmu.c', '		used_bits[3] |= STRTAB_STE_3_S2TTB_MASK;', ''),
+ 'EATS_TRANS safe removed': ('userspace/smmu.c', '		safe_bits[1] |= eats_trans;', '		;'),
+ 'sync-after-each-step (critical qword path) broken': ('userspace/smmu.c', '		unused_update[crit] = entry[crit];', '		unused_update[crit] = target[crit];'),
+ 'timeline counter correlation removed': ('userspace/timeline.c', '	if (r->hdr.kind == HL_K_MILESTONE && r->ms.cntvct)\n		return r->ms.cntvct;\n	return to_cnt(t, r->hdr.boot, r->hdr.ktime_ns);', '	return r->hdr.ktime_ns * (t->cntfrq / 1e9);'),
+ 'CFGI_ALL coverage removed': ('userspace/smmu.c', '		v->sid_lo = sid;\n		v->sid_hi = sid + n - 1 > 0xffffffffULL ? 0xffffffffu : sid + n - 1;', '		v->sid_lo = v->sid_hi = sid;'),
+ 'CD EPD0 ignore removed': ('userspace/smmu.c', '	if (ent[0] & CTXDESC_CD_0_TCR_EPD0) {', '	if (0) {'),
+ 'SMMU-OFF removed': ('userspace/verdict.c', '	if (!n)\n		return;\n	f = finding(c->v, R_SMMU_OFF', '	if (1)\n		return;\n	f = finding(c->v, R_SMMU_OFF'),
+ 'ATTACH-BREAK removed': ('userspace/verdict.c', '	if (a->outcome != HL_ATTACH_BREAKING && a->outcome != HL_ATTACH_FAILED)', '	if (1)'),
+ 'lost => incomplete removed': ('userspace/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
+ 'snapshot payload crc check removed': ('userspace/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
+ 'range folding removed': ('userspace/state.c', '	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {', '	if (0) {'),
+ 'atomic rename replaced by direct write': ('userspace/snapshot.c', '	w.fd = mkstemp(tmp);	/* created 0600 */', '	snprintf(tmp, sizeof(tmp), "%s", path); w.fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC, 0600);'),
+}
+only = sys.argv[1:]
+missed = 0
+for name,(f,old,new) in muts.items():
+    if only and name not in only: continue
+    d=os.path.join(tempfile.gettempdir(), 'hitless-mutant')
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for sub in ('bpf','userspace','tests'):
+        shutil.copytree(os.path.join(src,sub), os.path.join(d,sub), ignore=shutil.ignore_patterns('build'))
+    p=os.path.join(d,f); s=open(p).read()
+    if old not in s:
+        print('MUTATION NOT APPLIED:', name); continue
+    open(p,'w').write(s.replace(old,new,1))
+    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli'.split()], capture_output=True, text=True)
+    if r.returncode:
+        print('BUILD FAIL', name, r.stderr[-500:]); continue
+    fails=[]
+    for t in 'decode entry rules snapshot outputs cli'.split():
+        out=subprocess.run([os.path.join(d,'userspace/build/host/tests',t)], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            if line.startswith('not ok'): fails.append(t+': '+line.split(' - ',1)[1][:70])
+    print(('CAUGHT ' if fails else 'MISSED ')+name+' ('+str(len(fails))+' failing)')
+    missed = missed + (0 if fails else 1)
+    for x in fails[:4]: print('    '+x)
+sys.exit(1 if missed else 0)

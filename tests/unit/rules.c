@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every verdict rule against hand-built transitions: each case once with
+ * the rule broken (the finding must appear, naming the right StreamID/IOVA
+ * and records) and once done right (it must not).  Deleting a rule's code
+ * makes its "broken" case fail.
+ */
+#include <stdio.h>
+#include "tap.h"
+#include "build.h"
+#include "timeline.h"
+
+static struct hl_state S, S2;
+static struct tlog L;
+static struct hl_verdict V;
+static struct hl_protect_disk PROT[1] = { { HL_ANY_SMMU, 16 } };
+
+static void begin(int bbml2, int ats)
+{
+	hl_state_init(&S);
+	t_boot(&S, &L, 0x1111, "test", 0, 1000000000ULL);
+	t_smmu(&S, bbml2, ats);
+}
+
+static int count(const char *rule)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < V.findings.n; i++)
+		n += !strcmp(V.findings.v[i].rule, rule);
+	return n;
+}
+
+static const struct hl_finding *first(const char *rule)
+{
+	for (size_t i = 0; i < V.findings.n; i++)
+		if (!strcmp(V.findings.v[i].rule, rule))
+			return &V.findings.v[i];
+	return NULL;
+}
+
+static void judge(const struct hl_state *after)
+{
+	hl_analyze(&S, after, PROT, 1, &V);
+}
+
+static void end(void)
+{
+	for (size_t i = 0; i < V.findings.n; i++)
+		tap_diag("  %s %s", V.findings.v[i].rule, V.findings.v[i].msg);
+	hl_verdict_free(&V);
+	hl_state_free(&S);
+}
+
+static void ste_break(void)
+{
+	u64 cur[8] = { 0 }, a[8], b[8];
+
+	/* protected StreamID 16: the non-hitless pair of arm-smmu-v3-test.c */
+	begin(0, 0);
+	mk_cdtable_ste(a, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+	mk_cdtable_ste(b, STRTAB_STE_1_S1DSS_BYPASS, 0x78000000, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_write_entry(&L, 0, 16, 0, cur, b);
+	judge(NULL);
+	{
+		const struct hl_finding *f = first(R_STE_BREAK);
+
+		tap_ok(f && f->has_sid && f->sid == 16 && f->sev == SEV_ERROR && f->nrefs >= 2 &&
+		       hl_verdict_exit(&V) == 1, "STE-BREAK: V=0 on protected StreamID 16, with its records");
+	}
+	end();
+
+	/* the same on an unprotected StreamID is classified, not a finding */
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_write_entry(&L, 0, 17, 0, cur, a);
+	t_write_entry(&L, 0, 17, 0, cur, b);
+	judge(NULL);
+	tap_ok(!count(R_STE_BREAK) && V.transitions.n == 2 && V.transitions.v[1].kind == TR_BREAKING &&
+	       V.transitions.v[0].kind == TR_INSTALL && hl_verdict_exit(&V) == 0,
+	       "STE-BREAK: unprotected StreamID: install then breaking, no finding");
+	end();
+
+	/* protected, hitless change (S1DSS only): no finding */
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	mk_cdtable_ste(b, STRTAB_STE_1_S1DSS_BYPASS, 0x70000000, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_write_entry(&L, 0, 16, 0, cur, b);
+	judge(NULL);
+	tap_ok(!V.findings.n && V.transitions.v[1].kind == TR_HITLESS && V.transitions.v[1].nwrites == 1,
+	       "STE-BREAK: a hitless S1DSS change on a protected StreamID is clean");
+	end();
+
+	/* removal of a protected StreamID */
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	memset(b, 0, sizeof(b));
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_write_entry(&L, 0, 16, 0, cur, b);
+	judge(NULL);
+	tap_ok(count(R_STE_REMOVE) == 1 && first(R_STE_REMOVE)->sid == 16, "STE-REMOVE: protected StreamID made invalid");
+	end();
+}
+
+static void cd_break(void)
+{
+	u64 cur[8] = { 0 }, a[8], b[8], z[8] = { 0 };
+
+	begin(0, 0);
+	mk_s1_cd(a, 1, 0x1000);
+	mk_s1_cd(b, 2, 0x2000);
+	t_write_entry(&L, 1, 16, 0, cur, a);
+	/* TTB0 and ASID both change: written through V=0, as arm_smmu_write_entry() does */
+	{
+		u64 s1[8], s2[8];
+
+		memcpy(s1, a, 64);
+		s1[0] = 0;
+		memcpy(s2, b, 64);
+		s2[0] = 0;
+		t_cd(&L, 16, 0, HL_STEP_BREAK, a, s1);
+		t_cfgi_cd(&L, 16, 0);
+		t_sync(&L);
+		t_cd(&L, 16, 0, HL_STEP_FILL, s1, s2);
+		t_cfgi_cd(&L, 16, 0);
+		t_sync(&L);
+		t_cd(&L, 16, 0, HL_STEP_SETV, s2, b);
+	}
+	(void)z;
+	t_cfgi_cd(&L, 16, 0);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_CD_BREAK) == 1 && first(R_CD_BREAK)->has_ssid && !count(R_CD_TORN),
+	       "CD-BREAK: a protected StreamID's CD went V=0");
+	end();
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	mk_s1_cd(b, 2, 0x1000);
+	t_write_entry(&L, 1, 16, 0, cur, a);
+	t_write_entry(&L, 1, 16, 0, cur, b);
+	judge(NULL);
+	tap_ok(!V.findings.n, "CD-BREAK: an ASID change is one write, clean");
+	end();
+}
+
+static void inv_ste(void)
+{
+	u64 cur[8] = { 0 }, a[8], b[8];
+
+	mk_s2_ste(a, 0, 0x80000000, 1);
+	mk_s2_ste(b, 0, 0x80000000, 2);
+	/* no CFGI at all (VMID 1 -> 2 -> 1: one qword each, hitless) */
+	begin(0, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_ste(&L, 16, HL_STEP_CRITICAL, a, b);
+	t_sync(&L);
+	t_ste(&L, 16, HL_STEP_CRITICAL, b, a);
+	t_cfgi_ste(&L, 16);
+	t_sync(&L);
+	judge(NULL);
+	{
+		const struct hl_finding *f = first(R_INV_STE);
+		u64 w1 = L.seq - 6, w2 = L.seq - 3;
+
+		tap_ok(count(R_INV_STE) == 1 && f->sid == 16 && f->sev == SEV_ERROR && f->nrefs == 2 &&
+		       f->refs[0].seq == w1 && f->refs[1].seq == w2 && !count(R_STE_TORN),
+		       "INV-STE: write #%llu not invalidated before write #%llu",
+		       (unsigned long long)w1, (unsigned long long)w2);
+	}
+	end();
+	/* CFGI for another StreamID */
+	begin(0, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_ste(&L, 16, HL_STEP_CRITICAL, a, b);
+	t_cfgi_ste(&L, 17);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_INV_STE) == 1 && first(R_INV_STE)->sev == SEV_WARNING,
+	       "INV-STE: CFGI_STE of StreamID 17 does not cover 16 (log end: warning)");
+	end();
+	/* CFGI but no CMD_SYNC before the next write */
+	begin(0, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_ste(&L, 16, HL_STEP_CRITICAL, a, b);
+	t_cfgi_ste(&L, 16);
+	t_ste(&L, 16, HL_STEP_CRITICAL, b, a);
+	t_cfgi_ste(&L, 16);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_INV_STE) == 1 && strstr(first(R_INV_STE)->msg, "no CMD_SYNC"),
+	       "INV-STE: CFGI_STE without CMD_SYNC");
+	end();
+	/* done right: CFGI_STE + sync, and CFGI_ALL + sync */
+	begin(0, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_ste(&L, 16, HL_STEP_CRITICAL, a, b);
+	t_cfgi_ste(&L, 16);
+	t_sync(&L);
+	t_ste(&L, 16, HL_STEP_CRITICAL, b, a);
+	t_cfgi_all(&L);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(!V.findings.n && hl_verdict_exit(&V) == 0, "INV-STE: CFGI_STE/CFGI_ALL then CMD_SYNC: clean");
+	end();
+	/* sync issued but its completion not recorded while others are: not yet synced */
+	begin(0, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_ste(&L, 16, HL_STEP_CRITICAL, a, b);
+	t_cfgi_ste(&L, 16);
+	t_cmd(&L, FIELD_PREP(CMDQ_0_OP, CMDQ_OP_CMD_SYNC), 0, 0);
+	t_ste(&L, 16, HL_STEP_CRITICAL, b, a);
+	t_cfgi_ste(&L, 16);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_INV_STE) == 1, "INV-STE: a CMD_SYNC that never completes does not count");
+	end();
+}
+
+static void inv_cd(void)
+{
+	u64 cur[8] = { 0 }, a[8];
+
+	u64 b[8];
+
+	mk_s1_cd(a, 1, 0x1000);
+	mk_s1_cd(b, 2, 0x1000);
+	begin(0, 0);
+	t_write_entry(&L, 1, 16, 3, cur, a);
+	t_cd(&L, 16, 3, HL_STEP_CRITICAL, a, b);
+	t_cfgi_cd(&L, 16, 2);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_INV_CD) == 1 && first(R_INV_CD)->ssid == 3, "INV-CD: CFGI_CD for SSID 2 does not cover SSID 3");
+	end();
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_write_entry(&L, 1, 16, 3, cur, a);
+	t_cd(&L, 16, 3, HL_STEP_CRITICAL, a, b);
+	t_cfgi_cd(&L, 16, 3);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(!V.findings.n, "INV-CD: CFGI_CD(16, 3) then CMD_SYNC: clean");
+	end();
+}
+
+/* a stage-1 domain: StreamID 16 -> CD SSID 0 (ASID 5) -> table 0x80000000 */
+static void s1_domain(int ats)
+{
+	u64 cur[8] = { 0 }, ste[8], cd[8];
+
+	mk_s1_cd(cd, 5, 0x80000000);
+	t_write_entry(&L, 1, 16, 0, cur, cd);
+	memset(cur, 0, sizeof(cur));
+	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, ats ? T_ATS : 0);
+	t_write_entry(&L, 0, 16, 0, cur, ste);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, 0, blk(0x880000000ULL));
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, 0, pg(0x881000000ULL));
+}
+
+static void inv_tlb(void)
+{
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	t_sync(&L);
+	judge(NULL);
+	{
+		const struct hl_finding *f = first(R_INV_TLB);
+
+		tap_ok(count(R_INV_TLB) == 1 && f->has_iova && f->iova_lo == 0x1000 && f->iova_hi == 0x2000,
+		       "INV-TLB: unmapped page without TLBI, IOVA 0x1000-0x1fff named");
+	}
+	end();
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	t_tlbi_va(&L, 6, 0x1000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_INV_TLB) == 1, "INV-TLB: TLBI_NH_VA for ASID 6 does not cover ASID 5");
+	end();
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	t_tlbi_va(&L, 5, 0x1000);
+	judge(NULL);
+	tap_ok(count(R_INV_TLB) == 1 && strstr(first(R_INV_TLB)->msg, "no CMD_SYNC"),
+	       "INV-TLB: TLBI without CMD_SYNC");
+	end();
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	t_tlbi_va(&L, 5, 0x1000);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), 0);
+	t_tlbi_va_range(&L, 5, 0x200000, 15, 1);	/* 16 * 64 pages = 4 MiB from 2 MiB */
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(!V.findings.n, "INV-TLB: TLBI_NH_VA and range TLBI covering, then CMD_SYNC: clean");
+	end();
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), 0);
+	t_tlbi_va_range(&L, 5, 0x200000, 0, 1);	/* 64 pages: 256 KiB of the 2 MiB */
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_INV_TLB) == 1, "INV-TLB: a range TLBI covering 256 KiB of a 2 MiB block is not enough");
+	end();
+	/* stage 2 */
+	begin(0, 0);
+	{
+		u64 cur[8] = { 0 }, ste[8];
+
+		mk_s2_ste(ste, 0, 0x90000000, 7);
+		t_write_entry(&L, 0, 16, 0, cur, ste);
+		t_pte(&L, 0x90000000, 0x4000, 3, 2, 0, pg2(0x882000000ULL));
+		t_pte(&L, 0x90000000, 0x4000, 3, 2, pg2(0x882000000ULL), 0);
+		t_tlbi_ipa(&L, 7, 0x4000);
+		t_sync(&L);
+	}
+	judge(NULL);
+	tap_ok(!V.findings.n, "INV-TLB: stage 2 unmap with TLBI_S2_IPA(VMID 7) + CMD_SYNC: clean");
+	end();
+}
+
+static void inv_tlb_table(void)
+{
+	/* a level-2 table (2 MiB span) removed: every 4K granule's VA, or a range */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 0);
+		s1_domain(0);
+		t_pte(&L, 0x80000000, 0x400000, 2, 1, 0, tbl(0x8b0000000ULL));
+		t_pte(&L, 0x80000000, 0x400000, 2, 1, tbl(0x8b0000000ULL), 0);
+		for (int i = 0; i < 512 - k; i++)
+			t_tlbi_va(&L, 5, 0x400000 + i * 0x1000ULL);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(k ? count(R_INV_TLB) == 1 : !V.findings.n,
+		       k ? "INV-TLB: table removed, one 4K granule of its 2 MiB left out"
+			 : "INV-TLB: table removed, 512 VA TLBIs cover its 2 MiB: clean");
+		end();
+	}
+	/* 64K granule: a level-2 table spans 512 MiB; VA TLBIs cover 64K each */
+	begin(0, 0);
+	s1_domain(0);
+	{
+		struct hl_record *r = t_rec(&L, HL_K_PTE);
+
+		r->pte.root = 0x80000000;
+		r->pte.iova = 0x20000000;
+		r->pte.level = 3;
+		r->pte.granule = 16;
+		r->pte.stage = 1;
+		r->pte.old_desc = pg(0x900000000ULL);
+		r->pte.new_desc = 0;
+		t_put(&L, r);
+	}
+	t_tlbi_va(&L, 5, 0x20000000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(!V.findings.n, "INV-TLB: 64K page unmapped, one VA TLBI: clean");
+	end();
+}
+
+static void inv_atc(void)
+{
+	begin(0, 1);
+	s1_domain(1);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	t_tlbi_va(&L, 5, 0x1000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_INV_ATC) == 1 && first(R_INV_ATC)->sid == 16 && !count(R_INV_TLB),
+	       "INV-ATC: StreamID 16 has ATS (EATS): unmap needs CMD_ATC_INV");
+	end();
+	begin(0, 1);
+	s1_domain(1);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	t_tlbi_va(&L, 5, 0x1000);
+	t_atc_inv_all(&L, 16);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(!V.findings.n, "INV-ATC: TLBI + ATC_INV + CMD_SYNC: clean");
+	end();
+}
+
+static void bbm(void)
+{
+	/* split a live 2 MiB block into a table in one write */
+	begin(0, 0);
+	s1_domain(0);
+	for (int i = 0; i < 512; i++)
+		t_pte(&L, 0x80000000, 0x200000 + i * 0x1000ULL, 3, 1, 0, pg(0x880000000ULL + i * 0x1000ULL));
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
+	t_tlbi_va(&L, 5, 0x200000);
+	t_sync(&L);
+	judge(NULL);
+	{
+		const struct hl_finding *f = first(R_BBM_SIZE);
+
+		tap_ok(f && f->sev == SEV_ERROR && f->iova_lo == 0x200000 && f->iova_hi == 0x400000,
+		       "BBM-SIZE: live block replaced by a table in one write");
+	}
+	end();
+	/* the same with BBML2: a warning */
+	begin(1, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
+	t_tlbi_va(&L, 5, 0x200000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_BBM_SIZE) == 1 && first(R_BBM_SIZE)->sev == SEV_WARNING && V.bbml2,
+	       "BBM-SIZE: with BBML2 it is a warning");
+	end();
+	/* invalid, then new, but without TLBI + sync in between */
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), 0);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, 0, tbl(0x8a0000000ULL));
+	t_tlbi_va(&L, 5, 0x200000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_BBM_SIZE) == 1, "BBM-SIZE: invalid then table before the TLBI/CMD_SYNC");
+	end();
+	/* break-before-make done right */
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), 0);
+	t_tlbi_va(&L, 5, 0x200000);
+	t_sync(&L);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, 0, tbl(0x8a0000000ULL));
+	judge(NULL);
+	tap_ok(!V.findings.n, "BBM-SIZE: invalid, TLBI, CMD_SYNC, table: clean");
+	end();
+}
+
+static void pte_live(void)
+{
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), pg(0x8f0000000ULL));
+	t_tlbi_va(&L, 5, 0x1000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_PTE_LIVE) == 1 && first(R_PTE_LIVE)->iova_lo == 0x1000,
+	       "PTE-LIVE: live page's output address changed in place");
+	end();
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), pg(0x881000000ULL) | (1ULL << 54));
+	t_tlbi_va(&L, 5, 0x1000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_PTE_LIVE) == 1, "PTE-LIVE: live page's attributes (UXN) changed in place");
+	end();
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), pg(0x881000000ULL) & ~LPAE_AF);
+	judge(NULL);
+	tap_ok(!V.findings.n, "PTE-LIVE: hardware-managed AF change is not a finding");
+	end();
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	t_pte(&L, 0x80000000, 0x1000, 3, 1, 0, pg(0x8f0000000ULL));
+	t_tlbi_va(&L, 5, 0x1000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_PTE_LIVE) == 1, "PTE-LIVE: remapped elsewhere before the old page's TLBI");
+	end();
+}
+
+/* two snapshots of StreamID 16 around a kexec */
+static void xk_pair(int variant)
+{
+	struct tlog l2;
+	u64 ste[8], cd[8];
+
+	begin(0, 0);
+	hl_state_init(&S2);
+	t_boot(&S2, &l2, 0x2222, "test", 0, 1000000000ULL);
+	t_smmu(&S2, 0, 0);
+	mk_s1_cd(cd, 5, 0x80000000);
+	hl_state_set_cd(&S, 0, 16, 0, cd);
+	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+	hl_state_set_ste(&S, 0, 16, ste);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, 0, blk(0x880000000ULL));
+	for (int i = 0; i < 4; i++)
+		t_pte(&L, 0x80000000, 0x1000 * (i + 1), 3, 1, 0, pg(0x881000000ULL + 0x1000 * i));
+	/* after: new CD table, new ASID, new root; same translations unless the variant says */
+	mk_s1_cd(cd, variant == 4 ? 9 : 6, 0x90000000);
+	if (variant == 5)
+		cd[0] &= ~CTXDESC_CD_0_A;
+	hl_state_set_cd(&S2, 0, 16, 0, cd);
+	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x78000000, 0);
+	if (variant == 2)
+		ste[1] &= ~STRTAB_STE_1_S1STALLD;
+	if (variant != 3)
+		hl_state_set_ste(&S2, 0, 16, ste);
+	/* the new kernel's tables: 512 4K pages where the old had a 2 MiB block */
+	for (int i = 0; i < 512; i++)
+		hl_ranges_write(&S2, 0x90000000, 0x200000 + i * 0x1000ULL, 3, 12, 1, 0,
+				pg(0x880000000ULL + i * 0x1000ULL));
+	for (int i = 0; i < 4; i++)
+		hl_ranges_write(&S2, 0x90000000, 0x1000 * (i + 1), 3, 12, 1, 0,
+				pg((variant == 1 && i == 2 ? 0x8ff000000ULL : 0x881000000ULL) + 0x1000 * i));
+	S2.events.n = 0;
+	judge(&S2);
+}
+
+static void xk(void)
+{
+	xk_pair(0);
+	tap_ok(!V.findings.n && hl_verdict_exit(&V) == 0,
+	       "XK: S1ContextPtr, TTB0, ASID and leaf sizes differ, translation equal: hitless");
+	end();
+	hl_state_free(&S2);
+	xk_pair(1);
+	{
+		const struct hl_finding *f = first(R_XK_XLATE);
+
+		tap_ok(count(R_XK_XLATE) == 1 && f->sid == 16 && f->iova_lo == 0x3000 && f->iova_hi == 0x4000,
+		       "XK-XLATE: IOVA 0x3000-0x3fff maps elsewhere after kexec");
+	}
+	end();
+	hl_state_free(&S2);
+	xk_pair(2);
+	tap_ok(count(R_XK_STE) == 1 && strstr(first(R_XK_STE)->msg, "S1STALLD"),
+	       "XK-STE: STE configuration field (S1STALLD) differs");
+	end();
+	hl_state_free(&S2);
+	xk_pair(3);
+	tap_ok(count(R_XK_STE) == 1 && strstr(first(R_XK_STE)->msg, "none after"),
+	       "XK-STE: protected StreamID has no STE after kexec");
+	end();
+	hl_state_free(&S2);
+	xk_pair(5);
+	tap_ok(count(R_XK_CD) == 1 && strstr(first(R_XK_CD)->msg, "A 1 -> 0"),
+	       "XK-CD: CD configuration field (A) differs");
+	end();
+	hl_state_free(&S2);
+}
+
+static void t_reg(struct tlog *l, u32 off, u64 old, u64 new)
+{
+	struct hl_record *r = t_rec(l, HL_K_REG);
+
+	r->reg.offset = off;
+	r->reg.old_val = old;
+	r->reg.new_val = new;
+	t_put(l, r);
+}
+
+static void smmu_off(void)
+{
+	u64 cur[8] = { 0 }, a[8];
+	json_object *tl, *d;
+
+	mk_s2_ste(a, 0, 0x80000000, 1);
+	begin(0, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_reg(&L, HL_SMMU_GBPA, 0, HL_SMMU_GBPA_ABORT);
+	t_reg(&L, HL_SMMU_CR0, HL_SMMU_CR0_SMMUEN | 0xc, 0);	/* arm_smmu_device_disable() */
+	t_wait(&L, 1000000);
+	t_reg(&L, HL_SMMU_CR0, 0xc, HL_SMMU_CR0_SMMUEN | 0xc);
+	judge(NULL);
+	tap_ok(count(R_SMMU_OFF) == 1 && first(R_SMMU_OFF)->sid == 16 && strstr(first(R_SMMU_OFF)->msg, "aborts"),
+	       "SMMU-OFF: CR0.SMMUEN cleared with protected StreamID 16 valid (GBPA.ABORT: DMA aborts)");
+	tl = hl_timeline_build(&S, NULL, PROT, 1);
+	d = json_object_array_get_idx(json_object_object_get(tl, "devices"), 0);
+	tap_ok(d && llabs(json_object_get_int64(json_object_object_get(d, "dark_ns")) - 1001000) < 10,
+	       "timeline: StreamID 16 dark while the SMMU was disabled (1.001 ms)");
+	json_object_put(tl);
+	end();
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_write_entry(&L, 0, 17, 0, cur, a);
+	t_reg(&L, HL_SMMU_CR0, HL_SMMU_CR0_SMMUEN, 0);
+	t_reg(&L, HL_SMMU_CR0, 0, HL_SMMU_CR0_SMMUEN | 0x8);
+	judge(NULL);
+	tap_ok(!V.findings.n, "SMMU-OFF: no protected StreamID valid: not a finding");
+	end();
+}
+
+static void attach_outcome(void)
+{
+	for (int k = 0; k < 3; k++) {
+		struct hl_record *r;
+
+		begin(0, 0);
+		r = t_rec(&L, HL_K_ATTACH);
+		strcpy(r->attach.dev, "0000:00:03.0");
+		r->attach.nsids = 2;
+		r->attach.sids[0] = 8;
+		r->attach.sids[1] = k == 2 ? 17 : 16;
+		r->attach.old_domain = 0x1111;
+		r->attach.new_domain = 0x2222;
+		r->attach.outcome = k ? HL_ATTACH_BREAKING : HL_ATTACH_HITLESS;
+		t_put(&L, r);
+		judge(NULL);
+		if (k == 1)
+			tap_ok(count(R_ATTACH_BREAK) == 1 && first(R_ATTACH_BREAK)->sid == 16 &&
+			       strstr(first(R_ATTACH_BREAK)->msg, "0000:00:03.0"),
+			       "ATTACH-BREAK: the driver reports a breaking attach of protected StreamID 16");
+		else
+			tap_ok(!V.findings.n, k ? "ATTACH-BREAK: breaking attach of unprotected StreamIDs: no finding"
+						: "ATTACH-BREAK: hitless attach: no finding");
+		end();
+	}
+}
+
+static void completeness(void)
+{
+	u64 cur[8] = { 0 }, a[8];
+
+	mk_s2_ste(a, 0, 0x80000000, 1);
+	begin(0, 0);
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_lost(&L, 4);
+	judge(NULL);
+	tap_ok(V.lost == 4 && !hl_verdict_complete(&V) && hl_verdict_exit(&V) == 2,
+	       "lost records: incomplete, exit 2");
+	end();
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	for (size_t i = 2; i < S.events.n; i++)
+		S.events.v[i].hdr.seq += 5;	/* a hole in the sequence numbers */
+	judge(NULL);
+	tap_ok(V.gaps == 5 && hl_verdict_exit(&V) == 2, "sequence gap: incomplete, exit 2");
+	end();
+}
+
+int main(void)
+{
+	ste_break();
+	cd_break();
+	inv_ste();
+	inv_cd();
+	inv_tlb();
+	inv_tlb_table();
+	inv_atc();
+	bbm();
+	pte_live();
+	xk();
+	smmu_off();
+	attach_outcome();
+	completeness();
+	return tap_done();
+}

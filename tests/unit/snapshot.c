@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Snapshot files: round trip, compressed ranges, mode 0600, the atomic-write
+ * guarantee (a writer killed mid-write leaves the old file), and malformed,
+ * truncated and foreign files rejected with the section and offset, exit 2.
+ */
+#include <dirent.h>
+#include <time.h>
+#include <zlib.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "tap.h"
+#include "build.h"
+#include "run.h"
+#include "records.h"
+
+static char dir[] = "/tmp/hl-snap-test.XXXXXX";
+static char err[512];
+
+static char *p(const char *name)
+{
+	static char buf[4][4096];
+	static int k;
+
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "%s/%s", dir, name);
+	return buf[k];
+}
+
+static size_t load(const char *path, unsigned char **buf)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	*buf = malloc(n);
+	n = fread(*buf, 1, n, f);
+	fclose(f);
+	return n;
+}
+
+static void save(const char *path, const void *buf, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	fwrite(buf, 1, n, f);
+	fclose(f);
+}
+
+static int rejects(const char *path, const char *needle)
+{
+	struct hl_state s;
+	int rc = hl_snapshot_read(path, &s, err, sizeof(err));
+
+	if (!rc)
+		hl_state_free(&s);
+	if (rc && needle && !strstr(err, needle))
+		tap_diag("error '%s' lacks '%s'", err, needle);
+	return rc && (!needle || strstr(err, needle));
+}
+
+int main(void)
+{
+	struct hl_state a, b, r;
+	unsigned char *buf, *m;
+	size_t n;
+	struct stat st;
+
+	if (!mkdtemp(dir))
+		return 1;
+	fx_build(&a, &b, 0);
+
+	/* round trip */
+	tap_ok(!hl_snapshot_write(p("a.snap"), &a, err, sizeof(err)), "write snapshot");
+	tap_ok(!stat(p("a.snap"), &st) && (st.st_mode & 0777) == 0600, "snapshot file mode is 0600");
+	tap_ok(!hl_snapshot_read(p("a.snap"), &r, err, sizeof(err)), "read it back");
+	tap_ok(r.stes.n == a.stes.n && !memcmp(r.stes.v, a.stes.v, a.stes.n * sizeof(*a.stes.v)) &&
+	       r.cds.n == a.cds.n && !memcmp(r.cds.v, a.cds.v, a.cds.n * sizeof(*a.cds.v)) &&
+	       r.events.n == a.events.n && !memcmp(r.events.v, a.events.v, a.events.n * sizeof(*a.events.v)) &&
+	       r.boots.n == 1 && r.clocks.n == 1 && r.smmus.n == 1 && r.protect.n == 1 &&
+	       !strcmp(r.meta.release, "7.3.4-hitless") && r.meta.boot == FX_BOOT_A,
+	       "STEs, CDs, event log, boots, clocks, SMMUs, protected list and META survive");
+	/* 1 block + 16 contiguous linear pages fold to 2 ranges */
+	tap_ok(r.ranges.n == 2 && r.ranges.v[0].iova == 0x10000 && r.ranges.v[0].size == 0x10000 &&
+	       r.ranges.v[0].leaf_log2 == 12 && r.ranges.v[1].size == 0x200000,
+	       "translations stored as compressed ranges (16 pages -> 1 range)");
+	hl_state_free(&r);
+
+	n = load(p("a.snap"), &buf);
+	m = malloc(n);
+
+	/* foreign */
+	save(p("foreign"), "#!/bin/sh\necho not a snapshot\n", 30);
+	tap_ok(rejects(p("foreign"), "not a hitless snapshot"), "foreign file: 'not a hitless snapshot'");
+	save(p("empty"), "", 0);
+	tap_ok(rejects(p("empty"), "not a hitless snapshot"), "empty file rejected");
+
+	/* truncated at every 61st byte, and one byte short */
+	{
+		int all = 1;
+
+		for (size_t k = 0; k < n; k += 61) {
+			save(p("trunc"), buf, k);
+			all &= rejects(p("trunc"), NULL);
+		}
+		tap_ok(all, "truncated at every 61st byte: all rejected");
+		save(p("trunc"), buf, n - 1);
+		tap_ok(rejects(p("trunc"), "truncated"), "one byte short: 'truncated'");
+	}
+
+	/* a flipped payload byte in the EVENTS section */
+	memcpy(m, buf, n);
+	m[n - 32 - 8 - 32 - 24 - 100] ^= 0x40;	/* inside the event log, before LOSS/PROTECT/END */
+	save(p("flip"), m, n);
+	tap_ok(rejects(p("flip"), "section EVENTS at offset") && strstr(err, "checksum"),
+	       "flipped byte in the event log: 'section EVENTS at offset N: payload checksum mismatch'");
+	tap_diag("%s", err);
+
+	/* a flipped byte in a section header */
+	memcpy(m, buf, n);
+	m[64 + 4] ^= 1;
+	save(p("flip2"), m, n);
+	tap_ok(rejects(p("flip2"), "section 0 at offset 64: header checksum"), "flipped section header: which, where");
+
+	/* the file header itself */
+	memcpy(m, buf, n);
+	m[20] ^= 1;
+	save(p("flip3"), m, n);
+	tap_ok(rejects(p("flip3"), "header at offset 0: checksum"), "flipped file header");
+
+	/* a future major version (with a valid header checksum) */
+	{
+		struct hl_snap_header h;
+
+		memcpy(m, buf, n);
+		memcpy(&h, m, sizeof(h));
+		h.major = 9;
+		h.header_crc = crc32(0, (const unsigned char *)&h, offsetof(struct hl_snap_header, header_crc));
+		memcpy(m, &h, sizeof(h));
+		save(p("v9"), m, n);
+		tap_ok(rejects(p("v9"), "format version 9.0"), "unsupported major version named");
+	}
+
+	/* trailing garbage */
+	{
+		unsigned char *x = malloc(n + 8);
+
+		memcpy(x, buf, n);
+		memset(x + n, 0, 8);
+		save(p("long"), x, n + 8);
+		tap_ok(rejects(p("long"), NULL), "trailing bytes rejected");
+		free(x);
+	}
+
+	/* the CLI: exit 2, error names the problem; JSON mode gives {"error": ...} */
+	tap_ok(run("show", p("flip"), NULL) == 2 && strstr(run_err, "Error: ") && strstr(run_err, "section EVENTS"),
+	       "hitless show on a corrupt file: exit 2, message on stderr");
+	tap_ok(run("diff", p("a.snap"), p("trunc"), NULL) == 2 && strstr(run_err, "truncated"),
+	       "hitless diff with a truncated AFTER: exit 2");
+	tap_ok(run("-j", "timeline", p("foreign"), NULL) == 2 && strstr(run_out, "{\"error\":") &&
+	       strstr(run_out, "not a hitless snapshot"), "JSON mode: error as {\"error\": ...} on stdout");
+
+	/* atomic write: a writer dying mid-file leaves the old snapshot in place */
+	{
+		pid_t pid = fork();
+		int stt, leftovers = 0, left_ok = 1;
+		DIR *d;
+		struct dirent *de;
+
+		if (!pid) {
+			hl_snapshot_crash_after = 1000;
+			hl_snapshot_write(p("a.snap"), &b, err, sizeof(err));
+			_exit(0);
+		}
+		waitpid(pid, &stt, 0);
+		tap_ok(WIFEXITED(stt) && WEXITSTATUS(stt) == 3, "writer killed after 1000 bytes");
+		tap_ok(!hl_snapshot_read(p("a.snap"), &r, err, sizeof(err)) && r.meta.boot == FX_BOOT_A &&
+		       r.events.n == a.events.n, "the old snapshot is still there, whole");
+		hl_state_free(&r);
+		d = opendir(dir);
+		while ((de = readdir(d))) {
+			if (strncmp(de->d_name, ".a.snap.tmp.", 12))
+				continue;
+			leftovers++;
+			left_ok &= rejects(p(de->d_name), "truncated");
+			unlink(p(de->d_name));
+		}
+		closedir(d);
+		tap_ok(leftovers == 1 && left_ok, "the half-written temporary never reads as valid");
+		tap_ok(!hl_snapshot_write(p("a.snap"), &b, err, sizeof(err)) &&
+		       !hl_snapshot_read(p("a.snap"), &r, err, sizeof(err)) && r.meta.boot == FX_BOOT_B,
+		       "a complete write replaces it");
+		hl_state_free(&r);
+		d = opendir(dir);
+		leftovers = 0;
+		while ((de = readdir(d)))
+			leftovers += !strncmp(de->d_name, ".a.snap.tmp.", 12);
+		closedir(d);
+		tap_ok(!leftovers, "no temporary left after a complete write");
+		tap_ok(hl_snapshot_write("/nonexistent-dir/x.snap", &b, err, sizeof(err)) < 0 &&
+		       strstr(err, "cannot create"), "unwritable directory: error, no file");
+	}
+
+	/* the translation model: cut, split, fold, and a large VM at walker speed */
+	{
+		struct hl_state t;
+		clock_t c0;
+		int ok;
+
+		hl_state_init(&t);
+		for (int i = 0; i < 8; i++)
+			hl_ranges_write(&t, 0x1000, 0x10000 + i * 0x1000ULL, 3, 12, 1, 0, pg(0x800000000ULL + i * 0x1000ULL));
+		ok = t.ranges.n == 1 && t.ranges.v[0].size == 0x8000;
+		hl_ranges_write(&t, 0x1000, 0x13000, 3, 12, 1, pg(0x800003000ULL), 0);
+		ok &= t.ranges.n == 2 && t.ranges.v[0].size == 0x3000 && t.ranges.v[1].iova == 0x14000 &&
+		      t.ranges.v[1].oa == 0x800004000ULL;
+		tap_ok(ok, "unmapping a page splits its run in two");
+		hl_ranges_write(&t, 0x1000, 0x13000, 3, 12, 1, 0, pg(0x800003000ULL));
+		tap_ok(t.ranges.n == 1 && t.ranges.v[0].size == 0x8000, "mapping it back folds the run again");
+		hl_ranges_write(&t, 0x1000, 0x13000, 3, 12, 1, 0, pg(0x900000000ULL));
+		tap_ok(t.ranges.n == 3 && t.ranges.v[1].oa == 0x900000000ULL, "a page elsewhere is its own range");
+		hl_ranges_write(&t, 0x1000, 0x0, 2, 12, 1, 0, 0);
+		tap_ok(t.ranges.n == 0, "an invalid level-2 entry unmaps its 2 MiB span");
+		hl_ranges_write(&t, 0x1000, 0x200000, 2, 12, 1, 0, blk(0x880000000ULL));
+		for (int i = 0; i < 512; i++)
+			hl_ranges_write(&t, 0x1000, 0x200000 + i * 0x1000ULL, 3, 12, 1, 0, pg(0x880000000ULL + i * 0x1000ULL));
+		hl_ranges_write(&t, 0x1000, 0x200000, 2, 12, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
+		tap_ok(t.ranges.n == 1 && t.ranges.v[0].leaf_log2 == 12 && t.ranges.v[0].size == 0x200000,
+		       "block split into a table of 512 pages: one 4K-leaf range");
+		hl_state_free(&t);
+
+		hl_state_init(&t);
+		c0 = clock();
+		for (u64 i = 0; i < (1ULL << 20); i++)	/* 4 GiB of 4K pages, 2 GiB contiguous at a time */
+			hl_ranges_write(&t, 0x2000, i << 12, 3, 12, 2, 0, pg2(0x1000000000ULL + ((i ^ (i >> 19 << 19)) << 12) +
+									 ((i >> 19) << 40)));
+		tap_ok(t.ranges.n == 2 && (double)(clock() - c0) / CLOCKS_PER_SEC < 2.0,
+		       "1Mi pages fed in IOVA order: 2 ranges, %.2f s", (double)(clock() - c0) / CLOCKS_PER_SEC);
+		hl_state_free(&t);
+	}
+
+	/* the record-source entry point: a stream of raw records rebuilds the state */
+	{
+		struct hl_state f;
+		int ok = 1;
+		unsigned char junk[HL_RECORD_SIZE];
+
+		hl_state_init(&f);
+		for (size_t i = 0; i < a.events.n; i++)
+			ok &= !hl_state_feed(&f, &a.events.v[i], sizeof(a.events.v[i]), err, sizeof(err));
+		hl_ranges_compress(&f);
+		tap_ok(ok && f.events.n == a.events.n && f.stes.n == a.stes.n && f.cds.n == a.cds.n &&
+		       f.ranges.n == 2, "hl_state_feed: records in, the same STEs/CDs/translations out");
+		memset(junk, 0, sizeof(junk));
+		tap_ok(hl_state_feed(&f, junk, sizeof(junk), err, sizeof(err)) && strstr(err, "version"),
+		       "hl_state_feed: a record of another version is refused");
+		tap_ok(hl_state_feed(&f, junk, 100, err, sizeof(err)) && strstr(err, "100 bytes"),
+		       "hl_state_feed: a short record is refused");
+		hl_state_free(&f);
+	}
+
+	free(buf);
+	free(m);
+	hl_state_free(&a);
+	hl_state_free(&b);
+	{
+		char cmd[4200];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd)) { /* best effort */ }
+	}
+	return tap_done();
+}

@@ -1,0 +1,901 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * record and snapshot: the capture side.  Loads bpf/hitless.bpf.c through its
+ * skeleton (or uses the maps `bpftool prog loadall ... pinmaps` left in
+ * bpffs), polls the ring buffer, feeds every record to hl_state_apply(), and
+ * writes the snapshot.  Every program that does not load or attach on the
+ * running kernel is named with the reason; the walker is driven by reads of
+ * the SMMU platform devices' uevent files (bpf/README.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include "main.h"
+#include "records.h"
+#include "snapshot.h"
+#include "../bpf/core.h"
+
+#ifdef HL_HAVE_SKEL
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "hitless.skel.h"
+#include "hitless_tp.skel.h"
+
+#define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
+#define DEFAULT_PIN_DIR "/sys/fs/bpf/hitless"
+
+static volatile sig_atomic_t stop_req;
+static void on_signal(int sig) { (void)sig; stop_req = 1; }
+
+struct cap {
+	struct hitless *sk;		/* stock-kernel mode: fentry/fexit */
+	struct hitless_tp *sk_tp;	/* patched-kernel mode: the series' tracepoints */
+	struct bpf_object *obj;		/* whichever was loaded; NULL when using pinned maps */
+	volatile struct hl_config *cfg;
+	unsigned mode;			/* enum hl_mode of the loaded programs */
+	struct ring_buffer *rb;
+	int events_fd, stats_fd, smmus_fd, walk_fd;
+	struct hl_state st;
+	u64 records;
+	u64 walk_gen;
+	int quiet;
+};
+
+static void msg(struct cap *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void msg(struct cap *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	fprintf(stderr, "hitless: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct cap *c = ctx;
+	struct hl_record r;
+
+	if (len != sizeof(r))
+		return 0;
+	memcpy(&r, data, sizeof(r));
+	/* programs loaded by bpftool have no boot identity: it is this boot */
+	if (!r.hdr.boot)
+		r.hdr.boot = c->st.meta.boot;
+	hl_state_apply(&c->st, &r);
+	c->records++;
+	return 0;
+}
+
+/* ---- identity and clocks ---- */
+static u64 now_ns(clockid_t id)
+{
+	struct timespec t;
+
+	clock_gettime(id, &t);
+	return (u64)t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+static void read_line(const char *path, char *buf, size_t n)
+{
+	FILE *f = fopen(path, "r");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (fgets(buf, n, f))
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+/* hl_hdr.boot: the first 8 bytes of boot_id (its first 16 hex digits). */
+static u64 boot_of(const char *boot_id)
+{
+	u64 v = 0;
+	int n = 0;
+
+	for (const char *p = boot_id; *p && n < 16; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+
+		if (d < 0)
+			continue;
+		v = v << 4 | d;
+		n++;
+	}
+	return v;
+}
+
+static void clock_sample(struct hl_state *s)
+{
+#if defined(__aarch64__)
+	struct hl_clock_disk c = { .boot = s->meta.boot };
+	u64 k0 = now_ns(CLOCK_MONOTONIC), v, k1;
+
+	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
+	k1 = now_ns(CLOCK_MONOTONIC);
+	c.ktime = k0 + (k1 - k0) / 2;
+	c.cntvct = v;
+	VEC_PUSH(s->clocks, c);
+#else
+	(void)s;
+#endif
+}
+
+static void state_identity(struct hl_state *s, unsigned mode)
+{
+	struct hl_boot_disk b = { 0 };
+	struct utsname u;
+
+	uname(&u);
+	snprintf(s->meta.release, sizeof(s->meta.release), "%s", u.release);
+	snprintf(s->meta.hostname, sizeof(s->meta.hostname), "%.63s", u.nodename);
+	read_line("/proc/sys/kernel/random/boot_id", s->meta.boot_id, sizeof(s->meta.boot_id));
+	s->meta.boot = boot_of(s->meta.boot_id);
+	s->meta.mode = mode;
+	b.boot = s->meta.boot;
+	memcpy(b.boot_id, s->meta.boot_id, sizeof(b.boot_id));
+	memcpy(b.release, s->meta.release, sizeof(b.release));
+#if defined(__aarch64__)
+	asm volatile("mrs %0, cntfrq_el0" : "=r"(b.cntfrq));
+#endif
+	VEC_PUSH(s->boots, b);
+	clock_sample(s);
+}
+
+/* ---- loading ---- */
+
+/* "fentry/foo" -> "foo" */
+static const char *target_of(struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p), *sl = strchr(sec, '/');
+
+	return sl ? sl + 1 : sec;
+}
+
+/*
+ * The running kernel's BTF: vmlinux and every module's (an SMMUv3 driver or
+ * iommufd built as a module has its functions and types there; libbpf
+ * attaches and relocates against module BTF too).
+ */
+struct kbtf {
+	struct btf *vmlinux;
+	struct btf *mods[128];
+	int nmods;
+};
+
+static void kbtf_load(struct kbtf *k)
+{
+	DIR *d;
+	struct dirent *e;
+
+	memset(k, 0, sizeof(*k));
+	k->vmlinux = btf__load_vmlinux_btf();
+	if (!k->vmlinux || !(d = opendir("/sys/kernel/btf")))
+		return;
+	while ((e = readdir(d)) && k->nmods < 128) {
+		char p[300];
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "vmlinux"))
+			continue;
+		snprintf(p, sizeof(p), "/sys/kernel/btf/%s", e->d_name);
+		k->mods[k->nmods] = btf__parse_split(p, k->vmlinux);
+		if (k->mods[k->nmods])
+			k->nmods++;
+	}
+	closedir(d);
+}
+
+static void kbtf_free(struct kbtf *k)
+{
+	for (int i = 0; i < k->nmods; i++)
+		btf__free(k->mods[i]);
+	btf__free(k->vmlinux);
+}
+
+static int kbtf_has(const struct kbtf *k, const char *name, int kind)
+{
+	if (!k->vmlinux)
+		return 0;
+	if (btf__find_by_name_kind(k->vmlinux, name, kind) >= 0)
+		return 1;
+	for (int i = 0; i < k->nmods; i++)
+		if (btf__find_by_name_kind(k->mods[i], name, kind) >= 0)
+			return 1;
+	return 0;
+}
+
+/* Is the program's target in this kernel's BTF: the function, or the tracepoint's btf_trace_ type. */
+static int target_exists(const struct kbtf *k, struct bpf_program *p)
+{
+	char name[160];
+
+	if (!strncmp(bpf_program__section_name(p), "tp_btf/", 7)) {
+		snprintf(name, sizeof(name), "btf_trace_%s", target_of(p));
+		return kbtf_has(k, name, BTF_KIND_TYPEDEF);
+	}
+	return kbtf_has(k, target_of(p), BTF_KIND_FUNC);
+}
+
+/* --mode auto: the series' tracepoints when the kernel has them, else fentry. */
+static unsigned pick_mode(const struct kbtf *k, const char *want)
+{
+	if (want && !strcmp(want, "fentry"))
+		return HL_MODE_FENTRY;
+	if (want && !strcmp(want, "tracepoint"))
+		return HL_MODE_TRACEPOINT;
+	return kbtf_has(k, "btf_trace_arm_smmu_ste_write", BTF_KIND_TYPEDEF) ?
+	       HL_MODE_TRACEPOINT : HL_MODE_FENTRY;
+}
+
+/*
+ * Load the programs this kernel can take, attach each, name every one that
+ * could not with the reason.  only_walker: the snapshot verb needs only the
+ * walker's trigger.
+ */
+static unsigned ringbuf_mb;	/* --buffer: 0 keeps the object's 8 MiB */
+
+static int cap_load(struct cap *c, int only_walker, const char *want_mode)
+{
+	struct kbtf k;
+	struct bpf_program *p;
+	int err, attached = 0, skipped = 0, ste_hooks = 0;
+
+	kbtf_load(&k);
+	if (!k.vmlinux) {
+		p_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): the capture needs it (CONFIG_DEBUG_INFO_BTF)");
+		return -1;
+	}
+	if (!kbtf_has(&k, "arm_smmu_device", BTF_KIND_STRUCT)) {
+		p_err("no Arm SMMUv3 driver in this kernel (struct arm_smmu_device is in no BTF, vmlinux or module)");
+		kbtf_free(&k);
+		return -1;
+	}
+	c->mode = pick_mode(&k, want_mode);
+	if (c->mode == HL_MODE_TRACEPOINT) {
+		c->sk_tp = hitless_tp__open();
+		c->obj = c->sk_tp ? c->sk_tp->obj : NULL;
+		c->cfg = c->sk_tp ? &c->sk_tp->bss->hl_cfg : NULL;
+	} else {
+		c->sk = hitless__open();
+		c->obj = c->sk ? c->sk->obj : NULL;
+		c->cfg = c->sk ? &c->sk->bss->hl_cfg : NULL;
+	}
+	if (!c->obj) {
+		p_err("cannot open the BPF object: %s", strerror(errno));
+		kbtf_free(&k);
+		return -1;
+	}
+	c->cfg->boot = c->st.meta.boot;
+	if (ringbuf_mb &&
+	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), ringbuf_mb << 20)) {
+		p_err("--buffer %u: %s", ringbuf_mb, strerror(errno));
+		kbtf_free(&k);
+		return -1;
+	}
+	bpf_object__for_each_program(p, c->obj) {
+		if (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger")) {
+			bpf_program__set_autoload(p, false);
+			continue;
+		}
+		if (!target_exists(&k, p)) {
+			msg(c, "program %s (%s): not loaded: %s", bpf_program__name(p),
+			    bpf_program__section_name(p),
+			    !strncmp(bpf_program__section_name(p), "tp_btf/", 7) ?
+			    "this kernel has no such tracepoint (not a kernel with kernel/patches)" :
+			    "the function is not in this kernel's BTF (inlined, renamed or not built)");
+			bpf_program__set_autoload(p, false);
+			skipped++;
+		}
+	}
+	kbtf_free(&k);
+	err = c->sk_tp ? hitless_tp__load(c->sk_tp) : hitless__load(c->sk);
+	if (err) {
+		p_err("loading the BPF programs failed: %s (libbpf's log above names the program)",
+		      strerror(-err));
+		return -1;
+	}
+	bpf_object__for_each_program(p, c->obj) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach(p);
+		if (!l) {
+			msg(c, "program %s (%s): loaded, not attached: %s", bpf_program__name(p),
+			    bpf_program__section_name(p), strerror(errno));
+			skipped++;
+			continue;
+		}
+		attached++;
+		if (!strcmp(bpf_program__name(p), "hl_ste_sync") ||
+		    !strcmp(bpf_program__name(p), "hl_write_entry"))
+			ste_hooks++;
+	}
+	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2) {
+		c->cfg->ste_from_cfgi = 1;
+		msg(c, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
+	}
+	msg(c, "%d program(s) attached, %d not (%s mode)", attached, skipped,
+	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
+	c->events_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_events"));
+	c->stats_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_stats"));
+	c->smmus_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_smmus"));
+	c->walk_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_walk_ctl"));
+	return 0;
+}
+
+/* The maps `bpftool prog loadall ... pinmaps DIR/maps` left behind. */
+static int cap_pinned(struct cap *c, const char *dir)
+{
+	char p[512];
+	int *fds[] = { &c->events_fd, &c->stats_fd, &c->smmus_fd, &c->walk_fd };
+	const char *names[] = { "hl_events", "hl_stats", "hl_smmus", "hl_walk_ctl" };
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(p, sizeof(p), "%s/maps/%s", dir, names[i]);
+		*fds[i] = bpf_obj_get(p);
+		if (*fds[i] < 0) {
+			p_err("no pinned map %s: %s (load with: bpftool prog loadall hitless.bpf.o %s autoattach pinmaps %s/maps)",
+			      p, strerror(errno), dir, dir);
+			return -1;
+		}
+	}
+	msg(c, "using the programs pinned under %s", dir);
+	return 0;
+}
+
+static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode)
+{
+	hl_state_init(&c->st);
+	state_identity(&c->st, HL_MODE_WALKER);
+	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
+	if (pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker, mode))
+		return -1;
+	/* the snapshot's capture mode: what made its changes */
+	if (!only_walker)
+		c->st.meta.mode = pinned ? HL_MODE_UNKNOWN : c->mode;
+	c->rb = ring_buffer__new(c->events_fd, on_record, c, NULL);
+	if (!c->rb) {
+		p_err("ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void cap_close(struct cap *c)
+{
+	ring_buffer__free(c->rb);
+	if (c->sk)
+		hitless__destroy(c->sk);
+	if (c->sk_tp)
+		hitless_tp__destroy(c->sk_tp);
+	hl_state_free(&c->st);
+}
+
+static u64 stat_get(struct cap *c, u32 k)
+{
+	u64 v = 0;
+
+	bpf_map_lookup_elem(c->stats_fd, &k, &v);
+	return v;
+}
+
+/* ---- the walker ---- */
+static int read_uevent(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY), n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+/* Walk every SMMU bound to arm-smmu-v3; returns the number walked, -1 on error. */
+static int cap_walk(struct cap *c, unsigned budget)
+{
+	DIR *d = opendir(SMMU_DRIVER_DIR);
+	struct dirent *e;
+	int n = 0, rc = 0;
+
+	if (!d) {
+		p_err("%s: %s (no SMMUv3 bound to its driver)", SMMU_DRIVER_DIR, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) && !rc) {
+		char path[512];
+		struct hl_walk w = { 0 };
+		u32 zero = 0;
+		int triggers = 0, idle = 0;
+		u64 before;
+
+		/* the driver's devices are symlinks; so is "module", which is not one */
+		if (e->d_name[0] == '.' || e->d_type != DT_LNK || !strcmp(e->d_name, "module"))
+			continue;
+		snprintf(path, sizeof(path), SMMU_DRIVER_DIR "/%s/uevent", e->d_name);
+		if (access(path, R_OK))
+			continue;
+		w.gen = ++c->walk_gen + ((u64)getpid() << 32);
+		w.budget = budget;
+		w.state = HL_WS_RUN;
+		if (bpf_map_update_elem(c->walk_fd, &zero, &w, 0)) {
+			p_err("walk control: %s", strerror(errno));
+			rc = -1;
+			break;
+		}
+		while (w.state == HL_WS_RUN) {
+			before = c->records;
+			if (read_uevent(path)) {
+				p_err("%s: %s", path, strerror(errno));
+				rc = -1;
+				break;
+			}
+			triggers++;
+			ring_buffer__consume(c->rb);
+			bpf_map_lookup_elem(c->walk_fd, &zero, &w);
+			if (!w.smmu_ptr) {
+				p_err("%s: the walker's trigger did not run (is hl_walk_trigger attached?)", path);
+				rc = -1;
+				break;
+			}
+			/* a full ring buffer stops a walk without progress only if nobody drains it */
+			idle = c->records == before ? idle + 1 : 0;
+			if (idle > 100) {
+				p_err("%s: walk makes no progress", path);
+				rc = -1;
+				break;
+			}
+		}
+		if (w.state == HL_WS_ERROR) {
+			p_err("%s: walk stopped: cannot read 0x%llx (%d)", e->d_name,
+			      (unsigned long long)w.err_addr, w.error);
+			rc = -1;
+		} else if (!rc) {
+			msg(c, "walked SMMU %u (%s): %llu STEs, %llu CDs, %llu leaves, %llu descriptors visited, %d trigger(s)",
+			    w.smmu, e->d_name, (unsigned long long)w.n_ste, (unsigned long long)w.n_cd,
+			    (unsigned long long)w.n_pte, (unsigned long long)w.n_visit, triggers);
+			n++;
+		}
+	}
+	closedir(d);
+	return rc ? -1 : n;
+}
+
+/* The SMMU section from what the BPF side learnt about each SMMU. */
+static void cap_smmus(struct cap *c)
+{
+	u64 key, *prev = NULL;
+	struct hl_smmu_info i;
+
+	while (!bpf_map_get_next_key(c->smmus_fd, prev, &key)) {
+		prev = &key;
+		if (bpf_map_lookup_elem(c->smmus_fd, &key, &i) || hl_state_smmu(&c->st, i.id))
+			continue;
+		struct hl_smmu_disk m = { .id = i.id, .base = i.base };
+
+		memcpy(m.idr, i.idr, sizeof(m.idr));
+		VEC_PUSH(c->st.smmus, m);
+	}
+}
+
+/* Losses the BPF side counted, into the snapshot (a verdict over them says so). */
+static u64 cap_losses(struct cap *c)
+{
+	u64 lost = stat_get(c, HL_STAT_LOST_RINGBUF), logged = 0;
+
+	for (size_t i = 0; i < c->st.losses.n; i++)
+		logged += c->st.losses.v[i].count;
+	if (lost > logged) {
+		/* dropped records not yet reported by an HL_K_LOST record */
+		struct hl_loss_disk l = { .boot = c->st.meta.boot, .count = lost - logged,
+					  .where = HL_LOST_RINGBUF };
+
+		VEC_PUSH(c->st.losses, l);
+	}
+	return lost;
+}
+
+static int cap_write(struct cap *c, const char *out)
+{
+	char err[512];
+
+	clock_sample(&c->st);
+	cap_smmus(c);
+	c->st.meta.created_ktime = now_ns(CLOCK_MONOTONIC);
+	c->st.meta.created_real = now_ns(CLOCK_REALTIME);
+	hl_ranges_compress(&c->st);
+	if (hl_snapshot_write(out, &c->st, err, sizeof(err))) {
+		p_err("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- verbs ---- */
+static void snapshot_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] -o FILE\n"
+		"       The complete current state: every valid STE, the CDs they point to and\n"
+		"       every leaf of every page table they reach, walked by the BPF walker.\n"
+		"       --pinned DIR   use the programs bpftool pinned there (default " DEFAULT_PIN_DIR ")\n"
+		"       --budget N     records per walker trigger (default 4096)\n"
+		HL_COMMON_HELP);
+}
+
+static void record_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
+		"                      [--stop-file PATH] [--ready-file PATH] [--verify] [--against FILE]\n"
+		"                      [--buffer MB] -o FILE\n"
+		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
+		"                      when the kernel has them (patched), else fentry (stock)\n"
+		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
+		"       and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
+		"       then write the snapshot: the state walked at the start plus every change.\n"
+		"       --no-walk      do not walk the state first (the snapshot has only changes)\n"
+		"       --buffer MB    ring buffer size, a power of 2 (default 8): more for big maps\n"
+		"       --ready-file   created once capturing (for scripts)\n"
+		"       --verify       walk again at the end: the state the log implies must\n"
+		"                      equal the walked one (exit 1 if not)\n"
+		"       --against FILE the same run captured in the other mode (another record's\n"
+		"                      snapshot): its writes and commands must equal these,\n"
+		"                      record for record (exit 1 if not)\n"
+		HL_COMMON_HELP);
+}
+
+static const struct option cap_lo[] = {
+	HL_COMMON_LONGOPTS,
+	{ "output", required_argument, NULL, 'o' },
+	{ "pinned", optional_argument, NULL, 'P' },
+	{ "budget", required_argument, NULL, 'b' },
+	{ "no-walk", no_argument, NULL, 'W' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "stop-file", required_argument, NULL, 's' },
+	{ "ready-file", required_argument, NULL, 'r' },
+	{ "verify", no_argument, NULL, 'V' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "against", required_argument, NULL, 'A' },
+	{ "buffer", required_argument, NULL, 'B' },
+	{ 0 }
+};
+
+struct cap_opts {
+	const char *out, *pinned, *stop_file, *ready_file, *mode, *against;
+	unsigned budget;
+	double duration;
+	int walk, verify, quiet;
+};
+
+static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FILE *))
+{
+	int c, rc;
+
+	*o = (struct cap_opts){ .budget = 4096, .walk = 1 };
+	optind = 1;
+	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "o:q", cap_lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->out = optarg; break;
+		case 'P': o->pinned = optarg ? optarg : DEFAULT_PIN_DIR; break;
+		case 'b': o->budget = strtoul(optarg, NULL, 0); break;
+		case 'W': o->walk = 0; break;
+		case 'd': o->duration = atof(optarg); break;
+		case 's': o->stop_file = optarg; break;
+		case 'r': o->ready_file = optarg; break;
+		case 'V': o->verify = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'A': o->against = optarg; break;
+		case 'B':
+			ringbuf_mb = strtoul(optarg, NULL, 0);
+			if (!ringbuf_mb || (ringbuf_mb & (ringbuf_mb - 1)) || ringbuf_mb > 1024) {
+				p_err("--buffer is the ring buffer's size in MiB, a power of 2 up to 1024");
+				return -1;
+			}
+			break;
+		case 'm':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") && strcmp(optarg, "tracepoint")) {
+				p_err("--mode is auto, fentry or tracepoint, not '%s'", optarg);
+				return -1;
+			}
+			o->mode = optarg;
+			break;
+		default:
+			rc = hl_common_opt(c, optarg);
+			if (rc == 2) {
+				usage(stdout);
+				return 1;
+			}
+			if (rc <= 0) {
+				if (!rc)
+					usage(stderr);
+				return -1;
+			}
+		}
+	}
+	if (!o->out) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+int do_snapshot(int argc, char **argv)
+{
+	struct cap_opts o;
+	struct cap c = { 0 };
+	int rc = cap_opts(argc, argv, &o, snapshot_usage);
+
+	if (rc)
+		return rc > 0 ? 0 : HL_EXIT_ERROR;
+	c.quiet = o.quiet;
+	libbpf_set_print(NULL);
+	if (cap_open(&c, o.pinned, 1, NULL) || cap_walk(&c, o.budget) < 0 ||
+	    cap_write(&c, o.out)) {
+		cap_close(&c);
+		return HL_EXIT_ERROR;
+	}
+	msg(&c, "%s: %zu STEs, %zu CDs, %zu translation ranges (%llu records)", o.out,
+	    c.st.stes.n, c.st.cds.n, c.st.ranges.n, (unsigned long long)c.records);
+	cap_close(&c);
+	return 0;
+}
+
+/* The state the log implies against a fresh walk: STEs, CDs, translation functions. */
+static int cap_verify(struct cap *c, unsigned budget)
+{
+	struct cap w = *c;
+	int bad = 0;
+
+	hl_state_init(&w.st);
+	w.st.meta = c->st.meta;
+	w.records = 0;
+	w.rb = ring_buffer__new(c->events_fd, on_record, &w, NULL);
+	ring_buffer__consume(c->rb);	/* everything before the walk belongs to the log */
+	if (!w.rb || cap_walk(&w, budget) < 0)
+		return -1;
+	/* records the capture made during the walk went to w: move the non-walker ones */
+	for (size_t i = 0; i < w.st.events.n; i++)
+		if (w.st.events.v[i].hdr.mode != HL_MODE_WALKER)
+			hl_state_apply(&c->st, &w.st.events.v[i]);
+	hl_ranges_compress(&c->st);
+	hl_ranges_compress(&w.st);
+	for (size_t i = 0; i < w.st.stes.n; i++) {
+		struct hl_ste_disk *a = &w.st.stes.v[i], *b = hl_state_ste(&c->st, a->smmu, a->sid);
+
+		if (!b || memcmp(a->q, b->q, sizeof(a->q))) {
+			msg(c, "verify: STE %u:%u walked differs from the log's", a->smmu, a->sid);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < c->st.stes.n; i++)
+		if (!hl_state_ste(&w.st, c->st.stes.v[i].smmu, c->st.stes.v[i].sid)) {
+			msg(c, "verify: STE %u:%u in the log is not valid in the walk",
+			    c->st.stes.v[i].smmu, c->st.stes.v[i].sid);
+			bad++;
+		}
+	for (size_t i = 0; i < w.st.cds.n; i++) {
+		struct hl_cd_disk *a = &w.st.cds.v[i], *b = hl_state_cd(&c->st, a->smmu, a->sid, a->ssid);
+
+		if (!b || memcmp(a->q, b->q, sizeof(a->q))) {
+			msg(c, "verify: CD %u:%u/%u walked differs from the log's", a->smmu, a->sid, a->ssid);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < c->st.cds.n; i++)
+		if (!hl_state_cd(&w.st, c->st.cds.v[i].smmu, c->st.cds.v[i].sid, c->st.cds.v[i].ssid)) {
+			msg(c, "verify: CD %u:%u/%u in the log is not valid in the walk", c->st.cds.v[i].smmu,
+			    c->st.cds.v[i].sid, c->st.cds.v[i].ssid);
+			bad++;
+		}
+	/* every root either side knows: the same translation function */
+	for (int side = 0; side < 2; side++) {
+		struct hl_state *x = side ? &c->st : &w.st, *y = side ? &w.st : &c->st;
+
+		for (size_t i = 0; i < x->ranges.n; i++) {
+			struct hl_range *fx, *fy;
+			u64 root = x->ranges.v[i].root;
+			size_t nx = hl_ranges_function(x, root, &fx), ny = hl_ranges_function(y, root, &fy);
+			int same = nx == ny;
+
+			for (size_t k = 0; same && k < nx; k++)
+				same = fx[k].iova == fy[k].iova && fx[k].size == fy[k].size &&
+				       fx[k].oa == fy[k].oa && fx[k].attrs == fy[k].attrs;
+			if (!same) {
+				msg(c, "verify: table 0x%llx translates differently (%zu runs walked, %zu from the log)",
+				    (unsigned long long)root, side ? ny : nx, side ? nx : ny);
+				bad++;
+			}
+			free(fx);
+			free(fy);
+		}
+	}
+	msg(c, "verify: walked %zu STEs, %zu CDs, %zu ranges; the log's state %s", w.st.stes.n,
+	    w.st.cds.n, w.st.ranges.n, bad ? "DIFFERS" : "matches");
+	ring_buffer__free(w.rb);
+	hl_state_free(&w.st);
+	return bad;
+}
+
+/*
+ * --against: the same run captured by the other mode must hold the same
+ * writes and commands, record for record.  Compared: STE and CD writes
+ * (StreamID, SSID, step, before, after), descriptor writes (table, IOVA,
+ * level, old, new), commands (both qwords; CMD_SYNC by opcode, the stock
+ * mode cannot see its CS/MSI fields) and their completions, IOAS map/unmap.
+ * Not compared: attach records (the tracepoint reports each StreamID before
+ * the writes, fentry the outcome after them), milestones, walker records.
+ */
+static int cmp_kind(const struct hl_record *r)
+{
+	if (r->hdr.mode == HL_MODE_WALKER)
+		return 0;
+	switch (r->hdr.kind) {
+	case HL_K_STE: case HL_K_CD: case HL_K_PTE: case HL_K_CMD:
+		return 1;
+	case HL_K_IOMMUFD:
+		return r->iommufd.op == HL_IOMMUFD_IOAS_MAP || r->iommufd.op == HL_IOMMUFD_IOAS_UNMAP;
+	}
+	return 0;
+}
+
+static int cmp_same(const struct hl_record *a, const struct hl_record *b)
+{
+	if (a->hdr.kind != b->hdr.kind)
+		return 0;
+	switch (a->hdr.kind) {
+	case HL_K_STE:
+		return a->ste.sid == b->ste.sid && a->ste.step == b->ste.step &&
+		       !memcmp(a->ste.before, b->ste.before, 64) && !memcmp(a->ste.after, b->ste.after, 64);
+	case HL_K_CD:
+		return a->cd.sid == b->cd.sid && a->cd.ssid == b->cd.ssid && a->cd.step == b->cd.step &&
+		       !memcmp(a->cd.before, b->cd.before, 64) && !memcmp(a->cd.after, b->cd.after, 64);
+	case HL_K_PTE:
+		return a->pte.root == b->pte.root && a->pte.iova == b->pte.iova &&
+		       a->pte.level == b->pte.level && a->pte.old_desc == b->pte.old_desc &&
+		       a->pte.new_desc == b->pte.new_desc && a->pte.granule == b->pte.granule &&
+		       a->pte.stage == b->pte.stage;
+	case HL_K_CMD:
+		if ((a->cmd.flags & HL_CMD_F_SYNC_DONE) != (b->cmd.flags & HL_CMD_F_SYNC_DONE))
+			return 0;
+		if ((a->cmd.cmd[0] & 0xff) == 0x46)
+			return (b->cmd.cmd[0] & 0xff) == 0x46;
+		return a->cmd.cmd[0] == b->cmd.cmd[0] && a->cmd.cmd[1] == b->cmd.cmd[1];
+	case HL_K_IOMMUFD:
+		return a->iommufd.op == b->iommufd.op && a->iommufd.iova == b->iommufd.iova &&
+		       a->iommufd.length == b->iommufd.length && a->iommufd.result == b->iommufd.result;
+	}
+	return 0;
+}
+
+static int cap_against(struct cap *c, const char *other)
+{
+	struct hl_state o;
+	char err[512];
+	size_t i = 0, k = 0, n = 0;
+	int bad = 0;
+
+	for (int t = 0; access(other, R_OK) && t < 600; t++)
+		usleep(100000);
+	hl_state_init(&o);
+	if (hl_snapshot_read(other, &o, err, sizeof(err))) {
+		p_err("--against: %s", err);
+		return -1;
+	}
+	for (;;) {
+		while (i < c->st.events.n && !cmp_kind(&c->st.events.v[i]))
+			i++;
+		while (k < o.events.n && !cmp_kind(&o.events.v[k]))
+			k++;
+		if (i >= c->st.events.n || k >= o.events.n)
+			break;
+		if (!cmp_same(&c->st.events.v[i], &o.events.v[k])) {
+			if (bad++ < 5)
+				msg(c, "against: record %zu here (seq %llu, %s) differs from %s's %zu (seq %llu, %s)",
+				    n, (unsigned long long)c->st.events.v[i].hdr.seq,
+				    hl_kind_name(c->st.events.v[i].hdr.kind), other, n,
+				    (unsigned long long)o.events.v[k].hdr.seq, hl_kind_name(o.events.v[k].hdr.kind));
+		}
+		i++, k++, n++;
+	}
+	for (; i < c->st.events.n; i++)
+		bad += cmp_kind(&c->st.events.v[i]);
+	for (; k < o.events.n; k++)
+		bad += cmp_kind(&o.events.v[k]);
+	msg(c, "against %s (%s mode): %zu records compared, %d differ or are missing",
+	    other, hl_mode_name(o.meta.mode), n, bad);
+	hl_state_free(&o);
+	return bad;
+}
+
+int do_record(int argc, char **argv)
+{
+	struct cap_opts o;
+	struct cap c = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	u64 t0, lost;
+	int rc = cap_opts(argc, argv, &o, record_usage), bad = 0;
+
+	if (rc)
+		return rc > 0 ? 0 : HL_EXIT_ERROR;
+	c.quiet = o.quiet;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (cap_open(&c, o.pinned, 0, o.mode))
+		goto fail;
+	if (o.walk && cap_walk(&c, o.budget) < 0)
+		goto fail;
+	if (o.ready_file) {
+		int fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	msg(&c, "recording (%llu records so far)", (unsigned long long)c.records);
+	t0 = now_ns(CLOCK_MONOTONIC);
+	while (!stop_req) {
+		int n = ring_buffer__poll(c.rb, 100);
+
+		if (n < 0 && n != -EINTR) {
+			p_err("ring buffer poll: %s", strerror(-n));
+			break;
+		}
+		if (o.duration > 0 && now_ns(CLOCK_MONOTONIC) - t0 >= o.duration * 1e9)
+			break;
+		if (o.stop_file && !access(o.stop_file, F_OK))
+			break;
+	}
+	ring_buffer__consume(c.rb);
+	if (o.verify) {
+		bad = cap_verify(&c, o.budget);
+		if (bad < 0)
+			goto fail;
+	}
+	lost = cap_losses(&c);
+	if (cap_write(&c, o.out))
+		goto fail;
+	if (o.against) {
+		int d = cap_against(&c, o.against);
+
+		if (d < 0)
+			goto fail;
+		bad += d;
+	}
+	msg(&c, "%s: %llu records, %llu lost, %zu STEs, %zu CDs, %zu translation ranges", o.out,
+	    (unsigned long long)c.records, (unsigned long long)lost, c.st.stes.n, c.st.cds.n,
+	    c.st.ranges.n);
+	cap_close(&c);
+	return lost ? HL_EXIT_ERROR : bad ? HL_EXIT_FINDINGS : 0;
+fail:
+	cap_close(&c);
+	return HL_EXIT_ERROR;
+}
+
+#else /* !HL_HAVE_SKEL */
+
+static int no_capture(const char *verb)
+{
+	p_err("'%s' needs the BPF capture: this hitless was built without bpf/ "
+	      "(make -C bpf, then make -C userspace)", verb);
+	return HL_EXIT_ERROR;
+}
+
+int do_snapshot(int argc, char **argv) { (void)argc; (void)argv; return no_capture("snapshot"); }
+int do_record(int argc, char **argv) { (void)argc; (void)argv; return no_capture("record"); }
+
+#endif

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "output.h"
+
+struct hl_env env;
+
+static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome" };
+
+const char *hl_format_name(enum hl_format f)
+{
+	return fmt_names[f];
+}
+
+int hl_parse_format(const char *s, enum hl_format *f)
+{
+	for (unsigned i = 0; i < sizeof(fmt_names) / sizeof(fmt_names[0]); i++)
+		if (!strcmp(s, fmt_names[i])) {
+			*f = i;
+			return 0;
+		}
+	return -1;
+}
+
+void p_err(const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (env.format == FMT_JSON) {
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "error", json_object_new_string(buf));
+		printf("%s\n", json_object_to_json_string_ext(o,
+			env.pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	} else {
+		fprintf(stderr, "Error: %s\n", buf);
+	}
+}
+
+int hl_emit(json_object *doc, const struct hl_render *r)
+{
+	hl_renderer fn = NULL;
+
+	switch (env.format) {
+	case FMT_JSON:
+		printf("%s\n", json_object_to_json_string_ext(doc,
+			(env.pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+			JSON_C_TO_STRING_NOSLASHESCAPE));
+		return 0;
+	case FMT_TEXT:
+		fn = r->text;
+		break;
+	case FMT_OPENMETRICS:
+		fn = r->openmetrics;
+		break;
+	case FMT_CHROME:
+		fn = r->chrome;
+		break;
+	}
+	if (!fn) {
+		p_err("'%s' has no %s output", r->verb, hl_format_name(env.format));
+		return 2;
+	}
+	fn(doc, stdout);
+	fflush(stdout);
+	return 0;
+}
+
+void jadd_hex(json_object *o, const char *k, unsigned long long v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%llx", v);
+	json_object_object_add(o, k, json_object_new_string(b));
+}
+
+void jadd_u(json_object *o, const char *k, unsigned long long v)
+{
+	json_object_object_add(o, k, json_object_new_uint64(v));
+}
+
+void jadd_s(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
+}
+
+unsigned long long jget_u(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return 0;
+	if (json_object_is_type(v, json_type_string))
+		return strtoull(json_object_get_string(v), NULL, 0);
+	return json_object_get_uint64(v);
+}
+
+const char *jget_s(json_object *o, const char *k)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void text_fields(FILE *out, json_object *o)
+{
+	int first = 1;
+
+	json_object_object_foreach(o, k, v) {
+		if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+			continue;
+		fprintf(out, "%s%s=%s", first ? "" : " ", k, json_object_get_string(v));
+		first = 0;
+	}
+}
+
+void om_label(FILE *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			fputc('\\', out);
+		if (*v == '\n') {
+			fputs("\\n", out);
+			continue;
+		}
+		fputc(*v, out);
+	}
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One output layer (bpftool's json_writer + p_err, with json-c): every verb
+ * builds one json_object document; the layer prints it as JSON (-j/-p), or
+ * hands it to the verb's text, OpenMetrics or Chrome trace renderer.
+ */
+#ifndef HL_OUTPUT_H
+#define HL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+enum hl_format { FMT_TEXT, FMT_JSON, FMT_OPENMETRICS, FMT_CHROME };
+
+struct hl_env {
+	enum hl_format format;
+	bool pretty;
+	bool verbose;
+};
+extern struct hl_env env;
+
+typedef void (*hl_renderer)(json_object *doc, FILE *out);
+struct hl_render {
+	const char *verb;
+	hl_renderer text, openmetrics, chrome;
+};
+
+/* Errors: text to stderr ("Error: ..."), or {"error": "..."} on stdout in JSON mode. */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print doc in the chosen format; 0, or 2 after p_err if the verb cannot. */
+int hl_emit(json_object *doc, const struct hl_render *r);
+int hl_parse_format(const char *s, enum hl_format *f);
+const char *hl_format_name(enum hl_format f);
+
+/* Helpers for building documents */
+void jadd_hex(json_object *o, const char *k, unsigned long long v);
+void jadd_u(json_object *o, const char *k, unsigned long long v);
+void jadd_s(json_object *o, const char *k, const char *v);
+unsigned long long jget_u(json_object *o, const char *k);
+const char *jget_s(json_object *o, const char *k);
+/* "k=v k=v" of a flat object, for text renderers */
+void text_fields(FILE *out, json_object *o);
+
+/* OpenMetrics label value escaping */
+void om_label(FILE *out, const char *v);
+
+#endif

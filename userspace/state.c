@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include "state.h"
+#include "smmu.h"
+
+void *hl_vec_grow(void *v, size_t *cap, size_t need, size_t elem)
+{
+	size_t c = *cap;
+
+	if (need <= c)
+		return v;
+	c = c ? c * 2 : 16;
+	while (c < need)
+		c *= 2;
+	v = realloc(v, c * elem);
+	if (!v)
+		abort();	/* out of memory: nothing sensible to report */
+	*cap = c;
+	return v;
+}
+
+void hl_state_init(struct hl_state *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+void hl_state_free(struct hl_state *s)
+{
+	VEC_FREE(s->boots);
+	VEC_FREE(s->clocks);
+	VEC_FREE(s->smmus);
+	VEC_FREE(s->stes);
+	VEC_FREE(s->cds);
+	VEC_FREE(s->ranges);
+	VEC_FREE(s->events);
+	VEC_FREE(s->losses);
+	VEC_FREE(s->protect);
+}
+
+struct hl_ste_disk *hl_state_ste(const struct hl_state *s, u32 smmu, u32 sid)
+{
+	for (size_t i = 0; i < s->stes.n; i++)
+		if (s->stes.v[i].smmu == smmu && s->stes.v[i].sid == sid)
+			return &s->stes.v[i];
+	return NULL;
+}
+
+struct hl_cd_disk *hl_state_cd(const struct hl_state *s, u32 smmu, u32 sid, u32 ssid)
+{
+	for (size_t i = 0; i < s->cds.n; i++)
+		if (s->cds.v[i].smmu == smmu && s->cds.v[i].sid == sid && s->cds.v[i].ssid == ssid)
+			return &s->cds.v[i];
+	return NULL;
+}
+
+const struct hl_smmu_disk *hl_state_smmu(const struct hl_state *s, u32 smmu)
+{
+	for (size_t i = 0; i < s->smmus.n; i++)
+		if (s->smmus.v[i].id == smmu)
+			return &s->smmus.v[i];
+	return NULL;
+}
+
+const struct hl_boot_disk *hl_state_boot(const struct hl_state *s, u64 boot)
+{
+	for (size_t i = 0; i < s->boots.n; i++)
+		if (s->boots.v[i].boot == boot)
+			return &s->boots.v[i];
+	return NULL;
+}
+
+/* Only valid entries are kept: a snapshot holds "every valid STE". */
+void hl_state_set_ste(struct hl_state *s, u32 smmu, u32 sid, const u64 *q)
+{
+	struct hl_ste_disk *e = hl_state_ste(s, smmu, sid);
+
+	if (!ste_valid(q)) {
+		if (e)
+			*e = s->stes.v[--s->stes.n];
+		return;
+	}
+	if (!e) {
+		struct hl_ste_disk n = { .smmu = smmu, .sid = sid };
+
+		VEC_PUSH(s->stes, n);
+		e = &s->stes.v[s->stes.n - 1];
+	}
+	memcpy(e->q, q, sizeof(e->q));
+}
+
+void hl_state_set_cd(struct hl_state *s, u32 smmu, u32 sid, u32 ssid, const u64 *q)
+{
+	struct hl_cd_disk *e = hl_state_cd(s, smmu, sid, ssid);
+
+	if (!cd_valid(q)) {
+		if (e)
+			*e = s->cds.v[--s->cds.n];
+		return;
+	}
+	if (!e) {
+		struct hl_cd_disk n = { .smmu = smmu, .sid = sid, .ssid = ssid };
+
+		VEC_PUSH(s->cds, n);
+		e = &s->cds.v[s->cds.n - 1];
+	}
+	memcpy(e->q, q, sizeof(e->q));
+}
+
+/*
+ * The ranges are kept sorted by (root, iova) and never overlap: every leaf
+ * written first cuts whatever it covers.  Lookups are binary searches and a
+ * leaf that continues the previous run extends it in place, so a walker
+ * feeding a large VM's tables in IOVA order stays O(log n) per leaf.
+ */
+
+/* first range of `root` ending after lo (or the first range of a later root) */
+static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo)
+{
+	size_t a = 0, b = s->ranges.n;
+
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		const struct hl_range *r = &s->ranges.v[m];
+
+		if (r->root < root || (r->root == root && r->iova + r->size <= lo))
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a;
+}
+
+static void ranges_insert_at(struct hl_state *s, size_t i, const struct hl_range *r)
+{
+	s->ranges.v = hl_vec_grow(s->ranges.v, &s->ranges.cap, s->ranges.n + 1, sizeof(*r));
+	memmove(&s->ranges.v[i + 1], &s->ranges.v[i], (s->ranges.n - i) * sizeof(*r));
+	s->ranges.v[i] = *r;
+	s->ranges.n++;
+}
+
+static void ranges_remove_at(struct hl_state *s, size_t i)
+{
+	memmove(&s->ranges.v[i], &s->ranges.v[i + 1], (s->ranges.n - i - 1) * sizeof(s->ranges.v[0]));
+	s->ranges.n--;
+}
+
+/* Remove [lo, hi) of `root` from the ranges; with only_level >= 0, only ranges of that level. */
+static void ranges_cut(struct hl_state *s, u64 root, u64 lo, u64 hi, int only_level)
+{
+	size_t i = ranges_lower(s, root, lo);
+
+	while (i < s->ranges.n && s->ranges.v[i].root == root && s->ranges.v[i].iova < hi) {
+		struct hl_range r = s->ranges.v[i], a = r, b = r;
+		u64 rhi = r.iova + r.size;
+
+		if (only_level >= 0 && r.level != only_level) {
+			i++;
+			continue;
+		}
+		a.size = lo > r.iova ? lo - r.iova : 0;
+		b.iova = hi;
+		b.oa = r.oa + (hi - r.iova);
+		b.size = rhi > hi ? rhi - hi : 0;
+		if (a.size && b.size) {
+			s->ranges.v[i] = a;
+			ranges_insert_at(s, i + 1, &b);
+			i += 2;
+		} else if (a.size) {
+			s->ranges.v[i++] = a;
+		} else if (b.size) {
+			s->ranges.v[i++] = b;
+		} else {
+			ranges_remove_at(s, i);
+		}
+	}
+}
+
+static int can_fold(const struct hl_range *a, const struct hl_range *b, int exact);
+
+/* Insert a leaf's range (nothing overlaps it any more), folding into its neighbours. */
+static void ranges_add(struct hl_state *s, const struct hl_range *r)
+{
+	size_t i = ranges_lower(s, r->root, r->iova);
+
+	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {
+		s->ranges.v[i - 1].size += r->size;
+		if (i < s->ranges.n && can_fold(&s->ranges.v[i - 1], &s->ranges.v[i], 1)) {
+			s->ranges.v[i - 1].size += s->ranges.v[i].size;
+			ranges_remove_at(s, i);
+		}
+		return;
+	}
+	if (i < s->ranges.n && can_fold(r, &s->ranges.v[i], 1)) {
+		s->ranges.v[i].iova = r->iova;
+		s->ranges.v[i].oa = r->oa;
+		s->ranges.v[i].size += r->size;
+		return;
+	}
+	ranges_insert_at(s, i, r);
+}
+
+/*
+ * A descriptor write at (root, iova, level).  A new leaf replaces whatever
+ * mapped its span; a new table replaces only the block it splits (the
+ * leaves of the new table arrive as their own writes, possibly before the
+ * table is linked); an invalid descriptor unmaps its whole span.
+ */
+void hl_ranges_write(struct hl_state *s, u64 root, u64 iova, unsigned level,
+		     unsigned granule, unsigned stage, u64 old_desc, u64 new_desc)
+{
+	struct hl_pte np;
+	u64 span;
+
+	(void)old_desc;
+	if (hl_pte_parse(new_desc, level, granule, &np))
+		return;
+	span = np.size;
+	iova &= ~(span - 1);
+	if (np.type == PTE_TABLE) {
+		ranges_cut(s, root, iova, iova + span, level);
+		return;
+	}
+	ranges_cut(s, root, iova, iova + span, -1);
+	if (hl_pte_is_leaf(&np)) {
+		struct hl_range r = {
+			.root = root, .iova = iova, .size = span, .oa = np.oa,
+			.attrs = np.attrs, .level = level, .granule = granule,
+			.stage = stage, .leaf_log2 = hl_lpae_shift(level, granule),
+		};
+		ranges_add(s, &r);
+	}
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct hl_range *x = a, *y = b;
+
+	if (x->root != y->root)
+		return x->root < y->root ? -1 : 1;
+	if (x->iova != y->iova)
+		return x->iova < y->iova ? -1 : 1;
+	return 0;
+}
+
+static int can_fold(const struct hl_range *a, const struct hl_range *b, int exact)
+{
+	if (a->root != b->root || a->iova + a->size != b->iova ||
+	    a->oa + a->size != b->oa || a->stage != b->stage)
+		return 0;
+	if (exact)
+		return a->attrs == b->attrs && a->level == b->level &&
+		       a->leaf_log2 == b->leaf_log2 && a->granule == b->granule;
+	return (a->attrs & ~LPAE_HW_MANAGED) == (b->attrs & ~LPAE_HW_MANAGED);
+}
+
+static size_t fold(struct hl_range *v, size_t n, int exact)
+{
+	size_t o = 0;
+
+	if (!n)
+		return 0;
+	/* Snapshots and the state keep ranges sorted: sort only when needed. */
+	for (size_t i = 1; i < n; i++)
+		if (range_cmp(&v[i - 1], &v[i]) > 0) {
+			qsort(v, n, sizeof(*v), range_cmp);
+			break;
+		}
+	for (size_t i = 1; i < n; i++) {
+		if (can_fold(&v[o], &v[i], exact))
+			v[o].size += v[i].size;
+		else
+			v[++o] = v[i];
+	}
+	return o + 1;
+}
+
+void hl_ranges_compress(struct hl_state *s)
+{
+	s->ranges.n = fold(s->ranges.v, s->ranges.n, 1);
+}
+
+size_t hl_ranges_function(const struct hl_state *s, u64 root, struct hl_range **out)
+{
+	/* The ranges are sorted by (root, iova): the root's are one slice. */
+	size_t lo = ranges_lower(s, root, 0), hi = lo, n;
+	struct hl_range *v;
+
+	while (hi < s->ranges.n && s->ranges.v[hi].root == root)
+		hi++;
+	n = hi - lo;
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		abort();
+	for (size_t i = 0; i < n; i++) {
+		v[i] = s->ranges.v[lo + i];
+		v[i].attrs &= ~LPAE_HW_MANAGED;
+		v[i].level = v[i].leaf_log2 = 0;
+	}
+	n = fold(v, n, 0);
+	*out = v;
+	return n;
+}
+
+void hl_state_apply(struct hl_state *s, const struct hl_record *r)
+{
+	VEC_PUSH(s->events, *r);
+	switch (r->hdr.kind) {
+	case HL_K_STE:
+		hl_state_set_ste(s, r->ste.smmu, r->ste.sid, r->ste.after);
+		break;
+	case HL_K_CD:
+		hl_state_set_cd(s, r->cd.smmu, r->cd.sid, r->cd.ssid, r->cd.after);
+		break;
+	case HL_K_PTE:
+		hl_ranges_write(s, r->pte.root, r->pte.iova, r->pte.level, r->pte.granule,
+				r->pte.stage, r->pte.old_desc, r->pte.new_desc);
+		break;
+	case HL_K_LOST: {
+		struct hl_loss_disk l = { .boot = r->hdr.boot, .count = r->lost.count,
+					  .where = r->lost.where };
+		VEC_PUSH(s->losses, l);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+int hl_protected(const struct hl_protect_disk *p, size_t n, u32 smmu, u32 sid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].sid == sid && (p[i].smmu == HL_ANY_SMMU || p[i].smmu == smmu))
+			return 1;
+	return 0;
+}
+
+/* "SID[,SID]..." where SID is N or SMMU:N, decimal or 0x-hex. */
+int hl_parse_protect(const char *arg, struct hl_state *into)
+{
+	char *dup = strdup(arg), *save = NULL, *tok;
+	int rc = 0;
+
+	if (!dup)
+		return -ENOMEM;
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct hl_protect_disk p = { .smmu = HL_ANY_SMMU };
+		char *colon = strchr(tok, ':'), *end;
+		unsigned long long v;
+
+		if (colon) {
+			*colon = 0;
+			errno = 0;
+			v = strtoull(tok, &end, 0);
+			if (errno || *end || end == tok || v > 0xfffffffeULL) {
+				rc = -EINVAL;
+				break;
+			}
+			p.smmu = v;
+			tok = colon + 1;
+		}
+		errno = 0;
+		v = strtoull(tok, &end, 0);
+		if (errno || *end || end == tok || v > 0xffffffffULL) {
+			rc = -EINVAL;
+			break;
+		}
+		p.sid = v;
+		if (!hl_protected(into->protect.v, into->protect.n, p.smmu, p.sid))
+			VEC_PUSH(into->protect, p);
+	}
+	free(dup);
+	return rc;
+}

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The collector's model of one SMMU world: what a snapshot holds, and what
+ * a stream of bpf/hitless.h records builds (hl_state_apply).  The structs
+ * named *_disk are also the snapshot's on-disk entries (docs/snapshot-format.md).
+ */
+#ifndef HL_STATE_H
+#define HL_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../bpf/hitless.h"
+#include "smmu.h"
+
+#define VEC(T) struct { T *v; size_t n, cap; }
+void *hl_vec_grow(void *v, size_t *cap, size_t need, size_t elem);
+#define VEC_PUSH(vec, val) do {						\
+	(vec).v = hl_vec_grow((vec).v, &(vec).cap, (vec).n + 1, sizeof(*(vec).v)); \
+	(vec).v[(vec).n++] = (val);					\
+} while (0)
+#define VEC_FREE(vec) do { free((vec).v); (vec).v = NULL; (vec).n = (vec).cap = 0; } while (0)
+
+#define HL_ANY_SMMU	0xffffffffu
+
+struct hl_meta_disk {
+	char release[80];	/* uname -r */
+	char boot_id[40];	/* /proc/sys/kernel/random/boot_id */
+	char hostname[64];
+	u64 boot;		/* first 8 bytes of boot_id, as in hl_hdr.boot */
+	u64 created_ktime;	/* CLOCK_MONOTONIC ns when taken */
+	u64 created_real;	/* CLOCK_REALTIME ns when taken */
+	u32 mode;		/* enum hl_mode of the capture */
+	u32 pad;
+};
+
+struct hl_boot_disk {
+	u64 boot;
+	u64 cntfrq;	/* CNTFRQ_EL0 Hz, 0 if unknown */
+	char boot_id[40];
+	char release[80];
+};
+
+struct hl_clock_disk {		/* one (ktime, CNTVCT) pair read together */
+	u64 boot;
+	u64 ktime;
+	u64 cntvct;
+};
+
+struct hl_smmu_disk {
+	u32 id;
+	u32 idr[6];	/* SMMU_IDR0..5 */
+	u32 pad;
+	u64 base;		/* MMIO base, identity only */
+};
+
+struct hl_ste_disk {
+	u32 smmu, sid;
+	u64 q[8];
+};
+
+struct hl_cd_disk {
+	u32 smmu, sid, ssid, pad;
+	u64 q[8];
+};
+
+/*
+ * A run of leaf translations of one table (root): [iova, iova+size) maps
+ * linearly to [oa, oa+size) with the same attributes and leaf size.
+ */
+struct hl_range {
+	u64 root;
+	u64 iova;
+	u64 size;
+	u64 oa;
+	u64 attrs;		/* LPAE_LEAF_ATTR_MASK bits of the leaves */
+	u8 level;		/* of the leaves */
+	u8 granule;	/* log2 */
+	u8 stage;
+	u8 leaf_log2;	/* log2 of each leaf's size */
+	u32 pad;
+};
+
+struct hl_loss_disk {
+	u64 boot;
+	u64 count;
+	u32 where;		/* enum hl_lost_where */
+	u32 pad;
+};
+
+struct hl_protect_disk {
+	u32 smmu;		/* HL_ANY_SMMU: every SMMU */
+	u32 sid;
+};
+
+struct hl_state {
+	struct hl_meta_disk meta;
+	VEC(struct hl_boot_disk) boots;
+	VEC(struct hl_clock_disk) clocks;
+	VEC(struct hl_smmu_disk) smmus;
+	VEC(struct hl_ste_disk) stes;
+	VEC(struct hl_cd_disk) cds;
+	VEC(struct hl_range) ranges;
+	VEC(struct hl_record) events;
+	VEC(struct hl_loss_disk) losses;
+	VEC(struct hl_protect_disk) protect;
+};
+
+void hl_state_init(struct hl_state *s);
+void hl_state_free(struct hl_state *s);
+
+/* Feed one record: the event log grows and the STE/CD/translation state follows. */
+void hl_state_apply(struct hl_state *s, const struct hl_record *r);
+
+struct hl_ste_disk *hl_state_ste(const struct hl_state *s, u32 smmu, u32 sid);
+struct hl_cd_disk *hl_state_cd(const struct hl_state *s, u32 smmu, u32 sid, u32 ssid);
+const struct hl_smmu_disk *hl_state_smmu(const struct hl_state *s, u32 smmu);
+const struct hl_boot_disk *hl_state_boot(const struct hl_state *s, u64 boot);
+void hl_state_set_ste(struct hl_state *s, u32 smmu, u32 sid, const u64 *q);
+void hl_state_set_cd(struct hl_state *s, u32 smmu, u32 sid, u32 ssid, const u64 *q);
+
+/* Translation ranges: a leaf write, and folding into maximal runs. */
+void hl_ranges_write(struct hl_state *s, u64 root, u64 iova, unsigned level,
+		     unsigned granule, unsigned stage, u64 old_desc, u64 new_desc);
+void hl_ranges_compress(struct hl_state *s);
+/*
+ * The translation function of `root` as maximal linear runs, ignoring leaf
+ * size (what the device sees); caller frees *out.
+ */
+size_t hl_ranges_function(const struct hl_state *s, u64 root, struct hl_range **out);
+
+int hl_protected(const struct hl_protect_disk *p, size_t n, u32 smmu, u32 sid);
+int hl_parse_protect(const char *arg, struct hl_state *into);
+
+#endif

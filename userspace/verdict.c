@@ -1,0 +1,1157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Verdict rules (DESIGN.md "Verdict rules", docs/rules.md).
+ *
+ * The log is replayed in order.  STE/CD writes are grouped into updates
+ * (one arm_smmu_write_entry() call) and every state the SMMU could observe
+ * is checked with the KUnit condition; every write opens an invalidation
+ * obligation that a covering CFGI/TLBI/ATC_INV and then a CMD_SYNC close;
+ * page-table writes are checked for break-before-make.  Cross-kexec
+ * identity compares the two snapshots' states.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "verdict.h"
+
+const char *hl_trans_name(enum hl_trans_kind k)
+{
+	static const char *const n[] = { "no-change", "hitless", "breaking", "install", "removal", "none" };
+	return n[k];
+}
+
+/* ---- merged log ------------------------------------------------------- */
+
+static u64 *g_order;
+static size_t g_norder;
+
+static size_t boot_index(u64 boot)
+{
+	for (size_t i = 0; i < g_norder; i++)
+		if (g_order[i] == boot)
+			return i;
+	return g_norder;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct hl_record *x = a, *y = b;
+	size_t bx = boot_index(x->hdr.boot), by = boot_index(y->hdr.boot);
+
+	if (bx != by)
+		return bx < by ? -1 : 1;
+	if (x->hdr.seq != y->hdr.seq)
+		return x->hdr.seq < y->hdr.seq ? -1 : 1;
+	return 0;
+}
+
+static void add_boot(u64 boot)
+{
+	if (boot_index(boot) < g_norder)
+		return;
+	g_order = realloc(g_order, (g_norder + 1) * sizeof(*g_order));
+	if (!g_order)
+		abort();
+	g_order[g_norder++] = boot;
+}
+
+/*
+ * Boots are ordered by the BOOTS sections (oldest first), then by first
+ * appearance; records within a boot by sequence number.
+ */
+size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
+		       struct hl_record **out, u64 **boot_order, size_t *nboots)
+{
+	const struct hl_state *st[2] = { a, b };
+	struct hl_record *v;
+	size_t n = 0, o = 0;
+
+	g_order = NULL;
+	g_norder = 0;
+	for (int k = 0; k < 2; k++)
+		if (st[k]) {
+			for (size_t i = 0; i < st[k]->boots.n; i++)
+				add_boot(st[k]->boots.v[i].boot);
+			for (size_t i = 0; i < st[k]->events.n; i++)
+				add_boot(st[k]->events.v[i].hdr.boot);
+			n += st[k]->events.n;
+		}
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		abort();
+	for (int k = 0; k < 2; k++)
+		if (st[k] && st[k]->events.n) {
+			memcpy(v + o, st[k]->events.v, st[k]->events.n * sizeof(*v));
+			o += st[k]->events.n;
+		}
+	qsort(v, n, sizeof(*v), rec_cmp);
+	o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!o || rec_cmp(&v[o - 1], &v[i]))
+			v[o++] = v[i];
+	*out = v;
+	*boot_order = g_order;
+	*nboots = g_norder;
+	return o;
+}
+
+/* ---- findings --------------------------------------------------------- */
+
+static struct hl_finding *finding(struct hl_verdict *v, const char *rule, enum hl_sev sev,
+				  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static struct hl_finding *finding(struct hl_verdict *v, const char *rule, enum hl_sev sev,
+				  const char *fmt, ...)
+{
+	struct hl_finding f = { .rule = rule, .sev = sev };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f.msg, sizeof(f.msg), fmt, ap);
+	va_end(ap);
+	VEC_PUSH(v->findings, f);
+	if (sev == SEV_ERROR)
+		v->nerrors++;
+	else
+		v->nwarnings++;
+	return &v->findings.v[v->findings.n - 1];
+}
+
+static void ref(struct hl_finding *f, u64 boot, u64 seq)
+{
+	for (int i = 0; i < f->nrefs; i++)
+		if (f->refs[i].boot == boot && f->refs[i].seq == seq)
+			return;
+	if (f->nrefs < HL_MAX_REFS)
+		f->refs[f->nrefs++] = (struct hl_recref){ boot, seq };
+}
+
+static void at_sid(struct hl_finding *f, u32 smmu, u32 sid)
+{
+	f->smmu = smmu;
+	f->sid = sid;
+	f->has_sid = true;
+}
+
+/* ---- replay context --------------------------------------------------- */
+
+struct wr {			/* one STE/CD write inside an update */
+	u64 seq;
+	u64 before[8], after[8];
+};
+
+struct upd {			/* one arm_smmu_write_entry() call, being collected */
+	bool is_cd, open, have_last;
+	u32 smmu, sid, ssid, id;
+	u64 last[8];		/* the entry after the last write of this boot */
+	u64 boot;
+	int phase;		/* last step seen */
+	VEC(struct wr) w;
+};
+
+enum ob_kind { OB_STE, OB_CD, OB_TLB, OB_ATC };
+enum ob_state { OB_WAIT, OB_COVERED };
+
+struct ob {			/* an invalidation the SMMU still owes */
+	enum ob_kind kind;
+	enum ob_state st;
+	u32 smmu, sid, ssid;
+	u64 boot, seq, cover_seq;
+	u32 cover_smmu;
+	/* TLB/ATC */
+	u64 root, lo, hi, cov;	/* covered [lo, cov) so far */
+	unsigned stage, granule;	/* granule: log2, for VA TLBIs over a table's span */
+	int nasid, nvmid;
+	u16 asid[4], vmid[4];
+	/* what the old descriptor mapped (BBM checks) */
+	bool old_leaf;
+	u64 old_oa, old_attrs, old_size;
+	bool done;
+};
+
+struct ctx {
+	struct hl_verdict *v;
+	const struct hl_protect_disk *prot;
+	size_t nprot;
+	struct hl_state replay;		/* STE/CD as the log leaves them, for root users */
+	VEC(struct upd) upds;
+	VEC(struct ob) obs;
+	u64 boot;
+	bool last_boot;
+	bool sync_done_seen;		/* this boot's log has CMD_SYNC completions */
+	bool gbpa_abort;		/* last SMMU_GBPA.ABORT written */
+};
+
+static bool is_prot(struct ctx *c, u32 smmu, u32 sid)
+{
+	return hl_protected(c->prot, c->nprot, smmu, sid);
+}
+
+/* ---- STE / CD updates ------------------------------------------------- */
+
+static void check_update(struct ctx *c, struct upd *u)
+{
+	enum hl_entry_type t = u->is_cd ? HL_ENTRY_CD : HL_ENTRY_STE;
+	bool (*valid)(const u64 *) = u->is_cd ? cd_valid : ste_valid;
+	const u64 *init = u->w.v[0].before, *target = u->w.v[u->w.n - 1].after;
+	struct hl_transition tr = {
+		.is_cd = u->is_cd, .smmu = u->smmu, .sid = u->sid, .ssid = u->ssid,
+		.nwrites = u->w.n, .protected = is_prot(c, u->smmu, u->sid),
+		.first = { u->boot, u->w.v[0].seq }, .last = { u->boot, u->w.v[u->w.n - 1].seq },
+	};
+	bool iv = valid(init), tv = valid(target), saw_invalid = false;
+	u64 torn_seq = 0, inval_seq = 0;
+
+	/*
+	 * The SMMU reads an entry 64 bits at a time: every prefix of every
+	 * write (qwords stored in index order, as entry_set() does) is a state
+	 * it may observe.  The driver's sync after each write is where it is
+	 * required to have observed it; checking each store is stricter.
+	 */
+	for (size_t i = 0; i < u->w.n; i++) {
+		u64 seen[8];
+
+		memcpy(seen, u->w.v[i].before, sizeof(seen));
+		for (int q = 0; q < 8; q++) {
+			if (seen[q] == u->w.v[i].after[q])
+				continue;
+			seen[q] = u->w.v[i].after[q];
+			if (!valid(seen)) {
+				if (!saw_invalid)
+					inval_seq = u->w.v[i].seq;
+				saw_invalid = true;
+			} else if (!tr.torn && hl_entry_torn(t, seen, init, target)) {
+				tr.torn = true;
+				torn_seq = u->w.v[i].seq;
+			}
+		}
+	}
+	if (!iv && !tv)
+		tr.kind = TR_NONE;
+	else if (!iv)
+		tr.kind = TR_INSTALL;
+	else if (!tv)
+		tr.kind = TR_REMOVAL;
+	else if (saw_invalid)
+		tr.kind = TR_BREAKING;
+	else if (!memcmp(init, target, 64))
+		tr.kind = TR_NO_CHANGE;
+	else
+		tr.kind = TR_HITLESS;
+	tr.invalid_seen = saw_invalid;
+	VEC_PUSH(c->v->transitions, tr);
+
+	if (tr.torn) {
+		char where[32] = "";
+		struct hl_finding *f;
+
+		if (u->is_cd)
+			snprintf(where, sizeof(where), " SSID %u", u->ssid);
+		f = finding(c->v, u->is_cd ? R_CD_TORN : R_STE_TORN, SEV_ERROR,
+			"%s of StreamID %u%s: the SMMU could observe an entry that is neither the old nor the new one in a used bit",
+			u->is_cd ? "CD" : "STE", u->sid, where);
+		at_sid(f, u->smmu, u->sid);
+		f->ssid = u->ssid;
+		f->has_ssid = u->is_cd;
+		ref(f, u->boot, u->w.v[0].seq);
+		ref(f, u->boot, torn_seq);
+	}
+	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL)) {
+		bool brk = tr.kind == TR_BREAKING;
+		struct hl_finding *f = finding(c->v,
+			u->is_cd ? (brk ? R_CD_BREAK : R_CD_REMOVE) : (brk ? R_STE_BREAK : R_STE_REMOVE),
+			SEV_ERROR, brk ? "protected StreamID %u: %s went invalid (V=0) during the update: DMA faults until it is valid again"
+				       : "protected StreamID %u: %s made invalid: the device loses its translation",
+			u->sid, u->is_cd ? "CD" : "STE");
+		at_sid(f, u->smmu, u->sid);
+		f->ssid = u->ssid;
+		f->has_ssid = u->is_cd;
+		ref(f, u->boot, u->w.v[0].seq);
+		if (inval_seq)
+			ref(f, u->boot, inval_seq);
+		ref(f, u->boot, u->w.v[u->w.n - 1].seq);
+	}
+}
+
+static void close_update(struct ctx *c, struct upd *u)
+{
+	if (u->open && u->w.n)
+		check_update(c, u);
+	u->open = false;
+	u->w.n = 0;
+}
+
+static struct upd *find_upd(struct ctx *c, bool is_cd, u32 smmu, u32 sid, u32 ssid)
+{
+	struct upd n = { .is_cd = is_cd, .smmu = smmu, .sid = sid, .ssid = ssid };
+
+	for (size_t i = 0; i < c->upds.n; i++) {
+		struct upd *u = &c->upds.v[i];
+
+		if (u->is_cd == is_cd && u->smmu == smmu && u->sid == sid && u->ssid == ssid)
+			return u;
+	}
+	VEC_PUSH(c->upds, n);
+	return &c->upds.v[c->upds.n - 1];
+}
+
+static bool step_starts(int step)
+{
+	return step == HL_STEP_UNUSED || step == HL_STEP_CRITICAL ||
+	       step == HL_STEP_BREAK || step == HL_STEP_ONESHOT;
+}
+
+static bool step_ends(int step)
+{
+	return step == HL_STEP_FINAL || step == HL_STEP_SETV || step == HL_STEP_ONESHOT;
+}
+
+/*
+ * Group writes into updates.  With an update id, by id; else by the step
+ * grammar of arm_smmu_write_entry(): [UNUSED] CRITICAL [FINAL] |
+ * BREAK [FILL] SETV | ONESHOT.  Without either, each write is an update.
+ */
+static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
+{
+	u32 smmu = is_cd ? r->cd.smmu : r->ste.smmu, sid = is_cd ? r->cd.sid : r->ste.sid;
+	u32 ssid = is_cd ? r->cd.ssid : 0, id = is_cd ? r->cd.update : r->ste.update;
+	int step = is_cd ? r->cd.step : r->ste.step;
+	const __u64 *before = is_cd ? r->cd.before : r->ste.before;
+	const __u64 *after = is_cd ? r->cd.after : r->ste.after;
+	struct upd *u = find_upd(c, is_cd, smmu, sid, ssid);
+	struct wr w = { .seq = r->hdr.seq };
+
+	if (u->have_last && memcmp(u->last, before, 64))
+		c->v->inconsistent++;
+	memcpy(u->last, after, 64);
+	u->have_last = true;
+	if (u->open) {
+		bool brk;
+
+		if (id || u->id)
+			brk = id != u->id;
+		else if (step == HL_STEP_UNKNOWN)
+			brk = true;
+		else
+			brk = step_starts(step) &&
+			      !(u->phase == HL_STEP_UNUSED && step == HL_STEP_CRITICAL);
+		if (brk)
+			close_update(c, u);
+	}
+	if (!u->open) {
+		u->open = true;
+		u->boot = r->hdr.boot;
+		u->id = id;
+	}
+	u->phase = step;
+	memcpy(w.before, before, 64);
+	memcpy(w.after, after, 64);
+	VEC_PUSH(u->w, w);
+	if ((!id && step == HL_STEP_UNKNOWN) || (!id && step_ends(step)))
+		close_update(c, u);
+
+	if (is_cd)
+		hl_state_set_cd(&c->replay, smmu, sid, ssid, after);
+	else
+		hl_state_set_ste(&c->replay, smmu, sid, after);
+}
+
+/* ---- invalidation obligations ----------------------------------------- */
+
+static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
+{
+	static const char *const rule[] = { R_INV_STE, R_INV_CD, R_INV_TLB, R_INV_ATC };
+	static const char *const need[] = {
+		"CMD_CFGI_STE (or CMD_CFGI_STE_RANGE/CMD_CFGI_ALL)",
+		"CMD_CFGI_CD (or CMD_CFGI_CD_ALL, CMD_CFGI_STE)",
+		"a TLBI covering the range",
+		"CMD_ATC_INV covering the range",
+	};
+	enum hl_sev sev = at_end && c->last_boot ? SEV_WARNING : SEV_ERROR;
+	const char *when = at_end ? (c->last_boot ? " before the log ends" : " before the kernel went away")
+				  : " before the entry was written again";
+	char what[160];
+	struct hl_finding *f;
+
+	if (o->st == OB_COVERED)
+		snprintf(what, sizeof(what), "was invalidated but no CMD_SYNC completed");
+	else
+		snprintf(what, sizeof(what), "was not followed by %s and CMD_SYNC", need[o->kind]);
+	if (o->kind == OB_STE || o->kind == OB_CD)
+		f = finding(c->v, rule[o->kind], sev, "StreamID %u: %s write %s%s",
+			    o->sid, o->kind == OB_STE ? "STE" : "CD", what, when);
+	else
+		f = finding(c->v, rule[o->kind], sev, "%sIOVA 0x%llx-0x%llx of table 0x%llx: %s change %s%s",
+			    o->kind == OB_ATC ? "ATS: " : "",
+			    (unsigned long long)o->lo, (unsigned long long)o->hi - 1,
+			    (unsigned long long)o->root, o->old_leaf ? "leaf" : "table", what,
+			    at_end ? when : "");
+	if (o->kind != OB_TLB)
+		at_sid(f, o->smmu, o->sid);
+	if (o->kind == OB_CD) {
+		f->ssid = o->ssid;
+		f->has_ssid = true;
+	}
+	if (o->kind == OB_TLB || o->kind == OB_ATC) {
+		f->has_iova = true;
+		f->iova_lo = o->lo;
+		f->iova_hi = o->hi;
+		f->root = o->root;
+	}
+	ref(f, o->boot, o->seq);
+	if (o->cover_seq)
+		ref(f, o->boot, o->cover_seq);
+	if (next_seq)
+		ref(f, o->boot, next_seq);
+	o->done = true;
+}
+
+static void ob_open(struct ctx *c, struct ob o)
+{
+	o.boot = c->boot;
+	o.st = OB_WAIT;
+	o.cov = o.lo;
+	VEC_PUSH(c->obs, o);
+}
+
+static void ob_gc(struct ctx *c)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->obs.n; i++)
+		if (!c->obs.v[i].done)
+			c->obs.v[k++] = c->obs.v[i];
+	c->obs.n = k;
+}
+
+/* An entry write: the previous write to the same entry must be invalidated by now. */
+static void ob_entry(struct ctx *c, enum ob_kind kind, u32 smmu, u32 sid, u32 ssid, u64 seq)
+{
+	for (size_t i = 0; i < c->obs.n; i++) {
+		struct ob *o = &c->obs.v[i];
+
+		if (!o->done && o->kind == kind && o->smmu == smmu && o->sid == sid && o->ssid == ssid)
+			ob_fail(c, o, seq, false);
+	}
+	ob_open(c, (struct ob){ .kind = kind, .smmu = smmu, .sid = sid, .ssid = ssid, .seq = seq });
+}
+
+static bool has_tag(const u16 *v, int n, u16 t)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] == t)
+			return true;
+	return false;
+}
+
+/* Advance coverage of [lo, hi) by the interval [a, b). */
+static void cover(struct ob *o, u64 a, u64 b)
+{
+	if (a <= o->cov && b > o->cov)
+		o->cov = b;
+}
+
+static bool ob_matches(struct ob *o, const struct hl_inv *inv, u32 smmu)
+{
+	switch (o->kind) {
+	case OB_STE:
+		return inv->kind == INV_STE && o->smmu == smmu &&
+		       inv->sid_lo <= o->sid && o->sid <= inv->sid_hi;
+	case OB_CD:
+		/* CFGI_STE with Leaf=0 and CFGI_STE_RANGE also drop the StreamID's CDs */
+		if (o->smmu != smmu || o->sid < inv->sid_lo || o->sid > inv->sid_hi)
+			return false;
+		return (inv->kind == INV_CD && (inv->all_ssid || inv->ssid == o->ssid)) ||
+		       inv->kind == INV_STE;
+	case OB_TLB:
+		if (inv->kind != INV_TLB)
+			return false;
+		if (o->stage == 2 ? !inv->stage2 : !inv->stage1)
+			return false;
+		if (o->stage == 2 && o->nvmid && !inv->any_vmid && !has_tag(o->vmid, o->nvmid, inv->vmid))
+			return false;
+		if (o->stage != 2 && o->nasid && !inv->any_asid && !has_tag(o->asid, o->nasid, inv->asid))
+			return false;
+		if (inv->all_va) {
+			o->cov = o->hi;
+		} else if (inv->va_hi) {
+			cover(o, inv->va_lo, inv->va_hi);
+		} else if (inv->va_lo >= o->lo && inv->va_lo < o->hi) {
+			/* a VA TLBI drops the TLB entry of the leaf holding it */
+			if (o->old_leaf)
+				o->cov = o->hi;
+			else {
+				u64 g = 1ULL << o->granule;
+
+				cover(o, inv->va_lo & ~(g - 1), (inv->va_lo & ~(g - 1)) + g);
+			}
+		}
+		return o->cov >= o->hi;
+	case OB_ATC:
+		if (inv->kind != INV_ATC || o->smmu != smmu || o->sid < inv->sid_lo || o->sid > inv->sid_hi)
+			return false;
+		if (!inv->all_ssid && inv->ssid != o->ssid)
+			return false;
+		if (inv->all_va)
+			o->cov = o->hi;
+		else
+			cover(o, inv->va_lo, inv->va_hi);
+		return o->cov >= o->hi;
+	}
+	return false;
+}
+
+static void command(struct ctx *c, const struct hl_record *r)
+{
+	const __u64 *cmd = r->cmd.cmd;
+	struct hl_inv inv;
+
+	hl_cmd_inv(cmd, &inv);
+	if (inv.kind == INV_SYNC) {
+		/* the completion is the sync point when the producer records it */
+		bool done = r->cmd.flags & HL_CMD_F_SYNC_DONE;
+
+		if (c->sync_done_seen ? !done : done)
+			return;
+		for (size_t i = 0; i < c->obs.n; i++) {
+			struct ob *o = &c->obs.v[i];
+
+			if (!o->done && o->st == OB_COVERED && o->cover_smmu == r->cmd.smmu)
+				o->done = true;
+		}
+		ob_gc(c);
+		return;
+	}
+	if (inv.kind == INV_NONE || (r->cmd.flags & HL_CMD_F_SYNC_DONE))
+		return;
+	for (size_t i = 0; i < c->obs.n; i++) {
+		struct ob *o = &c->obs.v[i];
+
+		if (o->done || o->st == OB_COVERED)
+			continue;
+		if (ob_matches(o, &inv, r->cmd.smmu)) {
+			o->st = OB_COVERED;
+			o->cover_smmu = r->cmd.smmu;
+			o->cover_seq = r->hdr.seq;
+		}
+	}
+}
+
+/* Who uses `root`: ASIDs (CD.TTB0), VMIDs (STE.S2TTB), and StreamIDs with ATS. */
+static void root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
+		       u32 *ats_smmu, u32 *ats_sid, int *nats)
+{
+	const struct hl_state *s = &c->replay;
+
+	*nats = 0;
+	for (size_t i = 0; i < s->stes.n; i++) {
+		const struct hl_ste_disk *e = &s->stes.v[i];
+
+		if (stage == 2 && ste_s2(e->q) && ste_s2ttb(e->q) == root) {
+			if (o->nvmid < 4 && !has_tag(o->vmid, o->nvmid, ste_vmid(e->q)))
+				o->vmid[o->nvmid++] = ste_vmid(e->q);
+			if (ste_eats(e->q) && *nats < 8) {
+				ats_smmu[*nats] = e->smmu;
+				ats_sid[(*nats)++] = e->sid;
+			}
+		}
+	}
+	for (size_t i = 0; stage != 2 && i < s->cds.n; i++) {
+		const struct hl_cd_disk *d = &s->cds.v[i];
+		const struct hl_ste_disk *e;
+
+		if (cd_ttb0(d->q) != root)
+			continue;
+		if (o->nasid < 4 && !has_tag(o->asid, o->nasid, cd_asid(d->q)))
+			o->asid[o->nasid++] = cd_asid(d->q);
+		e = hl_state_ste(s, d->smmu, d->sid);
+		if (e && ste_eats(e->q) && *nats < 8) {
+			ats_smmu[*nats] = d->smmu;
+			ats_sid[(*nats)++] = d->sid;
+		}
+	}
+}
+
+/* ---- page tables ------------------------------------------------------ */
+
+static void pte_write(struct ctx *c, const struct hl_record *r)
+{
+	const struct hl_pte_write *p = &r->pte;
+	struct hl_pte op, np;
+	enum hl_sev bbm_sev = c->v->bbml2 ? SEV_WARNING : SEV_ERROR;
+	struct hl_finding *f;
+	u64 lo, hi;
+
+	if (hl_pte_parse(p->old_desc, p->level, p->granule, &op) ||
+	    hl_pte_parse(p->new_desc, p->level, p->granule, &np))
+		return;
+	lo = p->iova & ~(np.size - 1);
+	hi = lo + np.size;
+
+	if (op.type != PTE_INVALID && np.type != PTE_INVALID) {
+		bool ol = hl_pte_is_leaf(&op), nl = hl_pte_is_leaf(&np);
+
+		if (ol != nl) {
+			f = finding(c->v, R_BBM_SIZE, bbm_sev,
+				    "IOVA 0x%llx-0x%llx of table 0x%llx: a live %s replaced by a %s in one write (no invalid entry, TLBI, CMD_SYNC in between)%s",
+				    (unsigned long long)lo, (unsigned long long)hi - 1, (unsigned long long)p->root,
+				    ol ? "block" : "table", nl ? "block" : "table",
+				    c->v->bbml2 ? "; the SMMU has BBML2" : "");
+			f->has_iova = true, f->iova_lo = lo, f->iova_hi = hi, f->root = p->root;
+			ref(f, r->hdr.boot, r->hdr.seq);
+		} else if (ol && nl && (op.oa != np.oa ||
+				       (op.attrs & ~LPAE_HW_MANAGED) != (np.attrs & ~LPAE_HW_MANAGED))) {
+			f = finding(c->v, R_PTE_LIVE, SEV_ERROR,
+				    "IOVA 0x%llx-0x%llx of table 0x%llx: live leaf changed %s (0x%llx -> 0x%llx) without break-before-make",
+				    (unsigned long long)lo, (unsigned long long)hi - 1, (unsigned long long)p->root,
+				    op.oa != np.oa ? "output address" : "attributes",
+				    (unsigned long long)p->old_desc, (unsigned long long)p->new_desc);
+			f->has_iova = true, f->iova_lo = lo, f->iova_hi = hi, f->root = p->root;
+			ref(f, r->hdr.boot, r->hdr.seq);
+		}
+	} else if (np.type != PTE_INVALID) {
+		/* a new entry over a translation whose invalidation has not completed */
+		for (size_t i = 0; i < c->obs.n; i++) {
+			struct ob *o = &c->obs.v[i];
+			bool same;
+
+			if (o->done || o->kind != OB_TLB || o->root != p->root || o->hi <= lo || o->lo >= hi)
+				continue;
+			same = o->old_leaf && hl_pte_is_leaf(&np) && o->old_size == np.size;
+			if (!same) {
+				f = finding(c->v, R_BBM_SIZE, bbm_sev,
+					    "IOVA 0x%llx-0x%llx of table 0x%llx: translation size changes (0x%llx -> 0x%llx) before the old one's TLBI and CMD_SYNC completed%s",
+					    (unsigned long long)lo, (unsigned long long)hi - 1, (unsigned long long)p->root,
+					    (unsigned long long)o->old_size, (unsigned long long)np.size,
+					    c->v->bbml2 ? "; the SMMU has BBML2" : "");
+			} else if (o->old_oa != np.oa ||
+				   (o->old_attrs & ~LPAE_HW_MANAGED) != (np.attrs & ~LPAE_HW_MANAGED)) {
+				f = finding(c->v, R_PTE_LIVE, SEV_ERROR,
+					    "IOVA 0x%llx-0x%llx of table 0x%llx: remapped to a different output address or attributes before the old leaf's TLBI and CMD_SYNC completed",
+					    (unsigned long long)lo, (unsigned long long)hi - 1, (unsigned long long)p->root);
+			} else {
+				continue;
+			}
+			f->has_iova = true, f->iova_lo = lo, f->iova_hi = hi, f->root = p->root;
+			ref(f, o->boot, o->seq);
+			ref(f, r->hdr.boot, r->hdr.seq);
+			break;
+		}
+	}
+
+	/* a valid entry that changes (other than hardware-managed bits) must be invalidated */
+	if (op.type != PTE_INVALID && op.type != PTE_RESERVED &&
+	    (p->old_desc & ~LPAE_HW_MANAGED) != (p->new_desc & ~LPAE_HW_MANAGED)) {
+		struct ob o = {
+			.kind = OB_TLB, .root = p->root, .lo = p->iova & ~(op.size - 1),
+			.stage = p->stage, .granule = p->granule, .seq = r->hdr.seq,
+			.old_leaf = hl_pte_is_leaf(&op),
+			.old_oa = op.oa, .old_attrs = op.attrs, .old_size = op.size,
+		};
+		u32 ats_smmu[8], ats_sid[8];
+		int nats;
+
+		o.hi = o.lo + op.size;
+		root_users(c, p->root, p->stage, &o, ats_smmu, ats_sid, &nats);
+		ob_open(c, o);
+		for (int i = 0; i < nats; i++) {
+			struct ob a = o;
+
+			a.kind = OB_ATC;
+			a.smmu = ats_smmu[i];
+			a.sid = ats_sid[i];
+			ob_open(c, a);
+		}
+	}
+}
+
+/* ---- attach ------------------------------------------------------------ */
+
+/*
+ * arm_smmu_attach_prepare/commit's own verdict.  With fentry capture the
+ * STE steps are unknown and this is the driver's word on a break; with
+ * tracepoints it backs up STE-BREAK.
+ */
+static void attach(struct ctx *c, const struct hl_record *r)
+{
+	const struct hl_attach *a = &r->attach;
+	char dev[HL_NOTE_LEN + 1] = { 0 };
+
+	if (a->outcome != HL_ATTACH_BREAKING && a->outcome != HL_ATTACH_FAILED)
+		return;
+	memcpy(dev, a->dev, HL_NOTE_LEN);
+	for (u32 i = 0; i < a->nsids && i < HL_MAX_ATTACH_SIDS; i++) {
+		struct hl_finding *f;
+
+		if (!is_prot(c, a->smmu, a->sids[i]))
+			continue;
+		f = finding(c->v, R_ATTACH_BREAK, SEV_ERROR,
+			    "protected StreamID %u (%s): attach %s (domain 0x%llx -> 0x%llx)", a->sids[i], dev,
+			    a->outcome == HL_ATTACH_FAILED ? "failed" : "was breaking",
+			    (unsigned long long)a->old_domain, (unsigned long long)a->new_domain);
+		at_sid(f, a->smmu, a->sids[i]);
+		ref(f, r->hdr.boot, r->hdr.seq);
+	}
+}
+
+/* ---- SMMU registers ---------------------------------------------------- */
+
+/*
+ * With CR0.SMMUEN = 0 no STE is used: incoming transactions abort or
+ * bypass translation by SMMU_GBPA (spec 6.3.9, 6.3.14).  Either way every
+ * protected device loses its translation, however intact its STE is.
+ */
+static void reg_write(struct ctx *c, const struct hl_record *r)
+{
+	const struct hl_reg *g = &r->reg;
+	struct hl_finding *f;
+	u32 sids[8];
+	int n = 0;
+
+	if (g->offset == HL_SMMU_GBPA) {
+		c->gbpa_abort = g->new_val & HL_SMMU_GBPA_ABORT;
+		return;
+	}
+	if (g->offset != HL_SMMU_CR0 || !(g->old_val & HL_SMMU_CR0_SMMUEN) ||
+	    (g->new_val & HL_SMMU_CR0_SMMUEN))
+		return;
+	for (size_t i = 0; i < c->replay.stes.n && n < 8; i++)
+		if (c->replay.stes.v[i].smmu == g->smmu && is_prot(c, g->smmu, c->replay.stes.v[i].sid))
+			sids[n++] = c->replay.stes.v[i].sid;
+	if (!n)
+		return;
+	f = finding(c->v, R_SMMU_OFF, SEV_ERROR,
+		    "SMMU %u disabled (CR0.SMMUEN=0) with %d protected StreamID%s valid (first %u): DMA %s untranslated",
+		    g->smmu, n, n > 1 ? "s" : "", sids[0], c->gbpa_abort ? "aborts" : "bypasses");
+	at_sid(f, g->smmu, sids[0]);
+	ref(f, r->hdr.boot, r->hdr.seq);
+}
+
+/* ---- boots ------------------------------------------------------------ */
+
+static void end_boot(struct ctx *c)
+{
+	for (size_t i = 0; i < c->upds.n; i++) {
+		close_update(c, &c->upds.v[i]);
+		c->upds.v[i].have_last = false;
+	}
+	for (size_t i = 0; i < c->obs.n; i++)
+		if (!c->obs.v[i].done)
+			ob_fail(c, &c->obs.v[i], 0, true);
+	ob_gc(c);
+}
+
+/* ---- cross-kexec identity --------------------------------------------- */
+
+/* Decoded fields that may differ across kexec: pointers and tags. */
+static bool xk_ignored(const char *k)
+{
+	return !strcmp(k, "S1ContextPtr") || !strcmp(k, "S2TTB") || !strcmp(k, "TTB0") ||
+	       !strcmp(k, "S2VMID") || !strcmp(k, "ASID");
+}
+
+static int cmp_fields(json_object *a, json_object *b, char *diff, size_t len)
+{
+	int n = 0;
+
+	diff[0] = 0;
+	json_object_object_foreach(a, k, va) {
+		json_object *vb = NULL;
+
+		if (xk_ignored(k))
+			continue;
+		if (!json_object_object_get_ex(b, k, &vb) || !json_object_equal(va, vb)) {
+			size_t l = strlen(diff);
+
+			snprintf(diff + l, len - l, "%s%s %s -> %s", n ? ", " : "", k,
+				 json_object_to_json_string(va), vb ? json_object_to_json_string(vb) : "absent");
+			n++;
+		}
+	}
+	json_object_object_foreach(b, k2, vb2) {
+		(void)vb2;
+		if (!xk_ignored(k2) && !json_object_object_get_ex(a, k2, NULL)) {
+			size_t l = strlen(diff);
+
+			snprintf(diff + l, len - l, "%s%s absent -> present", n ? ", " : "", k2);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void pte_refs(struct hl_finding *f, const struct hl_state *s, u64 root, u64 lo, u64 hi)
+{
+	for (size_t i = 0; i < s->events.n; i++) {
+		const struct hl_record *r = &s->events.v[i];
+		u64 span;
+
+		if (r->hdr.kind != HL_K_PTE || r->pte.root != root || r->pte.granule < 12 || r->pte.level > 3)
+			continue;
+		span = 1ULL << hl_lpae_shift(r->pte.level, r->pte.granule);
+		if (r->pte.iova < hi && r->pte.iova + span > lo)
+			ref(f, r->hdr.boot, r->hdr.seq);
+	}
+}
+
+/* Compare two translation functions; report differing IOVA windows. */
+static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const struct hl_state *b,
+		     u64 rb, u32 smmu, u32 sid, int ssid, const char *what)
+{
+	struct hl_range *x, *y;
+	size_t nx = hl_ranges_function(a, ra, &x), ny = hl_ranges_function(b, rb, &y);
+	size_t i = 0, j = 0;
+	u64 pos = 0;
+	int reported = 0;
+
+	/* walk both lists as piecewise functions over the IOVA space */
+	while (i < nx || j < ny) {
+		const struct hl_range *p = i < nx ? &x[i] : NULL, *q = j < ny ? &y[j] : NULL;
+		u64 ps = p ? (p->iova > pos ? p->iova : pos) : ~0ULL;
+		u64 qs = q ? (q->iova > pos ? q->iova : pos) : ~0ULL;
+		u64 start = ps < qs ? ps : qs, end;
+		bool in_p = p && p->iova <= start, in_q = q && q->iova <= start;
+		const char *why = NULL;
+
+		if (in_p && in_q) {
+			end = p->iova + p->size < q->iova + q->size ? p->iova + p->size : q->iova + q->size;
+			if (p->oa + (start - p->iova) != q->oa + (start - q->iova))
+				why = "maps to a different output address";
+			else if (p->attrs != q->attrs)
+				why = "has different permissions/attributes";
+		} else if (in_p) {
+			end = p->iova + p->size;
+			if (q && q->iova < end)
+				end = q->iova;
+			why = "mapped before, unmapped after";
+		} else {
+			end = q->iova + q->size;
+			if (p && p->iova < end)
+				end = p->iova;
+			why = "unmapped before, mapped after";
+		}
+		if (why) {
+			struct hl_finding *f;
+
+			if (reported < 4) {
+				f = finding(c->v, R_XK_XLATE, SEV_ERROR,
+					    "protected StreamID %u%s: IOVA 0x%llx-0x%llx %s (%s, table 0x%llx -> 0x%llx)",
+					    sid, "", (unsigned long long)start, (unsigned long long)end - 1, why, what,
+					    (unsigned long long)ra, (unsigned long long)rb);
+				at_sid(f, smmu, sid);
+				if (ssid >= 0)
+					f->ssid = ssid, f->has_ssid = true;
+				f->has_iova = true, f->iova_lo = start, f->iova_hi = end, f->root = rb;
+				/* evidence: the descriptor writes that made this window, in either log */
+				pte_refs(f, a, ra, start, end);
+				pte_refs(f, b, rb, start, end);
+			}
+			reported++;
+		}
+		pos = end;
+		if (p && pos >= p->iova + p->size)
+			i++;
+		if (q && pos >= q->iova + q->size)
+			j++;
+	}
+	if (reported > 4) {
+		struct hl_finding *f = finding(c->v, R_XK_XLATE, SEV_ERROR,
+			"protected StreamID %u: %d more differing IOVA windows (%s)", sid, reported - 4, what);
+		at_sid(f, smmu, sid);
+	}
+	free(x);
+	free(y);
+}
+
+static void add_write_refs(struct hl_finding *f, const struct hl_state *b, u32 smmu, u32 sid)
+{
+	for (size_t i = 0; i < b->events.n; i++) {
+		const struct hl_record *r = &b->events.v[i];
+
+		if ((r->hdr.kind == HL_K_STE && r->ste.smmu == smmu && r->ste.sid == sid) ||
+		    (r->hdr.kind == HL_K_CD && r->cd.smmu == smmu && r->cd.sid == sid))
+			ref(f, r->hdr.boot, r->hdr.seq);
+	}
+}
+
+static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl_state *b)
+{
+	for (size_t i = 0; i < a->stes.n; i++) {
+		const struct hl_ste_disk *ea = &a->stes.v[i], *eb;
+		json_object *ja, *jb;
+		struct hl_finding *f;
+		char diff[256];
+
+		if (!is_prot(c, ea->smmu, ea->sid))
+			continue;
+		eb = hl_state_ste(b, ea->smmu, ea->sid);
+		if (!eb) {
+			f = finding(c->v, R_XK_STE, SEV_ERROR,
+				    "protected StreamID %u: valid STE before, none after", ea->sid);
+			at_sid(f, ea->smmu, ea->sid);
+			add_write_refs(f, b, ea->smmu, ea->sid);
+			continue;
+		}
+		ja = hl_ste_decode(ea->q);
+		jb = hl_ste_decode(eb->q);
+		if (cmp_fields(ja, jb, diff, sizeof(diff))) {
+			f = finding(c->v, R_XK_STE, SEV_ERROR,
+				    "protected StreamID %u: STE configuration differs: %s", ea->sid, diff);
+			at_sid(f, ea->smmu, ea->sid);
+			add_write_refs(f, b, ea->smmu, ea->sid);
+		}
+		json_object_put(ja);
+		json_object_put(jb);
+		if (ste_s2(ea->q) && ste_s2(eb->q))
+			xk_xlate(c, a, ste_s2ttb(ea->q), b, ste_s2ttb(eb->q), ea->smmu, ea->sid, -1, "stage 2");
+		if (!(ste_s1(ea->q) && ste_s1(eb->q)))
+			continue;
+		/* S1ContextPtr may move: compare what the CDs say, SSID by SSID */
+		for (size_t k = 0; k < a->cds.n; k++) {
+			const struct hl_cd_disk *ca = &a->cds.v[k], *cb;
+
+			if (ca->smmu != ea->smmu || ca->sid != ea->sid)
+				continue;
+			cb = hl_state_cd(b, ca->smmu, ca->sid, ca->ssid);
+			if (!cb) {
+				f = finding(c->v, R_XK_CD, SEV_ERROR,
+					    "protected StreamID %u SSID %u: valid CD before, none after", ca->sid, ca->ssid);
+				at_sid(f, ca->smmu, ca->sid);
+				f->ssid = ca->ssid, f->has_ssid = true;
+				continue;
+			}
+			ja = hl_cd_decode(ca->q);
+			jb = hl_cd_decode(cb->q);
+			if (cmp_fields(ja, jb, diff, sizeof(diff))) {
+				f = finding(c->v, R_XK_CD, SEV_ERROR,
+					    "protected StreamID %u SSID %u: CD configuration differs: %s",
+					    ca->sid, ca->ssid, diff);
+				at_sid(f, ca->smmu, ca->sid);
+				f->ssid = ca->ssid, f->has_ssid = true;
+			}
+			json_object_put(ja);
+			json_object_put(jb);
+			if (!(ca->q[0] & CTXDESC_CD_0_TCR_EPD0))
+				xk_xlate(c, a, cd_ttb0(ca->q), b, cd_ttb0(cb->q), ca->smmu, ca->sid,
+					 ca->ssid, "stage 1");
+		}
+	}
+}
+
+/* ---- driver ----------------------------------------------------------- */
+
+void hl_analyze(const struct hl_state *a, const struct hl_state *b,
+		const struct hl_protect_disk *protect, size_t nprotect, struct hl_verdict *v)
+{
+	struct ctx c = { .v = v, .prot = protect, .nprot = nprotect };
+	struct hl_record *ev;
+	u64 *order, last_seq = 0;
+	size_t n, nboots, nsmmu = 0, n2 = 0;
+
+	memset(v, 0, sizeof(*v));
+	/* BBML2 only if every SMMU we know of reports it */
+	for (int k = 0; k < 2; k++) {
+		const struct hl_state *s = k ? b : a;
+
+		for (size_t i = 0; s && i < s->smmus.n; i++, nsmmu++)
+			n2 += hl_idr_bbml(s->smmus.v[i].idr) >= 2;
+	}
+	v->bbml2 = nsmmu && n2 == nsmmu;
+
+	/* losses: the LOSS sections, de-duplicated across the two snapshots */
+	for (int k = 0; k < 2; k++) {
+		const struct hl_state *s = k ? b : a;
+
+		for (size_t i = 0; s && i < s->losses.n; i++) {
+			bool dup = false;
+
+			for (size_t j = 0; k && j < a->losses.n; j++)
+				dup |= !memcmp(&a->losses.v[j], &s->losses.v[i], sizeof(s->losses.v[i]));
+			if (!dup)
+				v->lost += s->losses.v[i].count;
+		}
+	}
+
+	hl_state_init(&c.replay);
+	for (size_t i = 0; a && i < a->stes.n; i++)
+		hl_state_set_ste(&c.replay, a->stes.v[i].smmu, a->stes.v[i].sid, a->stes.v[i].q);
+	for (size_t i = 0; a && i < a->cds.n; i++)
+		hl_state_set_cd(&c.replay, a->cds.v[i].smmu, a->cds.v[i].sid, a->cds.v[i].ssid, a->cds.v[i].q);
+
+	n = hl_merge_events(a, b, &ev, &order, &nboots);
+	v->nevents = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct hl_record *r = &ev[i];
+
+		if (!i || r->hdr.boot != c.boot) {
+			if (i)
+				end_boot(&c);
+			c.boot = r->hdr.boot;
+			c.last_boot = true;
+			c.sync_done_seen = false;
+			for (size_t j = i; j < n && ev[j].hdr.boot == c.boot; j++)
+				c.sync_done_seen |= ev[j].hdr.kind == HL_K_CMD &&
+						    (ev[j].cmd.flags & HL_CMD_F_SYNC_DONE);
+			for (size_t j = i; j < n; j++)
+				if (ev[j].hdr.boot != c.boot)
+					c.last_boot = false;
+		} else if (r->hdr.seq != last_seq + 1) {
+			v->gaps += r->hdr.seq - last_seq - 1;
+		}
+		last_seq = r->hdr.seq;
+		switch (r->hdr.kind) {
+		case HL_K_STE:
+			entry_write(&c, r, false);
+			ob_entry(&c, OB_STE, r->ste.smmu, r->ste.sid, 0, r->hdr.seq);
+			break;
+		case HL_K_CD:
+			entry_write(&c, r, true);
+			ob_entry(&c, OB_CD, r->cd.smmu, r->cd.sid, r->cd.ssid, r->hdr.seq);
+			break;
+		case HL_K_PTE:
+			pte_write(&c, r);
+			break;
+		case HL_K_CMD:
+			command(&c, r);
+			break;
+		case HL_K_REG:
+			reg_write(&c, r);
+			break;
+		case HL_K_ATTACH:
+			attach(&c, r);
+			break;
+		case HL_K_LOST:
+			break;	/* counted through the LOSS section */
+		default:
+			break;
+		}
+	}
+	if (n)
+		end_boot(&c);
+	if (a && b)
+		cross_kexec(&c, a, b);
+
+	for (size_t i = 0; i < c.upds.n; i++)
+		VEC_FREE(c.upds.v[i].w);
+	VEC_FREE(c.upds);
+	VEC_FREE(c.obs);
+	hl_state_free(&c.replay);
+	free(ev);
+	free(order);
+}
+
+void hl_verdict_free(struct hl_verdict *v)
+{
+	VEC_FREE(v->findings);
+	VEC_FREE(v->transitions);
+}
+
+bool hl_verdict_complete(const struct hl_verdict *v)
+{
+	return !v->lost && !v->gaps && !v->inconsistent;
+}
+
+int hl_verdict_exit(const struct hl_verdict *v)
+{
+	if (!hl_verdict_complete(v))
+		return 2;
+	return v->findings.n ? 1 : 0;
+}
+
+static json_object *refs_json(const struct hl_recref *r, int n)
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+		char b[20];
+
+		snprintf(b, sizeof(b), "%016llx", (unsigned long long)r[i].boot);
+		json_object_object_add(o, "boot", json_object_new_string(b));
+		json_object_object_add(o, "seq", json_object_new_uint64(r[i].seq));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+static void add_hex(json_object *o, const char *k, u64 v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
+	json_object_object_add(o, k, json_object_new_string(b));
+}
+
+json_object *hl_verdict_json(const struct hl_verdict *v)
+{
+	json_object *o = json_object_new_object(), *fa = json_object_new_array();
+	json_object *ta = json_object_new_array(), *cnt = json_object_new_object();
+	json_object *inc = json_object_new_array();
+	int e = hl_verdict_exit(v);
+	int kinds[TR_NONE + 1] = { 0 };
+
+	json_object_object_add(o, "verdict", json_object_new_string(
+		e == 2 ? "incomplete" : e == 1 ? "findings" : "hitless"));
+	json_object_object_add(o, "exit_status", json_object_new_int(e));
+	json_object_object_add(o, "complete", json_object_new_boolean(hl_verdict_complete(v)));
+	if (v->lost)
+		json_object_array_add(inc, json_object_new_string("records lost by the producer"));
+	if (v->gaps)
+		json_object_array_add(inc, json_object_new_string("gaps in record sequence numbers"));
+	if (v->inconsistent)
+		json_object_array_add(inc, json_object_new_string("entry writes missing between records"));
+	json_object_object_add(o, "incomplete_because", inc);
+	json_object_object_add(o, "lost_records", json_object_new_uint64(v->lost));
+	json_object_object_add(o, "sequence_gaps", json_object_new_uint64(v->gaps));
+	json_object_object_add(o, "inconsistent_writes", json_object_new_uint64(v->inconsistent));
+	json_object_object_add(o, "records", json_object_new_uint64(v->nevents));
+	json_object_object_add(o, "errors", json_object_new_int(v->nerrors));
+	json_object_object_add(o, "warnings", json_object_new_int(v->nwarnings));
+	json_object_object_add(o, "bbml2", json_object_new_boolean(v->bbml2));
+	for (size_t i = 0; i < v->findings.n; i++) {
+		const struct hl_finding *f = &v->findings.v[i];
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "rule", json_object_new_string(f->rule));
+		json_object_object_add(j, "severity", json_object_new_string(f->sev == SEV_ERROR ? "error" : "warning"));
+		if (f->has_sid) {
+			json_object_object_add(j, "smmu", json_object_new_uint64(f->smmu));
+			json_object_object_add(j, "sid", json_object_new_uint64(f->sid));
+		}
+		if (f->has_ssid)
+			json_object_object_add(j, "ssid", json_object_new_uint64(f->ssid));
+		if (f->has_iova) {
+			add_hex(j, "iova_start", f->iova_lo);
+			add_hex(j, "iova_end", f->iova_hi);
+			add_hex(j, "table", f->root);
+		}
+		json_object_object_add(j, "message", json_object_new_string(f->msg));
+		json_object_object_add(j, "records", refs_json(f->refs, f->nrefs));
+		json_object_array_add(fa, j);
+	}
+	json_object_object_add(o, "findings", fa);
+	for (size_t i = 0; i < v->transitions.n; i++) {
+		const struct hl_transition *t = &v->transitions.v[i];
+		json_object *j = json_object_new_object();
+		struct hl_recref r[2] = { t->first, t->last };
+
+		kinds[t->kind]++;
+		json_object_object_add(j, "entry", json_object_new_string(t->is_cd ? "CD" : "STE"));
+		json_object_object_add(j, "smmu", json_object_new_uint64(t->smmu));
+		json_object_object_add(j, "sid", json_object_new_uint64(t->sid));
+		if (t->is_cd)
+			json_object_object_add(j, "ssid", json_object_new_uint64(t->ssid));
+		json_object_object_add(j, "kind", json_object_new_string(hl_trans_name(t->kind)));
+		json_object_object_add(j, "protected", json_object_new_boolean(t->protected));
+		json_object_object_add(j, "torn", json_object_new_boolean(t->torn));
+		json_object_object_add(j, "writes", json_object_new_int(t->nwrites));
+		json_object_object_add(j, "records", refs_json(r, 2));
+		json_object_array_add(ta, j);
+	}
+	for (int k = 0; k <= TR_NONE; k++)
+		json_object_object_add(cnt, hl_trans_name(k), json_object_new_int(kinds[k]));
+	json_object_object_add(o, "transition_counts", cnt);
+	json_object_object_add(o, "transitions", ta);
+	return o;
+}

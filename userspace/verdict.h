@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The verdict rules of DESIGN.md, over the event log of one or two
+ * snapshots.  Each rule has an id (docs/rules.md); each finding names the
+ * StreamID/SSID/IOVA range and the records (boot, seq) that show it.
+ */
+#ifndef HL_VERDICT_H
+#define HL_VERDICT_H
+
+#include <stdbool.h>
+#include "state.h"
+
+/* Rule ids: stable, used in output and docs/rules.md. */
+#define R_STE_TORN	"STE-TORN"	/* an observed STE equals neither old nor new in used bits */
+#define R_STE_BREAK	"STE-BREAK"	/* valid -> V=0 -> valid on a protected StreamID */
+#define R_STE_REMOVE	"STE-REMOVE"	/* valid -> invalid on a protected StreamID */
+#define R_CD_TORN	"CD-TORN"
+#define R_CD_BREAK	"CD-BREAK"
+#define R_CD_REMOVE	"CD-REMOVE"
+#define R_INV_STE	"INV-STE"	/* STE write without CFGI_STE(+range/ALL) then CMD_SYNC */
+#define R_INV_CD	"INV-CD"	/* CD write without CFGI_CD(_ALL) then CMD_SYNC */
+#define R_INV_TLB	"INV-TLB"	/* removed/changed leaf without covering TLBI then CMD_SYNC */
+#define R_INV_ATC	"INV-ATC"	/* ... and without ATC_INV where the StreamID has ATS */
+#define R_BBM_SIZE	"BBM-SIZE"	/* live translation changed size without break-before-make */
+#define R_PTE_LIVE	"PTE-LIVE"	/* live leaf changed output address or attributes */
+#define R_ATTACH_BREAK	"ATTACH-BREAK"	/* the driver reports a breaking attach of a protected StreamID */
+#define R_SMMU_OFF	"SMMU-OFF"	/* CR0.SMMUEN cleared while a protected StreamID's STE is valid */
+#define R_XK_STE	"XK-STE"	/* protected StreamID: STE gone or config changed across kexec */
+#define R_XK_CD		"XK-CD"		/* protected StreamID: CD gone or config changed */
+#define R_XK_XLATE	"XK-XLATE"	/* protected StreamID: translation function differs */
+
+enum hl_sev { SEV_WARNING = 1, SEV_ERROR = 2 };
+
+struct hl_recref { u64 boot, seq; };
+
+#define HL_MAX_REFS 8
+struct hl_finding {
+	const char *rule;
+	enum hl_sev sev;
+	u32 smmu, sid, ssid;
+	bool has_sid, has_ssid, has_iova;
+	u64 iova_lo, iova_hi, root;
+	char msg[320];
+	int nrefs;
+	struct hl_recref refs[HL_MAX_REFS];
+};
+
+enum hl_trans_kind { TR_NO_CHANGE, TR_HITLESS, TR_BREAKING, TR_INSTALL, TR_REMOVAL, TR_NONE };
+
+struct hl_transition {
+	bool is_cd, protected, torn;
+	bool invalid_seen;	/* the SMMU could observe V=0 (KUnit: not hitless) */
+	enum hl_trans_kind kind;
+	u32 smmu, sid, ssid;
+	int nwrites;
+	struct hl_recref first, last;
+};
+
+struct hl_verdict {
+	VEC(struct hl_finding) findings;
+	VEC(struct hl_transition) transitions;
+	u64 lost;		/* records known lost */
+	u64 gaps;		/* sequence-number gaps */
+	u64 inconsistent;	/* writes whose "before" is not the last "after" */
+	u64 nevents;
+	int nerrors, nwarnings;
+	bool bbml2;
+};
+
+/* `after` may be NULL: judge one snapshot's log only (no cross-kexec rules). */
+void hl_analyze(const struct hl_state *before, const struct hl_state *after,
+		const struct hl_protect_disk *protect, size_t nprotect, struct hl_verdict *v);
+void hl_verdict_free(struct hl_verdict *v);
+bool hl_verdict_complete(const struct hl_verdict *v);
+/* 0 hitless, 1 findings, 2 incomplete */
+int hl_verdict_exit(const struct hl_verdict *v);
+json_object *hl_verdict_json(const struct hl_verdict *v);
+const char *hl_trans_name(enum hl_trans_kind k);
+
+/* The merged, ordered, de-duplicated event log of one or two snapshots. */
+size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
+		       struct hl_record **out, u64 **boot_order, size_t *nboots);
+
+#endif
