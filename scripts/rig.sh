@@ -112,8 +112,21 @@ extract_files() {
 }
 grep -q '^b[0-9]*| # hitless-file-begin ' "$log" && extract_files
 
-# Judge from the KTAP the guest printed (test numbers run on across boots).
-plan=$(sed -n 's/^b1| 1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -n1)
+# Judge from the KTAP the guest's init printed (test numbers run on across
+# boots). The kernel prints KTAP of its own on the same console (KUnit), so
+# init's lines are told apart by what the host knows: the plan follows init's
+# "KTAP version 1" right before its "# boot 1: scenario NAME" line, and each
+# result must carry the name the scenario file gives that test.
+names=()
+while read -r word name _; do
+	case "$word" in
+	step) names+=("$name") ;;
+	kexec) names+=("kexec into boot $(( $(printf '%s\n' "${names[@]}" | grep -c '^kexec into') + 2 ))") ;;
+	esac
+done < <(sed 's/#.*//' "$HITLESS_TOP/tests/guest/scenarios/$scenario")
+plan=$(grep -B1 -E "^b1\| # boot 1: scenario $scenario, tests " "$log" | sed -n 's/^b1| 1\.\.\([0-9][0-9]*\)$/\1/p' | head -n1)
+[ -z "$plan" ] || [ "$plan" = "${#names[@]}" ] ||
+	problems+=("the guest's plan says $plan tests, the scenario file has ${#names[@]}")
 [ "$rc" = 124 ] || [ "$rc" = 137 ] && problems+=("QEMU did not finish within $timeout s and was killed")
 [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 137 ] &&
 	problems+=("QEMU exited with status $rc: $(tail -n 3 "$log.qemu-stderr" | tr '\n' ' ')")
@@ -122,7 +135,12 @@ plan=$(sed -n 's/^b1| 1\.\.\([0-9][0-9]*\)$/\1/p' "$log" | head -n1)
 pass=0 fail=0
 tap_out=()
 for ((n = 1; n <= plan; n++)); do
-	line=$(grep -E "^b[0-9]+\| (not )?ok $n( |$)" "$log" | head -n1 || true)
+	name=${names[$((n - 1))]:-}
+	line=$(grep -F -e "| ok $n - $name" -e "| not ok $n - $name" "$log" |
+		grep -E "^b[0-9]+\| (not )?ok $n - " | while IFS= read -r l; do
+			rest=${l#*ok $n - $name}
+			case "$rest" in "" | " "*) printf '%s\n' "$l"; break ;; esac
+		done)
 	if [ -z "$line" ]; then
 		tap_out+=("not ok $n - (no result: the guest stopped before this test)")
 		fail=$((fail + 1))
