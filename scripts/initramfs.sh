@@ -15,7 +15,7 @@ out="$HITLESS_TOP/out"
 guest="$out/guest"
 sysroot="$HITLESS_CACHE/sysroot-arm64"
 LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
-for f in init kexec-load; do
+for f in init kexec-load vfio-iommufd; do
 	[ -x "$guest/$f" ] || die "no $guest/$f: run make guest"
 done
 [ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox: run scripts/setup.sh"
@@ -50,9 +50,7 @@ list="$out/initramfs-$flavor.list"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "file /init $guest/init 0755 0 0"
 	echo "file /bin/kexec-load $guest/kexec-load 0755 0 0"
-	if [ -x "$guest/vfio-iommufd" ]; then
-		echo "file /bin/vfio-iommufd $guest/vfio-iommufd 0755 0 0"
-	fi
+	echo "file /bin/vfio-iommufd $guest/vfio-iommufd 0755 0 0"
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /boot/Image $kout/Image 0644 0 0"
