@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the rig's initramfs for one kernel flavor, reproducibly (fixed
 # timestamps, sorted entries, no host state): the static init, the guest
-# tools, busybox, the scenarios and their steps, the flavor's modules, and its
-# Image (for the kexec into the next boot).
+# tools (kexec-load, the vmm workload of tests/e2e), busybox, the scenarios
+# and their steps, the flavor's modules, and its Image (for the kexec into
+# the next boot).
 #
 #   scripts/initramfs.sh FLAVOR     -> out/initramfs-FLAVOR.cpio
 set -euo pipefail
@@ -15,7 +16,7 @@ out="$HITLESS_TOP/out"
 guest="$out/guest"
 sysroot="$HITLESS_CACHE/sysroot-arm64"
 LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
-for f in init kexec-load; do
+for f in init kexec-load vmm; do
 	[ -x "$guest/$f" ] || die "no $guest/$f: run make guest"
 done
 [ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox: run scripts/setup.sh"
@@ -53,6 +54,7 @@ list="$out/initramfs-$flavor.list"
 	if [ -x "$guest/vfio-iommufd" ]; then
 		echo "file /bin/vfio-iommufd $guest/vfio-iommufd 0755 0 0"
 	fi
+	echo "file /bin/vmm $guest/vmm 0755 0 0"
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /boot/Image $kout/Image 0644 0 0"
