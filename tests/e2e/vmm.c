@@ -33,6 +33,9 @@
  *                        of IOMMU_IOAS_MAP of the process's mapping
  *   --no-thp             do not ask for transparent huge pages (MADV_HUGEPAGE)
  *   --no-daemon          prepare: stay in the foreground (no step returns)
+ *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
+ *                        which should not be mapped: a seeded fault that the
+ *                        SMMU must report (the rig's self-test of its checks)
  *
  * Every marker line has the form
  *   hitless: marker "NAME" boot=N ktime_ns=NS cntvct=TICKS cntfrq=HZ
@@ -119,6 +122,7 @@ static struct {
 	char bdf[32];
 	uint64_t iova, size, seed;
 	const char *session;
+	uint64_t stray_iova;
 	bool map_file, thp, daemon;
 	int boot;
 } opt = {
@@ -760,6 +764,20 @@ static int dma_round(struct vm_dev *v, uint64_t *ram, const char *when, uint64_t
 	return 0;
 }
 
+/* A seeded fault: edu writes to an IOVA that should not be mapped. */
+static void stray_dma(struct vm_dev *v)
+{
+	if (!opt.stray_iova)
+		return;
+	if (opt.stray_iova < opt.iova + opt.size && opt.stray_iova + EDU_BUF_SIZE > opt.iova)
+		die("--stray-dma %#" PRIx64 " falls in guest memory (IOVA %#" PRIx64 "-%#" PRIx64 ")",
+		    opt.stray_iova, opt.iova, opt.iova + opt.size - 1);
+	edu_dma(v, EDU_BUF, opt.stray_iova, EDU_BUF_SIZE, EDU_DMA_TO_RAM);
+	usleep(200000);	/* time for the SMMU's event to reach the log */
+	msg("stray DMA: edu wrote 4 KiB to unmapped IOVA %#" PRIx64 " (a seeded fault: the SMMU"
+	    " should have recorded a translation fault)", opt.stray_iova);
+}
+
 /* ---- LUO ---- */
 
 static int luo_open(void)
@@ -859,6 +877,7 @@ static int cmd_prepare(bool live_update)
 	if (check_memory(ram, "boot 1 after DMA"))
 		return 1;
 	marker("device DMA checked", NULL, NULL);
+	stray_dma(&v);
 	/* Pinned by iommufd now: these are the pages the SMMU translates to. */
 	report_pages(ram, st ? state_pfns(st) : NULL, st, "guest memory as mapped");
 
@@ -1016,6 +1035,7 @@ static int cmd_resume(void)
 	if (check_memory(ram, "boot 2 after DMA"))
 		return 1;
 	marker("device DMA checked", NULL, NULL);
+	stray_dma(&v);
 
 	{
 		struct liveupdate_session_finish f = { .size = sizeof(f) };
@@ -1064,7 +1084,7 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: vmm prepare|resume|run [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
-		"           [--no-thp] [--no-daemon]\n");
+		"           [--no-thp] [--no-daemon] [--stray-dma IOVA]\n");
 	exit(2);
 }
 
@@ -1104,6 +1124,9 @@ int main(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--pattern")) {
 			opt.seed = parse_size(val, "pattern seed");
+			i++;
+		} else if (!strcmp(a, "--stray-dma")) {
+			opt.stray_iova = parse_size(val, "stray DMA IOVA");
 			i++;
 		} else if (!strcmp(a, "--session")) {
 			opt.session = val;

@@ -17,7 +17,7 @@ plan=$(printf '%s\n' "$out" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | head -n1)
 printf '%s\n' "$out" | sed "s/^1\.\.$plan\$/1..$((plan + 1))/"
 
 qerr="$log.qemu-stderr"
-events=$(grep -E 'smmuv3_record_event|smmuv3_translate_abort|EDU:' "$qerr" 2>/dev/null)
+events=$(grep -E 'smmuv3_record_event|smmuv3_translate_abort|translation failed|EDU:' "$qerr" 2>/dev/null)
 if [ ! -f "$qerr" ]; then
 	echo "not ok $((plan + 1)) - QEMU's SMMUv3 recorded no event (no $qerr)"
 	rc=1
