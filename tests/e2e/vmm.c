@@ -844,6 +844,7 @@ static int cmd_prepare(bool live_update)
 	struct vmm_state *st = NULL;
 	uint64_t *ram, first_ok = 0, last_ok = 0;
 	int memfd, statefd = -1, luo, session;
+	char when[64];
 
 	find_device();
 	msg("boot %d: %s, guest memory %" PRIu64 " KiB at IOVA %#" PRIx64 ", pattern seed %#" PRIx64,
@@ -872,9 +873,11 @@ static int cmd_prepare(bool live_update)
 	iommufd_attach(&v, memfd, ram);
 	vfio_open_bar0(&v);
 	edu_check(&v);
-	if (dma_round(&v, ram, "boot 1 DMA", &first_ok, &last_ok))
+	snprintf(when, sizeof(when), "boot %d DMA", opt.boot);
+	if (dma_round(&v, ram, when, &first_ok, &last_ok))
 		return 1;
-	if (check_memory(ram, "boot 1 after DMA"))
+	snprintf(when, sizeof(when), "boot %d after DMA", opt.boot);
+	if (check_memory(ram, when))
 		return 1;
 	marker("device DMA checked", NULL, NULL);
 	stray_dma(&v);
@@ -967,6 +970,7 @@ static int cmd_resume(void)
 	uint64_t *ram, *now_pfns, first_ok = 0, last_ok = 0, same = 0, thp, runs, t_retrieved;
 	uint64_t resumed_cnt;
 	int luo, session, memfd, statefd;
+	char when[64];
 
 	t_retrieved = cntvct();
 	luo = luo_open();
@@ -1009,7 +1013,8 @@ static int cmd_resume(void)
 	    opt.size / 1024, opt.iova, st->bdf, opt.seed, st->boot);
 
 	ram = map_ram(memfd, opt.size);
-	if (check_memory(ram, "boot 2 memfd from LUO"))
+	snprintf(when, sizeof(when), "boot %d memfd from LUO", opt.boot);
+	if (check_memory(ram, when))
 		return 1;
 	now_pfns = calloc(opt.size / SZ_4K, 8);
 	if (!now_pfns)
@@ -1030,9 +1035,11 @@ static int cmd_resume(void)
 	iommufd_attach(&v, memfd, ram);
 	vfio_open_bar0(&v);
 	edu_check(&v);
-	if (dma_round(&v, ram, "boot 2 DMA", &first_ok, &last_ok))
+	snprintf(when, sizeof(when), "boot %d DMA", opt.boot);
+	if (dma_round(&v, ram, when, &first_ok, &last_ok))
 		return 1;
-	if (check_memory(ram, "boot 2 after DMA"))
+	snprintf(when, sizeof(when), "boot %d after DMA", opt.boot);
+	if (check_memory(ram, when))
 		return 1;
 	marker("device DMA checked", NULL, NULL);
 	stray_dma(&v);
