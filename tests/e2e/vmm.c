@@ -373,16 +373,19 @@ static uint64_t *map_ram(int fd, uint64_t size)
  */
 #define PM_PRESENT	(1ull << 63)
 #define PM_PFN_MASK	((1ull << 55) - 1)
+#define KPF_COMPOUND_HEAD 15
+#define KPF_COMPOUND_TAIL 16
 #define KPF_THP		22
 
 static uint64_t page_frames(const uint64_t *ram, uint64_t *pfns, uint64_t *nr_thp,
-			    uint64_t *nr_2m_runs)
+			    uint64_t *nr_2m_runs, uint64_t *nr_large)
 {
 	uint64_t npages = opt.size / SZ_4K, present = 0;
 	int pm, kf;
 
 	*nr_thp = 0;
 	*nr_2m_runs = 0;
+	*nr_large = 0;
 	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	if (pm < 0) {
 		msg("open /proc/self/pagemap: %s: physical pages not recorded", strerror(errno));
@@ -400,9 +403,10 @@ static uint64_t page_frames(const uint64_t *ram, uint64_t *pfns, uint64_t *nr_th
 		if (!pfn)
 			continue;
 		present++;
-		if (kf >= 0 && pread(kf, &flags, 8, (off_t)(pfn * 8)) == 8 &&
-		    (flags & (1ull << KPF_THP)))
-			(*nr_thp)++;
+		if (kf < 0 || pread(kf, &flags, 8, (off_t)(pfn * 8)) != 8)
+			continue;
+		*nr_thp += !!(flags & (1ull << KPF_THP));
+		*nr_large += !!(flags & (1ull << KPF_COMPOUND_HEAD | 1ull << KPF_COMPOUND_TAIL));
 	}
 	/* 2 MiB runs: physically contiguous and 2 MiB aligned, as IOVA is. */
 	if (pfns && !(opt.iova % SZ_2M)) {
@@ -423,7 +427,7 @@ static uint64_t page_frames(const uint64_t *ram, uint64_t *pfns, uint64_t *nr_th
 static void report_pages(const uint64_t *ram, uint64_t *pfns, struct vmm_state *st,
 			 const char *when)
 {
-	uint64_t thp, runs, present, *own = NULL;
+	uint64_t thp, runs, present, large, *own = NULL;
 
 	if (!pfns) {
 		own = calloc(opt.size / SZ_4K, 8);
@@ -431,13 +435,13 @@ static void report_pages(const uint64_t *ram, uint64_t *pfns, struct vmm_state *
 			die("out of memory");
 		pfns = own;
 	}
-	present = page_frames(ram, pfns, &thp, &runs);
+	present = page_frames(ram, pfns, &thp, &runs, &large);
 	if (present)
 		msg("%s: %" PRIu64 " of %" PRIu64 " guest pages present, IOVA %#" PRIx64
-		    " -> PA %#" PRIx64 ", %" PRIu64 " pages in transparent huge pages, %" PRIu64
-		    " of %" PRIu64 " 2 MiB IOVA blocks physically contiguous and aligned"
+		    " -> PA %#" PRIx64 ", %" PRIu64 " pages in large folios (%" PRIu64 " in THPs),"
+		    " %" PRIu64 " of %" PRIu64 " 2 MiB IOVA blocks physically contiguous and aligned"
 		    " (candidates for 2 MiB SMMU block mappings)", when, present, opt.size / SZ_4K,
-		    opt.iova, pfns[0] * SZ_4K, thp, runs, opt.size / SZ_2M);
+		    opt.iova, pfns[0] * SZ_4K, large, thp, runs, opt.size / SZ_2M);
 	if (st)
 		st->nr_thp_pages = thp;
 	free(own);
@@ -967,7 +971,7 @@ static int cmd_resume(void)
 	struct vm_dev v = { 0 };
 	struct vmm_state *st;
 	struct stat sb;
-	uint64_t *ram, *now_pfns, first_ok = 0, last_ok = 0, same = 0, thp, runs, t_retrieved;
+	uint64_t *ram, *now_pfns, first_ok = 0, last_ok = 0, same = 0, thp, runs, large, t_retrieved;
 	uint64_t resumed_cnt;
 	int luo, session, memfd, statefd;
 	char when[64];
@@ -1020,12 +1024,13 @@ static int cmd_resume(void)
 	if (!now_pfns)
 		die("out of memory");
 	report_pages(ram, now_pfns, NULL, "guest memory from LUO");
-	page_frames(ram, now_pfns, &thp, &runs);
+	page_frames(ram, now_pfns, &thp, &runs, &large);
 	for (uint64_t i = 0; i < st->npages && i < opt.size / SZ_4K; i++)
 		same += now_pfns[i] && now_pfns[i] == state_pfns(st)[i];
 	msg("guest memory kept its physical pages: %" PRIu64 " of %" PRIu64
-	    " at the same PA as in boot %u (THP pages then %" PRIu64 ", now %" PRIu64 ")",
-	    same, st->npages, st->boot, st->nr_thp_pages, thp);
+	    " at the same PA as in boot %u (in THPs then: %" PRIu64 "; now %" PRIu64
+	    " in large folios, %" PRIu64 " flagged THP by /proc/kpageflags)",
+	    same, st->npages, st->boot, st->nr_thp_pages, large, thp);
 	if (st->npages && state_pfns(st)[0] && same != st->npages)
 		msg("warning: guest memory moved: %" PRIu64 " pages at a new PA",
 		    st->npages - same);
