@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Build the rig's initramfs for one kernel flavor, reproducibly (fixed
 # timestamps, sorted entries, no host state): the static init, the guest
-# tools (kexec-load, the vmm workload of tests/e2e), busybox, the scenarios
-# and their steps, the flavor's modules, and its Image (for the kexec into
-# the next boot).
+# tools (tests/guest's, and the vmm workload of tests/e2e), busybox, the
+# scenarios and their steps, the flavor's modules, and its Image (for the
+# kexec into the next boot).
 #
 #   scripts/initramfs.sh FLAVOR     -> out/initramfs-FLAVOR.cpio
 set -euo pipefail
