@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the rig's initramfs for one kernel flavor, reproducibly (fixed
 # timestamps, sorted entries, no host state): the static init, the guest
-# tools, busybox, the scenarios and their steps, the flavor's modules, and its
-# Image (for the kexec into the next boot).
+# tools (tests/guest's, and the vmm workload of tests/e2e), busybox, the
+# scenarios and their steps, the flavor's modules, and its Image (for the
+# kexec into the next boot).
 #
 #   scripts/initramfs.sh FLAVOR     -> out/initramfs-FLAVOR.cpio
 set -euo pipefail
@@ -15,7 +16,7 @@ out="$HITLESS_TOP/out"
 guest="$out/guest"
 sysroot="$HITLESS_CACHE/sysroot-arm64"
 LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
-for f in init kexec-load vfio-iommufd; do
+for f in init kexec-load vfio-iommufd vmm; do
 	[ -x "$guest/$f" ] || die "no $guest/$f: run make guest"
 done
 [ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox: run scripts/setup.sh"
@@ -51,6 +52,7 @@ list="$out/initramfs-$flavor.list"
 	echo "file /init $guest/init 0755 0 0"
 	echo "file /bin/kexec-load $guest/kexec-load 0755 0 0"
 	echo "file /bin/vfio-iommufd $guest/vfio-iommufd 0755 0 0"
+	echo "file /bin/vmm $guest/vmm 0755 0 0"
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /boot/Image $kout/Image 0644 0 0"
