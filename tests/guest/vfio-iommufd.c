@@ -30,40 +30,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-/* include/uapi/linux/iommufd.h, vfio.h (Linux 7.3) */
-#define IOMMUFD_TYPE ';'
-#define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, 0x81)
-#define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, 0x85)
-#define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, 0x86)
-#define IOMMU_IOAS_MAP_FIXED_IOVA (1 << 0)
-#define IOMMU_IOAS_MAP_WRITEABLE (1 << 1)
-#define IOMMU_IOAS_MAP_READABLE (1 << 2)
-struct iommu_ioas_alloc { uint32_t size, flags, out_ioas_id; };
-struct iommu_ioas_map {
-	uint32_t size, flags, ioas_id, __reserved;
-	uint64_t user_va, length, iova;
-};
-struct iommu_ioas_unmap { uint32_t size, ioas_id; uint64_t iova, length; };
-#define VFIO_TYPE ';'
-#define VFIO_BASE 100
-#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
-#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
-#define VFIO_DEVICE_DETACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 20)
-#define IOMMU_HWPT_ALLOC _IO(IOMMUFD_TYPE, 0x89)
-struct iommu_hwpt_alloc {
-	uint32_t size, flags, dev_id, pt_id, out_hwpt_id, __reserved;
-	uint32_t data_type, data_len;
-	uint64_t data_uptr;
-	uint32_t fault_id, __reserved2;
-};
-struct vfio_device_bind_iommufd {
-	uint32_t argsz, flags;
-	int32_t iommufd;
-	uint32_t out_devid;
-	uint64_t token_uuid_ptr;
-};
-struct vfio_device_attach_iommufd_pt { uint32_t argsz, flags, pt_id, pasid; };
-struct vfio_device_detach_iommufd_pt { uint32_t argsz, flags, pasid; };
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 static void die(const char *what)
 {
