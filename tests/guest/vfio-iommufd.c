@@ -15,8 +15,10 @@
  * the attached one with it, as a VMM does (S1 to S1: both ASID and TTB0 of
  * the CD change, a breaking CD update on 7.3). --expect-replace-error: the
  * same, but the replace must fail (refused by the series' decision point
- * arm_smmu_attach_may_break()) and the device stay where it was.  The uapi structs are
- * written out here: the cross toolchain's headers (Linux 6.1) predate them.
+ * arm_smmu_attach_may_break()) and the device stay where it was.
+ *
+ * Built against Linux 7.3's uapi headers (tests/guest/Makefile): the cross
+ * toolchain's (6.1) predate iommufd.
  */
 #include <errno.h>
 #include <fcntl.h>
