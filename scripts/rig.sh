@@ -121,7 +121,7 @@ names=()
 while read -r word name _; do
 	case "$word" in
 	step) names+=("$name") ;;
-	kexec) names+=("kexec into boot $(( $(printf '%s\n' "${names[@]}" | grep -c '^kexec into') + 2 ))") ;;
+	kexec) names+=("kexec into boot $(( $(printf '%s\n' "${names[@]}" | grep -c '^kexec into' || true) + 2 ))") ;;
 	esac
 done < <(sed 's/#.*//' "$HITLESS_TOP/tests/guest/scenarios/$scenario")
 plan=$(grep -B1 -E "^b1\| # boot 1: scenario $scenario, tests " "$log" | sed -n 's/^b1| 1\.\.\([0-9][0-9]*\)$/\1/p' | head -n1)
