@@ -24,7 +24,7 @@ collector="$HITLESS_TOP/userspace/build/arm64/hitless"
 [ -x "$collector" ] || die "no $collector: run make userspace"
 bt="$HITLESS_CACHE/bpftool-arm64"
 [ -x "$bt/usr/sbin/bpftool" ] || die "no arm64 bpftool in $bt: run scripts/setup.sh"
-for o in hitless hitless_tp; do
+for o in hitless hitless_tp veto; do
 	[ -f "$HITLESS_TOP/out/bpf/stock/$o.bpf.o" ] || die "no out/bpf/stock/$o.bpf.o: run make bpf"
 done
 
@@ -68,7 +68,7 @@ list="$out/initramfs-$flavor.list"
 		echo "file /lib/aarch64-linux-gnu/$l $f 0755 0 0"
 	done
 	echo "dir /lib/hitless 0755 0 0"
-	for o in hitless hitless_tp; do
+	for o in hitless hitless_tp veto; do
 		echo "file /lib/hitless/$o.bpf.o $HITLESS_TOP/out/bpf/stock/$o.bpf.o 0644 0 0"
 	done
 	(cd "$HITLESS_TOP/tests/guest" && find scenarios steps -type f | LC_ALL=C sort) |
