@@ -70,6 +70,7 @@
 #include <linux/iommufd.h>
 #include <linux/liveupdate.h>
 #include <linux/vfio.h>
+#include "counter.h"
 
 #ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE 14
@@ -162,48 +163,16 @@ static void __attribute__((noreturn)) die(const char *fmt, ...)
 #define die_errno(fmt, ...) \
 	die(fmt ": %s (errno %d)", ##__VA_ARGS__, strerror(errno), errno)
 
-static uint64_t cntvct(void)
-{
-#ifdef __aarch64__
-	uint64_t v;
-
-	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v) :: "memory");
-	return v;
-#else
-	return 0;
-#endif
-}
-
-static uint64_t cntfrq(void)
-{
-#ifdef __aarch64__
-	uint64_t v;
-
-	asm volatile("mrs %0, cntfrq_el0" : "=r"(v));
-	return v;
-#else
-	return 0;
-#endif
-}
-
-static uint64_t ktime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /* A milestone: stdout (or the console) and the trace buffer. */
 static void marker(const char *name, uint64_t *cnt_out, uint64_t *kt_out)
 {
-	uint64_t kt = ktime_ns(), c = cntvct();
+	uint64_t kt = hl_ktime_ns(), c = hl_cntvct();
 	char line[256];
 	int fd, n;
 
 	n = snprintf(line, sizeof(line),
 		     "hitless: marker \"%s\" boot=%d ktime_ns=%" PRIu64 " cntvct=%" PRIu64
-		     " cntfrq=%" PRIu64, name, opt.boot, kt, c, cntfrq());
+		     " cntfrq=%" PRIu64, name, opt.boot, kt, c, hl_cntfrq());
 	fprintf(out, "%s\n", line);
 	fflush(out);
 	fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY | O_CLOEXEC);
@@ -220,7 +189,7 @@ static void marker(const char *name, uint64_t *cnt_out, uint64_t *kt_out)
 
 static double ticks_ms(uint64_t from, uint64_t to)
 {
-	uint64_t f = cntfrq();
+	uint64_t f = hl_cntfrq();
 
 	return f ? (double)(int64_t)(to - from) * 1000.0 / (double)f : 0.0;
 }
@@ -572,7 +541,7 @@ static void iommufd_attach(struct vm_dev *v, int memfd, uint64_t *ram)
 	struct vfio_device_attach_iommufd_pt att = { .argsz = sizeof(att) };
 	struct iommu_iova_range ranges[16];
 	struct iommu_ioas_iova_ranges rq = { .size = sizeof(rq) };
-	uint64_t t0 = ktime_ns();
+	uint64_t t0 = hl_ktime_ns();
 
 	v->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
 	if (v->iommufd < 0)
@@ -629,7 +598,7 @@ static void iommufd_attach(struct vm_dev *v, int memfd, uint64_t *ram)
 	    " KiB of guest memory at IOVA %#" PRIx64 "-%#" PRIx64 " (%s); HWPT %u attached"
 	    " (%.1f ms)", opt.bdf, v->cdev, v->devid, v->ioas, opt.size / 1024, opt.iova,
 	    opt.iova + opt.size - 1, opt.map_file ? "IOMMU_IOAS_MAP_FILE" : "IOMMU_IOAS_MAP",
-	    v->hwpt, (ktime_ns() - t0) / 1e6);
+	    v->hwpt, (hl_ktime_ns() - t0) / 1e6);
 
 	/* Which IOVAs the attachment left usable (reserved regions are out). */
 	rq.ioas_id = v->ioas;
@@ -711,14 +680,14 @@ static void edu_check(struct vm_dev *v)
 /* One edu DMA; returns when the device says it is done (or dies after 10 s). */
 static void edu_dma(struct vm_dev *v, uint64_t src, uint64_t dst, uint64_t count, uint32_t cmd)
 {
-	uint64_t deadline = ktime_ns() + 10000000000ull;
+	uint64_t deadline = hl_ktime_ns() + 10000000000ull;
 
 	wr64(v, EDU_DMA_SRC, src);
 	wr64(v, EDU_DMA_DST, dst);
 	wr64(v, EDU_DMA_COUNT, count);
 	wr64(v, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
 	while (rd64(v, EDU_DMA_CMD) & EDU_DMA_RUN) {
-		if (ktime_ns() > deadline)
+		if (hl_ktime_ns() > deadline)
 			die("edu DMA %#" PRIx64 " -> %#" PRIx64 " (%" PRIu64 " bytes) did not finish in 10 s",
 			    src, dst, count);
 		usleep(1000);
@@ -755,9 +724,9 @@ static int dma_round(struct vm_dev *v, uint64_t *ram, const char *when, uint64_t
 			continue;
 		}
 		if (first_ok && !*first_ok)
-			*first_ok = cntvct();
+			*first_ok = hl_cntvct();
 		if (last_ok)
-			*last_ok = cntvct();
+			*last_ok = hl_cntvct();
 	}
 	if (bad) {
 		msg("%s: %d of %u DMA copies through the SMMU failed", when, bad, nr_copies());
@@ -905,7 +874,7 @@ static int cmd_prepare(bool live_update)
 	st->map_file = opt.map_file;
 	st->thp = opt.thp;
 	snprintf(st->bdf, sizeof(st->bdf), "%s", opt.bdf);
-	st->cntfrq = cntfrq();
+	st->cntfrq = hl_cntfrq();
 	st->last_dma_cntvct = last_ok;
 	st->npages = opt.size / SZ_4K;
 	marker("VM paused", &st->paused_cntvct, &st->paused_ktime_ns);
@@ -976,7 +945,7 @@ static int cmd_resume(void)
 	int luo, session, memfd, statefd;
 	char when[64];
 
-	t_retrieved = cntvct();
+	t_retrieved = hl_cntvct();
 	luo = luo_open();
 	{
 		struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
