@@ -49,6 +49,7 @@ initrd="$HITLESS_TOP/out/initramfs-$flavor.cpio"
 
 mkdir -p "$HITLESS_TOP/out/rig"
 log=${log:-$HITLESS_TOP/out/rig/$flavor-$scenario.log}
+mkdir -p "$(dirname "$log")"
 raw="$log.raw"
 rm -f "$raw" "$log"
 
