@@ -1000,6 +1000,18 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 			v->gaps += r->hdr.seq - last_seq - 1;
 		}
 		last_seq = r->hdr.seq;
+		if (r->hdr.mode == HL_MODE_WALKER) {
+			/*
+			 * The walker reports what it found in the tables, not a
+			 * write: it is what later writes are compared with, and
+			 * nothing to invalidate or judge.
+			 */
+			if (r->hdr.kind == HL_K_STE)
+				hl_state_set_ste(&c.replay, r->ste.smmu, r->ste.sid, r->ste.after);
+			else if (r->hdr.kind == HL_K_CD)
+				hl_state_set_cd(&c.replay, r->cd.smmu, r->cd.sid, r->cd.ssid, r->cd.after);
+			continue;
+		}
 		switch (r->hdr.kind) {
 		case HL_K_STE:
 			entry_write(&c, r, false);

@@ -632,6 +632,46 @@ static void completeness(void)
 	end();
 }
 
+/* The walker's records report the state found, not writes: never judged. */
+static void walker(void)
+{
+	u64 a[8], b[8], cd[8];
+	struct hl_record *r;
+
+	mk_cdtable_ste(a, STRTAB_STE_1_S1DSS_SSID0, fake_cdtab_dma_addr, 0);
+	mk_s1_cd(cd, 1, 0x80000000);
+	begin(0, 0);
+	r = t_rec(&L, HL_K_STE);
+	r->hdr.mode = HL_MODE_WALKER;
+	r->ste.sid = 16;
+	memcpy(r->ste.after, a, 64);
+	t_put(&L, r);
+	r = t_rec(&L, HL_K_CD);
+	r->hdr.mode = HL_MODE_WALKER;
+	r->cd.sid = 16;
+	memcpy(r->cd.after, cd, 64);
+	t_put(&L, r);
+	judge(NULL);
+	tap_ok(!V.findings.n && hl_verdict_exit(&V) == 0,
+	       "walker: the state it reports is not a write (no INV/TORN findings)");
+	end();
+	/* ... and it is what the next write is judged against */
+	mk_cdtable_ste(b, STRTAB_STE_1_S1DSS_BYPASS, fake_cdtab_dma_addr, 0);
+	begin(0, 0);
+	r = t_rec(&L, HL_K_STE);
+	r->hdr.mode = HL_MODE_WALKER;
+	r->ste.sid = 16;
+	memcpy(r->ste.after, a, 64);
+	t_put(&L, r);
+	t_ste(&L, 16, HL_STEP_CRITICAL, a, b);
+	t_cfgi_ste(&L, 16);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(!V.findings.n && hl_verdict_exit(&V) == 0,
+	       "walker: a hitless write after the walk is judged from the walked entry");
+	end();
+}
+
 int main(void)
 {
 	ste_break();
@@ -647,5 +687,6 @@ int main(void)
 	smmu_off();
 	attach_outcome();
 	completeness();
+	walker();
 	return tap_done();
 }
