@@ -614,6 +614,23 @@ static int is_prev_instance(struct tracefs_instance *ti)
 	return prev;
 }
 
+/* Does the instance record any of the series' event systems? */
+static int series_enabled(struct tracefs_instance *ti)
+{
+	static const char *const sys[] = { "arm_smmu_v3", "io_pgtable_arm", "iommufd", "liveupdate" };
+	int on = 0;
+
+	for (int i = 0; i < 4 && !on; i++) {
+		char f[64], *s;
+
+		snprintf(f, sizeof(f), "events/%s/enable", sys[i]);
+		s = tracefs_instance_file_read(ti, f, NULL);
+		on = s && s[0] != '0';
+		free(s);
+	}
+	return on;
+}
+
 static u64 fnv(u64 h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
@@ -660,6 +677,12 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 		mono_clock = !strcmp(clk, "mono") || !strcmp(clk, "mono_raw");
 	}
 	prev = is_prev_instance(ti);
+	if (!prev && !series_enabled(ti)) {
+		snprintf(err, errlen, "trace instance '%s' records none of the kernel series' events "
+			 "(events/{arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate}/enable are 0): create it with "
+			 "trace_instance=%s@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate", name, name);
+		goto out;
+	}
 	if (tracefs_iterate_raw_events(tep, ti, NULL, 0, on_event, &in) < 0 && !in.failed) {
 		snprintf(err, errlen, "reading trace instance '%s': %s", name, strerror(errno));
 		goto out;
@@ -802,6 +825,16 @@ int hl_tb_import(struct hl_state *s, const char *instances, const struct hl_tb_o
 		snprintf(err, errlen, "reading trace instances needs root");
 		return -1;
 	}
+	/* every instance first: a missing one is the error, whatever the kernel */
+	dup = strdup(instances);
+	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (!tracefs_instance_exists(tok)) {
+			snprintf(err, errlen, "no trace instance '%s' (%s/instances/%s); boot with the command "
+				 "line of docs/early-boot-tracing.md", tok, tracefs_tracing_dir(), tok);
+			free(dup);
+			return -1;
+		}
+	free(dup);
 	tep = tracefs_local_events_system(NULL, systems);
 	if (!tep) {
 		snprintf(err, errlen, "cannot read the event formats under %s/events: %s",
@@ -813,6 +846,7 @@ int hl_tb_import(struct hl_state *s, const char *instances, const struct hl_tb_o
 		tep_free(tep);
 		return -1;
 	}
+	save = NULL;
 	dup = strdup(instances);
 	for (tok = strtok_r(dup, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save))
 		rc = import_one(s, tep, tok, o, &seq_cur, res, conv, err, errlen);
