@@ -72,9 +72,10 @@ void hl_trace_end(const struct hl_state *s, const char *list, u64 imported, int 
 	for (size_t i = 0; i < s->events.n; i++)
 		if (s->events.v[i].hdr.boot == s->meta.boot && s->events.v[i].hdr.seq > last)
 			last = s->events.v[i].hdr.seq;
-	snprintf(line, sizeof(line), HL_TB_MARK_END " boot=%016llx last_seq=%llu imported=%llu covered=%d\n",
-		 (unsigned long long)s->meta.boot, (unsigned long long)last, (unsigned long long)imported,
-		 covered);
+	snprintf(line, sizeof(line), HL_TB_MARK_END " boot=%016llx boot_id=%s ktime_ns=%llu cntvct=%llu "
+		 "last_seq=%llu imported=%llu covered=%d\n", (unsigned long long)s->meta.boot, s->meta.boot_id,
+		 (unsigned long long)hl_now_ns(CLOCK_MONOTONIC), (unsigned long long)cntvct(),
+		 (unsigned long long)last, (unsigned long long)imported, covered);
 	hl_tb_mark(list, line);
 }
 

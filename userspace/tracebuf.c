@@ -542,7 +542,7 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 		else
 			return 0;
 		parse_marker(m, &it);
-		if (it.kind == IT_START && it.cnt) {
+		if (it.cnt) {
 			struct pair p = { rec->ts, it.cnt };
 
 			VEC_PUSH(in->pairs, p);
@@ -656,7 +656,7 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 	char *clk;
 	int counter_clock = 0, mono_clock = 0, prev, rc = -1;
 	u64 boot = o->boot, base = 0, akt = 0, acnt = 0;
-	size_t start_i = (size_t)-1, end_i = (size_t)-1, first_start = (size_t)-1;
+	size_t start_i = (size_t)-1, end_i = (size_t)-1;
 	const struct item *mstart = NULL, *mend = NULL;
 	u64 nrec = 0, pre = 0;
 	const char *note = NULL;
@@ -693,28 +693,44 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 	}
 	qsort(in.pairs.v, in.pairs.n, sizeof(*in.pairs.v), pair_cmp);
 
-	/* whose boot: a start marker of another boot makes it the previous boot's */
+	/*
+	 * Whose boot: the last marker (start or end) names it; another boot's
+	 * makes this the previous boot's buffer.  In the previous boot's buffer
+	 * the end marker is the one that survives when that boot's capture read
+	 * the instance (reading consumed its start marker).
+	 */
 	for (size_t i = 0; i < in.it.n; i++) {
 		if (in.it.v[i].kind == IT_START) {
-			if (first_start == (size_t)-1)
-				first_start = i;
 			start_i = i;
 			mstart = &in.it.v[i];
-			if (in.it.v[i].boot != o->boot)
-				prev = 1;
 		} else if (in.it.v[i].kind == IT_END) {
 			end_i = i;
 			mend = &in.it.v[i];
 		}
+		if (in.it.v[i].kind != IT_REC)
+			prev = in.it.v[i].boot != o->boot;
+	}
+	if (prev && mend) {
+		/* the start marker of the capture that wrote the end marker, if still here */
+		mstart = NULL;
+		for (size_t i = 0; i < end_i; i++)
+			if (in.it.v[i].kind == IT_START) {
+				start_i = i;
+				mstart = &in.it.v[i];
+			}
+		if (!mstart)
+			start_i = (size_t)-1;
 	}
 	if (prev) {
 		struct hl_boot_disk b = { .cntfrq = o->cntfrq };
+		const struct item *m = mend && mend->boot && mend->boot != o->boot ? mend :
+				       mstart && mstart->boot && mstart->boot != o->boot ? mstart : NULL;
 
-		if (mstart && mstart->boot && mstart->boot != o->boot) {
-			boot = mstart->boot;
-			memcpy(b.boot_id, mstart->boot_id, sizeof(b.boot_id));
-			akt = mstart->ktime;
-			acnt = mstart->cnt;
+		if (m) {
+			boot = m->boot;
+			memcpy(b.boot_id, m->boot_id, sizeof(b.boot_id));
+			akt = m->ktime;
+			acnt = m->cnt;
 		} else {
 			/* no hitless ran in that boot: an identity derived from its first counter */
 			u64 first = in.pairs.n ? in.pairs.v[0].cnt : 0;
@@ -722,7 +738,7 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 			boot = fnv(fnv(0xcbf29ce484222325ULL, name, strlen(name)), &first, sizeof(first)) |
 			       (1ULL << 63);
 			snprintf(b.boot_id, sizeof(b.boot_id), "derived-%016llx", (unsigned long long)boot);
-			note = "no hitless start marker in it: boot identity derived from its first counter "
+			note = "no hitless marker in it: boot identity derived from its first counter "
 			       "(its times are not tied to that boot's CLOCK_MONOTONIC)";
 			mstart = mend = NULL;
 		}
@@ -746,15 +762,19 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 			continue;
 		if (!prev && start_i != (size_t)-1 && i > start_i)
 			break;
-		if (prev && mend) {
-			/* the previous boot's capture kept what came before its start marker... */
-			if (i < first_start && mend->imported) {
+		if (prev && mend && i < end_i) {
+			int before_start = start_i != (size_t)-1 && i < start_i;
+
+			/* that boot's capture read what came before its start marker... */
+			if (before_start && mend->imported) {
 				pre++;
 				continue;
 			}
-			/* ...and, for a record, everything while it ran */
-			if (mend->covered && i > first_start && i < end_i)
+			/* ...and a record saw everything while it ran */
+			if (!before_start && mend->covered) {
+				pre++;
 				continue;
+			}
 		}
 		if (it->r.hdr.kind == HL_K_MILESTONE)
 			cnt = it->r.ms.cntvct;
