@@ -660,6 +660,7 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 	const struct item *mstart = NULL, *mend = NULL;
 	u64 nrec = 0, pre = 0;
 	const char *note = NULL;
+	struct hl_boot_disk pboot = { 0 };
 
 	if (!tracefs_instance_exists(name)) {
 		snprintf(err, errlen, "no trace instance '%s' (%s/instances/%s); boot with the command line "
@@ -744,8 +745,7 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 		}
 		b.boot = boot;
 		snprintf(b.release, sizeof(b.release), "(previous boot, from trace instance %s)", name);
-		if (!hl_state_boot(s, boot))
-			boot_front(s, &b);
+		pboot = b;
 		base = mend ? mend->last_seq : 0;
 	} else {
 		akt = o->now_ktime;
@@ -797,6 +797,9 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 			VEC_PUSH(s->clocks, cs);
 		}
 	}
+	/* the previous boot, oldest first, if anything of it came back */
+	if (prev && nrec && !hl_state_boot(s, boot))
+		boot_front(s, &pboot);
 	if (prev) {
 		res->imported_prev += nrec;
 		msg(o, "trace instance %s: %llu records of the previous boot %016llx%s%s", name,
