@@ -584,6 +584,8 @@ static double ts_cnt(const struct pair *p, size_t n, u64 ts, u64 frq, int counte
 		return p[0].cnt + ((double)ts - p[0].ts) * frq / 1e9;
 	for (i = 1; i + 1 < n && p[i].ts < ts; i++)
 		;
+	if (p[i].ts == p[i - 1].ts)
+		return p[i - 1].cnt + ((double)ts - p[i - 1].ts) * frq / 1e9;
 	return p[i - 1].cnt + ((double)ts - p[i - 1].ts) *
 	       (((double)p[i].cnt - p[i - 1].cnt) / ((double)p[i].ts - p[i - 1].ts));
 }
@@ -647,6 +649,9 @@ static void boot_front(struct hl_state *s, const struct hl_boot_disk *b)
 	s->boots.v[0] = *b;
 }
 
+static int batch_finish(struct inst *in, struct hl_state *s, const char *name, int prev, int clock,
+			const struct hl_tb_opts *o, u64 *seq_cur, struct hl_tb_result *res);
+
 static int import_one(struct hl_state *s, struct tep_handle *tep, const char *name,
 		      const struct hl_tb_opts *o, u64 *seq_cur, struct hl_tb_result *res,
 		      struct hl_tb_conv *conv, char *err, size_t errlen)
@@ -654,29 +659,18 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 	struct tracefs_instance *ti;
 	struct inst in = { .conv = conv };
 	char *clk;
-	int counter_clock = 0, mono_clock = 0, prev, rc = -1;
-	u64 boot = o->boot, base = 0, akt = 0, acnt = 0;
-	size_t start_i = (size_t)-1, end_i = (size_t)-1;
-	const struct item *mstart = NULL, *mend = NULL;
-	u64 nrec = 0, pre = 0;
-	const char *note = NULL;
-	struct hl_boot_disk pboot = { 0 };
+	int clock = HL_TB_CLOCK_LOCAL, prev, rc = -1;
 
-	if (!tracefs_instance_exists(name)) {
-		snprintf(err, errlen, "no trace instance '%s' (%s/instances/%s); boot with the command line "
-			 "of docs/early-boot-tracing.md", name, tracefs_tracing_dir(), name);
-		return -1;
-	}
 	ti = tracefs_instance_alloc(NULL, name);
 	if (!ti) {
 		snprintf(err, errlen, "trace instance '%s': %s", name, strerror(errno));
 		return -1;
 	}
 	clk = tracefs_get_clock(ti);
-	if (clk) {
-		counter_clock = !strcmp(clk, "counter");
-		mono_clock = !strcmp(clk, "mono") || !strcmp(clk, "mono_raw");
-	}
+	if (clk && !strcmp(clk, "counter"))
+		clock = HL_TB_CLOCK_COUNTER;
+	else if (clk && (!strcmp(clk, "mono") || !strcmp(clk, "mono_raw")))
+		clock = HL_TB_CLOCK_MONO;
 	prev = is_prev_instance(ti);
 	if (!prev && !series_enabled(ti)) {
 		snprintf(err, errlen, "trace instance '%s' records none of the kernel series' events "
@@ -692,6 +686,58 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 		snprintf(err, errlen, "trace instance '%s': %s", name, in.err);
 		goto out;
 	}
+	rc = batch_finish(&in, s, name, prev, clock, o, seq_cur, res);
+out:
+	free(clk);
+	VEC_FREE(in.it);
+	VEC_FREE(in.pairs);
+	tracefs_instance_free(ti);
+	return rc;
+}
+
+/* Tests: the import over events handed in one by one. */
+struct hl_tb_batch *hl_tb_batch_new(struct hl_tb_conv *c)
+{
+	struct inst *in = calloc(1, sizeof(*in));
+
+	if (!in)
+		abort();
+	in->conv = c;
+	return (struct hl_tb_batch *)in;
+}
+
+int hl_tb_batch_event(struct hl_tb_batch *b, struct tep_event *e, struct tep_record *rec)
+{
+	struct inst *in = (struct inst *)b;
+
+	on_event(e, rec, rec->cpu, in);
+	return in->failed ? -1 : 0;
+}
+
+int hl_tb_batch_finish(struct hl_tb_batch *b, struct hl_state *s, const char *name, int backup,
+		       int clock, const struct hl_tb_opts *o, u64 *seq_cur, struct hl_tb_result *res)
+{
+	struct inst *in = (struct inst *)b;
+	int rc = batch_finish(in, s, name, backup, clock, o, seq_cur, res);
+
+	VEC_FREE(in->it);
+	VEC_FREE(in->pairs);
+	free(in);
+	return rc;
+}
+
+static int batch_finish(struct inst *in_, struct hl_state *s, const char *name, int prev, int clock,
+			const struct hl_tb_opts *o, u64 *seq_cur, struct hl_tb_result *res)
+{
+	struct inst in = *in_;
+	int counter_clock = clock == HL_TB_CLOCK_COUNTER, mono_clock = clock == HL_TB_CLOCK_MONO;
+	u64 boot = o->boot, base = 0, akt = 0, acnt = 0;
+	size_t start_i = (size_t)-1, end_i = (size_t)-1;
+	const struct item *mstart = NULL, *mend = NULL;
+	u64 nrec = 0, pre = 0;
+	const char *note = NULL;
+	struct hl_boot_disk pboot = { 0 };
+
 	qsort(in.pairs.v, in.pairs.n, sizeof(*in.pairs.v), pair_cmp);
 
 	/*
@@ -819,13 +865,7 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 	res->lost += in.lost;
 	if (!in.pairs.n && nrec)
 		msg(o, "trace instance %s: no event with a counter: its times cannot be placed across kexec", name);
-	rc = 0;
-out:
-	free(clk);
-	VEC_FREE(in.it);
-	VEC_FREE(in.pairs);
-	tracefs_instance_free(ti);
-	return rc;
+	return 0;
 }
 
 int hl_tb_import(struct hl_state *s, const char *instances, const struct hl_tb_opts *o,

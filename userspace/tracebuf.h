@@ -67,6 +67,15 @@ struct hl_tb_result {
 int hl_tb_import(struct hl_state *s, const char *instances, const struct hl_tb_opts *o,
 		 struct hl_tb_result *res, char *err, size_t errlen);
 
+/* The import over events handed in one by one (the unit tests' way in). */
+enum { HL_TB_CLOCK_LOCAL, HL_TB_CLOCK_COUNTER, HL_TB_CLOCK_MONO };
+struct hl_tb_batch;
+struct hl_tb_batch *hl_tb_batch_new(struct hl_tb_conv *c);
+int hl_tb_batch_event(struct hl_tb_batch *b, struct tep_event *e, struct tep_record *rec);
+/* backup: the instance holds another boot's buffer (last_boot_info); frees b */
+int hl_tb_batch_finish(struct hl_tb_batch *b, struct hl_state *s, const char *name, int backup,
+		       int clock, const struct hl_tb_opts *o, u64 *seq_cur, struct hl_tb_result *res);
+
 /* Write a marker line to every named instance that accepts one (plus "hitless"). */
 void hl_tb_mark(const char *instances, const char *line);
 

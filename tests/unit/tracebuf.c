@@ -399,6 +399,161 @@ static void mismatches(void)
 	tep_free(tep);
 }
 
+/* ---- the import: boots, sequence numbers, time ---- */
+static struct tep_handle *g_tep;
+
+static void feed(struct hl_tb_batch *b, struct ev *v, unsigned long long ts, long long missed)
+{
+	struct tep_record rec = { .ts = ts, .size = v->size, .data = v->d, .cpu = 0, .missed_events = missed };
+
+	hl_tb_batch_event(b, v->e, &rec);
+}
+
+static void feed_marker(struct hl_tb_batch *b, const char *m, unsigned long long ts)
+{
+	struct ev v;
+
+	ev_init(&v, g_tep, "ftrace", "print");
+	strcpy((char *)v.d + 16, m);
+	v.size = 16 + strlen(m) + 1;
+	feed(b, &v, ts, 0);
+}
+
+static void feed_ms(struct hl_tb_batch *b, unsigned phase, unsigned long long counter, unsigned long long ts)
+{
+	struct ev v;
+
+	ev_init(&v, g_tep, "liveupdate", "liveupdate_milestone");
+	set_u32(&v, "phase", phase);
+	set_u64(&v, "counter", counter);
+	set_str(&v, "name", "");
+	feed(b, &v, ts, 0);
+}
+
+static void feed_dev(struct hl_tb_batch *b, unsigned phase, unsigned long long counter, unsigned long long ts)
+{
+	struct ev v;
+
+	ev_init(&v, g_tep, "arm_smmu_v3", "arm_smmu_device");
+	set_str(&v, "smmu", "arm-smmu-v3.0.auto");
+	set_u32(&v, "phase", phase);
+	set_u64(&v, "counter", counter);
+	feed(b, &v, ts, 0);
+}
+
+static void feed_sync(struct hl_tb_batch *b, unsigned long long ts, long long missed)
+{
+	struct ev v;
+
+	ev_init(&v, g_tep, "arm_smmu_v3", "arm_smmu_cmdq_sync");
+	set_str(&v, "smmu", "arm-smmu-v3.0.auto");
+	feed(b, &v, ts, missed);
+}
+
+#define FRQ 62500000ULL		/* QEMU virt: 16 ns a tick */
+#define B1 0x1111111111111111ULL
+#define B2 0x2222222222222222ULL
+
+static void imports(void)
+{
+	char err[256] = "";
+	struct hl_tb_conv *c = hl_tb_conv_new(g_tep, FRQ, err, sizeof(err));
+	struct hl_tb_opts o = { .boot = B2, .cntfrq = FRQ, .now_ktime = 9000000000ULL, .now_cnt = 700000000ULL,
+				.quiet = 1 };
+	struct hl_tb_result res;
+	struct hl_state s;
+	struct hl_tb_batch *b;
+	u64 seq = 0;
+	int ok;
+
+	hl_state_init(&s);
+	{	/* this boot's identity first, as snapshot/record/import push it */
+		struct hl_boot_disk me = { .boot = B2, .cntfrq = FRQ };
+
+		VEC_PUSH(s.boots, me);
+	}
+	/*
+	 * The previous boot (backup instance): its capture's end marker (its start
+	 * marker was consumed when it read the instance), then the kexec path.
+	 * Trace clock "local": 1 ns a unit; the counter ticks every 16 ns.
+	 */
+	b = hl_tb_batch_new(c);
+	feed_marker(b, "hitless: end boot=1111111111111111 boot_id=aaaa-bbbb ktime_ns=5000000000 cntvct=100000000 "
+		    "last_seq=40 imported=10 covered=0\n", 1000000000ULL);
+	feed_ms(b, 4, 100000000ULL + 62500, 1001000000ULL);		/* freeze, 1 ms later */
+	feed_sync(b, 1001500000ULL, 0);
+	feed_dev(b, 3, 100000000ULL + 125000, 1002000000ULL);		/* shutdown, 2 ms */
+	feed_ms(b, 6, 100000000ULL + 187500, 1003000000ULL);		/* kexec_machine, 3 ms */
+	memset(&res, 0, sizeof(res));
+	hl_tb_batch_finish(b, &s, "hitless_prev", 1, HL_TB_CLOCK_LOCAL, &o, &seq, &res);
+	ok = s.events.n == 4 && res.imported_prev == 4;
+	for (size_t i = 0; ok && i < s.events.n; i++)
+		ok = s.events.v[i].hdr.boot == B1 && s.events.v[i].hdr.seq == 41 + i;
+	tap_ok(ok, "previous boot: its identity from the end marker, numbered after its capture's last_seq (41..44)");
+	tap_ok(s.boots.n == 2 && s.boots.v[0].boot == B1 && !strcmp(s.boots.v[0].boot_id, "aaaa-bbbb") &&
+	       s.boots.v[1].boot == B2, "previous boot's BOOTS entry goes before this boot's");
+	tap_ok(s.events.n == 4 && s.events.v[3].hdr.kind == HL_K_MILESTONE &&
+	       s.events.v[3].ms.id == HL_MS_KEXEC_REBOOT && s.events.v[3].hdr.ktime_ns == 5003000000ULL &&
+	       s.events.v[1].hdr.ktime_ns == 5001500000ULL,
+	       "its times: trace clock -> counter (milestone pairs) -> its CLOCK_MONOTONIC (the marker's pair): "
+	       "kexec_machine at %llu, the sync between at %llu",
+	       s.events.n == 4 ? (unsigned long long)s.events.v[3].hdr.ktime_ns : 0ULL,
+	       s.events.n == 4 ? (unsigned long long)s.events.v[1].hdr.ktime_ns : 0ULL);
+	tap_ok(seq == 0, "previous boot's records leave this boot's numbering alone");
+
+	/*
+	 * This boot (hitless): early boot, this process's start marker, then
+	 * what the capture itself sees (not imported).
+	 */
+	b = hl_tb_batch_new(c);
+	feed_ms(b, 0, 300000000ULL, 50000000ULL);			/* LUO boot at 50 ms of sched_clock */
+	feed_dev(b, 0, 300000000ULL + 62500, 51000000ULL);		/* probe 1 ms later */
+	feed_sync(b, 51500000ULL, 3);					/* 3 events lost before it */
+	feed_dev(b, 2, 300000000ULL + 125000, 52000000ULL);		/* reset_done */
+	feed_marker(b, "hitless: start boot=2222222222222222 boot_id=cccc ktime_ns=9000000000 cntvct=700000000 "
+		    "cntfrq=62500000\n", 60000000ULL);
+	feed_sync(b, 61000000ULL, 0);					/* the capture's: not imported */
+	memset(&res, 0, sizeof(res));
+	hl_tb_batch_finish(b, &s, "hitless", 0, HL_TB_CLOCK_LOCAL, &o, &seq, &res);
+	ok = res.imported_current == 5 && seq == 5 && s.events.n == 9;
+	for (size_t i = 4; ok && i < s.events.n; i++)
+		ok = s.events.v[i].hdr.boot == B2 && s.events.v[i].hdr.seq == i - 3;
+	tap_ok(ok, "this boot: the events before this capture's start marker, numbered 1..n (n = %llu)",
+	       (unsigned long long)seq);
+	tap_ok(s.events.n == 9 && s.events.v[6].hdr.kind == HL_K_LOST && s.events.v[6].lost.count == 3 &&
+	       s.events.v[6].lost.where == HL_LOST_TRACE_BUF && res.lost == 3 && s.losses.n == 1,
+	       "a lost-events indication becomes an HL_K_LOST record (3, trace-buffer) before the next event");
+	tap_ok(s.events.n == 9 && s.events.v[4].hdr.ktime_ns == 9000000000ULL - 6400000000ULL,
+	       "this boot's times from this process's (CLOCK_MONOTONIC, counter) pair: LUO boot at %llu",
+	       s.events.n == 9 ? (unsigned long long)s.events.v[4].hdr.ktime_ns : 0ULL);
+	hl_state_free(&s);
+
+	/* a backup instance no hitless ran in: a derived identity */
+	hl_state_init(&s);
+	seq = 0;
+	b = hl_tb_batch_new(c);
+	feed_ms(b, 6, 123456, 1000);
+	hl_tb_batch_finish(b, &s, "hitless_prev", 1, HL_TB_CLOCK_LOCAL, &o, &seq, &res);
+	tap_ok(s.events.n == 1 && s.boots.n == 1 && (s.boots.v[0].boot >> 63) && s.events.v[0].hdr.boot == s.boots.v[0].boot &&
+	       !strncmp(s.boots.v[0].boot_id, "derived-", 8) && s.events.v[0].hdr.seq == 1,
+	       "without a marker the previous boot gets a derived identity (%s)", s.boots.n ? s.boots.v[0].boot_id : "");
+	hl_state_free(&s);
+
+	/* the previous boot's capture was a record (covered=1): what it saw is not imported again */
+	hl_state_init(&s);
+	seq = 0;
+	b = hl_tb_batch_new(c);
+	feed_ms(b, 1, 1000, 1000);	/* preserve: during the record */
+	feed_marker(b, "hitless: end boot=1111111111111111 boot_id=a ktime_ns=1 cntvct=2 last_seq=7 imported=0 covered=1\n",
+		    2000);
+	feed_ms(b, 6, 3000, 3000);
+	hl_tb_batch_finish(b, &s, "hitless_prev", 1, HL_TB_CLOCK_LOCAL, &o, &seq, &res);
+	tap_ok(s.events.n == 1 && s.events.v[0].ms.id == HL_MS_KEXEC_REBOOT && s.events.v[0].hdr.seq == 8,
+	       "a previous record's window is skipped (covered=1); the rest numbered from its last_seq");
+	hl_state_free(&s);
+	hl_tb_conv_free(c);
+}
+
 int main(int argc, char **argv)
 {
 	struct tep_handle *tep;
@@ -416,6 +571,8 @@ int main(int argc, char **argv)
 	}
 	tep = load(NULL, NULL, NULL, NULL);
 	conversions(tep);
+	g_tep = tep;
+	imports();
 	tep_free(tep);
 	mismatches();
 	return tap_done();
