@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build the rig's initramfs for one kernel flavor, reproducibly (fixed
 # timestamps, sorted entries, no host state): the static init, the guest
-# tools, busybox, the scenarios and their steps, the flavor's modules, and its
-# Image (for the kexec into the next boot).
+# tools (tests/guest's, and the vmm workload of tests/e2e), busybox, the
+# scenarios and their steps, the flavor's modules, and its Image (for the
+# kexec into the next boot).
 #
 #   scripts/initramfs.sh FLAVOR     -> out/initramfs-FLAVOR.cpio
 set -euo pipefail
@@ -15,7 +16,7 @@ out="$HITLESS_TOP/out"
 guest="$out/guest"
 sysroot="$HITLESS_CACHE/sysroot-arm64"
 LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
-for f in init kexec-load; do
+for f in init kexec-load vfio-iommufd vmm; do
 	[ -x "$guest/$f" ] || die "no $guest/$f: run make guest"
 done
 [ -x "$sysroot/bin/busybox" ] || die "no arm64 busybox: run scripts/setup.sh"
@@ -23,7 +24,7 @@ collector="$HITLESS_TOP/userspace/build/arm64/hitless"
 [ -x "$collector" ] || die "no $collector: run make userspace"
 bt="$HITLESS_CACHE/bpftool-arm64"
 [ -x "$bt/usr/sbin/bpftool" ] || die "no arm64 bpftool in $bt: run scripts/setup.sh"
-for o in hitless hitless_tp; do
+for o in hitless hitless_tp veto; do
 	[ -f "$HITLESS_TOP/out/bpf/stock/$o.bpf.o" ] || die "no out/bpf/stock/$o.bpf.o: run make bpf"
 done
 
@@ -50,9 +51,8 @@ list="$out/initramfs-$flavor.list"
 	echo "nod /dev/console 0600 0 0 c 5 1"
 	echo "file /init $guest/init 0755 0 0"
 	echo "file /bin/kexec-load $guest/kexec-load 0755 0 0"
-	if [ -x "$guest/vfio-iommufd" ]; then
-		echo "file /bin/vfio-iommufd $guest/vfio-iommufd 0755 0 0"
-	fi
+	echo "file /bin/vfio-iommufd $guest/vfio-iommufd 0755 0 0"
+	echo "file /bin/vmm $guest/vmm 0755 0 0"
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
 	echo "file /boot/Image $kout/Image 0644 0 0"
@@ -68,7 +68,7 @@ list="$out/initramfs-$flavor.list"
 		echo "file /lib/aarch64-linux-gnu/$l $f 0755 0 0"
 	done
 	echo "dir /lib/hitless 0755 0 0"
-	for o in hitless hitless_tp; do
+	for o in hitless hitless_tp veto; do
 		echo "file /lib/hitless/$o.bpf.o $HITLESS_TOP/out/bpf/stock/$o.bpf.o 0644 0 0"
 	done
 	(cd "$HITLESS_TOP/tests/guest" && find scenarios steps -type f | LC_ALL=C sort) |

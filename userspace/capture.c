@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include "counter.h"
 #include "main.h"
 #include "records.h"
 #include "snapshot.h"
@@ -64,9 +65,8 @@ void hl_clock_sample(struct hl_state *s)
 {
 #if defined(__aarch64__)
 	struct hl_clock_disk c = { .boot = s->meta.boot };
-	u64 k0 = hl_now_ns(CLOCK_MONOTONIC), v, k1;
+	u64 k0 = hl_now_ns(CLOCK_MONOTONIC), v = hl_cntvct(), k1;
 
-	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
 	k1 = hl_now_ns(CLOCK_MONOTONIC);
 	c.ktime = k0 + (k1 - k0) / 2;
 	c.cntvct = v;
@@ -90,9 +90,7 @@ void hl_state_identity(struct hl_state *s, unsigned mode)
 	b.boot = s->meta.boot;
 	memcpy(b.boot_id, s->meta.boot_id, sizeof(b.boot_id));
 	memcpy(b.release, s->meta.release, sizeof(b.release));
-#if defined(__aarch64__)
-	asm volatile("mrs %0, cntfrq_el0" : "=r"(b.cntfrq));
-#endif
+	b.cntfrq = hl_cntfrq();
 	VEC_PUSH(s->boots, b);
 	hl_clock_sample(s);
 }

@@ -38,3 +38,24 @@ int hl_load(const char *path, struct hl_state *s)
 	}
 	return 0;
 }
+
+int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
+		 struct hl_state *prot)
+{
+	if (hl_load(paths[0], a))
+		return -1;
+	if (n == 2 && hl_load(paths[1], b)) {
+		hl_state_free(a);
+		return -1;
+	}
+	/* protected StreamIDs: the command line's, else what the snapshots recorded */
+	if (!prot->protect.n) {
+		for (size_t i = 0; i < a->protect.n; i++)
+			VEC_PUSH(prot->protect, a->protect.v[i]);
+		for (size_t i = 0; n == 2 && i < b->protect.n; i++)
+			if (!hl_protected(prot->protect.v, prot->protect.n, b->protect.v[i].smmu,
+					  b->protect.v[i].sid))
+				VEC_PUSH(prot->protect, b->protect.v[i]);
+	}
+	return 0;
+}

@@ -155,19 +155,8 @@ int do_diff(int argc, char **argv)
 		diff_help(stderr);
 		return HL_EXIT_ERROR;
 	}
-	if (hl_load(argv[optind], &a))
+	if (hl_load_pair(argv + optind, nfiles, &a, &b, &prot))
 		return HL_EXIT_ERROR;
-	if (nfiles == 2 && hl_load(argv[optind + 1], &b)) {
-		hl_state_free(&a);
-		return HL_EXIT_ERROR;
-	}
-	if (!prot.protect.n) {
-		for (size_t i = 0; i < a.protect.n; i++)
-			VEC_PUSH(prot.protect, a.protect.v[i]);
-		for (size_t i = 0; nfiles == 2 && i < b.protect.n; i++)
-			if (!hl_protected(prot.protect.v, prot.protect.n, b.protect.v[i].smmu, b.protect.v[i].sid))
-				VEC_PUSH(prot.protect, b.protect.v[i]);
-	}
 	hl_analyze(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n, &v);
 	doc = hl_verdict_json(&v);
 	pa = json_object_new_array();

@@ -20,36 +20,19 @@
 #include "main.h"
 #include "records.h"
 #include "snapshot.h"
+#include "counter.h"
 #include "tracebuf.h"
 #include <tracefs/tracefs.h>
 
-static u64 cntfrq(void)
-{
-	u64 v = 0;
-#if defined(__aarch64__)
-	asm volatile("mrs %0, cntfrq_el0" : "=r"(v));
-#endif
-	return v;
-}
-
-static u64 cntvct(void)
-{
-	u64 v = 0;
-#if defined(__aarch64__)
-	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-#endif
-	return v;
-}
-
 int hl_trace_begin(struct hl_state *s, const char *list, int quiet, u64 *seq_base)
 {
-	struct hl_tb_opts o = { .boot = s->meta.boot, .cntfrq = cntfrq(), .quiet = quiet };
+	struct hl_tb_opts o = { .boot = s->meta.boot, .cntfrq = hl_cntfrq(), .quiet = quiet };
 	struct hl_tb_result res;
 	char line[256], err[512];
 
 	*seq_base = 0;
 	o.now_ktime = hl_now_ns(CLOCK_MONOTONIC);
-	o.now_cnt = cntvct();
+	o.now_cnt = hl_cntvct();
 	snprintf(line, sizeof(line), HL_TB_MARK_START " boot=%016llx boot_id=%s ktime_ns=%llu cntvct=%llu cntfrq=%llu\n",
 		 (unsigned long long)s->meta.boot, s->meta.boot_id, (unsigned long long)o.now_ktime,
 		 (unsigned long long)o.now_cnt, (unsigned long long)o.cntfrq);
@@ -74,7 +57,7 @@ void hl_trace_end(const struct hl_state *s, const char *list, u64 imported, int 
 			last = s->events.v[i].hdr.seq;
 	snprintf(line, sizeof(line), HL_TB_MARK_END " boot=%016llx boot_id=%s ktime_ns=%llu cntvct=%llu "
 		 "last_seq=%llu imported=%llu covered=%d\n", (unsigned long long)s->meta.boot, s->meta.boot_id,
-		 (unsigned long long)hl_now_ns(CLOCK_MONOTONIC), (unsigned long long)cntvct(),
+		 (unsigned long long)hl_now_ns(CLOCK_MONOTONIC), (unsigned long long)hl_cntvct(),
 		 (unsigned long long)last, (unsigned long long)imported, covered);
 	hl_tb_mark(list, line);
 }

@@ -32,6 +32,13 @@ int hl_common_opt(int c, const char *arg);
 	"       OPTIONS := { -j|--json | -p|--pretty | -f|--format FORMAT | -v|--verbose }\n"
 
 int hl_load(const char *path, struct hl_state *s);
+/*
+ * Load BEFORE [AFTER] (n = 1 or 2) into a and b, and settle the protected
+ * StreamIDs in prot: those of the command line if any, else those the
+ * snapshots recorded. 0, or -1 after p_err with nothing left allocated.
+ */
+int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
+		 struct hl_state *prot);
 
 /* This boot's identity and clocks (capture.c). */
 #include <time.h>

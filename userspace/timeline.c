@@ -726,20 +726,8 @@ int do_timeline(int argc, char **argv)
 		timeline_help(stderr);
 		return HL_EXIT_ERROR;
 	}
-	if (hl_load(argv[optind], &a))
+	if (hl_load_pair(argv + optind, nfiles, &a, &b, &prot))
 		return HL_EXIT_ERROR;
-	if (nfiles == 2 && hl_load(argv[optind + 1], &b)) {
-		hl_state_free(&a);
-		return HL_EXIT_ERROR;
-	}
-	/* protected StreamIDs: the command line's, else what the snapshots recorded */
-	if (!prot.protect.n) {
-		for (size_t i = 0; i < a.protect.n; i++)
-			VEC_PUSH(prot.protect, a.protect.v[i]);
-		for (size_t i = 0; nfiles == 2 && i < b.protect.n; i++)
-			if (!hl_protected(prot.protect.v, prot.protect.n, b.protect.v[i].smmu, b.protect.v[i].sid))
-				VEC_PUSH(prot.protect, b.protect.v[i]);
-	}
 	doc = hl_timeline_build(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n);
 	rc = hl_emit(doc, &r);
 	if (!rc && !json_object_get_boolean(json_object_object_get(doc, "complete")))

@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "counter.h"
 
 #define MAX_DIRECTIVES	256
 #define MAX_ARGS	32
@@ -75,26 +76,6 @@ static void say(const char *fmt, ...)
 	buf[n++] = '\n';
 	if (write(1, buf, n) < 0)
 		return;
-}
-
-static uint64_t cntvct(void)
-{
-#ifdef __aarch64__
-	uint64_t v;
-
-	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v));
-	return v;
-#else
-	return 0;
-#endif
-}
-
-static uint64_t ktime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 static void mount_one(const char *src, const char *dir, const char *type)
@@ -241,14 +222,14 @@ static int run(char *const argv[], const char *what)
 	}
 	close(pfd[1]);
 
-	deadline = ktime_ns() + (uint64_t)step_timeout * 1000000000ull;
+	deadline = hl_ktime_ns() + (uint64_t)step_timeout * 1000000000ull;
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 		ssize_t n;
 
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid)
 			exited = true;
-		if (!exited && ktime_ns() >= deadline) {
+		if (!exited && hl_ktime_ns() >= deadline) {
 			say("# %s: timed out after %d s, killing it", what, step_timeout);
 			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
@@ -329,7 +310,7 @@ static int do_kexec(struct directive *d, int num)
 	}
 	say("ok %d - kexec into boot %d", num, boot + 1);
 	say("# hitless: boot %d leaves by kexec at ktime_ns=%llu cntvct=%llu", boot,
-	    (unsigned long long)ktime_ns(), (unsigned long long)cntvct());
+	    (unsigned long long)hl_ktime_ns(), (unsigned long long)hl_cntvct());
 	sync();
 	reboot(RB_KEXEC);
 	fatal("reboot(RB_KEXEC): %s", strerror(errno));
@@ -361,7 +342,7 @@ int main(void)
 	setenv("HOME", "/root", 1);
 
 	say("# hitless: boot %d starts init at ktime_ns=%llu cntvct=%llu", boot,
-	    (unsigned long long)ktime_ns(), (unsigned long long)cntvct());
+	    (unsigned long long)hl_ktime_ns(), (unsigned long long)hl_cntvct());
 	load_scenario();
 
 	/* This boot runs the directives after the (boot-1)-th kexec. */
@@ -402,7 +383,7 @@ int main(void)
 		}
 	}
 	say("# hitless: boot %d done, %d failed, powering off at cntvct=%llu", boot, failed,
-	    (unsigned long long)cntvct());
+	    (unsigned long long)hl_cntvct());
 	power_off();
 	return 0;
 }

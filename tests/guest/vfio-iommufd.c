@@ -3,14 +3,22 @@
  * vfio-iommufd: the smallest VMM-like user of a vfio-pci device through
  * iommufd, to give the capture something to catch.
  *
- *   vfio-iommufd VENDOR:DEVICE [--then CMD]
+ *   vfio-iommufd VENDOR:DEVICE [--replace | --expect-replace-error] [--then CMD]
  *
  * Binds the device to vfio-pci, opens its cdev, binds it to /dev/iommu,
  * allocates an IOAS and attaches the device to it (an SMMUv3 S1 domain: a CD
  * and an STE are written), maps 64 KiB at IOVA 0x100000 and 8 KiB at
  * 0x200000, unmaps the 8 KiB, runs CMD (sh -c) with the 64 KiB still mapped,
- * then detaches and closes.  Each step is printed.  The uapi structs are
- * written out here: the cross toolchain's headers (Linux 6.1) predate them.
+ * then detaches and closes.  Each step is printed.
+ *
+ * --replace: after the maps, allocate a second HWPT on the IOAS and replace
+ * the attached one with it, as a VMM does (S1 to S1: both ASID and TTB0 of
+ * the CD change, a breaking CD update on 7.3). --expect-replace-error: the
+ * same, but the replace must fail (refused by the series' decision point
+ * arm_smmu_attach_may_break()) and the device stay where it was.
+ *
+ * Built against Linux 7.3's uapi headers (tests/guest/Makefile): the cross
+ * toolchain's (6.1) predate iommufd.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,33 +32,8 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-/* include/uapi/linux/iommufd.h, vfio.h (Linux 7.3) */
-#define IOMMUFD_TYPE ';'
-#define IOMMU_IOAS_ALLOC _IO(IOMMUFD_TYPE, 0x81)
-#define IOMMU_IOAS_MAP _IO(IOMMUFD_TYPE, 0x85)
-#define IOMMU_IOAS_UNMAP _IO(IOMMUFD_TYPE, 0x86)
-#define IOMMU_IOAS_MAP_FIXED_IOVA (1 << 0)
-#define IOMMU_IOAS_MAP_WRITEABLE (1 << 1)
-#define IOMMU_IOAS_MAP_READABLE (1 << 2)
-struct iommu_ioas_alloc { uint32_t size, flags, out_ioas_id; };
-struct iommu_ioas_map {
-	uint32_t size, flags, ioas_id, __reserved;
-	uint64_t user_va, length, iova;
-};
-struct iommu_ioas_unmap { uint32_t size, ioas_id; uint64_t iova, length; };
-#define VFIO_TYPE ';'
-#define VFIO_BASE 100
-#define VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
-#define VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
-#define VFIO_DEVICE_DETACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 20)
-struct vfio_device_bind_iommufd {
-	uint32_t argsz, flags;
-	int32_t iommufd;
-	uint32_t out_devid;
-	uint64_t token_uuid_ptr;
-};
-struct vfio_device_attach_iommufd_pt { uint32_t argsz, flags, pt_id, pasid; };
-struct vfio_device_detach_iommufd_pt { uint32_t argsz, flags, pasid; };
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
 
 static void die(const char *what)
 {
@@ -164,16 +147,22 @@ int main(int argc, char **argv)
 	unsigned ven, dev;
 	char bdf[64];
 	const char *then = NULL;
-	int iommufd, devfd;
+	int iommufd, devfd, replace = 0, expect_refusal = 0;
 	void *buf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2 || sscanf(argv[1], "%x:%x", &ven, &dev) != 2) {
-		fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--then CMD]\n");
-		return 2;
+	if (argc < 2 || sscanf(argv[1], "%x:%x", &ven, &dev) != 2)
+		goto usage;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--replace"))
+			replace = 1;
+		else if (!strcmp(argv[i], "--expect-replace-error"))
+			replace = expect_refusal = 1;
+		else if (!strcmp(argv[i], "--then") && i + 1 < argc)
+			then = argv[++i];
+		else
+			goto usage;
 	}
-	if (argc >= 4 && !strcmp(argv[2], "--then"))
-		then = argv[3];
 	bind_vfio(ven, dev, bdf, sizeof(bdf));
 	devfd = open_cdev(bdf);
 	iommufd = open("/dev/iommu", O_RDWR);
@@ -206,6 +195,29 @@ int main(int argc, char **argv)
 		die("IOMMU_IOAS_UNMAP");
 	printf("unmapped IOVA 0x200000-0x201fff\n");
 
+	if (replace) {
+		struct iommu_hwpt_alloc hw = { .size = sizeof(hw), .dev_id = bind.out_devid,
+					       .pt_id = alloc.out_ioas_id };
+		uint32_t was = at.pt_id;
+
+		if (ioctl(iommufd, IOMMU_HWPT_ALLOC, &hw))
+			die("IOMMU_HWPT_ALLOC");
+		printf("hwpt %u allocated on IOAS %u\n", hw.out_hwpt_id, alloc.out_ioas_id);
+		at.pt_id = hw.out_hwpt_id;
+		if (ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) {
+			if (!expect_refusal)
+				die("VFIO_DEVICE_ATTACH_IOMMUFD_PT (replace)");
+			printf("replace refused (%s), as expected: the device stays on hwpt %u\n",
+			       strerror(errno), was);
+		} else if (expect_refusal) {
+			printf("vfio-iommufd: replace hwpt %u -> %u went through, but was to be refused\n",
+			       was, at.pt_id);
+			return 1;
+		} else {
+			printf("replaced: hwpt %u -> %u\n", was, at.pt_id);
+		}
+	}
+
 	if (then) {
 		int st = system(then);
 
@@ -219,4 +231,7 @@ int main(int argc, char **argv)
 	close(devfd);
 	close(iommufd);
 	return 0;
+usage:
+	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--replace | --expect-replace-error] [--then CMD]\n");
+	return 2;
 }

@@ -1,0 +1,1133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmm: a VMM-like workload for the hitless rig.
+ *
+ * It does what a VMM with a passthrough device does around a live update,
+ * minus the vCPUs: guest memory in a memfd, a PCI device (QEMU's `edu`, which
+ * does DMA) bound to vfio-pci and opened through its cdev, an iommufd IOAS
+ * mapping the guest memory at fixed IOVAs, a HWPT the device is attached to,
+ * and DMA into and out of guest memory through the SMMU, checked word by
+ * word. Across the kexec the guest memory is carried by the live update
+ * orchestrator (LUO): a session holds the memfd (and a small state memfd with
+ * the VM's configuration and the physical address of every guest page), and
+ * a daemon keeps the session open until the kernel goes away.
+ *
+ *   vmm prepare [options]   boot 1: set up, DMA, check, preserve, "VM paused",
+ *                           leave a daemon holding everything across kexec
+ *   vmm resume  [options]   boot 2: retrieve, check memory and its physical
+ *                           pages, re-create the IOAS at the same IOVAs,
+ *                           re-attach, DMA, check, finish, "VM resumed"
+ *   vmm run     [options]   set up, DMA, check, tear down (no live update)
+ *
+ * Options:
+ *   --device VVVV:DDDD   the PCI device to use (default 1234:11e8, edu)
+ *   --bdf DDDD:BB:DD.F   or this one
+ *   --iova ADDR          guest memory's first IOVA (default 0x1000000; edu
+ *                        DMA addresses are 28 bits)
+ *   --size BYTES         guest memory size, a multiple of 2 MiB (default 4M;
+ *                        k/K, m/M suffixes)
+ *   --pattern SEED       seed of the memory pattern (default 0x686974); resume
+ *                        takes it from the preserved state
+ *   --session NAME       LUO session name (default hitless-vmm)
+ *   --map-file           map with IOMMU_IOAS_MAP_FILE (memfd + offset) instead
+ *                        of IOMMU_IOAS_MAP of the process's mapping
+ *   --no-thp             do not ask for transparent huge pages (MADV_HUGEPAGE)
+ *   --no-daemon          prepare: stay in the foreground (no step returns)
+ *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
+ *                        which should not be mapped: a seeded fault that the
+ *                        SMMU must report (the rig's self-test of its checks)
+ *
+ * Every marker line has the form
+ *   hitless: marker "NAME" boot=N ktime_ns=NS cntvct=TICKS cntfrq=HZ
+ * on stdout (or /dev/console once a daemon) and, when tracefs is there, in
+ * /sys/kernel/tracing/trace_marker. CNTVCT keeps counting across kexec, so
+ * markers of both boots sit on one timeline.
+ *
+ * Exit status: 0 all checks passed; 1 a check or a system call failed (the
+ * message says which, with errno); 2 usage.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/iommufd.h>
+#include <linux/liveupdate.h>
+#include <linux/vfio.h>
+#include "counter.h"
+
+#ifndef MADV_HUGEPAGE
+#define MADV_HUGEPAGE 14
+#endif
+
+#define SZ_4K		0x1000ull
+#define SZ_2M		0x200000ull
+#define EDU_VENDOR	0x1234
+#define EDU_DEVICE	0x11e8
+
+/* edu's BAR0 (QEMU hw/misc/edu.c, docs/specs/edu.rst) */
+#define EDU_IDENT	0x00
+#define EDU_LIVENESS	0x04
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_COUNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_DMA_RUN	0x1
+#define EDU_DMA_TO_RAM	0x2	/* direction: edu's buffer -> RAM */
+#define EDU_BUF		0x40000ull
+#define EDU_BUF_SIZE	4096ull
+
+#define TOKEN_RAM	1
+#define TOKEN_STATE	2
+#define STATE_MAGIC	"HITVMM01"
+
+/* What boot 1 leaves for boot 2, in the preserved state memfd. */
+struct vmm_state {
+	char magic[8];
+	uint32_t version;
+	uint32_t boot;			/* the boot that wrote it */
+	uint64_t size;			/* guest memory bytes */
+	uint64_t iova;			/* its first IOVA */
+	uint64_t seed;			/* memory pattern */
+	uint32_t map_file;
+	uint32_t thp;
+	char bdf[32];
+	uint64_t cntfrq;
+	uint64_t last_dma_cntvct;	/* the device's last checked DMA */
+	uint64_t paused_cntvct;
+	uint64_t paused_ktime_ns;
+	uint64_t npages;		/* PFNs follow at STATE_PFN_OFF */
+	uint64_t nr_thp_pages;		/* pages in 2 MiB transparent huge pages */
+};
+#define STATE_PFN_OFF	4096
+
+static struct {
+	const char *cmd;
+	unsigned int vendor, device;
+	char bdf[32];
+	uint64_t iova, size, seed;
+	const char *session;
+	uint64_t stray_iova;
+	bool map_file, thp, daemon;
+	int boot;
+} opt = {
+	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
+	.iova = 0x1000000, .size = 4 * 1024 * 1024, .seed = 0x686974,
+	.session = "hitless-vmm", .thp = true, .daemon = true, .boot = 1,
+};
+
+/* Where messages go: the step's stdout, then /dev/console once a daemon. */
+static FILE *out;
+
+static void msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("vmm: ", out);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
+	fflush(out);
+	va_end(ap);
+}
+
+static void __attribute__((noreturn)) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("vmm: error: ", out);
+	vfprintf(out, fmt, ap);
+	fputc('\n', out);
+	fflush(out);
+	va_end(ap);
+	exit(1);
+}
+
+#define die_errno(fmt, ...) \
+	die(fmt ": %s (errno %d)", ##__VA_ARGS__, strerror(errno), errno)
+
+/* A milestone: stdout (or the console) and the trace buffer. */
+static void marker(const char *name, uint64_t *cnt_out, uint64_t *kt_out)
+{
+	uint64_t kt = hl_ktime_ns(), c = hl_cntvct();
+	char line[256];
+	int fd, n;
+
+	n = snprintf(line, sizeof(line),
+		     "hitless: marker \"%s\" boot=%d ktime_ns=%" PRIu64 " cntvct=%" PRIu64
+		     " cntfrq=%" PRIu64, name, opt.boot, kt, c, hl_cntfrq());
+	fprintf(out, "%s\n", line);
+	fflush(out);
+	fd = open("/sys/kernel/tracing/trace_marker", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, line, n) < 0)
+			msg("trace_marker: %s", strerror(errno));
+		close(fd);
+	}
+	if (cnt_out)
+		*cnt_out = c;
+	if (kt_out)
+		*kt_out = kt;
+}
+
+static double ticks_ms(uint64_t from, uint64_t to)
+{
+	uint64_t f = hl_cntfrq();
+
+	return f ? (double)(int64_t)(to - from) * 1000.0 / (double)f : 0.0;
+}
+
+/* ---- small file helpers ---- */
+
+/* Copy a string, cut to size. */
+static void scopy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static void write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("open %s", path);
+	if (write(fd, val, strlen(val)) < 0)
+		die_errno("write '%s' to %s", val, path);
+	close(fd);
+}
+
+static unsigned int sysfs_hex(const char *dir, const char *name)
+{
+	char path[PATH_MAX], buf[64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (read_file(path, buf, sizeof(buf)))
+		return ~0u;
+	return (unsigned int)strtoul(buf, NULL, 16);
+}
+
+/* ---- guest memory and its pattern ---- */
+
+static uint64_t pat(uint64_t off)
+{
+	uint64_t z = opt.seed + off * 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * The DMA plan: one 4 KiB copy per MiB of guest memory (at least one), from
+ * the start of each MiB to its middle, RAM -> edu -> RAM. Both boots do the
+ * same copies, so boot 2 knows what memory must hold when it gets it back.
+ */
+static unsigned int nr_copies(void)
+{
+	uint64_t n = opt.size / (1024 * 1024);
+
+	return n ? (unsigned int)n : 1;
+}
+
+static uint64_t copy_src(unsigned int i)
+{
+	return i * (opt.size / nr_copies());
+}
+
+static uint64_t copy_dst(unsigned int i)
+{
+	return copy_src(i) + opt.size / nr_copies() / 2;
+}
+
+/* What the word at off holds once the copies are done. */
+static uint64_t expected(uint64_t off)
+{
+	for (unsigned int i = 0; i < nr_copies(); i++)
+		if (off >= copy_dst(i) && off < copy_dst(i) + EDU_BUF_SIZE)
+			return pat(copy_src(i) + off - copy_dst(i));
+	return pat(off);
+}
+
+static void fill_pattern(uint64_t *ram)
+{
+	for (uint64_t off = 0; off < opt.size; off += 8)
+		ram[off / 8] = pat(off);
+}
+
+/* 0 when all of guest memory holds what the plan says; prints the first misses. */
+static int check_memory(const uint64_t *ram, const char *when)
+{
+	uint64_t bad = 0;
+
+	for (uint64_t off = 0; off < opt.size; off += 8) {
+		uint64_t want = expected(off);
+
+		if (ram[off / 8] == want)
+			continue;
+		if (bad++ < 4)
+			msg("%s: guest memory at offset %#" PRIx64 " (IOVA %#" PRIx64 ") holds %#018"
+			    PRIx64 ", expected %#018" PRIx64, when, off, opt.iova + off,
+			    ram[off / 8], want);
+	}
+	if (bad) {
+		msg("%s: %" PRIu64 " of %" PRIu64 " words differ", when, bad, opt.size / 8);
+		return -1;
+	}
+	msg("%s: all %" PRIu64 " KiB of guest memory hold the expected pattern", when,
+	    opt.size / 1024);
+	return 0;
+}
+
+/* A mapping of the memfd at a 2 MiB aligned address (PMD-mappable THP). */
+static uint64_t *map_ram(int fd, uint64_t size)
+{
+	void *area, *p;
+	uintptr_t a;
+
+	area = mmap(NULL, size + SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		die_errno("mmap %" PRIu64 " bytes of address space", size + SZ_2M);
+	a = ((uintptr_t)area + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1);
+	p = mmap((void *)a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED)
+		die_errno("mmap the guest memory memfd");
+	if (a > (uintptr_t)area)
+		munmap(area, a - (uintptr_t)area);
+	munmap((void *)(a + size), (uintptr_t)area + size + SZ_2M - (a + size));
+	if (opt.thp && madvise(p, size, MADV_HUGEPAGE))
+		msg("madvise(MADV_HUGEPAGE) on guest memory: %s (errno %d): 4 KiB pages only",
+		    strerror(errno), errno);
+	return p;
+}
+
+/*
+ * The physical frame of every guest page (/proc/self/pagemap) and how many
+ * are in transparent huge pages (/proc/kpageflags). pfns may be NULL.
+ */
+#define PM_PRESENT	(1ull << 63)
+#define PM_PFN_MASK	((1ull << 55) - 1)
+#define KPF_COMPOUND_HEAD 15
+#define KPF_COMPOUND_TAIL 16
+#define KPF_THP		22
+
+static uint64_t page_frames(const uint64_t *ram, uint64_t *pfns, uint64_t *nr_thp,
+			    uint64_t *nr_2m_runs, uint64_t *nr_large)
+{
+	uint64_t npages = opt.size / SZ_4K, present = 0;
+	int pm, kf;
+
+	*nr_thp = 0;
+	*nr_2m_runs = 0;
+	*nr_large = 0;
+	pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (pm < 0) {
+		msg("open /proc/self/pagemap: %s: physical pages not recorded", strerror(errno));
+		return 0;
+	}
+	kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	for (uint64_t i = 0; i < npages; i++) {
+		uint64_t e = 0, flags = 0, va = (uintptr_t)ram + i * SZ_4K, pfn;
+
+		if (pread(pm, &e, 8, (off_t)(va / SZ_4K * 8)) != 8)
+			die_errno("read /proc/self/pagemap");
+		pfn = (e & PM_PRESENT) ? (e & PM_PFN_MASK) : 0;
+		if (pfns)
+			pfns[i] = pfn;
+		if (!pfn)
+			continue;
+		present++;
+		if (kf < 0 || pread(kf, &flags, 8, (off_t)(pfn * 8)) != 8)
+			continue;
+		*nr_thp += !!(flags & (1ull << KPF_THP));
+		*nr_large += !!(flags & (1ull << KPF_COMPOUND_HEAD | 1ull << KPF_COMPOUND_TAIL));
+	}
+	/* 2 MiB runs: physically contiguous and 2 MiB aligned, as IOVA is. */
+	if (pfns && !(opt.iova % SZ_2M)) {
+		for (uint64_t i = 0; i + 512 <= npages; i += 512) {
+			bool run = pfns[i] && !(pfns[i] % 512);
+
+			for (uint64_t j = 1; run && j < 512; j++)
+				run = pfns[i + j] == pfns[i] + j;
+			*nr_2m_runs += run;
+		}
+	}
+	close(pm);
+	if (kf >= 0)
+		close(kf);
+	return present;
+}
+
+static void report_pages(const uint64_t *ram, uint64_t *pfns, struct vmm_state *st,
+			 const char *when)
+{
+	uint64_t thp, runs, present, large, *own = NULL;
+
+	if (!pfns) {
+		own = calloc(opt.size / SZ_4K, 8);
+		if (!own)
+			die("out of memory");
+		pfns = own;
+	}
+	present = page_frames(ram, pfns, &thp, &runs, &large);
+	if (present)
+		msg("%s: %" PRIu64 " of %" PRIu64 " guest pages present, IOVA %#" PRIx64
+		    " -> PA %#" PRIx64 ", %" PRIu64 " pages in large folios (%" PRIu64 " in THPs),"
+		    " %" PRIu64 " of %" PRIu64 " 2 MiB IOVA blocks physically contiguous and aligned"
+		    " (candidates for 2 MiB SMMU block mappings)", when, present, opt.size / SZ_4K,
+		    opt.iova, pfns[0] * SZ_4K, large, thp, runs, opt.size / SZ_2M);
+	if (st)
+		st->nr_thp_pages = thp;
+	free(own);
+}
+
+/* ---- the PCI device, vfio-pci and its cdev ---- */
+
+static void find_device(void)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (opt.bdf[0])
+		return;
+	d = opendir("/sys/bus/pci/devices");
+	if (!d)
+		die_errno("opendir /sys/bus/pci/devices");
+	while ((e = readdir(d))) {
+		char dir[PATH_MAX];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s", e->d_name);
+		if (sysfs_hex(dir, "vendor") == opt.vendor && sysfs_hex(dir, "device") == opt.device) {
+			scopy(opt.bdf, sizeof(opt.bdf), e->d_name);
+			break;
+		}
+	}
+	closedir(d);
+	if (!opt.bdf[0])
+		die("no PCI device %04x:%04x in /sys/bus/pci/devices", opt.vendor, opt.device);
+}
+
+static void driver_of(char *buf, size_t size)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", opt.bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		buf[0] = '\0';
+		return;
+	}
+	link[n] = '\0';
+	scopy(buf, size, strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+}
+
+/* Bind the device to vfio-pci (driver_override + drivers_probe). */
+static void bind_vfio_pci(void)
+{
+	char path[PATH_MAX], drv[64], group[PATH_MAX];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", opt.bdf);
+	n = readlink(path, group, sizeof(group) - 1);
+	if (n < 0)
+		die_errno("%s: not in an IOMMU group (readlink %s)", opt.bdf, path);
+	group[n] = '\0';
+
+	driver_of(drv, sizeof(drv));
+	if (!strcmp(drv, "vfio-pci")) {
+		msg("%s: already bound to vfio-pci", opt.bdf);
+		return;
+	}
+	if (drv[0]) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", opt.bdf);
+		write_file(path, opt.bdf);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", opt.bdf);
+	write_file(path, "vfio-pci");
+	write_file("/sys/bus/pci/drivers_probe", opt.bdf);
+	driver_of(drv, sizeof(drv));
+	if (strcmp(drv, "vfio-pci"))
+		die("%s: still not bound to vfio-pci after drivers_probe (driver: %s)", opt.bdf,
+		    drv[0] ? drv : "none");
+	msg("%s: bound to vfio-pci (driver_override, drivers_probe), IOMMU group %s", opt.bdf,
+	    strrchr(group, '/') ? strrchr(group, '/') + 1 : group);
+}
+
+/* /dev/vfio/devices/vfioN of the device (waits for devtmpfs a little). */
+static int open_vfio_cdev(char *name, size_t size)
+{
+	char dir[PATH_MAX], node[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", opt.bdf);
+	d = opendir(dir);
+	if (!d)
+		die_errno("opendir %s (no vfio device cdev: CONFIG_VFIO_DEVICE_CDEV?)", dir);
+	name[0] = '\0';
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, "vfio", 4))
+			scopy(name, size, e->d_name);
+	closedir(d);
+	if (!name[0])
+		die("%s is empty: no vfio device cdev", dir);
+	snprintf(node, sizeof(node), "/dev/vfio/devices/%s", name);
+	for (int i = 0; i < 100; i++) {
+		fd = open(node, O_RDWR | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			break;
+		usleep(10000);
+	}
+	if (fd < 0)
+		die_errno("open %s", node);
+	return fd;
+}
+
+/* ---- iommufd and the device's attachment ---- */
+
+struct vm_dev {
+	int iommufd, devfd;
+	uint32_t devid, ioas, hwpt;
+	volatile uint8_t *bar0;
+	uint64_t bar0_size;
+	uint64_t cfg_off;
+	char cdev[32];
+};
+
+static void iommufd_attach(struct vm_dev *v, int memfd, uint64_t *ram)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .flags = 0 };
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	struct iommu_hwpt_alloc hwpt = { .size = sizeof(hwpt) };
+	struct vfio_device_attach_iommufd_pt att = { .argsz = sizeof(att) };
+	struct iommu_iova_range ranges[16];
+	struct iommu_ioas_iova_ranges rq = { .size = sizeof(rq) };
+	uint64_t t0 = hl_ktime_ns();
+
+	v->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
+	if (v->iommufd < 0)
+		die_errno("open /dev/iommu");
+	v->devfd = open_vfio_cdev(v->cdev, sizeof(v->cdev));
+
+	bind.iommufd = v->iommufd;
+	if (ioctl(v->devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
+		die_errno("ioctl VFIO_DEVICE_BIND_IOMMUFD (%s to /dev/iommu)", v->cdev);
+	v->devid = bind.out_devid;
+
+	if (ioctl(v->iommufd, IOMMU_IOAS_ALLOC, &ioas))
+		die_errno("ioctl IOMMU_IOAS_ALLOC");
+	v->ioas = ioas.out_ioas_id;
+
+	if (opt.map_file) {
+		struct iommu_ioas_map_file map = {
+			.size = sizeof(map),
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+			.ioas_id = v->ioas, .fd = memfd, .start = 0,
+			.length = opt.size, .iova = opt.iova,
+		};
+
+		if (ioctl(v->iommufd, IOMMU_IOAS_MAP_FILE, &map))
+			die_errno("ioctl IOMMU_IOAS_MAP_FILE (ioas %u, memfd, length %#" PRIx64
+				  ", iova %#" PRIx64 ")", v->ioas, opt.size, opt.iova);
+	} else {
+		struct iommu_ioas_map map = {
+			.size = sizeof(map),
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+			.ioas_id = v->ioas, .user_va = (uintptr_t)ram,
+			.length = opt.size, .iova = opt.iova,
+		};
+
+		if (ioctl(v->iommufd, IOMMU_IOAS_MAP, &map))
+			die_errno("ioctl IOMMU_IOAS_MAP (ioas %u, va %p, length %#" PRIx64
+				  ", iova %#" PRIx64 ")", v->ioas, (void *)ram, opt.size, opt.iova);
+	}
+
+	hwpt.dev_id = v->devid;
+	hwpt.pt_id = v->ioas;
+	hwpt.data_type = IOMMU_HWPT_DATA_NONE;
+	if (ioctl(v->iommufd, IOMMU_HWPT_ALLOC, &hwpt))
+		die_errno("ioctl IOMMU_HWPT_ALLOC (dev %u, ioas %u)", v->devid, v->ioas);
+	v->hwpt = hwpt.out_hwpt_id;
+
+	att.pt_id = v->hwpt;
+	if (ioctl(v->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &att))
+		die_errno("ioctl VFIO_DEVICE_ATTACH_IOMMUFD_PT (%s to hwpt %u)", v->cdev, v->hwpt);
+
+	msg("%s: %s bound to iommufd (dev_id %u); IOAS %u maps %" PRIu64
+	    " KiB of guest memory at IOVA %#" PRIx64 "-%#" PRIx64 " (%s); HWPT %u attached"
+	    " (%.1f ms)", opt.bdf, v->cdev, v->devid, v->ioas, opt.size / 1024, opt.iova,
+	    opt.iova + opt.size - 1, opt.map_file ? "IOMMU_IOAS_MAP_FILE" : "IOMMU_IOAS_MAP",
+	    v->hwpt, (hl_ktime_ns() - t0) / 1e6);
+
+	/* Which IOVAs the attachment left usable (reserved regions are out). */
+	rq.ioas_id = v->ioas;
+	rq.num_iovas = 16;
+	rq.allowed_iovas = (uintptr_t)ranges;
+	if (!ioctl(v->iommufd, IOMMU_IOAS_IOVA_RANGES, &rq)) {
+		char buf[512];
+		size_t len = 0;
+
+		for (unsigned int i = 0; i < rq.num_iovas && i < 16; i++)
+			len += snprintf(buf + len, sizeof(buf) - len, " %#llx-%#llx",
+					(unsigned long long)ranges[i].start,
+					(unsigned long long)ranges[i].last);
+		msg("IOAS %u usable IOVA ranges:%s", v->ioas, buf);
+	}
+}
+
+static void vfio_open_bar0(struct vm_dev *v)
+{
+	struct vfio_region_info bar = { .argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX };
+	struct vfio_region_info cfg = { .argsz = sizeof(cfg), .index = VFIO_PCI_CONFIG_REGION_INDEX };
+	uint16_t cmd;
+	void *p;
+
+	if (ioctl(v->devfd, VFIO_DEVICE_GET_REGION_INFO, &bar))
+		die_errno("ioctl VFIO_DEVICE_GET_REGION_INFO (BAR0)");
+	if (!(bar.flags & VFIO_REGION_INFO_FLAG_MMAP) || bar.size < EDU_BUF)
+		die("BAR0 of %s: size %#llx flags %#x: not an mmap-able edu BAR", opt.bdf,
+		    (unsigned long long)bar.size, bar.flags);
+	p = mmap(NULL, bar.size, PROT_READ | PROT_WRITE, MAP_SHARED, v->devfd, bar.offset);
+	if (p == MAP_FAILED)
+		die_errno("mmap BAR0 of %s (%#llx bytes)", opt.bdf, (unsigned long long)bar.size);
+	v->bar0 = p;
+	v->bar0_size = bar.size;
+
+	if (ioctl(v->devfd, VFIO_DEVICE_GET_REGION_INFO, &cfg))
+		die_errno("ioctl VFIO_DEVICE_GET_REGION_INFO (config space)");
+	v->cfg_off = cfg.offset;
+	if (pread(v->devfd, &cmd, 2, cfg.offset + 4) != 2)
+		die_errno("read PCI_COMMAND of %s through vfio", opt.bdf);
+	cmd |= 0x2 | 0x4;	/* memory space, bus master */
+	if (pwrite(v->devfd, &cmd, 2, cfg.offset + 4) != 2)
+		die_errno("write PCI_COMMAND (bus master) of %s through vfio", opt.bdf);
+}
+
+static uint32_t rd32(struct vm_dev *v, uint64_t off)
+{
+	return *(volatile uint32_t *)(v->bar0 + off);
+}
+
+static void wr32(struct vm_dev *v, uint64_t off, uint32_t val)
+{
+	*(volatile uint32_t *)(v->bar0 + off) = val;
+}
+
+static uint64_t rd64(struct vm_dev *v, uint64_t off)
+{
+	return *(volatile uint64_t *)(v->bar0 + off);
+}
+
+static void wr64(struct vm_dev *v, uint64_t off, uint64_t val)
+{
+	*(volatile uint64_t *)(v->bar0 + off) = val;
+}
+
+static void edu_check(struct vm_dev *v)
+{
+	uint32_t id = rd32(v, EDU_IDENT);
+
+	if ((id & 0xff) != 0xed)
+		die("%s: BAR0 identification register reads %#x, not an edu (0x..ed)", opt.bdf, id);
+	wr32(v, EDU_LIVENESS, 0x12345678);
+	if (rd32(v, EDU_LIVENESS) != ~0x12345678u)
+		die("%s: edu liveness check failed (wrote 0x12345678, read %#x)", opt.bdf,
+		    rd32(v, EDU_LIVENESS));
+	msg("%s: edu version %u.%u, liveness check passed", opt.bdf, id >> 24, (id >> 16) & 0xff);
+}
+
+/* One edu DMA; returns when the device says it is done (or dies after 10 s). */
+static void edu_dma(struct vm_dev *v, uint64_t src, uint64_t dst, uint64_t count, uint32_t cmd)
+{
+	uint64_t deadline = hl_ktime_ns() + 10000000000ull;
+
+	wr64(v, EDU_DMA_SRC, src);
+	wr64(v, EDU_DMA_DST, dst);
+	wr64(v, EDU_DMA_COUNT, count);
+	wr64(v, EDU_DMA_CMD, cmd | EDU_DMA_RUN);
+	while (rd64(v, EDU_DMA_CMD) & EDU_DMA_RUN) {
+		if (hl_ktime_ns() > deadline)
+			die("edu DMA %#" PRIx64 " -> %#" PRIx64 " (%" PRIu64 " bytes) did not finish in 10 s",
+			    src, dst, count);
+		usleep(1000);
+	}
+}
+
+/*
+ * The plan's copies: guest memory (IOVA) -> edu's buffer -> guest memory,
+ * with the destination scribbled over by the CPU first so that only the
+ * device's writes can make it right. Returns 0 when every copy checks.
+ */
+static int dma_round(struct vm_dev *v, uint64_t *ram, const char *when, uint64_t *first_ok,
+		     uint64_t *last_ok)
+{
+	int bad = 0;
+
+	for (unsigned int i = 0; i < nr_copies(); i++) {
+		uint64_t s = copy_src(i), d = copy_dst(i), miss = 0;
+
+		for (uint64_t off = 0; off < EDU_BUF_SIZE; off += 8)
+			ram[(d + off) / 8] = ~pat(s + off) ^ 0x5a5a5a5a5a5a5a5aull;
+		__sync_synchronize();
+		edu_dma(v, opt.iova + s, EDU_BUF, EDU_BUF_SIZE, 0);
+		edu_dma(v, EDU_BUF, opt.iova + d, EDU_BUF_SIZE, EDU_DMA_TO_RAM);
+		__sync_synchronize();
+		for (uint64_t off = 0; off < EDU_BUF_SIZE; off += 8)
+			miss += ram[(d + off) / 8] != pat(s + off);
+		if (miss) {
+			msg("%s: DMA copy %u: IOVA %#" PRIx64 " -> edu -> IOVA %#" PRIx64
+			    ": %" PRIu64 " of 512 words wrong (first word %#018" PRIx64
+			    ", expected %#018" PRIx64 ")", when, i, opt.iova + s, opt.iova + d, miss,
+			    ram[d / 8], pat(s));
+			bad++;
+			continue;
+		}
+		if (first_ok && !*first_ok)
+			*first_ok = hl_cntvct();
+		if (last_ok)
+			*last_ok = hl_cntvct();
+	}
+	if (bad) {
+		msg("%s: %d of %u DMA copies through the SMMU failed", when, bad, nr_copies());
+		return -1;
+	}
+	msg("%s: %u DMA copies of 4 KiB (RAM -> edu -> RAM) through the SMMU checked", when,
+	    nr_copies());
+	return 0;
+}
+
+/* A seeded fault: edu writes to an IOVA that should not be mapped. */
+static void stray_dma(struct vm_dev *v)
+{
+	if (!opt.stray_iova)
+		return;
+	if (opt.stray_iova < opt.iova + opt.size && opt.stray_iova + EDU_BUF_SIZE > opt.iova)
+		die("--stray-dma %#" PRIx64 " falls in guest memory (IOVA %#" PRIx64 "-%#" PRIx64 ")",
+		    opt.stray_iova, opt.iova, opt.iova + opt.size - 1);
+	edu_dma(v, EDU_BUF, opt.stray_iova, EDU_BUF_SIZE, EDU_DMA_TO_RAM);
+	usleep(200000);	/* time for the SMMU's event to reach the log */
+	msg("stray DMA: edu wrote 4 KiB to unmapped IOVA %#" PRIx64 " (a seeded fault: the SMMU"
+	    " should have recorded a translation fault)", opt.stray_iova);
+}
+
+/* ---- LUO ---- */
+
+static int luo_open(void)
+{
+	int fd = open("/dev/liveupdate", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		die_errno("open /dev/liveupdate (liveupdate=on? only one opener at a time)");
+	return fd;
+}
+
+static void luo_preserve(int session, int fd, uint64_t token, const char *what)
+{
+	struct liveupdate_session_preserve_fd a = { .size = sizeof(a), .fd = fd, .token = token };
+
+	if (ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &a))
+		die_errno("ioctl LIVEUPDATE_SESSION_PRESERVE_FD (%s, token %" PRIu64 ")", what, token);
+}
+
+static int luo_retrieve(int session, uint64_t token, const char *what)
+{
+	struct liveupdate_session_retrieve_fd a = { .size = sizeof(a), .token = token };
+
+	if (ioctl(session, LIVEUPDATE_SESSION_RETRIEVE_FD, &a))
+		die_errno("ioctl LIVEUPDATE_SESSION_RETRIEVE_FD (%s, token %" PRIu64 ")", what, token);
+	return a.fd;
+}
+
+/* ---- the sub-commands ---- */
+
+static uint64_t *state_pfns(struct vmm_state *st)
+{
+	return (uint64_t *)((char *)st + STATE_PFN_OFF);
+}
+
+static uint64_t state_size(void)
+{
+	return (STATE_PFN_OFF + opt.size / SZ_4K * 8 + SZ_4K - 1) & ~(SZ_4K - 1);
+}
+
+static void become_daemon(int ready_fd)
+{
+	int con = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	if (con < 0)
+		con = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	/* Never write to the step's pipe again: it closes when the step ends. */
+	dup2(con, 1);
+	dup2(con, 2);
+	out = fdopen(dup(con), "w");
+	if (!out)
+		out = stderr;
+	close(con);
+	close(0);
+	open("/dev/null", O_RDONLY);
+	if (write(ready_fd, "r", 1) != 1)
+		exit(1);
+	close(ready_fd);
+}
+
+static int cmd_prepare(bool live_update)
+{
+	struct vm_dev v = { 0 };
+	struct vmm_state *st = NULL;
+	uint64_t *ram, first_ok = 0, last_ok = 0;
+	int memfd, statefd = -1, luo, session;
+	char when[64];
+
+	find_device();
+	msg("boot %d: %s, guest memory %" PRIu64 " KiB at IOVA %#" PRIx64 ", pattern seed %#" PRIx64,
+	    opt.boot, live_update ? "prepare" : "run", opt.size / 1024, opt.iova, opt.seed);
+
+	memfd = memfd_create("hitless-vmm-ram", 0);
+	if (memfd < 0)
+		die_errno("memfd_create guest memory");
+	if (ftruncate(memfd, opt.size))
+		die_errno("ftruncate guest memory memfd to %" PRIu64, opt.size);
+	ram = map_ram(memfd, opt.size);
+	fill_pattern(ram);
+
+	if (live_update) {
+		statefd = memfd_create("hitless-vmm-state", 0);
+		if (statefd < 0)
+			die_errno("memfd_create state");
+		if (ftruncate(statefd, state_size()))
+			die_errno("ftruncate state memfd");
+		st = mmap(NULL, state_size(), PROT_READ | PROT_WRITE, MAP_SHARED, statefd, 0);
+		if (st == MAP_FAILED)
+			die_errno("mmap state memfd");
+		memset(st, 0, state_size());
+	}
+	bind_vfio_pci();
+	iommufd_attach(&v, memfd, ram);
+	vfio_open_bar0(&v);
+	edu_check(&v);
+	snprintf(when, sizeof(when), "boot %d DMA", opt.boot);
+	if (dma_round(&v, ram, when, &first_ok, &last_ok))
+		return 1;
+	snprintf(when, sizeof(when), "boot %d after DMA", opt.boot);
+	if (check_memory(ram, when))
+		return 1;
+	marker("device DMA checked", NULL, NULL);
+	stray_dma(&v);
+	/* Pinned by iommufd now: these are the pages the SMMU translates to. */
+	report_pages(ram, st ? state_pfns(st) : NULL, st, "guest memory as mapped");
+
+	if (!live_update) {
+		close(v.devfd);
+		close(v.iommufd);
+		msg("run: done, device detached");
+		return 0;
+	}
+
+	/* The VM stops; its memory and configuration go to LUO. */
+	memcpy(st->magic, STATE_MAGIC, 8);
+	st->version = 1;
+	st->boot = opt.boot;
+	st->size = opt.size;
+	st->iova = opt.iova;
+	st->seed = opt.seed;
+	st->map_file = opt.map_file;
+	st->thp = opt.thp;
+	snprintf(st->bdf, sizeof(st->bdf), "%s", opt.bdf);
+	st->cntfrq = hl_cntfrq();
+	st->last_dma_cntvct = last_ok;
+	st->npages = opt.size / SZ_4K;
+	marker("VM paused", &st->paused_cntvct, &st->paused_ktime_ns);
+
+	luo = luo_open();
+	{
+		struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+
+		snprintf((char *)cs.name, sizeof(cs.name), "%s", opt.session);
+		if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs))
+			die_errno("ioctl LIVEUPDATE_IOCTL_CREATE_SESSION (\"%s\")", opt.session);
+		session = cs.fd;
+	}
+	luo_preserve(session, memfd, TOKEN_RAM, "guest memory memfd");
+	luo_preserve(session, statefd, TOKEN_STATE, "state memfd");
+	/* /dev/liveupdate has one opener at a time: the session fd is enough. */
+	close(luo);
+	msg("LUO session \"%s\": guest memory (token %d) and state (token %d) preserved",
+	    opt.session, TOKEN_RAM, TOKEN_STATE);
+
+	if (!opt.daemon) {
+		msg("holding the session, the device and guest memory in the foreground (pid %d)",
+		    getpid());
+		for (;;)
+			pause();
+	}
+	{
+		int pfd[2];
+		char c;
+		pid_t pid;
+
+		if (pipe(pfd))
+			die_errno("pipe");
+		fflush(out);
+		pid = fork();
+		if (pid < 0)
+			die_errno("fork the holding daemon");
+		if (!pid) {
+			close(pfd[0]);
+			setsid();
+			signal(SIGHUP, SIG_IGN);
+			signal(SIGPIPE, SIG_IGN);
+			become_daemon(pfd[1]);
+			/*
+			 * Hold the session fd (the kernel serializes it at kexec),
+			 * the device, its iommufd and guest memory, like a VMM
+			 * whose VM is paused for the update.
+			 */
+			for (;;)
+				pause();
+		}
+		close(pfd[1]);
+		if (read(pfd[0], &c, 1) != 1)
+			die("the holding daemon (pid %d) did not start", pid);
+		msg("daemon pid %d holds LUO session \"%s\", %s and guest memory until kexec",
+		    pid, opt.session, v.cdev);
+	}
+	return 0;
+}
+
+static int cmd_resume(void)
+{
+	struct vm_dev v = { 0 };
+	struct vmm_state *st;
+	struct stat sb;
+	uint64_t *ram, *now_pfns, first_ok = 0, last_ok = 0, same = 0, thp, runs, large, t_retrieved;
+	uint64_t resumed_cnt;
+	int luo, session, memfd, statefd;
+	char when[64];
+
+	t_retrieved = hl_cntvct();
+	luo = luo_open();
+	{
+		struct liveupdate_ioctl_retrieve_session rs = { .size = sizeof(rs) };
+
+		snprintf((char *)rs.name, sizeof(rs.name), "%s", opt.session);
+		if (ioctl(luo, LIVEUPDATE_IOCTL_RETRIEVE_SESSION, &rs))
+			die_errno("ioctl LIVEUPDATE_IOCTL_RETRIEVE_SESSION (\"%s\")", opt.session);
+		session = rs.fd;
+	}
+	statefd = luo_retrieve(session, TOKEN_STATE, "state memfd");
+	memfd = luo_retrieve(session, TOKEN_RAM, "guest memory memfd");
+	if (fstat(statefd, &sb))
+		die_errno("fstat state memfd");
+	if ((uint64_t)sb.st_size < STATE_PFN_OFF)
+		die("state memfd is %lld bytes, too small", (long long)sb.st_size);
+	st = mmap(NULL, sb.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, statefd, 0);
+	if (st == MAP_FAILED)
+		die_errno("mmap state memfd");
+	if (memcmp(st->magic, STATE_MAGIC, 8) || st->version != 1)
+		die("state memfd holds no vmm state (magic %.8s, version %u)", st->magic, st->version);
+	opt.size = st->size;
+	opt.iova = st->iova;
+	opt.seed = st->seed;
+	opt.map_file = st->map_file;
+	opt.thp = st->thp;
+	if (!opt.bdf[0])
+		snprintf(opt.bdf, sizeof(opt.bdf), "%s", st->bdf);
+	if ((uint64_t)sb.st_size < STATE_PFN_OFF + st->npages * 8)
+		die("state memfd is %lld bytes, too small for %" PRIu64 " PFNs",
+		    (long long)sb.st_size, st->npages);
+	if (fstat(memfd, &sb))
+		die_errno("fstat guest memory memfd");
+	if ((uint64_t)sb.st_size != opt.size)
+		die("guest memory memfd is %lld bytes after kexec, %" PRIu64 " before",
+		    (long long)sb.st_size, opt.size);
+	msg("boot %d: LUO session \"%s\" retrieved: guest memory %" PRIu64 " KiB (was at IOVA %#"
+	    PRIx64 ", %s, seed %#" PRIx64 "), paused in boot %u", opt.boot, opt.session,
+	    opt.size / 1024, opt.iova, st->bdf, opt.seed, st->boot);
+
+	ram = map_ram(memfd, opt.size);
+	snprintf(when, sizeof(when), "boot %d memfd from LUO", opt.boot);
+	if (check_memory(ram, when))
+		return 1;
+	now_pfns = calloc(opt.size / SZ_4K, 8);
+	if (!now_pfns)
+		die("out of memory");
+	report_pages(ram, now_pfns, NULL, "guest memory from LUO");
+	page_frames(ram, now_pfns, &thp, &runs, &large);
+	for (uint64_t i = 0; i < st->npages && i < opt.size / SZ_4K; i++)
+		same += now_pfns[i] && now_pfns[i] == state_pfns(st)[i];
+	msg("guest memory kept its physical pages: %" PRIu64 " of %" PRIu64
+	    " at the same PA as in boot %u (in THPs then: %" PRIu64 "; now %" PRIu64
+	    " in large folios, %" PRIu64 " flagged THP by /proc/kpageflags)",
+	    same, st->npages, st->boot, st->nr_thp_pages, large, thp);
+	if (st->npages && state_pfns(st)[0] && same != st->npages)
+		msg("warning: guest memory moved: %" PRIu64 " pages at a new PA",
+		    st->npages - same);
+
+	find_device();
+	bind_vfio_pci();
+	iommufd_attach(&v, memfd, ram);
+	vfio_open_bar0(&v);
+	edu_check(&v);
+	snprintf(when, sizeof(when), "boot %d DMA", opt.boot);
+	if (dma_round(&v, ram, when, &first_ok, &last_ok))
+		return 1;
+	snprintf(when, sizeof(when), "boot %d after DMA", opt.boot);
+	if (check_memory(ram, when))
+		return 1;
+	marker("device DMA checked", NULL, NULL);
+	stray_dma(&v);
+
+	{
+		struct liveupdate_session_finish f = { .size = sizeof(f) };
+
+		if (ioctl(session, LIVEUPDATE_SESSION_FINISH, &f))
+			die_errno("ioctl LIVEUPDATE_SESSION_FINISH (\"%s\")", opt.session);
+	}
+	close(session);
+	close(luo);
+	msg("LUO session \"%s\" finished", opt.session);
+	marker("VM resumed", &resumed_cnt, NULL);
+
+	msg("timeline (CNTVCT, both boots): device's last DMA in boot %u -> first DMA here: %.1f ms"
+	    " dark; VM paused -> resumed: %.1f ms; session retrieve -> resumed: %.1f ms",
+	    st->boot, ticks_ms(st->last_dma_cntvct, first_ok),
+	    ticks_ms(st->paused_cntvct, resumed_cnt), ticks_ms(t_retrieved, resumed_cnt));
+	return 0;
+}
+
+/* ---- options ---- */
+
+static uint64_t parse_size(const char *s, const char *what)
+{
+	char *end;
+	uint64_t v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		goto bad;
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	if (*end)
+		goto bad;
+	return v;
+bad:
+	fprintf(stderr, "vmm: bad %s '%s'\n", what, s);
+	exit(2);
+}
+
+static void __attribute__((noreturn)) usage(void)
+{
+	fprintf(stderr,
+		"usage: vmm prepare|resume|run [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
+		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
+		"           [--no-thp] [--no-daemon] [--stray-dma IOVA]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *b = getenv("HITLESS_BOOT");
+
+	out = stdout;
+	if (argc < 2)
+		usage();
+	opt.cmd = argv[1];
+	if (b)
+		opt.boot = atoi(b);
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--map-file")) {
+			opt.map_file = true;
+		} else if (!strcmp(a, "--no-thp")) {
+			opt.thp = false;
+		} else if (!strcmp(a, "--no-daemon")) {
+			opt.daemon = false;
+		} else if (!val) {
+			usage();
+		} else if (!strcmp(a, "--device")) {
+			if (sscanf(val, "%x:%x", &opt.vendor, &opt.device) != 2)
+				usage();
+			i++;
+		} else if (!strcmp(a, "--bdf")) {
+			snprintf(opt.bdf, sizeof(opt.bdf), "%s", val);
+			i++;
+		} else if (!strcmp(a, "--iova")) {
+			opt.iova = parse_size(val, "IOVA");
+			i++;
+		} else if (!strcmp(a, "--size")) {
+			opt.size = parse_size(val, "size");
+			i++;
+		} else if (!strcmp(a, "--pattern")) {
+			opt.seed = parse_size(val, "pattern seed");
+			i++;
+		} else if (!strcmp(a, "--stray-dma")) {
+			opt.stray_iova = parse_size(val, "stray DMA IOVA");
+			i++;
+		} else if (!strcmp(a, "--session")) {
+			opt.session = val;
+			i++;
+		} else {
+			usage();
+		}
+	}
+	if (!opt.size || opt.size % SZ_2M || opt.iova % SZ_4K) {
+		fprintf(stderr, "vmm: --size must be a multiple of 2 MiB, --iova of 4 KiB\n");
+		exit(2);
+	}
+	if (opt.iova + opt.size > (1ull << 28))
+		fprintf(stderr, "vmm: warning: IOVAs above 256 MiB: edu's 28-bit DMA mask clamps them\n");
+
+	if (!strcmp(opt.cmd, "prepare"))
+		return cmd_prepare(true);
+	if (!strcmp(opt.cmd, "run"))
+		return cmd_prepare(false);
+	if (!strcmp(opt.cmd, "resume"))
+		return cmd_resume();
+	usage();
+}
