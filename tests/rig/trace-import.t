@@ -33,14 +33,13 @@ after=$files/after.snap before=$files/before.snap
 ok $? "before.snap and after.snap came back from the guest"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# exit 0: the log is complete (no loss, no gap, no write missing between records)
 "$hl" show -j "$after" >"$tmp/show.json" 2>"$tmp/show.err"
-ok $? "hitless show -j after.snap"
+ok $? "hitless show -j after.snap: complete"
 "$hl" timeline -j "$after" >"$tmp/tl.json" 2>"$tmp/tl.err"
-rc=$?; [ $rc = 0 ] || [ $rc = 2 ]
-ok $? "hitless timeline -j after.snap (exit $rc)"
+ok $? "hitless timeline -j after.snap: complete"
 "$hl" timeline -j "$before" "$after" >"$tmp/tl2.json" 2>"$tmp/tl2.err"
-rc=$?; [ $rc = 0 ] || [ $rc = 2 ]
-ok $? "hitless timeline -j before.snap after.snap (exit $rc)"
+ok $? "hitless timeline -j before.snap after.snap: complete"
 "$hl" timeline "$after" 2>&1 | sed 's/^/# /'
 
 # The checks, in Python (JSON); one TAP line each, numbered on from $n.
