@@ -829,8 +829,16 @@ static int batch_finish(struct inst *in_, struct hl_state *s, const char *name, 
 						 counter_clock) : 0;
 		if (mono_clock)
 			it->r.hdr.ktime_ns = it->ts;
-		else if (in.pairs.n && acnt && o->cntfrq)
-			it->r.hdr.ktime_ns = (u64)((double)akt + (cnt - (double)acnt) * 1e9 / o->cntfrq);
+		else if (in.pairs.n && acnt && o->cntfrq) {
+			/*
+			 * CLOCK_MONOTONIC starts (at 0) only once the kernel's clocksource
+			 * runs: the earliest events (the LUO boot milestone) can come
+			 * before it and are clamped to 0; their counters stay exact.
+			 */
+			double k = (double)akt + (cnt - (double)acnt) * 1e9 / o->cntfrq;
+
+			it->r.hdr.ktime_ns = k > 0 ? (u64)k : 0;
+		}
 		/* else: the trace timestamp itself (the timeline's notes say uncorrelated) */
 		it->r.hdr.boot = boot;
 		it->r.hdr.seq = ++base;
