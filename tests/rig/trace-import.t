@@ -40,6 +40,8 @@ ok $? "hitless show -j after.snap: complete"
 ok $? "hitless timeline -j after.snap: complete"
 "$hl" timeline -j "$before" "$after" >"$tmp/tl2.json" 2>"$tmp/tl2.err"
 ok $? "hitless timeline -j before.snap after.snap: complete"
+"$hl" show -j "$files/rec.snap" >"$tmp/rec.json" 2>"$tmp/rec.err"
+ok $? "hitless show -j rec.snap (record --trace hitless): complete"
 "$hl" timeline "$after" 2>&1 | sed 's/^/# /'
 
 # The checks, in Python (JSON); one TAP line each, numbered on from $n.
