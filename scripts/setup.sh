@@ -13,7 +13,7 @@ mkdir -p "$HITLESS_CACHE"
 HOST_PKGS=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross make flex bison bc
 	libssl-dev libelf-dev zlib1g-dev libzstd-dev dwarves cpio rsync xz-utils
-	clang llvm lld libbpf-dev bpftool libjson-c-dev pkg-config
+	clang llvm lld libbpf-dev bpftool libjson-c-dev libtracefs-dev libtraceevent-dev pkg-config
 	qemu-system-arm git perl python3 file kmod
 )
 
@@ -94,7 +94,7 @@ fi
 # must be bookworm's, to match the cross gcc 12 and glibc 2.36.
 # busybox-static gives the guest's scenario steps a shell and the usual tools.
 ARM64_PKGS=(libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1
-	libjson-c-dev libjson-c5 busybox-static)
+	libjson-c-dev libjson-c5 libtracefs-dev libtracefs1 libtraceevent-dev libtraceevent1 busybox-static)
 SYSROOT="$HITLESS_CACHE/sysroot-arm64"
 if [ "$(cat "$SYSROOT/.hitless-complete" 2>/dev/null)" != "${ARM64_PKGS[*]}" ]; then
 	log "fetching arm64 libraries: ${ARM64_PKGS[*]}"

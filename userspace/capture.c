@@ -23,65 +23,8 @@
 #include "snapshot.h"
 #include "../bpf/core.h"
 
-#ifdef HL_HAVE_SKEL
-#include <bpf/libbpf.h>
-#include <bpf/bpf.h>
-#include <bpf/btf.h>
-#include "hitless.skel.h"
-#include "hitless_tp.skel.h"
-
-#define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
-#define DEFAULT_PIN_DIR "/sys/fs/bpf/hitless"
-
-static volatile sig_atomic_t stop_req;
-static void on_signal(int sig) { (void)sig; stop_req = 1; }
-
-struct cap {
-	struct hitless *sk;		/* stock-kernel mode: fentry/fexit */
-	struct hitless_tp *sk_tp;	/* patched-kernel mode: the series' tracepoints */
-	struct bpf_object *obj;		/* whichever was loaded; NULL when using pinned maps */
-	volatile struct hl_config *cfg;
-	unsigned mode;			/* enum hl_mode of the loaded programs */
-	struct ring_buffer *rb;
-	int events_fd, stats_fd, smmus_fd, walk_fd;
-	struct hl_state st;
-	u64 records;
-	u64 walk_gen;
-	int quiet;
-};
-
-static void msg(struct cap *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void msg(struct cap *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->quiet)
-		return;
-	fprintf(stderr, "hitless: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static int on_record(void *ctx, void *data, size_t len)
-{
-	struct cap *c = ctx;
-	struct hl_record r;
-
-	if (len != sizeof(r))
-		return 0;
-	memcpy(&r, data, sizeof(r));
-	/* programs loaded by bpftool have no boot identity: it is this boot */
-	if (!r.hdr.boot)
-		r.hdr.boot = c->st.meta.boot;
-	hl_state_apply(&c->st, &r);
-	c->records++;
-	return 0;
-}
-
 /* ---- identity and clocks ---- */
-static u64 now_ns(clockid_t id)
+u64 hl_now_ns(clockid_t id)
 {
 	struct timespec t;
 
@@ -118,13 +61,13 @@ static u64 boot_of(const char *boot_id)
 	return v;
 }
 
-static void clock_sample(struct hl_state *s)
+void hl_clock_sample(struct hl_state *s)
 {
 #if defined(__aarch64__)
 	struct hl_clock_disk c = { .boot = s->meta.boot };
-	u64 k0 = now_ns(CLOCK_MONOTONIC), v = hl_cntvct(), k1;
+	u64 k0 = hl_now_ns(CLOCK_MONOTONIC), v = hl_cntvct(), k1;
 
-	k1 = now_ns(CLOCK_MONOTONIC);
+	k1 = hl_now_ns(CLOCK_MONOTONIC);
 	c.ktime = k0 + (k1 - k0) / 2;
 	c.cntvct = v;
 	VEC_PUSH(s->clocks, c);
@@ -133,7 +76,7 @@ static void clock_sample(struct hl_state *s)
 #endif
 }
 
-static void state_identity(struct hl_state *s, unsigned mode)
+void hl_state_identity(struct hl_state *s, unsigned mode)
 {
 	struct hl_boot_disk b = { 0 };
 	struct utsname u;
@@ -149,7 +92,71 @@ static void state_identity(struct hl_state *s, unsigned mode)
 	memcpy(b.release, s->meta.release, sizeof(b.release));
 	b.cntfrq = hl_cntfrq();
 	VEC_PUSH(s->boots, b);
-	clock_sample(s);
+	hl_clock_sample(s);
+}
+
+#ifdef HL_HAVE_SKEL
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "hitless.skel.h"
+#include "hitless_tp.skel.h"
+
+#define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
+#define DEFAULT_PIN_DIR "/sys/fs/bpf/hitless"
+
+static volatile sig_atomic_t stop_req;
+static void on_signal(int sig) { (void)sig; stop_req = 1; }
+
+struct cap {
+	struct hitless *sk;		/* stock-kernel mode: fentry/fexit */
+	struct hitless_tp *sk_tp;	/* patched-kernel mode: the series' tracepoints */
+	struct bpf_object *obj;		/* whichever was loaded; NULL when using pinned maps */
+	volatile struct hl_config *cfg;
+	unsigned mode;			/* enum hl_mode of the loaded programs */
+	struct ring_buffer *rb;
+	int events_fd, stats_fd, smmus_fd, walk_fd;
+	struct hl_state st;
+	u64 records;
+	u64 walk_gen;
+	int quiet;
+	u64 seq_base;			/* this boot's records imported from the trace (--trace) */
+};
+
+static void msg(struct cap *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void msg(struct cap *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	fprintf(stderr, "hitless: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct cap *c = ctx;
+	struct hl_record r;
+
+	if (len != sizeof(r))
+		return 0;
+	memcpy(&r, data, sizeof(r));
+	/* programs loaded by bpftool have no boot identity: it is this boot */
+	if (!r.hdr.boot)
+		r.hdr.boot = c->st.meta.boot;
+	/* numbered after this boot's early events imported from the trace instance */
+	if (c->seq_base && r.hdr.boot == c->st.meta.boot) {
+		r.hdr.seq += c->seq_base;
+		if (r.hdr.kind == HL_K_LOST && r.lost.first_seq)
+			r.lost.first_seq += c->seq_base;
+	}
+	hl_state_apply(&c->st, &r);
+	c->records++;
+	return 0;
 }
 
 /* ---- loading ---- */
@@ -357,7 +364,7 @@ static int cap_pinned(struct cap *c, const char *dir)
 static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode)
 {
 	hl_state_init(&c->st);
-	state_identity(&c->st, HL_MODE_WALKER);
+	hl_state_identity(&c->st, HL_MODE_WALKER);
 	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
 	if (pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker, mode))
 		return -1;
@@ -511,10 +518,10 @@ static int cap_write(struct cap *c, const char *out)
 {
 	char err[512];
 
-	clock_sample(&c->st);
+	hl_clock_sample(&c->st);
 	cap_smmus(c);
-	c->st.meta.created_ktime = now_ns(CLOCK_MONOTONIC);
-	c->st.meta.created_real = now_ns(CLOCK_REALTIME);
+	c->st.meta.created_ktime = hl_now_ns(CLOCK_MONOTONIC);
+	c->st.meta.created_real = hl_now_ns(CLOCK_REALTIME);
 	hl_ranges_compress(&c->st);
 	if (hl_snapshot_write(out, &c->st, err, sizeof(err))) {
 		p_err("%s", err);
@@ -527,11 +534,12 @@ static int cap_write(struct cap *c, const char *out)
 static void snapshot_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] -o FILE\n"
+		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] [--trace LIST] -o FILE\n"
 		"       The complete current state: every valid STE, the CDs they point to and\n"
 		"       every leaf of every page table they reach, walked by the BPF walker.\n"
 		"       --pinned DIR   use the programs bpftool pinned there (default " DEFAULT_PIN_DIR ")\n"
 		"       --budget N     records per walker trigger (default 4096)\n"
+		HL_TRACE_HELP
 		HL_COMMON_HELP);
 }
 
@@ -540,7 +548,7 @@ static void record_usage(FILE *f)
 	fprintf(f,
 		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
 		"                      [--stop-file PATH] [--ready-file PATH] [--verify] [--against FILE]\n"
-		"                      [--buffer MB] -o FILE\n"
+		"                      [--buffer MB] [--trace LIST] -o FILE\n"
 		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
 		"                      when the kernel has them (patched), else fentry (stock)\n"
 		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
@@ -554,6 +562,7 @@ static void record_usage(FILE *f)
 		"       --against FILE the same run captured in the other mode (another record's\n"
 		"                      snapshot): its writes and commands must equal these,\n"
 		"                      record for record (exit 1 if not)\n"
+		HL_TRACE_HELP
 		HL_COMMON_HELP);
 }
 
@@ -571,11 +580,12 @@ static const struct option cap_lo[] = {
 	{ "mode", required_argument, NULL, 'm' },
 	{ "against", required_argument, NULL, 'A' },
 	{ "buffer", required_argument, NULL, 'B' },
+	{ "trace", required_argument, NULL, 'T' },
 	{ 0 }
 };
 
 struct cap_opts {
-	const char *out, *pinned, *stop_file, *ready_file, *mode, *against;
+	const char *out, *pinned, *stop_file, *ready_file, *mode, *against, *trace;
 	unsigned budget;
 	double duration;
 	int walk, verify, quiet;
@@ -599,6 +609,7 @@ static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FIL
 		case 'V': o->verify = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'A': o->against = optarg; break;
+		case 'T': o->trace = optarg; break;
 		case 'B':
 			ringbuf_mb = strtoul(optarg, NULL, 0);
 			if (!ringbuf_mb || (ringbuf_mb & (ringbuf_mb - 1)) || ringbuf_mb > 1024) {
@@ -643,11 +654,13 @@ int do_snapshot(int argc, char **argv)
 		return rc > 0 ? 0 : HL_EXIT_ERROR;
 	c.quiet = o.quiet;
 	libbpf_set_print(NULL);
-	if (cap_open(&c, o.pinned, 1, NULL) || cap_walk(&c, o.budget) < 0 ||
-	    cap_write(&c, o.out)) {
+	if (cap_open(&c, o.pinned, 1, NULL) ||
+	    hl_trace_begin(&c.st, o.trace, o.quiet, &c.seq_base) ||
+	    cap_walk(&c, o.budget) < 0 || cap_write(&c, o.out)) {
 		cap_close(&c);
 		return HL_EXIT_ERROR;
 	}
+	hl_trace_end(&c.st, o.trace, c.seq_base, 0);
 	msg(&c, "%s: %zu STEs, %zu CDs, %zu translation ranges (%llu records)", o.out,
 	    c.st.stes.n, c.st.cds.n, c.st.ranges.n, (unsigned long long)c.records);
 	cap_close(&c);
@@ -836,6 +849,8 @@ int do_record(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	if (cap_open(&c, o.pinned, 0, o.mode))
 		goto fail;
+	if (hl_trace_begin(&c.st, o.trace, o.quiet, &c.seq_base))
+		goto fail;
 	if (o.walk && cap_walk(&c, o.budget) < 0)
 		goto fail;
 	if (o.ready_file) {
@@ -845,7 +860,7 @@ int do_record(int argc, char **argv)
 			close(fd);
 	}
 	msg(&c, "recording (%llu records so far)", (unsigned long long)c.records);
-	t0 = now_ns(CLOCK_MONOTONIC);
+	t0 = hl_now_ns(CLOCK_MONOTONIC);
 	while (!stop_req) {
 		int n = ring_buffer__poll(c.rb, 100);
 
@@ -853,7 +868,7 @@ int do_record(int argc, char **argv)
 			p_err("ring buffer poll: %s", strerror(-n));
 			break;
 		}
-		if (o.duration > 0 && now_ns(CLOCK_MONOTONIC) - t0 >= o.duration * 1e9)
+		if (o.duration > 0 && hl_now_ns(CLOCK_MONOTONIC) - t0 >= o.duration * 1e9)
 			break;
 		if (o.stop_file && !access(o.stop_file, F_OK))
 			break;
@@ -867,6 +882,7 @@ int do_record(int argc, char **argv)
 	lost = cap_losses(&c);
 	if (cap_write(&c, o.out))
 		goto fail;
+	hl_trace_end(&c.st, o.trace, c.seq_base, 1);
 	if (o.against) {
 		int d = cap_against(&c, o.against);
 

@@ -18,6 +18,7 @@ static const struct cmd cmds[] = {
 	{ "timeline", do_timeline },
 	{ "record", do_record },
 	{ "snapshot", do_snapshot },
+	{ "import", do_import },
 	{ "help", do_help },
 	{ 0 }
 };
@@ -29,8 +30,9 @@ static void usage(FILE *f)
 		"       hitless show     [OPTIONS] SNAPSHOT\n"
 		"       hitless diff     [OPTIONS] [--protect SIDS] BEFORE [AFTER]\n"
 		"       hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
-		"       hitless record   [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--verify] -o FILE\n"
-		"       hitless snapshot [OPTIONS] [--pinned [DIR]] -o FILE\n"
+		"       hitless record   [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--verify] [--trace LIST] -o FILE\n"
+		"       hitless snapshot [OPTIONS] [--pinned [DIR]] [--trace LIST] -o FILE\n"
+		"       hitless import   [OPTIONS] [--trace LIST] -o FILE\n"
 		"       hitless help\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | openmetrics | chrome }   (-j = -f json)\n"

@@ -40,10 +40,32 @@ int hl_load(const char *path, struct hl_state *s);
 int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		 struct hl_state *prot);
 
+/* This boot's identity and clocks (capture.c). */
+#include <time.h>
+u64 hl_now_ns(clockid_t id);
+void hl_clock_sample(struct hl_state *s);
+void hl_state_identity(struct hl_state *s, unsigned mode);
+
+/*
+ * The persistent trace instances (import.c, tracebuf.c): write this
+ * capture's start marker to them (and to "hitless"), then, when `list` is
+ * set, import them into s.  *seq_base: the sequence numbers this boot's
+ * imported records took (the capture numbers its own after them).  0, or
+ * HL_EXIT_ERROR after p_err.
+ */
+int hl_trace_begin(struct hl_state *s, const char *list, int quiet, u64 *seq_base);
+/* The end marker: what this capture kept of this boot (the next boot's import skips it). */
+void hl_trace_end(const struct hl_state *s, const char *list, u64 imported, int covered);
+#define HL_TRACE_HELP							\
+	"       --trace LIST   also import the persistent trace instances LIST\n"	\
+	"                      (INSTANCE[,INSTANCE], e.g. hitless_prev,hitless: the previous\n"	\
+	"                      kernel's last events and this one's early boot)\n"
+
 int do_show(int argc, char **argv);
 int do_diff(int argc, char **argv);
 int do_timeline(int argc, char **argv);
 int do_record(int argc, char **argv);
 int do_snapshot(int argc, char **argv);
+int do_import(int argc, char **argv);
 
 #endif

@@ -357,6 +357,28 @@ static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
 		hl_state_set_ste(&c->replay, smmu, sid, after);
 }
 
+/*
+ * A walker record is the entry as the walk found it, not a write: nothing
+ * for the SMMU to observe, nothing to invalidate.  It is what the log's
+ * state is from here on (the next write's "before" is checked against it),
+ * so a walk after writes imported from the trace buffer (snapshot --trace)
+ * does not read as a torn update.
+ */
+static void entry_seen(struct ctx *c, const struct hl_record *r, bool is_cd)
+{
+	u32 smmu = is_cd ? r->cd.smmu : r->ste.smmu, sid = is_cd ? r->cd.sid : r->ste.sid;
+	u32 ssid = is_cd ? r->cd.ssid : 0;
+	const __u64 *after = is_cd ? r->cd.after : r->ste.after;
+	struct upd *u = find_upd(c, is_cd, smmu, sid, ssid);
+
+	memcpy(u->last, after, 64);
+	u->have_last = true;
+	if (is_cd)
+		hl_state_set_cd(&c->replay, smmu, sid, ssid, after);
+	else
+		hl_state_set_ste(&c->replay, smmu, sid, after);
+}
+
 /* ---- invalidation obligations ----------------------------------------- */
 
 static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
@@ -1014,10 +1036,18 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 		}
 		switch (r->hdr.kind) {
 		case HL_K_STE:
+			if (r->hdr.mode == HL_MODE_WALKER) {
+				entry_seen(&c, r, false);
+				break;
+			}
 			entry_write(&c, r, false);
 			ob_entry(&c, OB_STE, r->ste.smmu, r->ste.sid, 0, r->hdr.seq);
 			break;
 		case HL_K_CD:
+			if (r->hdr.mode == HL_MODE_WALKER) {
+				entry_seen(&c, r, true);
+				break;
+			}
 			entry_write(&c, r, true);
 			ob_entry(&c, OB_CD, r->cd.smmu, r->cd.sid, r->cd.ssid, r->hdr.seq);
 			break;
