@@ -1025,29 +1025,19 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 		if (r->hdr.mode == HL_MODE_WALKER) {
 			/*
 			 * The walker reports what it found in the tables, not a
-			 * write: it is what later writes are compared with, and
-			 * nothing to invalidate or judge.
+			 * write: what later writes are judged against, nothing to
+			 * invalidate (its descriptors included).
 			 */
-			if (r->hdr.kind == HL_K_STE)
-				hl_state_set_ste(&c.replay, r->ste.smmu, r->ste.sid, r->ste.after);
-			else if (r->hdr.kind == HL_K_CD)
-				hl_state_set_cd(&c.replay, r->cd.smmu, r->cd.sid, r->cd.ssid, r->cd.after);
+			if (r->hdr.kind == HL_K_STE || r->hdr.kind == HL_K_CD)
+				entry_seen(&c, r, r->hdr.kind == HL_K_CD);
 			continue;
 		}
 		switch (r->hdr.kind) {
 		case HL_K_STE:
-			if (r->hdr.mode == HL_MODE_WALKER) {
-				entry_seen(&c, r, false);
-				break;
-			}
 			entry_write(&c, r, false);
 			ob_entry(&c, OB_STE, r->ste.smmu, r->ste.sid, 0, r->hdr.seq);
 			break;
 		case HL_K_CD:
-			if (r->hdr.mode == HL_MODE_WALKER) {
-				entry_seen(&c, r, true);
-				break;
-			}
 			entry_write(&c, r, true);
 			ob_entry(&c, OB_CD, r->cd.smmu, r->cd.sid, r->cd.ssid, r->hdr.seq);
 			break;
