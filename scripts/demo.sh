@@ -4,16 +4,22 @@
 # KHO kexec while hitless captures both boots; then the verdict, the critical
 # path, and where the JSON, metrics and Perfetto files are.
 #
-#   scripts/demo.sh [patched|stock]     (default: patched)
+#   scripts/demo.sh [--no-setup] [patched|stock]     (default: patched)
 #
+# --no-setup: skip the set-up and the build (tests/rig/demo-*.t, after
+# scripts/test.sh did both).
 # Exit status: hitless diff's (0 hitless, 1 findings, 2 error or incomplete).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+setup=1
+[ "${1:-}" = --no-setup ] && { setup=0; shift; }
 flavor=${1:-patched}
-case "$flavor" in patched | stock) ;; *) die "usage: scripts/demo.sh [patched|stock]" ;; esac
+case "$flavor" in patched | stock) ;; *) die "usage: scripts/demo.sh [--no-setup] [patched|stock]" ;; esac
 
-"$HITLESS_TOP/scripts/setup.sh"
-make -s -C "$HITLESS_TOP" all
+if [ $setup = 1 ]; then
+	"$HITLESS_TOP/scripts/setup.sh"
+	make -s -C "$HITLESS_TOP" all
+fi
 
 out="$HITLESS_TOP/out/demo/$flavor"
 rm -rf "$out"; mkdir -p "$out"

@@ -33,6 +33,8 @@
  *                        of IOMMU_IOAS_MAP of the process's mapping
  *   --no-thp             do not ask for transparent huge pages (MADV_HUGEPAGE)
  *   --no-daemon          prepare: stay in the foreground (no step returns)
+ *   --hold               resume: keep the device attached and guest memory
+ *                        mapped afterwards, in a daemon (the VM runs on)
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -124,7 +126,7 @@ static struct {
 	uint64_t iova, size, seed;
 	const char *session;
 	uint64_t stray_iova;
-	bool map_file, thp, daemon;
+	bool map_file, thp, daemon, hold;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -811,6 +813,45 @@ static void become_daemon(int ready_fd)
 	close(ready_fd);
 }
 
+/*
+ * Keep the device, its iommufd, guest memory (and the LUO session in boot 1)
+ * like a VMM whose VM stays alive: in the foreground with --no-daemon, else
+ * in a daemon, once it is ready, so the step can return.
+ */
+static void hold(const char *cdev, const char *what, const char *until)
+{
+	int pfd[2];
+	char c;
+	pid_t pid;
+
+	if (!opt.daemon) {
+		msg("holding %sthe device and guest memory in the foreground (pid %d)", what,
+		    getpid());
+		for (;;)
+			pause();
+	}
+	if (pipe(pfd))
+		die_errno("pipe");
+	fflush(out);
+	pid = fork();
+	if (pid < 0)
+		die_errno("fork the holding daemon");
+	if (!pid) {
+		close(pfd[0]);
+		setsid();
+		signal(SIGHUP, SIG_IGN);
+		signal(SIGPIPE, SIG_IGN);
+		become_daemon(pfd[1]);
+		/* The kernel serializes the session fd at kexec. */
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1)
+		die("the holding daemon (pid %d) did not start", pid);
+	msg("daemon pid %d holds %s%s and guest memory %s", pid, what, cdev, until);
+}
+
 static int cmd_prepare(bool live_update)
 {
 	struct vm_dev v = { 0 };
@@ -895,42 +936,11 @@ static int cmd_prepare(bool live_update)
 	msg("LUO session \"%s\": guest memory (token %d) and state (token %d) preserved",
 	    opt.session, TOKEN_RAM, TOKEN_STATE);
 
-	if (!opt.daemon) {
-		msg("holding the session, the device and guest memory in the foreground (pid %d)",
-		    getpid());
-		for (;;)
-			pause();
-	}
 	{
-		int pfd[2];
-		char c;
-		pid_t pid;
+		char what[96];
 
-		if (pipe(pfd))
-			die_errno("pipe");
-		fflush(out);
-		pid = fork();
-		if (pid < 0)
-			die_errno("fork the holding daemon");
-		if (!pid) {
-			close(pfd[0]);
-			setsid();
-			signal(SIGHUP, SIG_IGN);
-			signal(SIGPIPE, SIG_IGN);
-			become_daemon(pfd[1]);
-			/*
-			 * Hold the session fd (the kernel serializes it at kexec),
-			 * the device, its iommufd and guest memory, like a VMM
-			 * whose VM is paused for the update.
-			 */
-			for (;;)
-				pause();
-		}
-		close(pfd[1]);
-		if (read(pfd[0], &c, 1) != 1)
-			die("the holding daemon (pid %d) did not start", pid);
-		msg("daemon pid %d holds LUO session \"%s\", %s and guest memory until kexec",
-		    pid, opt.session, v.cdev);
+		snprintf(what, sizeof(what), "LUO session \"%s\", ", opt.session);
+		hold(v.cdev, what, "until kexec");
 	}
 	return 0;
 }
@@ -1033,6 +1043,8 @@ static int cmd_resume(void)
 	    " dark; VM paused -> resumed: %.1f ms; session retrieve -> resumed: %.1f ms",
 	    st->boot, ticks_ms(st->last_dma_cntvct, first_ok),
 	    ticks_ms(st->paused_cntvct, resumed_cnt), ticks_ms(t_retrieved, resumed_cnt));
+	if (opt.hold)
+		hold(v.cdev, "", "while the VM runs");
 	return 0;
 }
 
@@ -1065,7 +1077,7 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: vmm prepare|resume|run [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
-		"           [--no-thp] [--no-daemon] [--stray-dma IOVA]\n");
+		"           [--no-thp] [--no-daemon] [--hold] [--stray-dma IOVA]\n");
 	exit(2);
 }
 
@@ -1088,6 +1100,8 @@ int main(int argc, char **argv)
 			opt.thp = false;
 		} else if (!strcmp(a, "--no-daemon")) {
 			opt.daemon = false;
+		} else if (!strcmp(a, "--hold")) {
+			opt.hold = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {
