@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every patch of kernel/patches/series passes the kernel's checkpatch.pl
+# --strict, run from the Linux 7.3 source the series applies to.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/scripts/lib.sh"
+src="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
+mapfile -t patches < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$top/kernel/patches/series")
+echo "1..${#patches[@]}"
+[ -f "$src/scripts/checkpatch.pl" ] || { echo "# no Linux source at $src: run scripts/setup.sh"; exit 1; }
+n=0
+for p in "${patches[@]}"; do
+	n=$((n + 1))
+	if out=$(cd "$src" && perl scripts/checkpatch.pl --strict --no-tree -q "$top/kernel/patches/$p" 2>&1) &&
+		[ -z "$out" ]; then
+		echo "ok $n - checkpatch --strict: $p"
+	else
+		echo "not ok $n - checkpatch --strict: $p"
+		printf '%s\n' "$out" | head -n 20 | sed 's/^/#   /'
+	fi
+done
