@@ -95,50 +95,43 @@ fi
 # busybox-static gives the guest's scenario steps a shell and the usual tools.
 ARM64_PKGS=(libbpf-dev libbpf1 libelf-dev libelf1 zlib1g-dev zlib1g libzstd-dev libzstd1
 	libjson-c-dev libjson-c5 libtracefs-dev libtracefs1 libtraceevent-dev libtraceevent1 busybox-static)
-SYSROOT="$HITLESS_CACHE/sysroot-arm64"
-if [ "$(cat "$SYSROOT/.hitless-complete" 2>/dev/null)" != "${ARM64_PKGS[*]}" ]; then
-	log "fetching arm64 libraries: ${ARM64_PKGS[*]}"
-	a="$HITLESS_CACHE/apt/arm64"
+# Unpack arm64 packages (never installed) into a folder, again only when the
+# package list changes. $1: its apt folder name, $2: the folder, $3: the
+# suites, most preferred first; the rest: the packages (PKG or PKG/SUITE).
+arm64_root() {
+	local name=$1 root=$2 suites=$3 a ao s
+	shift 3
+	[ "$(cat "$root/.hitless-complete" 2>/dev/null)" = "$*" ] && return
+	log "fetching arm64 packages into $root: $*"
+	a="$HITLESS_CACHE/apt/$name"
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/debs"
-	echo 'deb [trusted=yes] http://deb.debian.org/debian bookworm main' >"$a/sources.list"
+	for s in $suites; do
+		echo "deb [trusted=yes] http://deb.debian.org/debian $s main"
+	done >"$a/sources.list"
 	ao=(-o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null
 		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache"
 		-o APT::Architecture=arm64 -o APT::Architectures=arm64
 		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
 	apt-get "${ao[@]}" update -q >/dev/null
 	rm -f "$a"/debs/*.deb
-	(cd "$a/debs" && apt-get "${ao[@]}" download -q "${ARM64_PKGS[@]/%/:arm64}" >/dev/null) ||
-		die "could not download the arm64 libraries from bookworm"
-	rm -rf "$SYSROOT"; mkdir -p "$SYSROOT"
-	for deb in "$a"/debs/*.deb; do dpkg-deb -x "$deb" "$SYSROOT"; done
-	echo "${ARM64_PKGS[*]}" >"$SYSROOT/.hitless-complete"
-fi
+	(cd "$a/debs" && apt-get "${ao[@]}" download -q "$@" >/dev/null) ||
+		die "could not download the arm64 packages $* ($suites)"
+	rm -rf "$root"; mkdir -p "$root"
+	for deb in "$a"/debs/*.deb; do dpkg-deb -x "$deb" "$root"; done
+	echo "$*" >"$root/.hitless-complete"
+}
+
+SYSROOT="$HITLESS_CACHE/sysroot-arm64"
+arm64_root arm64 "$SYSROOT" bookworm "${ARM64_PKGS[@]}"
 
 # --- bpftool for the guest (arm64): `bpftool prog loadall ... autoattach` ------
 # bookworm's bpftool (7.1) has no autoattach; bookworm-backports' (7.5, same
 # glibc) has. Unpacked with the bookworm libraries it needs, dynamic loader
 # included; scripts/initramfs.sh puts them in the guest.
 BPFTOOL_ROOT="$HITLESS_CACHE/bpftool-arm64"
-BPFTOOL_PKGS=(bpftool/bookworm-backports libc6 libcap2 libelf1 zlib1g libzstd1)
-if [ "$(cat "$BPFTOOL_ROOT/.hitless-complete" 2>/dev/null)" != "${BPFTOOL_PKGS[*]}" ]; then
-	log "fetching arm64 bpftool (bookworm-backports)"
-	a="$HITLESS_CACHE/apt/arm64-bpo"
-	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/debs"
-	printf '%s\n' 'deb [trusted=yes] http://deb.debian.org/debian bookworm-backports main' \
-		'deb [trusted=yes] http://deb.debian.org/debian bookworm main' >"$a/sources.list"
-	ao=(-o Dir::Etc::SourceList="$a/sources.list" -o Dir::Etc::SourceParts=/dev/null
-		-o Dir::State::Lists="$a/lists" -o Dir::Cache="$a/cache"
-		-o APT::Architecture=arm64 -o APT::Architectures=arm64
-		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root)
-	apt-get "${ao[@]}" update -q >/dev/null
-	rm -f "$a"/debs/*.deb
-	(cd "$a/debs" && apt-get "${ao[@]}" download -q "${BPFTOOL_PKGS[@]}" >/dev/null) ||
-		die "could not download bpftool:arm64 from bookworm-backports"
-	rm -rf "$BPFTOOL_ROOT"; mkdir -p "$BPFTOOL_ROOT"
-	for deb in "$a"/debs/*.deb; do dpkg-deb -x "$deb" "$BPFTOOL_ROOT"; done
-	[ -x "$BPFTOOL_ROOT/usr/sbin/bpftool" ] || die "bpftool:arm64 unpacked without usr/sbin/bpftool"
-	echo "${BPFTOOL_PKGS[*]}" >"$BPFTOOL_ROOT/.hitless-complete"
-fi
+arm64_root arm64-bpo "$BPFTOOL_ROOT" "bookworm-backports bookworm" \
+	bpftool/bookworm-backports libc6 libcap2 libelf1 zlib1g libzstd1
+[ -x "$BPFTOOL_ROOT/usr/sbin/bpftool" ] || die "bpftool:arm64 unpacked without usr/sbin/bpftool"
 
 # --- report -------------------------------------------------------------------
 log "versions:"
