@@ -32,7 +32,7 @@ series_hash() {
 		echo "$LINUX_SOURCE_VERSION"
 		series | while read -r p; do
 			[ -f "$SERIES_DIR/$p" ] || die "kernel/patches/series names $p, which is not there"
-			sha256sum "$SERIES_DIR/$p"
+			printf "%s " "$p"; sha256sum <"$SERIES_DIR/$p"
 		done
 	} | sha256sum | cut -d' ' -f1
 }
