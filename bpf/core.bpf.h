@@ -136,6 +136,24 @@ static __always_inline void hl_submit(struct hl_record *r)
 	hl_count(HL_STAT_RECORDS, 1);
 }
 
+/* An iommufd operation, as both capture modes report it. */
+static __always_inline void hl_emit_iommufd(__u8 mode, __u32 op, __u32 obj, __u32 dev, __u32 pt,
+					    __u64 iova, __u64 len, int ret)
+{
+	struct hl_record *r = hl_reserve(HL_K_IOMMUFD, mode);
+
+	if (!r)
+		return;
+	r->iommufd.op = op;
+	r->iommufd.obj_id = obj;
+	r->iommufd.dev_id = dev;
+	r->iommufd.pt_id = pt;
+	r->iommufd.iova = iova;
+	r->iommufd.length = len;
+	r->iommufd.result = ret;
+	hl_submit(r);
+}
+
 /* Keep a bound check the compiler would fold away (the verifier needs it). */
 #define HL_BARRIER_VAR(v)	asm volatile("" : "+r"(v))
 

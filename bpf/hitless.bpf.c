@@ -732,29 +732,12 @@ int BPF_PROG(hl_lpae_unmap, struct arm_lpae_io_pgtable *data, struct iommu_iotlb
 
 /* ---- iommufd ------------------------------------------------------------- */
 
-static __always_inline void hl_emit_iommufd(__u32 op, __u32 obj, __u32 dev, __u32 pt, __u64 iova,
-					    __u64 len, int ret)
-{
-	struct hl_record *r = hl_reserve(HL_K_IOMMUFD, HL_MODE_FENTRY);
-
-	if (!r)
-		return;
-	r->iommufd.op = op;
-	r->iommufd.obj_id = obj;
-	r->iommufd.dev_id = dev;
-	r->iommufd.pt_id = pt;
-	r->iommufd.iova = iova;
-	r->iommufd.length = len;
-	r->iommufd.result = ret;
-	hl_submit(r);
-}
-
 SEC("fexit/iommufd_ioas_map")
 int BPF_PROG(hl_ioas_map, struct iommufd_ucmd *ucmd, int ret)
 {
 	struct iommu_ioas_map *cmd = BPF_CORE_READ(ucmd, cmd);
 
-	hl_emit_iommufd(HL_IOMMUFD_IOAS_MAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_MAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
 			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);
 	return 0;
 }
@@ -764,7 +747,7 @@ int BPF_PROG(hl_ioas_unmap, struct iommufd_ucmd *ucmd, int ret)
 {
 	struct iommu_ioas_unmap *cmd = BPF_CORE_READ(ucmd, cmd);
 
-	hl_emit_iommufd(HL_IOMMUFD_IOAS_UNMAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_UNMAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
 			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);
 	return 0;
 }
@@ -780,7 +763,7 @@ static __always_inline __u32 hl_read_u32(__u32 *p)
 SEC("fexit/iommufd_device_attach")
 int BPF_PROG(hl_idev_attach, struct iommufd_device *idev, ioasid_t pasid, u32 *pt_id, int ret)
 {
-	hl_emit_iommufd(HL_IOMMUFD_HWPT_ATTACH, 0, BPF_CORE_READ(idev, obj.id),
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_ATTACH, 0, BPF_CORE_READ(idev, obj.id),
 			hl_read_u32(pt_id), 0, 0, ret);
 	return 0;
 }
@@ -788,7 +771,7 @@ int BPF_PROG(hl_idev_attach, struct iommufd_device *idev, ioasid_t pasid, u32 *p
 SEC("fexit/iommufd_device_replace")
 int BPF_PROG(hl_idev_replace, struct iommufd_device *idev, ioasid_t pasid, u32 *pt_id, int ret)
 {
-	hl_emit_iommufd(HL_IOMMUFD_HWPT_REPLACE, 0, BPF_CORE_READ(idev, obj.id),
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_REPLACE, 0, BPF_CORE_READ(idev, obj.id),
 			hl_read_u32(pt_id), 0, 0, ret);
 	return 0;
 }
@@ -796,7 +779,7 @@ int BPF_PROG(hl_idev_replace, struct iommufd_device *idev, ioasid_t pasid, u32 *
 SEC("fentry/iommufd_device_detach")
 int BPF_PROG(hl_idev_detach, struct iommufd_device *idev, ioasid_t pasid)
 {
-	hl_emit_iommufd(HL_IOMMUFD_HWPT_DETACH, 0, BPF_CORE_READ(idev, obj.id), 0, 0, 0, 0);
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_DETACH, 0, BPF_CORE_READ(idev, obj.id), 0, 0, 0, 0);
 	return 0;
 }
 

@@ -168,48 +168,31 @@ int BPF_PROG(hl_tp_pte, u64 root, u64 iova, int level, u64 size, u64 old, u64 ne
 	return 0;
 }
 
-static __always_inline void hl_tp_iommufd(__u32 op, __u32 obj, __u32 dev, __u32 pt, __u64 iova,
-					  __u64 len, int rc)
-{
-	struct hl_record *r = hl_reserve(HL_K_IOMMUFD, HL_MODE_TRACEPOINT);
-
-	if (!r)
-		return;
-	r->iommufd.op = op;
-	r->iommufd.obj_id = obj;
-	r->iommufd.dev_id = dev;
-	r->iommufd.pt_id = pt;
-	r->iommufd.iova = iova;
-	r->iommufd.length = len;
-	r->iommufd.result = rc;
-	hl_submit(r);
-}
-
 SEC("tp_btf/iommufd_ioas_map")
 int BPF_PROG(hl_tp_ioas_map, u32 ioas_id, u64 iova, u64 length, u32 flags, int rc)
 {
-	hl_tp_iommufd(HL_IOMMUFD_IOAS_MAP, ioas_id, 0, 0, iova, length, rc);
+	hl_emit_iommufd(HL_MODE_TRACEPOINT, HL_IOMMUFD_IOAS_MAP, ioas_id, 0, 0, iova, length, rc);
 	return 0;
 }
 
 SEC("tp_btf/iommufd_ioas_map_file")
 int BPF_PROG(hl_tp_ioas_map_file, u32 ioas_id, u64 iova, u64 length, u32 flags, int rc)
 {
-	hl_tp_iommufd(HL_IOMMUFD_IOAS_MAP, ioas_id, 0, 0, iova, length, rc);
+	hl_emit_iommufd(HL_MODE_TRACEPOINT, HL_IOMMUFD_IOAS_MAP, ioas_id, 0, 0, iova, length, rc);
 	return 0;
 }
 
 SEC("tp_btf/iommufd_ioas_copy")
 int BPF_PROG(hl_tp_ioas_copy, u32 ioas_id, u64 iova, u64 length, u32 flags, int rc)
 {
-	hl_tp_iommufd(HL_IOMMUFD_IOAS_MAP, ioas_id, 0, 0, iova, length, rc);
+	hl_emit_iommufd(HL_MODE_TRACEPOINT, HL_IOMMUFD_IOAS_MAP, ioas_id, 0, 0, iova, length, rc);
 	return 0;
 }
 
 SEC("tp_btf/iommufd_ioas_unmap")
 int BPF_PROG(hl_tp_ioas_unmap, u32 ioas_id, u64 iova, u64 length, u64 unmapped, int rc)
 {
-	hl_tp_iommufd(HL_IOMMUFD_IOAS_UNMAP, ioas_id, 0, 0, iova, length, rc);
+	hl_emit_iommufd(HL_MODE_TRACEPOINT, HL_IOMMUFD_IOAS_UNMAP, ioas_id, 0, 0, iova, length, rc);
 	return 0;
 }
 
@@ -217,7 +200,7 @@ SEC("tp_btf/iommufd_hwpt_alloc")
 int BPF_PROG(hl_tp_hwpt_alloc, struct device *dev, u32 dev_id, u32 hwpt_id, u32 pt_id, u32 flags,
 	     u32 data_type, bool auto_domain)
 {
-	hl_tp_iommufd(HL_IOMMUFD_HWPT_ALLOC, hwpt_id, dev_id, pt_id, 0, 0, 0);
+	hl_emit_iommufd(HL_MODE_TRACEPOINT, HL_IOMMUFD_HWPT_ALLOC, hwpt_id, dev_id, pt_id, 0, 0, 0);
 	return 0;
 }
 
@@ -225,7 +208,7 @@ SEC("tp_btf/iommufd_device_attach")
 int BPF_PROG(hl_tp_dev_attach, struct device *dev, u32 dev_id, u32 pasid, u32 pt_id, u32 hwpt_id,
 	     int rc)
 {
-	hl_tp_iommufd(HL_IOMMUFD_HWPT_ATTACH, hwpt_id, dev_id, pt_id, 0, 0, rc);
+	hl_emit_iommufd(HL_MODE_TRACEPOINT, HL_IOMMUFD_HWPT_ATTACH, hwpt_id, dev_id, pt_id, 0, 0, rc);
 	return 0;
 }
 
@@ -233,7 +216,7 @@ SEC("tp_btf/iommufd_device_replace")
 int BPF_PROG(hl_tp_dev_replace, struct device *dev, u32 dev_id, u32 pasid, u32 pt_id, u32 hwpt_id,
 	     int rc)
 {
-	hl_tp_iommufd(HL_IOMMUFD_HWPT_REPLACE, hwpt_id, dev_id, pt_id, 0, 0, rc);
+	hl_emit_iommufd(HL_MODE_TRACEPOINT, HL_IOMMUFD_HWPT_REPLACE, hwpt_id, dev_id, pt_id, 0, 0, rc);
 	return 0;
 }
 
@@ -241,7 +224,7 @@ SEC("tp_btf/iommufd_device_detach")
 int BPF_PROG(hl_tp_dev_detach, struct device *dev, u32 dev_id, u32 pasid, u32 pt_id, u32 hwpt_id,
 	     int rc)
 {
-	hl_tp_iommufd(HL_IOMMUFD_HWPT_DETACH, hwpt_id, dev_id, pt_id, 0, 0, rc);
+	hl_emit_iommufd(HL_MODE_TRACEPOINT, HL_IOMMUFD_HWPT_DETACH, hwpt_id, dev_id, pt_id, 0, 0, rc);
 	return 0;
 }
 
