@@ -793,6 +793,31 @@ static uint64_t state_size(void)
 	return (STATE_PFN_OFF + opt.size / SZ_4K * 8 + SZ_4K - 1) & ~(SZ_4K - 1);
 }
 
+/*
+ * What each boot does with the device: bind it to vfio-pci, attach it to
+ * guest memory through iommufd, and check DMA through the SMMU (and the
+ * memory after it). 0, or 1 when a check failed.
+ */
+static int attach_and_check_dma(struct vm_dev *v, int memfd, uint64_t *ram, uint64_t *first_ok,
+				uint64_t *last_ok)
+{
+	char when[64];
+
+	bind_vfio_pci();
+	iommufd_attach(v, memfd, ram);
+	vfio_open_bar0(v);
+	edu_check(v);
+	snprintf(when, sizeof(when), "boot %d DMA", opt.boot);
+	if (dma_round(v, ram, when, first_ok, last_ok))
+		return 1;
+	snprintf(when, sizeof(when), "boot %d after DMA", opt.boot);
+	if (check_memory(ram, when))
+		return 1;
+	marker("device DMA checked", NULL, NULL);
+	stray_dma(v);
+	return 0;
+}
+
 static void become_daemon(int ready_fd)
 {
 	int con = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
@@ -858,7 +883,6 @@ static int cmd_prepare(bool live_update)
 	struct vmm_state *st = NULL;
 	uint64_t *ram, first_ok = 0, last_ok = 0;
 	int memfd, statefd = -1, luo, session;
-	char when[64];
 
 	find_device();
 	msg("boot %d: %s, guest memory %" PRIu64 " KiB at IOVA %#" PRIx64 ", pattern seed %#" PRIx64,
@@ -883,18 +907,8 @@ static int cmd_prepare(bool live_update)
 			die_errno("mmap state memfd");
 		memset(st, 0, state_size());
 	}
-	bind_vfio_pci();
-	iommufd_attach(&v, memfd, ram);
-	vfio_open_bar0(&v);
-	edu_check(&v);
-	snprintf(when, sizeof(when), "boot %d DMA", opt.boot);
-	if (dma_round(&v, ram, when, &first_ok, &last_ok))
+	if (attach_and_check_dma(&v, memfd, ram, &first_ok, &last_ok))
 		return 1;
-	snprintf(when, sizeof(when), "boot %d after DMA", opt.boot);
-	if (check_memory(ram, when))
-		return 1;
-	marker("device DMA checked", NULL, NULL);
-	stray_dma(&v);
 	/* Pinned by iommufd now: these are the pages the SMMU translates to. */
 	report_pages(ram, st ? state_pfns(st) : NULL, st, "guest memory as mapped");
 
@@ -1015,18 +1029,8 @@ static int cmd_resume(void)
 		    st->npages - same);
 
 	find_device();
-	bind_vfio_pci();
-	iommufd_attach(&v, memfd, ram);
-	vfio_open_bar0(&v);
-	edu_check(&v);
-	snprintf(when, sizeof(when), "boot %d DMA", opt.boot);
-	if (dma_round(&v, ram, when, &first_ok, &last_ok))
+	if (attach_and_check_dma(&v, memfd, ram, &first_ok, &last_ok))
 		return 1;
-	snprintf(when, sizeof(when), "boot %d after DMA", opt.boot);
-	if (check_memory(ram, when))
-		return 1;
-	marker("device DMA checked", NULL, NULL);
-	stray_dma(&v);
 
 	{
 		struct liveupdate_session_finish f = { .size = sizeof(f) };
