@@ -59,3 +59,45 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 	}
 	return 0;
 }
+
+int hl_pair_verb_args(int argc, char **argv, void (*help)(FILE *), struct hl_state *a,
+		      struct hl_state *b, struct hl_state *prot)
+{
+	static const struct option lo[] = {
+		HL_COMMON_LONGOPTS, { "protect", required_argument, NULL, 'P' }, { 0 }
+	};
+	int c, rc, n;
+
+	hl_state_init(prot);
+	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
+	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "P:", lo, NULL)) != -1) {
+		rc = hl_common_opt(c, optarg);
+		if (rc < 0)
+			goto bad;
+		if (rc == 2) {
+			help(stdout);
+			hl_state_free(prot);
+			return 0;
+		}
+		if (rc)
+			continue;
+		if (c == 'P' && !hl_parse_protect(optarg, prot))
+			continue;
+		if (c == 'P')
+			p_err("bad --protect '%s': expected SID[,SID] with SID := [SMMU:]StreamID", optarg);
+		else
+			help(stderr);
+		goto bad;
+	}
+	n = argc - optind;
+	if (n < 1 || n > 2) {
+		help(stderr);
+		goto bad;
+	}
+	if (hl_load_pair(argv + optind, n, a, b, prot))
+		goto bad;
+	return n;
+bad:
+	hl_state_free(prot);
+	return -1;
+}

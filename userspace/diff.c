@@ -122,41 +122,15 @@ static void diff_help(FILE *f)
 
 int do_diff(int argc, char **argv)
 {
-	static const struct option lo[] = { HL_COMMON_LONGOPTS, { "protect", required_argument, NULL, 'P' }, { 0 } };
 	static const struct hl_render r = { "diff", diff_text, diff_openmetrics, NULL };
 	struct hl_state a, b, prot;
 	struct hl_verdict v;
 	json_object *doc, *pa;
-	int c, rc, nfiles;
+	int rc, nfiles;
 
-	hl_state_init(&prot);
-	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
-	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "P:", lo, NULL)) != -1) {
-		rc = hl_common_opt(c, optarg);
-		if (rc < 0)
-			return HL_EXIT_ERROR;
-		if (rc == 2) {
-			diff_help(stdout);
-			return 0;
-		}
-		if (rc)
-			continue;
-		if (c == 'P' && !hl_parse_protect(optarg, &prot))
-			continue;
-		if (c == 'P')
-			p_err("bad --protect '%s': expected SID[,SID] with SID := [SMMU:]StreamID", optarg);
-		else
-			diff_help(stderr);
-		hl_state_free(&prot);
-		return HL_EXIT_ERROR;
-	}
-	nfiles = argc - optind;
-	if (nfiles < 1 || nfiles > 2) {
-		diff_help(stderr);
-		return HL_EXIT_ERROR;
-	}
-	if (hl_load_pair(argv + optind, nfiles, &a, &b, &prot))
-		return HL_EXIT_ERROR;
+	nfiles = hl_pair_verb_args(argc, argv, diff_help, &a, &b, &prot);
+	if (nfiles <= 0)
+		return nfiles ? HL_EXIT_ERROR : 0;
 	hl_analyze(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n, &v);
 	doc = hl_verdict_json(&v);
 	pa = json_object_new_array();

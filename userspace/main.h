@@ -39,6 +39,15 @@ int hl_load(const char *path, struct hl_state *s);
  */
 int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		 struct hl_state *prot);
+/*
+ * The command line of a verb that judges BEFORE [AFTER] (diff, timeline):
+ * the common options and --protect into prot, then hl_load_pair(). Returns
+ * the number of snapshots (1 or 2); 0 when --help was printed; -1 after a
+ * usage error or a snapshot that does not read was reported. On 0 and -1,
+ * nothing is left allocated.
+ */
+int hl_pair_verb_args(int argc, char **argv, void (*help)(FILE *), struct hl_state *a,
+		      struct hl_state *b, struct hl_state *prot);
 
 /* This boot's identity and clocks (capture.c). */
 #include <time.h>

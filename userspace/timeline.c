@@ -693,41 +693,14 @@ static void timeline_help(FILE *f)
 
 int do_timeline(int argc, char **argv)
 {
-	static const struct option lo[] = { HL_COMMON_LONGOPTS, { "protect", required_argument, NULL, 'P' }, { 0 } };
 	static const struct hl_render r = { "timeline", timeline_text, timeline_openmetrics, timeline_chrome };
 	struct hl_state a, b, prot;
 	json_object *doc;
-	int c, rc, nfiles;
+	int rc, nfiles;
 
-	hl_state_init(&prot);
-	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
-	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "P:", lo, NULL)) != -1) {
-		rc = hl_common_opt(c, optarg);
-		if (rc < 0)
-			return HL_EXIT_ERROR;
-		if (rc == 2) {
-			timeline_help(stdout);
-			return 0;
-		}
-		if (rc)
-			continue;
-		if (c == 'P') {
-			if (hl_parse_protect(optarg, &prot)) {
-				p_err("bad --protect '%s': expected SID[,SID] with SID := [SMMU:]StreamID", optarg);
-				return HL_EXIT_ERROR;
-			}
-			continue;
-		}
-		timeline_help(stderr);
-		return HL_EXIT_ERROR;
-	}
-	nfiles = argc - optind;
-	if (nfiles < 1 || nfiles > 2) {
-		timeline_help(stderr);
-		return HL_EXIT_ERROR;
-	}
-	if (hl_load_pair(argv + optind, nfiles, &a, &b, &prot))
-		return HL_EXIT_ERROR;
+	nfiles = hl_pair_verb_args(argc, argv, timeline_help, &a, &b, &prot);
+	if (nfiles <= 0)
+		return nfiles ? HL_EXIT_ERROR : 0;
 	doc = hl_timeline_build(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n);
 	rc = hl_emit(doc, &r);
 	if (!rc && !json_object_get_boolean(json_object_object_get(doc, "complete")))
