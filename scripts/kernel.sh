@@ -6,6 +6,10 @@
 #   scripts/kernel.sh tree      only prepare the patched source tree, print its path
 #   scripts/kernel.sh path FLAVOR   print the output folder (Image, vmlinux, modroot/)
 #
+# HITLESS_KVARIANT=NAME gives the patched flavor its own source tree, build and
+# output folders (patched-NAME), so that a series under development does not
+# rebuild the one the other checkouts' rig runs use.
+#
 # Each flavor has its own build folder; kbuild rebuilds only what changed, so a
 # patch that touches one driver file costs a relink, not a full build. The
 # patched source tree is a git repository at the pristine 7.3 commit with the
@@ -15,7 +19,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
-PATCHED_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/patched"
+KVARIANT=${HITLESS_KVARIANT:+-$HITLESS_KVARIANT}
+PATCHED_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/patched$KVARIANT"
 FRAGMENT="$HITLESS_TOP/kernel/config/rig.config"
 SERIES_DIR="$HITLESS_TOP/kernel/patches"
 
@@ -106,6 +111,11 @@ resolve() {
 	if [ "$1" = patched ] && [ -z "$(series)" ]; then echo stock; else echo "$1"; fi
 }
 
+# The folder name of a resolved flavor under build/ and out/.
+dirname_of() {
+	if [ "$1" = patched ]; then echo "patched$KVARIANT"; else echo "$1"; fi
+}
+
 build() {
 	local flavor src obj out t0
 	flavor=$(resolve "$1")
@@ -116,8 +126,8 @@ build() {
 	*) usage ;;
 	esac
 	[ -f "$LINUX_SRC/.hitless-extracted" ] || die "no Linux source: run scripts/setup.sh first"
-	obj="$HITLESS_CACHE/build/$flavor"
-	out="$HITLESS_CACHE/out/$flavor"
+	obj="$HITLESS_CACHE/build/$(dirname_of "$flavor")"
+	out="$HITLESS_CACHE/out/$(dirname_of "$flavor")"
 	mkdir -p "$obj"
 	configure "$src" "$obj"
 	t0=$(date +%s)
@@ -138,6 +148,6 @@ build() {
 case "${1:-}" in
 patched | stock) build "$1" ;;
 tree) init_patched_tree; apply_series; echo "$PATCHED_SRC" ;;
-path) [ -n "${2:-}" ] || usage; echo "$HITLESS_CACHE/out/$(resolve "$2")" ;;
+path) [ -n "${2:-}" ] || usage; echo "$HITLESS_CACHE/out/$(dirname_of "$(resolve "$2")")" ;;
 *) usage ;;
 esac

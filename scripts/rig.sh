@@ -74,6 +74,11 @@ annotate() {
 	     { printf "b%d| %s\n", b, $0; fflush() }'
 }
 
+# One QEMU at a time on this machine: the bounds assume the rig has the CPUs
+# (several checkouts may share the machine). The bound starts once we hold it.
+exec 9>"$HITLESS_CACHE/rig.lock"
+flock 9
+
 start=$(date +%s.%N)
 set +e
 if [ $tap = 1 ]; then
