@@ -210,6 +210,14 @@ struct hl_lost {
 #define HL_SMMU_GBPA		0x44
 #define HL_SMMU_GBPA_ABORT	(1u << 20)
 #define HL_SMMU_STRTAB_BASE	0x80
+/*
+ * old_val when the register's value before the write was never seen: a
+ * trace read from the middle of a boot (the previous kernel's persistent
+ * instance after its capture ended) has no read-back before the write.  No
+ * register written here can hold all ones (CR0, GBPA and STRTAB_BASE have
+ * RES0 bits).
+ */
+#define HL_REG_UNKNOWN		(~0ULL)
 
 struct hl_reg {
 	__u32 smmu;

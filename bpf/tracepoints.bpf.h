@@ -300,7 +300,7 @@ int BPF_PROG(hl_tp_reg_write, const struct device *smmu, u32 offset, u64 val)
 	if (r) {
 		r->reg.smmu = k.smmu;
 		r->reg.offset = offset;
-		r->reg.old_val = last ? *last : 0;
+		r->reg.old_val = last ? *last : HL_REG_UNKNOWN;
 		r->reg.new_val = val;
 		hl_submit(r);
 	}

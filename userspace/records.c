@@ -167,7 +167,10 @@ json_object *hl_record_json(const struct hl_record *r, bool raw)
 		       r->reg.offset == HL_SMMU_GBPA ? "SMMU_GBPA" :
 		       r->reg.offset == HL_SMMU_STRTAB_BASE ? "SMMU_STRTAB_BASE" : "other");
 		jadd_hex(o, "offset", r->reg.offset);
-		jadd_hex(o, "old", r->reg.old_val);
+		if (r->reg.old_val == HL_REG_UNKNOWN)
+			jadd_s(o, "old", "unknown");
+		else
+			jadd_hex(o, "old", r->reg.old_val);
 		jadd_hex(o, "new", r->reg.new_val);
 		if (r->reg.offset == HL_SMMU_CR0)
 			jadd_u(o, "SMMUEN", r->reg.new_val & HL_SMMU_CR0_SMMUEN);

@@ -292,7 +292,10 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 
 			if (r->hdr.kind == HL_K_REG && r->reg.offset == HL_SMMU_CR0 &&
 			    (protect[k].smmu == HL_ANY_SMMU || r->reg.smmu == protect[k].smmu)) {
-				bool was = r->reg.old_val & HL_SMMU_CR0_SMMUEN, is = r->reg.new_val & HL_SMMU_CR0_SMMUEN;
+				bool is = r->reg.new_val & HL_SMMU_CR0_SMMUEN;
+				/* an old value never seen: enabled unless this log saw it go off */
+				bool was = r->reg.old_val == HL_REG_UNKNOWN ? off_at < 0 :
+					   r->reg.old_val & HL_SMMU_CR0_SMMUEN;
 
 				if (was && !is)
 					off_at = rec_cnt(&t, r);

@@ -244,7 +244,7 @@ static u64 *reg_slot(struct hl_tb_conv *c, u32 smmu, u32 off)
 		return NULL;
 	c->reg[c->nreg].smmu = smmu;
 	c->reg[c->nreg].off = off;
-	c->reg[c->nreg].val = 0;
+	c->reg[c->nreg].val = HL_REG_UNKNOWN;
 	return &c->reg[c->nreg++].val;
 }
 
@@ -342,10 +342,9 @@ int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *
 		r->reg.offset = num(c, ev, 1, rec);
 		r->reg.new_val = num(c, ev, 2, rec);
 		last = reg_slot(c, r->reg.smmu, r->reg.offset);
-		if (last) {
-			r->reg.old_val = *last;
+		r->reg.old_val = last ? *last : HL_REG_UNKNOWN;
+		if (last)
 			*last = r->reg.new_val;
-		}
 		break;
 	}
 	case EV_DEVICE: {

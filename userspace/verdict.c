@@ -735,8 +735,15 @@ static void reg_write(struct ctx *c, const struct hl_record *r)
 		c->gbpa_abort = g->new_val & HL_SMMU_GBPA_ABORT;
 		return;
 	}
-	if (g->offset != HL_SMMU_CR0 || !(g->old_val & HL_SMMU_CR0_SMMUEN) ||
-	    (g->new_val & HL_SMMU_CR0_SMMUEN))
+	/*
+	 * An old value never seen (HL_REG_UNKNOWN: the previous kernel's
+	 * persistent trace read from after its capture ended, with no
+	 * read-back before its shutdown's CR0 write) counts as enabled: the
+	 * write leaves the SMMU disabled either way, and a protected StreamID
+	 * that was translating loses its translation here.
+	 */
+	if (g->offset != HL_SMMU_CR0 || (g->new_val & HL_SMMU_CR0_SMMUEN) ||
+	    (g->old_val != HL_REG_UNKNOWN && !(g->old_val & HL_SMMU_CR0_SMMUEN)))
 		return;
 	for (size_t i = 0; i < c->replay.stes.n && n < 8; i++)
 		if (c->replay.stes.v[i].smmu == g->smmu && is_prot(c, g->smmu, c->replay.stes.v[i].sid))

@@ -29,4 +29,31 @@ check 'awk "/^critical path/{c=1} c" "$out/timeline.txt" | grep -E "old kernel: 
 	"the critical path runs old kernel's last instant -> new kernel start -> StreamID 8 valid"
 check 'grep -qE "StreamID 8 +translation valid at .*; STE invalid for [0-9.]+ (m?s)" "$out/timeline.txt"' \
 	"the timeline says how long StreamID 8's STE was invalid"
+# The old kernel's shutdown (arm_smmu_device_disable(): CR0 with SMMUEN clear), when
+# the log has it from the previous boot's persistent trace instance: SMMU-OFF must
+# name that record. A series that keeps the SMMU enabled across kexec has no such
+# write, and then no SMMU-OFF either.
+off=$(python3 - "$top/userspace/build/host/hitless" "$out/serial.files/after.snap" <<'PY'
+import json, subprocess, sys
+d = json.loads(subprocess.run([sys.argv[1], "show", "-j", sys.argv[2]], capture_output=True).stdout)
+for e in d["events"]:
+    if (e["kind"] == "reg" and e.get("register") == "SMMU_CR0" and not e["SMMUEN"]
+            and e["boot"] != d["meta"]["boot"]):
+        print("%s:%d" % (e["boot"], e["seq"]))
+        break
+PY
+)
+smmu_off_named() {
+	python3 - "$out/verdict.json" "$1" <<'PY'
+import json, sys
+boot, seq = sys.argv[2].split(":")
+f = json.load(open(sys.argv[1]))["findings"]
+sys.exit(not any(x["rule"] == "SMMU-OFF" and {"boot": boot, "seq": int(seq)} in x["records"] for x in f))
+PY
+}
+if [ -n "$off" ]; then
+	check 'smmu_off_named "$off"' "SMMU-OFF names the old kernel's CR0 write clearing SMMUEN ($off, imported)"
+else
+	check '! grep -q "SMMU-OFF" "$out/verdict.txt"' "no CR0 write clearing SMMUEN before this boot in the log: no SMMU-OFF"
+fi
 echo "1..$n"

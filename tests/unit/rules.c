@@ -581,6 +581,34 @@ static void smmu_off(void)
 	judge(NULL);
 	tap_ok(!V.findings.n, "SMMU-OFF: no protected StreamID valid: not a finding");
 	end();
+	/*
+	 * The previous kernel's shutdown imported from its persistent trace
+	 * instance: arm_smmu_device_disable()'s CR0=0 with no read-back before
+	 * it in that part of the log.
+	 */
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_reg(&L, HL_SMMU_CR0, HL_REG_UNKNOWN, 0);
+	t_wait(&L, 1000000);
+	t_reg(&L, HL_SMMU_CR0, 0, HL_SMMU_CR0_SMMUEN | 0xc);
+	judge(NULL);
+	tap_ok(count(R_SMMU_OFF) == 1 && first(R_SMMU_OFF)->sid == 16,
+	       "SMMU-OFF: CR0=0 with the old value unknown (imported shutdown) and StreamID 16 valid");
+	tl = hl_timeline_build(&S, NULL, PROT, 1);
+	d = json_object_array_get_idx(json_object_object_get(tl, "devices"), 0);
+	tap_ok(d && llabs(json_object_get_int64(json_object_object_get(d, "dark_ns")) - 1001000) < 10,
+	       "timeline: the window from the imported CR0=0 to SMMUEN=1 is dark (1.001 ms)");
+	json_object_put(tl);
+	end();
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_write_entry(&L, 0, 16, 0, cur, a);
+	t_reg(&L, HL_SMMU_CR0, 0, 0);	/* the reset's first write: already disabled */
+	t_reg(&L, HL_SMMU_CR0, 0, HL_SMMU_CR0_SMMUEN);
+	judge(NULL);
+	tap_ok(!count(R_SMMU_OFF), "SMMU-OFF: CR0=0 over a known CR0=0 (reset of a disabled SMMU): not a finding");
+	end();
 }
 
 static void attach_outcome(void)

@@ -263,6 +263,12 @@ static void conversions(struct tep_handle *tep)
 	set_u64(&v, "val", 0x5);
 	conv(c, &v, 2005, &r, &cnt);
 	tap_ok(r.reg.old_val == 0x4 && r.reg.new_val == 0x5, "the next write's old value is the last one written");
+	/* the previous kernel's instance read from after its capture: no read-back before shutdown */
+	set_str(&v, "smmu", "arm-smmu-v3.1.auto");
+	set_u64(&v, "val", 0x0);
+	conv(c, &v, 2006, &r, &cnt);
+	tap_ok(r.reg.old_val == HL_REG_UNKNOWN && r.reg.new_val == 0,
+	       "a write with no read-back before it: old value unknown, not 0 (SMMU-OFF must still see it)");
 
 	ev_init(&v, tep, "arm_smmu_v3", "arm_smmu_attach_ste");
 	set_str(&v, "smmu", "arm-smmu-v3.0.auto");
