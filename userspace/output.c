@@ -134,3 +134,100 @@ void om_label(FILE *out, const char *v)
 		fputc(*v, out);
 	}
 }
+
+/* ---- the streaming JSON writer ------------------------------------------ */
+
+void hl_jw_init(struct hl_jw *w, FILE *out, bool pretty)
+{
+	memset(w, 0, sizeof(*w));
+	w->out = out;
+	w->pretty = pretty;
+}
+
+static void jw_indent(struct hl_jw *w, int depth)
+{
+	fputc('\n', w->out);
+	for (int i = 0; i < depth; i++)
+		fputs("  ", w->out);
+}
+
+/* Separator, indentation and key before a member or element. */
+static void jw_member(struct hl_jw *w, const char *name)
+{
+	if (w->depth) {
+		if (w->nonempty[w->depth])
+			fputc(',', w->out);
+		if (w->pretty)
+			jw_indent(w, w->depth);
+	}
+	w->nonempty[w->depth] = true;
+	if (name)
+		fprintf(w->out, "\"%s\":", name);
+}
+
+static void jw_open(struct hl_jw *w, const char *name, char open, char close)
+{
+	jw_member(w, name);
+	fputc(open, w->out);
+	if (w->depth + 1 >= HL_JW_DEPTH)
+		abort();	/* a programming error: the documents are shallow */
+	w->depth++;
+	w->nonempty[w->depth] = false;
+	w->close[w->depth] = close;
+}
+
+void hl_jw_object(struct hl_jw *w, const char *name)
+{
+	jw_open(w, name, '{', '}');
+}
+
+void hl_jw_array(struct hl_jw *w, const char *name)
+{
+	jw_open(w, name, '[', ']');
+}
+
+void hl_jw_end(struct hl_jw *w)
+{
+	if (w->pretty && w->nonempty[w->depth])
+		jw_indent(w, w->depth - 1);
+	fputc(w->close[w->depth], w->out);
+	w->depth--;
+}
+
+void hl_jw_put(struct hl_jw *w, const char *name, json_object *v)
+{
+	const char *t = json_object_to_json_string_ext(v,
+		(w->pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	jw_member(w, name);
+	if (!w->pretty) {
+		fputs(t, w->out);
+	} else {
+		/* json-c indents from column 0: shift its lines to this depth */
+		for (; *t; t++) {
+			if (*t == '\n')
+				jw_indent(w, w->depth);
+			else
+				fputc(*t, w->out);
+		}
+	}
+	json_object_put(v);
+}
+
+void hl_jw_u(struct hl_jw *w, const char *name, unsigned long long v)
+{
+	jw_member(w, name);
+	fprintf(w->out, "%llu", v);
+}
+
+void hl_jw_hex(struct hl_jw *w, const char *name, unsigned long long v)
+{
+	jw_member(w, name);
+	fprintf(w->out, "\"0x%llx\"", v);
+}
+
+void hl_jw_finish(struct hl_jw *w)
+{
+	fputc('\n', w->out);
+	fflush(w->out);
+}

@@ -42,6 +42,32 @@ const char *jget_s(json_object *o, const char *k);
 /* "k=v k=v" of a flat object, for text renderers */
 void text_fields(FILE *out, json_object *o);
 
+/*
+ * A streaming JSON writer (bpftool's json_writer.c) for documents too big to
+ * build as a tree (hitless show of millions of translation ranges): each
+ * value is written as it comes, in the same document shape hl_emit() would
+ * print.  NAME is the member's key inside an object, NULL inside an array
+ * or at the top.  Memory does not grow with the document.
+ */
+#define HL_JW_DEPTH	16
+struct hl_jw {
+	FILE *out;
+	bool pretty;
+	int depth;
+	bool nonempty[HL_JW_DEPTH];
+	char close[HL_JW_DEPTH];
+};
+void hl_jw_init(struct hl_jw *w, FILE *out, bool pretty);
+void hl_jw_object(struct hl_jw *w, const char *name);
+void hl_jw_array(struct hl_jw *w, const char *name);
+void hl_jw_end(struct hl_jw *w);	/* of the innermost object or array */
+/* Write v (any json-c value, serialised by json-c) and release it. */
+void hl_jw_put(struct hl_jw *w, const char *name, json_object *v);
+void hl_jw_u(struct hl_jw *w, const char *name, unsigned long long v);
+void hl_jw_hex(struct hl_jw *w, const char *name, unsigned long long v);	/* "0x..." */
+/* After the top-level value: a newline, and the stream flushed. */
+void hl_jw_finish(struct hl_jw *w);
+
 /* OpenMetrics label value escaping */
 void om_label(FILE *out, const char *v);
 

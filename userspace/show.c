@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* show: decode a snapshot, in the specification's field names. */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "main.h"
@@ -8,27 +10,128 @@
 #include "smmu.h"
 #include "verdict.h"
 
-static json_object *show_doc(const char *path, const struct hl_state *s)
+/*
+ * show streams: every item is written as it is produced, text or JSON
+ * (hl_jw: the document hl_emit() would print, never built as a whole), and
+ * the translation ranges are read from the file a chunk at a time
+ * (hl_snapshot_open), so memory does not grow with their number.
+ */
+struct show {
+	const char *path;
+	const struct hl_state *s;
+	const struct hl_xlate *x;
+	FILE *out;
+	bool json;
+	struct hl_jw jw;
+	/* what to list (--sid, --iova, --max) */
+	struct hl_state sel;	/* .protect: the StreamIDs of --sid */
+	const char *sid_arg;
+	VEC(u64) roots;		/* their tables: STE.S2TTB, CD.TTB0 */
+	bool by_iova;
+	u64 lo, hi;		/* --iova, inclusive */
+	u64 max;
+	u64 listed;
+	bool complete;
+	u64 lost, gaps;
+	int err;
+};
+
+static bool sid_listed(const struct show *sh, u32 smmu, u32 sid)
 {
-	json_object *d = json_object_new_object(), *a, *o;
+	return !sh->sel.protect.n || hl_protected(sh->sel.protect.v, sh->sel.protect.n, smmu, sid);
+}
+
+static void add_root(struct show *sh, u64 root)
+{
+	for (size_t i = 0; i < sh->roots.n; i++)
+		if (sh->roots.v[i] == root)
+			return;
+	VEC_PUSH(sh->roots, root);
+}
+
+static void select_roots(struct show *sh)
+{
+	const struct hl_state *s = sh->s;
+
+	for (size_t i = 0; i < s->stes.n; i++)
+		if (sid_listed(sh, s->stes.v[i].smmu, s->stes.v[i].sid) && ste_s2(s->stes.v[i].q))
+			add_root(sh, ste_s2ttb(s->stes.v[i].q));
+	for (size_t i = 0; i < s->cds.n; i++)
+		if (sid_listed(sh, s->cds.v[i].smmu, s->cds.v[i].sid) && cd_valid(s->cds.v[i].q))
+			add_root(sh, cd_ttb0(s->cds.v[i].q));
+}
+
+/* Begin a list: a JSON array, or the text's heading. */
+static void list_begin(struct show *sh, const char *name, const char *heading, ...)
+	__attribute__((format(printf, 3, 4)));
+static void list_begin(struct show *sh, const char *name, const char *heading, ...)
+{
+	va_list ap;
+
+	if (sh->json) {
+		hl_jw_array(&sh->jw, name);
+		return;
+	}
+	if (!heading)
+		return;
+	va_start(ap, heading);
+	vfprintf(sh->out, heading, ap);
+	va_end(ap);
+}
+
+static void list_end(struct show *sh)
+{
+	if (sh->json)
+		hl_jw_end(&sh->jw);
+}
+
+static void show_meta(struct show *sh)
+{
+	const struct hl_meta_disk *m = &sh->s->meta;
+	json_object *o;
 	char b[32];
 
-	jadd_s(d, "file", path);
+	if (!sh->json) {
+		if (!sh->complete)
+			fprintf(sh->out, "INCOMPLETE: %llu records lost, %llu sequence gaps\n",
+				(unsigned long long)sh->lost, (unsigned long long)sh->gaps);
+		fprintf(sh->out, "snapshot %s\n  kernel %s  boot %s  capture %s  host %s\n", sh->path,
+			m->release, m->boot_id, hl_mode_name(m->mode), m->hostname);
+		return;
+	}
+	hl_jw_put(&sh->jw, "file", json_object_new_string(sh->path));
 	o = json_object_new_object();
-	jadd_s(o, "release", s->meta.release);
-	jadd_s(o, "boot_id", s->meta.boot_id);
-	jadd_s(o, "hostname", s->meta.hostname);
-	snprintf(b, sizeof(b), "%016llx", (unsigned long long)s->meta.boot);
+	jadd_s(o, "release", m->release);
+	jadd_s(o, "boot_id", m->boot_id);
+	jadd_s(o, "hostname", m->hostname);
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)m->boot);
 	jadd_s(o, "boot", b);
-	jadd_s(o, "capture_mode", hl_mode_name(s->meta.mode));
-	jadd_u(o, "created_ktime_ns", s->meta.created_ktime);
-	jadd_u(o, "created_realtime_ns", s->meta.created_real);
-	json_object_object_add(d, "meta", o);
+	jadd_s(o, "capture_mode", hl_mode_name(m->mode));
+	jadd_u(o, "created_ktime_ns", m->created_ktime);
+	jadd_u(o, "created_realtime_ns", m->created_real);
+	hl_jw_put(&sh->jw, "meta", o);
+}
 
-	a = json_object_new_array();
+static void show_smmus(struct show *sh)
+{
+	const struct hl_state *s = sh->s;
+	char b[32];
+
+	list_begin(sh, "smmus", NULL);
 	for (size_t i = 0; i < s->smmus.n; i++) {
-		json_object *m = json_object_new_object(), *idr = json_object_new_array();
+		json_object *m = json_object_new_object(), *idr = json_object_new_array(), *f;
 
+		f = hl_idr_decode(s->smmus.v[i].idr);
+		if (!sh->json) {
+			fprintf(sh->out, "SMMU %u at 0x%llx: ", s->smmus.v[i].id,
+				(unsigned long long)s->smmus.v[i].base);
+			text_fields(sh->out, f);
+			fputc('\n', sh->out);
+			json_object_put(f);
+			json_object_put(idr);
+			json_object_put(m);
+			continue;
+		}
 		jadd_u(m, "smmu", s->smmus.v[i].id);
 		jadd_hex(m, "base", s->smmus.v[i].base);
 		for (int k = 0; k < 6; k++) {
@@ -36,12 +139,20 @@ static json_object *show_doc(const char *path, const struct hl_state *s)
 			json_object_array_add(idr, json_object_new_string(b));
 		}
 		json_object_object_add(m, "IDR", idr);
-		json_object_object_add(m, "features", hl_idr_decode(s->smmus.v[i].idr));
-		json_object_array_add(a, m);
+		json_object_object_add(m, "features", f);
+		hl_jw_put(&sh->jw, NULL, m);
 	}
-	json_object_object_add(d, "smmus", a);
+	list_end(sh);
+}
 
-	a = json_object_new_array();
+static void show_boots(struct show *sh)
+{
+	const struct hl_state *s = sh->s;
+	char b[32];
+
+	if (!sh->json)
+		return;	/* the text names boots in the records */
+	list_begin(sh, "boots", NULL);
 	for (size_t i = 0; i < s->boots.n; i++) {
 		json_object *m = json_object_new_object();
 		size_t ns = 0;
@@ -54,219 +165,395 @@ static json_object *show_doc(const char *path, const struct hl_state *s)
 		jadd_s(m, "release", s->boots.v[i].release);
 		jadd_u(m, "cntfrq", s->boots.v[i].cntfrq);
 		jadd_u(m, "clock_samples", ns);
-		json_object_array_add(a, m);
+		hl_jw_put(&sh->jw, NULL, m);
 	}
-	json_object_object_add(d, "boots", a);
+	list_end(sh);
+}
 
-	a = json_object_new_array();
+static void show_protected(struct show *sh)
+{
+	const struct hl_state *s = sh->s;
+
+	if (!sh->json) {
+		if (!s->protect.n)
+			return;
+		fprintf(sh->out, "protected StreamIDs:");
+		for (size_t i = 0; i < s->protect.n; i++)
+			fprintf(sh->out, " %u", s->protect.v[i].sid);
+		fputc('\n', sh->out);
+		return;
+	}
+	list_begin(sh, "protected", NULL);
 	for (size_t i = 0; i < s->protect.n; i++) {
 		json_object *m = json_object_new_object();
 
 		if (s->protect.v[i].smmu != HL_ANY_SMMU)
 			jadd_u(m, "smmu", s->protect.v[i].smmu);
 		jadd_u(m, "sid", s->protect.v[i].sid);
-		json_object_array_add(a, m);
+		hl_jw_put(&sh->jw, NULL, m);
 	}
-	json_object_object_add(d, "protected", a);
-
-	a = json_object_new_array();
-	for (size_t i = 0; i < s->stes.n; i++) {
-		json_object *m = json_object_new_object();
-
-		jadd_u(m, "smmu", s->stes.v[i].smmu);
-		jadd_u(m, "sid", s->stes.v[i].sid);
-		json_object_object_add(m, "STE", hl_ste_decode(s->stes.v[i].q));
-		json_object_array_add(a, m);
-	}
-	json_object_object_add(d, "stes", a);
-
-	a = json_object_new_array();
-	for (size_t i = 0; i < s->cds.n; i++) {
-		json_object *m = json_object_new_object();
-
-		jadd_u(m, "smmu", s->cds.v[i].smmu);
-		jadd_u(m, "sid", s->cds.v[i].sid);
-		jadd_u(m, "ssid", s->cds.v[i].ssid);
-		json_object_object_add(m, "CD", hl_cd_decode(s->cds.v[i].q));
-		json_object_array_add(a, m);
-	}
-	json_object_object_add(d, "cds", a);
-
-	a = json_object_new_array();
-	for (size_t i = 0; i < s->ranges.n; i++) {
-		const struct hl_range *r = &s->ranges.v[i];
-		json_object *m = json_object_new_object();
-
-		jadd_hex(m, "table", r->root);
-		jadd_hex(m, "iova", r->iova);
-		jadd_hex(m, "size", r->size);
-		jadd_hex(m, "oa", r->oa);
-		jadd_hex(m, "leaf_size", 1ULL << r->leaf_log2);
-		jadd_u(m, "level", r->level);
-		jadd_u(m, "stage", r->stage);
-		jadd_hex(m, "attrs", r->attrs);
-		json_object_array_add(a, m);
-	}
-	json_object_object_add(d, "translations", a);
-
-	a = json_object_new_array();
-	for (size_t i = 0; i < s->events.n; i++)
-		json_object_array_add(a, hl_record_json(&s->events.v[i], env.verbose));
-	json_object_object_add(d, "events", a);
-
-	a = json_object_new_array();
-	for (size_t i = 0; i < s->losses.n; i++) {
-		json_object *m = json_object_new_object();
-
-		snprintf(b, sizeof(b), "%016llx", (unsigned long long)s->losses.v[i].boot);
-		jadd_s(m, "boot", b);
-		jadd_u(m, "count", s->losses.v[i].count);
-		jadd_s(m, "where", hl_lost_where_name(s->losses.v[i].where));
-		json_object_array_add(a, m);
-	}
-	json_object_object_add(d, "losses", a);
-	{
-		struct hl_verdict v;
-
-		hl_analyze(s, NULL, NULL, 0, &v);
-		json_object_object_add(d, "complete", json_object_new_boolean(hl_verdict_complete(&v)));
-		jadd_u(d, "lost_records", v.lost);
-		jadd_u(d, "sequence_gaps", v.gaps);
-		hl_verdict_free(&v);
-	}
-	return d;
+	list_end(sh);
 }
 
-static void show_text(json_object *d, FILE *out)
+static const char *sel_note(const struct show *sh)
 {
-	json_object *a, *m = json_object_object_get(d, "meta");
+	return sh->sid_arg ? "; listing --sid " : "";
+}
 
-	if (!json_object_get_boolean(json_object_object_get(d, "complete")))
-		fprintf(out, "INCOMPLETE: %llu records lost, %llu sequence gaps\n",
-			jget_u(d, "lost_records"), jget_u(d, "sequence_gaps"));
-	fprintf(out, "snapshot %s\n  kernel %s  boot %s  capture %s  host %s\n", jget_s(d, "file"),
-		jget_s(m, "release"), jget_s(m, "boot_id"), jget_s(m, "capture_mode"), jget_s(m, "hostname"));
-	a = json_object_object_get(d, "smmus");
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *s = json_object_array_get_idx(a, i);
+static void show_entries(struct show *sh)
+{
+	const struct hl_state *s = sh->s;
 
-		fprintf(out, "SMMU %llu at %s: ", jget_u(s, "smmu"), jget_s(s, "base"));
-		text_fields(out, json_object_object_get(s, "features"));
-		fputc('\n', out);
+	list_begin(sh, "stes", "\nSTEs (%zu valid%s%s):\n", s->stes.n, sel_note(sh), sh->sid_arg ? sh->sid_arg : "");
+	for (size_t i = 0; i < s->stes.n; i++) {
+		const struct hl_ste_disk *e = &s->stes.v[i];
+		json_object *m;
+
+		if (!sid_listed(sh, e->smmu, e->sid))
+			continue;
+		if (!sh->json) {
+			json_object *f = hl_ste_decode(e->q);
+
+			fprintf(sh->out, "  smmu %u StreamID %u: ", e->smmu, e->sid);
+			text_fields(sh->out, f);
+			fputc('\n', sh->out);
+			json_object_put(f);
+			continue;
+		}
+		m = json_object_new_object();
+		jadd_u(m, "smmu", e->smmu);
+		jadd_u(m, "sid", e->sid);
+		json_object_object_add(m, "STE", hl_ste_decode(e->q));
+		hl_jw_put(&sh->jw, NULL, m);
 	}
-	a = json_object_object_get(d, "protected");
-	if (json_object_array_length(a)) {
-		fprintf(out, "protected StreamIDs:");
-		for (size_t i = 0; i < json_object_array_length(a); i++)
-			fprintf(out, " %llu", jget_u(json_object_array_get_idx(a, i), "sid"));
-		fputc('\n', out);
-	}
-	a = json_object_object_get(d, "stes");
-	fprintf(out, "\nSTEs (%zu valid):\n", json_object_array_length(a));
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *s = json_object_array_get_idx(a, i);
+	list_end(sh);
 
-		fprintf(out, "  smmu %llu StreamID %llu: ", jget_u(s, "smmu"), jget_u(s, "sid"));
-		text_fields(out, json_object_object_get(s, "STE"));
-		fputc('\n', out);
-	}
-	a = json_object_object_get(d, "cds");
-	fprintf(out, "\nCDs (%zu valid):\n", json_object_array_length(a));
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *s = json_object_array_get_idx(a, i);
+	list_begin(sh, "cds", "\nCDs (%zu valid%s%s):\n", s->cds.n, sel_note(sh), sh->sid_arg ? sh->sid_arg : "");
+	for (size_t i = 0; i < s->cds.n; i++) {
+		const struct hl_cd_disk *d = &s->cds.v[i];
+		json_object *m;
 
-		fprintf(out, "  smmu %llu StreamID %llu SSID %llu: ", jget_u(s, "smmu"), jget_u(s, "sid"), jget_u(s, "ssid"));
-		text_fields(out, json_object_object_get(s, "CD"));
-		fputc('\n', out);
-	}
-	a = json_object_object_get(d, "translations");
-	fprintf(out, "\ntranslations (%zu ranges):\n", json_object_array_length(a));
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *s = json_object_array_get_idx(a, i);
-		unsigned long long iova = jget_u(s, "iova"), size = jget_u(s, "size"), oa = jget_u(s, "oa");
+		if (!sid_listed(sh, d->smmu, d->sid))
+			continue;
+		if (!sh->json) {
+			json_object *f = hl_cd_decode(d->q);
 
-		fprintf(out, "  table %s  IOVA 0x%llx-0x%llx -> PA 0x%llx-0x%llx  %s leaves, S%llu, attrs %s\n",
-			jget_s(s, "table"), iova, iova + size - 1, oa, oa + size - 1,
-			jget_s(s, "leaf_size"), jget_u(s, "stage"), jget_s(s, "attrs"));
+			fprintf(sh->out, "  smmu %u StreamID %u SSID %u: ", d->smmu, d->sid, d->ssid);
+			text_fields(sh->out, f);
+			fputc('\n', sh->out);
+			json_object_put(f);
+			continue;
+		}
+		m = json_object_new_object();
+		jadd_u(m, "smmu", d->smmu);
+		jadd_u(m, "sid", d->sid);
+		jadd_u(m, "ssid", d->ssid);
+		json_object_object_add(m, "CD", hl_cd_decode(d->q));
+		hl_jw_put(&sh->jw, NULL, m);
 	}
-	a = json_object_object_get(d, "events");
-	fprintf(out, "\nevents (%zu):\n", json_object_array_length(a));
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *e = json_object_array_get_idx(a, i), *x;
+	list_end(sh);
+}
 
-		fprintf(out, "  %s:%-6llu %14llu ns cpu%-3llu %-9s ", jget_s(e, "boot"), jget_u(e, "seq"),
-			jget_u(e, "ktime_ns"), jget_u(e, "cpu"), jget_s(e, "kind"));
-		if (json_object_object_get_ex(e, "command", &x)) {
-			text_fields(out, x);
-			if (json_object_object_get_ex(e, "sync_completed", NULL))
-				fprintf(out, " (completed)");
-		} else {
-			json_object_object_foreach(e, k, v) {
-				if (!strcmp(k, "seq") || !strcmp(k, "boot") || !strcmp(k, "ktime_ns") ||
-				    !strcmp(k, "cpu") || !strcmp(k, "kind") || !strcmp(k, "mode"))
-					continue;
-				if (json_object_is_type(v, json_type_object)) {
-					fprintf(out, "%s={", k);
-					text_fields(out, v);
-					fprintf(out, "} ");
-				} else if (!json_object_is_type(v, json_type_array)) {
-					fprintf(out, "%s=%s ", k, json_object_get_string(v));
-				}
+static int range_one(const struct hl_range *r, u64 idx, void *arg)
+{
+	struct show *sh = arg;
+	struct hl_jw *w = &sh->jw;
+	bool in = !sh->sel.protect.n;
+
+	(void)idx;
+	for (size_t i = 0; !in && i < sh->roots.n; i++)
+		in = sh->roots.v[i] == r->root;
+	if (!in || (sh->by_iova && (r->iova > sh->hi || r->iova + r->size - 1 < sh->lo)))
+		return 0;
+	if (sh->listed == sh->max)
+		return 1;
+	sh->listed++;
+	if (!sh->json) {
+		fprintf(sh->out, "  table 0x%llx  IOVA 0x%llx-0x%llx -> PA 0x%llx-0x%llx  0x%llx leaves, S%u, attrs 0x%llx\n",
+			(unsigned long long)r->root, (unsigned long long)r->iova,
+			(unsigned long long)(r->iova + r->size - 1), (unsigned long long)r->oa,
+			(unsigned long long)(r->oa + r->size - 1), 1ULL << r->leaf_log2, r->stage,
+			(unsigned long long)r->attrs);
+		return ferror(sh->out) ? -1 : 0;
+	}
+	/* written directly: a json-c object per range would cost ten allocations each */
+	hl_jw_object(w, NULL);
+	hl_jw_hex(w, "table", r->root);
+	hl_jw_hex(w, "iova", r->iova);
+	hl_jw_hex(w, "size", r->size);
+	hl_jw_hex(w, "oa", r->oa);
+	hl_jw_hex(w, "leaf_size", 1ULL << r->leaf_log2);
+	hl_jw_u(w, "level", r->level);
+	hl_jw_u(w, "stage", r->stage);
+	hl_jw_hex(w, "attrs", r->attrs);
+	hl_jw_end(w);
+	return ferror(sh->out) ? -1 : 0;
+}
+
+/* "  (N of M listed: --sid/--iova/--max)" under a list that was bounded */
+static void listed_note(struct show *sh, const char *what, u64 total)
+{
+	if (sh->json) {
+		char k[48];
+
+		snprintf(k, sizeof(k), "%s_total", what);
+		hl_jw_u(&sh->jw, k, total);
+		snprintf(k, sizeof(k), "%s_listed", what);
+		hl_jw_u(&sh->jw, k, sh->listed);
+	} else if (sh->listed < total) {
+		fprintf(sh->out, "  (%llu of %llu listed)\n", (unsigned long long)sh->listed,
+			(unsigned long long)total);
+	}
+}
+
+static int show_translations(struct show *sh)
+{
+	char err[512];
+	int rc;
+
+	list_begin(sh, "translations", "\ntranslations (%llu ranges):\n", (unsigned long long)sh->x->count);
+	sh->listed = 0;
+	rc = hl_xlate_each(sh->x, range_one, sh, err, sizeof(err));
+	list_end(sh);
+	if (rc < 0) {
+		fflush(sh->out);
+		fprintf(stderr, "Error: %s: %s\n", sh->path, ferror(sh->out) ? "cannot write the output" : err);
+		return -1;
+	}
+	listed_note(sh, "translations", sh->x->count);
+	return 0;
+}
+
+static void event_text(FILE *out, json_object *e)
+{
+	json_object *x;
+
+	fprintf(out, "  %s:%-6llu %14llu ns cpu%-3llu %-9s ", jget_s(e, "boot"), jget_u(e, "seq"),
+		jget_u(e, "ktime_ns"), jget_u(e, "cpu"), jget_s(e, "kind"));
+	if (json_object_object_get_ex(e, "command", &x)) {
+		text_fields(out, x);
+		if (json_object_object_get_ex(e, "sync_completed", NULL))
+			fprintf(out, " (completed)");
+	} else {
+		json_object_object_foreach(e, k, v) {
+			if (!strcmp(k, "seq") || !strcmp(k, "boot") || !strcmp(k, "ktime_ns") ||
+			    !strcmp(k, "cpu") || !strcmp(k, "kind") || !strcmp(k, "mode"))
+				continue;
+			if (json_object_is_type(v, json_type_object)) {
+				fprintf(out, "%s={", k);
+				text_fields(out, v);
+				fprintf(out, "} ");
+			} else if (!json_object_is_type(v, json_type_array)) {
+				fprintf(out, "%s=%s ", k, json_object_get_string(v));
 			}
 		}
-		fputc('\n', out);
 	}
-	a = json_object_object_get(d, "losses");
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *l = json_object_array_get_idx(a, i);
+	fputc('\n', out);
+}
 
-		fprintf(out, "LOST %llu records (boot %s, %s)\n", jget_u(l, "count"), jget_s(l, "boot"), jget_s(l, "where"));
+static void show_events(struct show *sh)
+{
+	const struct hl_state *s = sh->s;
+	char b[32];
+
+	list_begin(sh, "events", "\nevents (%zu):\n", s->events.n);
+	sh->listed = 0;
+	for (size_t i = 0; i < s->events.n && sh->listed < sh->max; i++, sh->listed++) {
+		json_object *e = hl_record_json(&s->events.v[i], env.verbose);
+
+		if (sh->json) {
+			hl_jw_put(&sh->jw, NULL, e);
+			continue;
+		}
+		event_text(sh->out, e);
+		json_object_put(e);
 	}
+	list_end(sh);
+	listed_note(sh, "events", s->events.n);
+
+	list_begin(sh, "losses", NULL);
+	for (size_t i = 0; i < s->losses.n; i++) {
+		const struct hl_loss_disk *l = &s->losses.v[i];
+		json_object *m;
+
+		snprintf(b, sizeof(b), "%016llx", (unsigned long long)l->boot);
+		if (!sh->json) {
+			fprintf(sh->out, "LOST %llu records (boot %s, %s)\n", (unsigned long long)l->count, b,
+				hl_lost_where_name(l->where));
+			continue;
+		}
+		m = json_object_new_object();
+		jadd_s(m, "boot", b);
+		jadd_u(m, "count", l->count);
+		jadd_s(m, "where", hl_lost_where_name(l->where));
+		hl_jw_put(&sh->jw, NULL, m);
+	}
+	list_end(sh);
+}
+
+static int show(struct show *sh)
+{
+	struct hl_verdict v;
+
+	/* completeness first: the text says it before anything else */
+	hl_analyze(sh->s, NULL, NULL, 0, &v);
+	sh->complete = hl_verdict_complete(&v);
+	sh->lost = v.lost;
+	sh->gaps = v.gaps;
+	hl_verdict_free(&v);
+
+	if (sh->json)
+		hl_jw_object(&sh->jw, NULL);
+	show_meta(sh);
+	show_smmus(sh);
+	show_boots(sh);
+	show_protected(sh);
+	show_entries(sh);
+	if (show_translations(sh))
+		return HL_EXIT_ERROR;
+	show_events(sh);
+	if (sh->json) {
+		hl_jw_put(&sh->jw, "complete", json_object_new_boolean(sh->complete));
+		hl_jw_u(&sh->jw, "lost_records", sh->lost);
+		hl_jw_u(&sh->jw, "sequence_gaps", sh->gaps);
+		hl_jw_end(&sh->jw);
+		hl_jw_finish(&sh->jw);
+	}
+	fflush(sh->out);
+	if (ferror(sh->out)) {
+		fprintf(stderr, "Error: cannot write the output\n");
+		return HL_EXIT_ERROR;
+	}
+	return sh->complete ? 0 : HL_EXIT_ERROR;
 }
 
 static void show_help(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless show [OPTIONS] SNAPSHOT\n"
+		"Usage: hitless show [OPTIONS] [--sid SID[,SID]] [--iova IOVA[-END|+LEN]] [--max N] SNAPSHOT\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json }\n"
+		"       SID := [SMMU:]StreamID\n"
 		"Decode a snapshot: SMMUs, STEs, CDs, translations, records (-v: raw qwords).\n"
+		"Written as it is read: memory does not grow with the number of translations.\n"
+		"  --sid   list only these StreamIDs' STEs and CDs, and their tables' translations\n"
+		"  --iova  list only translations that overlap IOVA (to END, or LEN bytes)\n"
+		"  --max   list at most N translations and N records (the counts say how many there are)\n"
 		"Exit: 0, or 2 on error or if the snapshot's log lost records.\n");
+}
+
+/* IOVA, IOVA-END (inclusive) or IOVA+LEN: 0, or -1 */
+static int parse_iova(const char *a, u64 *lo, u64 *hi)
+{
+	char *end;
+	u64 v;
+
+	errno = 0;
+	*lo = strtoull(a, &end, 0);
+	if (errno || end == a)
+		return -1;
+	if (!*end) {
+		*hi = *lo;
+		return 0;
+	}
+	if (*end != '-' && *end != '+')
+		return -1;
+	a = end + 1;
+	if (*a == '-' || *a == '+')
+		return -1;
+	v = strtoull(a, &end, 0);
+	if (errno || end == a || *end)
+		return -1;
+	if (a[-1] == '+') {
+		if (!v || v - 1 > UINT64_MAX - *lo)
+			return -1;
+		*hi = *lo + v - 1;
+	} else {
+		*hi = v;
+	}
+	return *hi < *lo ? -1 : 0;
 }
 
 int do_show(int argc, char **argv)
 {
-	static const struct option lo[] = { HL_COMMON_LONGOPTS, { 0 } };
-	static const struct hl_render r = { "show", show_text, NULL, NULL };
+	static const struct option lo[] = {
+		HL_COMMON_LONGOPTS,
+		{ "sid", required_argument, NULL, 'S' },
+		{ "iova", required_argument, NULL, 'I' },
+		{ "max", required_argument, NULL, 'M' },
+		{ 0 }
+	};
+	struct show sh = { .out = stdout, .max = UINT64_MAX };
+	struct hl_xlate x = { .fd = -1 };
 	struct hl_state s;
-	json_object *d;
+	char err[512], *end;
 	int c, rc;
 
+	hl_state_init(&sh.sel);
 	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
 	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS, lo, NULL)) != -1) {
 		rc = hl_common_opt(c, optarg);
 		if (rc < 0)
-			return HL_EXIT_ERROR;
+			goto bad;
 		if (rc == 2) {
 			show_help(stdout);
+			hl_state_free(&sh.sel);
 			return 0;
 		}
-		if (!rc) {
-			show_help(stderr);
-			return HL_EXIT_ERROR;
+		if (rc)
+			continue;
+		switch (c) {
+		case 'S':
+			if (hl_parse_protect(optarg, &sh.sel)) {
+				p_err("bad --sid '%s': expected SID[,SID] with SID := [SMMU:]StreamID", optarg);
+				goto bad;
+			}
+			sh.sid_arg = optarg;
+			continue;
+		case 'I':
+			if (parse_iova(optarg, &sh.lo, &sh.hi)) {
+				p_err("bad --iova '%s': expected IOVA, IOVA-END or IOVA+LEN", optarg);
+				goto bad;
+			}
+			sh.by_iova = true;
+			continue;
+		case 'M':
+			errno = 0;
+			sh.max = strtoull(optarg, &end, 0);
+			if (errno || end == optarg || *end || optarg[0] == '-') {
+				p_err("bad --max '%s': expected a number", optarg);
+				goto bad;
+			}
+			continue;
 		}
+		show_help(stderr);
+		goto bad;
 	}
 	if (argc - optind != 1) {
 		show_help(stderr);
-		return HL_EXIT_ERROR;
+		goto bad;
 	}
-	if (hl_load(argv[optind], &s))
-		return HL_EXIT_ERROR;
-	d = show_doc(argv[optind], &s);
-	rc = hl_emit(d, &r);
-	if (!rc && !json_object_get_boolean(json_object_object_get(d, "complete")))
-		rc = HL_EXIT_ERROR;
-	json_object_put(d);
+	if (env.format != FMT_TEXT && env.format != FMT_JSON) {
+		p_err("'show' has no %s output", hl_format_name(env.format));
+		goto bad;
+	}
+	if (hl_snapshot_open(argv[optind], &s, &x, err, sizeof(err))) {
+		p_err("%s", err);
+		goto bad;
+	}
+	sh.path = argv[optind];
+	sh.s = &s;
+	sh.x = &x;
+	sh.json = env.format == FMT_JSON;
+	hl_jw_init(&sh.jw, stdout, env.pretty);
+	select_roots(&sh);
+	rc = show(&sh);
+	hl_xlate_close(&x);
 	hl_state_free(&s);
+	hl_state_free(&sh.sel);
+	VEC_FREE(sh.roots);
 	return rc;
+bad:
+	hl_state_free(&sh.sel);
+	return HL_EXIT_ERROR;
 }

@@ -208,7 +208,103 @@ static int load(void *dst, size_t *n, size_t *cap, const void *src, u64 count, s
 	return 0;
 }
 
+/*
+ * The XLATE section read in pieces from the file, never all in memory:
+ * hl_snapshot_open()'s check (crc, order) and hl_xlate_each().  fn gets
+ * each range and its index; a nonzero return stops the walk and is returned.
+ */
+#define XLATE_CHUNK	4096	/* ranges per read: 192 KiB */
+
+static int xlate_walk(int fd, u64 off, u64 count, int (*fn)(const struct hl_range *, u64, void *),
+		      void *arg, u32 *crc_out, char *err, size_t errlen)
+{
+	struct hl_range *buf = malloc(XLATE_CHUNK * sizeof(*buf));
+	uLong c = crc32(0L, Z_NULL, 0);
+	int rc = 0;
+
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (u64 i = 0; i < count && !rc;) {
+		size_t k = count - i < XLATE_CHUNK ? count - i : XLATE_CHUNK, want = k * sizeof(*buf), got = 0;
+
+		while (got < want) {
+			ssize_t r = pread(fd, (char *)buf + got, want - got, off + i * sizeof(*buf) + got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				snprintf(err, errlen, "section XLATE at offset %llu: read: %s",
+					 (unsigned long long)off, r < 0 ? strerror(errno) : "file shrank");
+				free(buf);
+				return -1;
+			}
+			got += r;
+		}
+		c = crc32(c, (const unsigned char *)buf, want);
+		for (size_t j = 0; j < k && !rc; j++)
+			rc = fn(&buf[j], i + j, arg);
+		i += k;
+	}
+	free(buf);
+	if (crc_out)
+		*crc_out = (u32)c;
+	return rc;
+}
+
+struct order_check {
+	struct hl_range prev;
+	u64 bad;	/* index of the first range out of order, + 1 */
+};
+
+/* Lookups binary-search the ranges: they must be sorted and disjoint. */
+static int ranges_ordered(const struct hl_range *a, const struct hl_range *b)
+{
+	return a->root < b->root || (a->root == b->root && a->iova + a->size <= b->iova);
+}
+
+static int order_step(const struct hl_range *r, u64 i, void *arg)
+{
+	struct order_check *o = arg;
+
+	if (i && !ranges_ordered(&o->prev, r)) {
+		o->bad = i + 1;
+		o->prev = *r;
+		return 1;
+	}
+	o->prev = *r;
+	return 0;
+}
+
+static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *x,
+			 char *err, size_t errlen);
+
 int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t errlen)
+{
+	return snapshot_read(path, s, NULL, err, errlen);
+}
+
+int hl_snapshot_open(const char *path, struct hl_state *s, struct hl_xlate *x, char *err, size_t errlen)
+{
+	return snapshot_read(path, s, x, err, errlen);
+}
+
+int hl_xlate_each(const struct hl_xlate *x, int (*fn)(const struct hl_range *, u64, void *),
+		  void *arg, char *err, size_t errlen)
+{
+	return xlate_walk(x->fd, x->off, x->count, fn, arg, NULL, err, errlen);
+}
+
+void hl_xlate_close(struct hl_xlate *x)
+{
+	if (x->fd >= 0)
+		close(x->fd);
+	x->fd = -1;
+}
+
+static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *x,
+			 char *err, size_t errlen)
 {
 	struct hl_snap_header hd;
 	unsigned char *buf = NULL;
@@ -247,10 +343,17 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 	 * rewritten in place, so the mapped file does not shrink under us.
 	 */
 	buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
 	if (buf == MAP_FAILED) {
+		close(fd);
 		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
 		return -1;
+	}
+	/* x: the XLATE payload is read from fd later, never through the map */
+	if (x) {
+		x->fd = fd;
+		x->off = x->count = 0;
+	} else {
+		close(fd);
 	}
 	madvise(buf, size, MADV_SEQUENTIAL);
 
@@ -289,6 +392,25 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 			FAIL("%s: section %s at offset %zu: length %llu runs past end of file",
 			     path, name, off, (unsigned long long)sh.length);
 		p = buf + off + sizeof(sh);
+		if (x && sh.type == HL_SEC_XLATE && sh.entry_size == sizeof(struct hl_range)) {
+			struct order_check o = { 0 };
+			char e2[256];
+			u32 c = 0;
+			int r = xlate_walk(x->fd, off + sizeof(sh), sh.count, order_step, &o, &c, e2, sizeof(e2));
+
+			if (r < 0)
+				FAIL("%s: %s", path, e2);
+			if (!o.bad && sh.crc != c)
+				FAIL("%s: section %s at offset %zu: payload checksum mismatch", path, name, off);
+			if (o.bad)
+				FAIL("%s: section XLATE: range %llu (table 0x%llx IOVA 0x%llx) out of order or overlapping",
+				     path, (unsigned long long)o.bad - 1, (unsigned long long)o.prev.root,
+				     (unsigned long long)o.prev.iova);
+			x->off = off + sizeof(sh);
+			x->count = sh.count;
+			off += sizeof(sh) + sh.length;
+			continue;
+		}
 		if (sh.crc != crc(p, sh.length))
 			FAIL("%s: section %s at offset %zu: payload checksum mismatch", path, name, off);
 		if (sh.type < HL_SEC_MAX && sh.entry_size != sec_info[sh.type].entry_size)
@@ -335,7 +457,7 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 	for (size_t k = 1; k < s->ranges.n; k++) {
 		const struct hl_range *a = &s->ranges.v[k - 1], *b = &s->ranges.v[k];
 
-		if (a->root > b->root || (a->root == b->root && a->iova + a->size > b->iova))
+		if (!ranges_ordered(a, b))
 			FAIL("%s: section XLATE: range %zu (table 0x%llx IOVA 0x%llx) out of order or overlapping",
 			     path, k, (unsigned long long)b->root, (unsigned long long)b->iova);
 	}
@@ -348,5 +470,7 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 bad:
 	munmap(buf, size);
 	hl_state_free(s);
+	if (x)
+		hl_xlate_close(x);
 	return -1;
 }

@@ -56,6 +56,24 @@ int hl_snapshot_write(const char *path, struct hl_state *s, char *err, size_t er
 /* Returns 0, or -1 with "section X at offset N: what" in err. */
 int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t errlen);
 
+/*
+ * For readers of huge snapshots (hitless show): as hl_snapshot_read(), with
+ * every section checked, but the translation ranges (XLATE) left in the file:
+ * s->ranges stays empty and x says where they are.  Memory does not grow
+ * with the number of ranges.  hl_xlate_each() calls fn(range, index, arg)
+ * for each in order, until fn returns nonzero (returned), or -1 with err on
+ * a read error.  hl_xlate_close() after a successful open.
+ */
+struct hl_xlate {
+	int fd;
+	u64 off;	/* payload offset in the file */
+	u64 count;
+};
+int hl_snapshot_open(const char *path, struct hl_state *s, struct hl_xlate *x, char *err, size_t errlen);
+int hl_xlate_each(const struct hl_xlate *x, int (*fn)(const struct hl_range *, u64, void *),
+		  void *arg, char *err, size_t errlen);
+void hl_xlate_close(struct hl_xlate *x);
+
 /* Test hook: if > 0, the writer calls _exit(3) after this many bytes. */
 extern long hl_snapshot_crash_after;
 

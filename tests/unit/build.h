@@ -322,6 +322,51 @@ static inline void t_smmu(struct hl_state *s, int bbml2, int ats)
 }
 
 /*
+ * A large, valid, synthetic state (synth, tests/unit/showstream.c):
+ * NSTREAMS StreamIDs from 16 (protected), each with a stage 1 CD (SSID 0)
+ * whose page table holds NRANGES/NSTREAMS ranges of 4 KiB pages that do not
+ * fold together.  Boot BOOTN's tables sit at their own addresses, the
+ * translation is the same; MUTATE moves the last range's output address.
+ */
+static inline void t_synth(struct hl_state *s, unsigned long long nranges, unsigned long long nstreams,
+			   unsigned long long bootn, int mutate)
+{
+	struct tlog l;
+
+	hl_state_init(s);
+	t_boot(s, &l, bootn << 32 | 0x5e7f, "7.3.4-synth", bootn * 1000000000ULL, 25000000);
+	t_smmu(s, 0, 0);
+	s->ranges.v = hl_vec_grow(s->ranges.v, &s->ranges.cap, nranges, sizeof(struct hl_range));
+	for (unsigned long long k = 0; k < nstreams; k++) {
+		/* Tables at other addresses in each boot; the same translation. */
+		u64 root = 0x100000000ULL * bootn + k * 0x1000000ULL;
+		u64 cdtab = 0x200000000ULL * bootn + k * 0x10000ULL;
+		struct hl_protect_disk p = { .smmu = 0, .sid = 16 + k };
+		u64 ste[8], cd[8];
+		unsigned long long per = nranges / nstreams + (k < nranges % nstreams);
+
+		mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, cdtab, 0);
+		hl_state_set_ste(s, 0, 16 + k, ste);
+		mk_s1_cd(cd, 1 + k, root);
+		hl_state_set_cd(s, 0, 16 + k, 0, cd);
+		VEC_PUSH(s->protect, p);
+		for (unsigned long long i = 0; i < per; i++) {
+			struct hl_range r = {
+				.root = root, .iova = i * 0x2000, .size = 0x1000,
+				.oa = 0x4000000000ULL + k * 0x100000000ULL + i * 0x2000,
+				/* AP[2] (read-only) on every other range: no folding */
+				.attrs = 0x403 | ((i & 1) ? 0x80 : 0),
+				.level = 3, .granule = 12, .stage = 1, .leaf_log2 = 12,
+			};
+
+			s->ranges.v[s->ranges.n++] = r;
+		}
+	}
+	if (mutate && s->ranges.n)
+		s->ranges.v[s->ranges.n - 1].oa += 0x100000;
+}
+
+/*
  * The rig's story, hand-built: StreamID 16 (protected) translates through
  * stage 1 (CD SSID 0, ASID 1) with a 2 MiB block and sixteen 4 KiB pages;
  * StreamID 8 bypasses.  The old kernel pauses the VM, runs LUO and kexecs;
