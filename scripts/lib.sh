@@ -31,3 +31,41 @@ side_apt() {
 		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
 		-o APT::Sandbox::User=root
 }
+
+# The stock kernel's switch probes (docs/early-boot-tracing.md, "A stock
+# kernel"): the kprobe_event= boot parameter that defines, in every kernel of
+# the chain and in the same order (so each event keeps its type id across the
+# kexec), the kprobe events "hitless/..." that userspace/tracebuf.c reads.
+# Spaces are written as ',' (the kernel turns them back). $1: the kernel's
+# vmlinux, for the offset of arm_smmu_device.base (pahole, from its BTF).
+stock_kprobe_events() {
+	local vmlinux=$1 base drvdata
+	command -v pahole >/dev/null || die "pahole (dwarves) is needed to read struct offsets from $vmlinux"
+	member_offset() {	# STRUCT MEMBER: its byte offset, from the BTF
+		pahole -C "$1" "$vmlinux" 2>/dev/null |
+			sed -n "s/^[[:space:]]*[^/]*[ *]$2;[[:space:]]*\/\*[[:space:]]*\([0-9]*\).*/\1/p" | head -n 1
+	}
+	base=$(member_offset arm_smmu_device base)
+	drvdata=$(member_offset device driver_data)
+	[ -n "$base" ] && [ -n "$drvdata" ] ||
+		die "no arm_smmu_device.base or device.driver_data in the BTF of $vmlinux"
+	# arm_smmu_device.dev, device.kobj and kobject.name are each at offset 0:
+	# +0(+0(+0($arg1))) is dev_name(smmu->dev). platform_device.dev is at 16
+	# (name, id, id_auto before it). cr0 reads SMMU_CR0 (0x20) before the
+	# write: the old value of a CR0 write; page-0 reads have no side effect.
+	local smmu='+0(+0(+0($arg1))):string' pdev='+0(+16($arg1)):string'
+	local p="p:hitless/arm_smmu_write_reg_sync,arm_smmu_write_reg_sync,smmu=$smmu"
+	p+=",val=\$arg2:u32,offset=\$arg3:u32,cr0=+32(+$base(\$arg1)):u32"
+	# arm_smmu_device_disable() writes CR0 = 0 with arm_smmu_write_reg_sync()
+	# inlined (the start of each reset): its own event. The shutdown inlines
+	# it again: its event reads CR0 through platform_get_drvdata(pdev).
+	p+=";p:hitless/arm_smmu_device_disable,arm_smmu_device_disable,smmu=$smmu"
+	p+=",cr0=+32(+$base(\$arg1)):u32"
+	p+=";p:hitless/arm_smmu_device_shutdown,arm_smmu_device_shutdown,dev=$pdev"
+	p+=",cr0=+32(+$base(+$((16 + drvdata))(\$arg1))):u32"
+	p+=";p:hitless/arm_smmu_device_probe,arm_smmu_device_probe,dev=$pdev"
+	p+=";r:hitless/arm_smmu_device_probe_ret,arm_smmu_device_probe,ret=\$retval:s32"
+	p+=";p:hitless/liveupdate_reboot,liveupdate_reboot"
+	p+=";p:hitless/machine_kexec,machine_kexec"
+	printf 'kprobe_event=%s\n' "$p"
+}
