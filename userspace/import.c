@@ -39,6 +39,17 @@ int hl_trace_begin(struct hl_state *s, const char *list, int quiet, u64 *seq_bas
 	hl_tb_mark(list, line);
 	if (!list)
 		return 0;
+	/* a stock kernel: from now on, its last actions go to the persistent instance too */
+	switch (hl_tb_arm_stock("hitless")) {
+	case 1:
+		if (!quiet)
+			fprintf(stderr, "hitless: stock kernel: kprobe events hitless/* now also recorded in "
+				"trace instance hitless (for the next kernel's hitless_prev)\n");
+		break;
+	case -1:
+		p_err("--trace: cannot enable the kprobe events hitless/* in trace instance hitless");
+		return HL_EXIT_ERROR;
+	}
 	if (hl_tb_import(s, list, &o, &res, err, sizeof(err))) {
 		p_err("--trace: %s", err);
 		return HL_EXIT_ERROR;

@@ -34,7 +34,10 @@
 enum ev_id {
 	EV_STE, EV_CD, EV_CMD, EV_SYNC, EV_REG, EV_DEVICE, EV_ATTACH_STE, EV_ATTACH_CD,
 	EV_REFUSED, EV_PTE, EV_MAP, EV_MAP_FILE, EV_COPY, EV_UNMAP, EV_HWPT_ALLOC,
-	EV_DEV_ATTACH, EV_DEV_REPLACE, EV_DEV_DETACH, EV_MILESTONE, EV_MAX
+	EV_DEV_ATTACH, EV_DEV_REPLACE, EV_DEV_DETACH, EV_MILESTONE,
+	/* a stock kernel: the kprobe events of scripts/lib.sh stock_kprobe_events */
+	EV_KP_REG, EV_KP_DISABLE, EV_KP_SHUTDOWN, EV_KP_PROBE, EV_KP_PROBE_RET, EV_KP_LU_REBOOT,
+	EV_KP_KEXEC, EV_MAX
 };
 
 struct fspec {
@@ -91,6 +94,20 @@ static const struct espec {
 		  { "rc", 4 }, { "sids", F_DYN } } },
 	[EV_MILESTONE] = { "liveupdate", "liveupdate_milestone",
 		{ { "phase", 4 }, { "counter", 8 }, { "value", 8 }, { "rc", 4 }, { "name", F_STR } } },
+	/*
+	 * A stock kernel's switch probes (docs/early-boot-tracing.md, "A stock
+	 * kernel"): kprobe events "hitless/FUNCTION" that the kernel command line
+	 * defines (kprobe_event=) with these fields.  cr0: SMMU_CR0 read before
+	 * the write.
+	 */
+	[EV_KP_REG] = { "hitless", "arm_smmu_write_reg_sync",
+		{ { "smmu", F_STR }, { "val", 4 }, { "offset", 4 }, { "cr0", 4 } } },
+	[EV_KP_DISABLE] = { "hitless", "arm_smmu_device_disable", { { "smmu", F_STR }, { "cr0", 4 } } },
+	[EV_KP_SHUTDOWN] = { "hitless", "arm_smmu_device_shutdown", { { "dev", F_STR }, { "cr0", 4 } } },
+	[EV_KP_PROBE] = { "hitless", "arm_smmu_device_probe", { { "dev", F_STR } } },
+	[EV_KP_PROBE_RET] = { "hitless", "arm_smmu_device_probe_ret", { { "ret", 4 } } },
+	[EV_KP_LU_REBOOT] = { "hitless", "liveupdate_reboot", { { 0 } } },
+	[EV_KP_KEXEC] = { "hitless", "machine_kexec", { { 0 } } },
 };
 
 #define MAX_SMMUS 64
@@ -161,7 +178,8 @@ struct hl_tb_conv *hl_tb_conv_new(struct tep_handle *tep, u64 cntfrq, char *err,
 	}
 	if (!found) {
 		snprintf(err, errlen, "none of the kernel series' events (tracepoints.txt: arm_smmu_v3, "
-			 "io_pgtable_arm, iommufd, liveupdate) is in this kernel: not a kernel with kernel/patches");
+			 "io_pgtable_arm, iommufd, liveupdate) is in this kernel: not a kernel with kernel/patches, "
+			 "and no stock-kernel kprobe events hitless/* (scripts/lib.sh stock_kprobe_events)");
 		free(c);
 		return NULL;
 	}
@@ -246,6 +264,23 @@ static u64 *reg_slot(struct hl_tb_conv *c, u32 smmu, u32 off)
 	c->reg[c->nreg].off = off;
 	c->reg[c->nreg].val = HL_REG_UNKNOWN;
 	return &c->reg[c->nreg++].val;
+}
+
+/*
+ * A register write.  old: the value before, when the event read it
+ * (HL_REG_UNKNOWN: the last one this import saw, if any).
+ */
+static void reg_write(struct hl_tb_conv *c, struct hl_record *r, u32 smmu, u32 off, u64 val, u64 old)
+{
+	u64 *last = reg_slot(c, smmu, off);
+
+	r->hdr.kind = HL_K_REG;
+	r->reg.smmu = smmu;
+	r->reg.offset = off;
+	r->reg.new_val = val;
+	r->reg.old_val = old != HL_REG_UNKNOWN ? old : last ? *last : HL_REG_UNKNOWN;
+	if (last)
+		*last = val;
 }
 
 static void s2_note(struct hl_tb_conv *c, const u64 *ste)
@@ -334,19 +369,39 @@ int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *
 		r->cmd.flags = HL_CMD_F_SYNC_DONE | ((int)num(c, ev, 2, rec) ? HL_CMD_F_ERROR : 0);
 		r->cmd.cmd[0] = 0x46;	/* CMD_SYNC */
 		break;
-	case EV_REG: {
-		u64 *last;
+	case EV_REG:
+		reg_write(c, r, smmu_index(c, ev, rec), num(c, ev, 1, rec), num(c, ev, 2, rec), HL_REG_UNKNOWN);
+		break;
+	case EV_KP_REG: {
+		u32 off = num(c, ev, 2, rec);
 
-		r->hdr.kind = HL_K_REG;
-		r->reg.smmu = smmu_index(c, ev, rec);
-		r->reg.offset = num(c, ev, 1, rec);
-		r->reg.new_val = num(c, ev, 2, rec);
-		last = reg_slot(c, r->reg.smmu, r->reg.offset);
-		r->reg.old_val = last ? *last : HL_REG_UNKNOWN;
-		if (last)
-			*last = r->reg.new_val;
+		r->hdr.mode = HL_MODE_FENTRY;
+		reg_write(c, r, smmu_index(c, ev, rec), off, num(c, ev, 1, rec),
+			  off == HL_SMMU_CR0 ? num(c, ev, 3, rec) : HL_REG_UNKNOWN);
 		break;
 	}
+	case EV_KP_DISABLE:
+	case EV_KP_SHUTDOWN:
+		/* arm_smmu_device_disable(), inlined in the shutdown: CR0 = 0 */
+		r->hdr.mode = HL_MODE_FENTRY;
+		reg_write(c, r, smmu_index(c, ev, rec), HL_SMMU_CR0, 0, num(c, ev, 1, rec));
+		break;
+	case EV_KP_PROBE:
+	case EV_KP_PROBE_RET:
+	case EV_KP_LU_REBOOT:
+	case EV_KP_KEXEC:
+		/* no counter in a kprobe event: the import places it by its timestamp */
+		r->hdr.mode = HL_MODE_FENTRY;
+		r->hdr.kind = HL_K_MILESTONE;
+		r->ms.id = ev == EV_KP_PROBE ? HL_MS_SMMU_PROBE_START : ev == EV_KP_PROBE_RET ? HL_MS_SMMU_PROBE_END :
+			   ev == EV_KP_LU_REBOOT ? HL_MS_LUO_FREEZE : HL_MS_KEXEC_REBOOT;
+		r->ms.cntfrq = c->cntfrq;
+		if (ev == EV_KP_PROBE_RET)
+			r->ms.arg = (u32)num(c, ev, 0, rec);
+		snprintf(r->ms.note, sizeof(r->ms.note), "%s",
+			 ev == EV_KP_PROBE ? "smmu:probe" : ev == EV_KP_PROBE_RET ? "smmu:probe_ret" :
+			 ev == EV_KP_LU_REBOOT ? "liveupdate_reboot" : "machine_kexec");
+		break;
 	case EV_DEVICE: {
 		u32 phase = num(c, ev, 1, rec), smmu = smmu_index(c, ev, rec);
 		u32 cr0 = num(c, ev, 2, rec), gbpa = num(c, ev, 3, rec);
@@ -603,6 +658,12 @@ static void msg(const struct hl_tb_opts *o, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* "top": the top-level buffer, where a stock kernel's boot-time kprobe events go */
+static int is_top(const char *name)
+{
+	return !strcmp(name, HL_TB_TOP);
+}
+
 static int is_prev_instance(struct tracefs_instance *ti)
 {
 	char *s = tracefs_instance_file_read(ti, "last_boot_info", NULL);
@@ -618,10 +679,10 @@ static int is_prev_instance(struct tracefs_instance *ti)
 /* Does the instance record any of the series' event systems? */
 static int series_enabled(struct tracefs_instance *ti)
 {
-	static const char *const sys[] = { "arm_smmu_v3", "io_pgtable_arm", "iommufd", "liveupdate" };
+	static const char *const sys[] = { "arm_smmu_v3", "io_pgtable_arm", "iommufd", "liveupdate", "hitless" };
 	int on = 0;
 
-	for (int i = 0; i < 4 && !on; i++) {
+	for (int i = 0; i < 5 && !on; i++) {
 		char f[64], *s;
 
 		snprintf(f, sizeof(f), "events/%s/enable", sys[i]);
@@ -660,8 +721,8 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 	char *clk;
 	int clock = HL_TB_CLOCK_LOCAL, prev, rc = -1;
 
-	ti = tracefs_instance_alloc(NULL, name);
-	if (!ti) {
+	ti = is_top(name) ? NULL : tracefs_instance_alloc(NULL, name);
+	if (!ti && !is_top(name)) {
 		snprintf(err, errlen, "trace instance '%s': %s", name, strerror(errno));
 		return -1;
 	}
@@ -673,8 +734,9 @@ static int import_one(struct hl_state *s, struct tep_handle *tep, const char *na
 	prev = is_prev_instance(ti);
 	if (!prev && !series_enabled(ti)) {
 		snprintf(err, errlen, "trace instance '%s' records none of the kernel series' events "
-			 "(events/{arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate}/enable are 0): create it with "
-			 "trace_instance=%s@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate", name, name);
+			 "(events/{arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate,hitless}/enable are 0): create it with "
+			 "trace_instance=%s@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate, or on a stock "
+			 "kernel enable the kprobe events hitless/* in it", name, name);
 		goto out;
 	}
 	if (tracefs_iterate_raw_events(tep, ti, NULL, 0, on_event, &in) < 0 && !in.failed) {
@@ -821,7 +883,7 @@ static int batch_finish(struct inst *in_, struct hl_state *s, const char *name, 
 				continue;
 			}
 		}
-		if (it->r.hdr.kind == HL_K_MILESTONE)
+		if (it->r.hdr.kind == HL_K_MILESTONE && it->r.ms.cntvct)
 			cnt = it->r.ms.cntvct;
 		else
 			cnt = in.pairs.n ? ts_cnt(in.pairs.v, in.pairs.n, it->ts, o->cntfrq ? o->cntfrq : 1000000000ULL,
@@ -879,7 +941,7 @@ int hl_tb_import(struct hl_state *s, const char *instances, const struct hl_tb_o
 		 struct hl_tb_result *res, char *err, size_t errlen)
 {
 	static const char *const systems[] = { "arm_smmu_v3", "io_pgtable_arm", "iommufd", "liveupdate",
-					       "ftrace", NULL };
+					       "hitless", "ftrace", NULL };
 	struct tep_handle *tep;
 	struct hl_tb_conv *conv;
 	char *dup, *save = NULL, *tok;
@@ -898,7 +960,7 @@ int hl_tb_import(struct hl_state *s, const char *instances, const struct hl_tb_o
 	/* every instance first: a missing one is the error, whatever the kernel */
 	dup = strdup(instances);
 	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		if (!tracefs_instance_exists(tok)) {
+		if (!is_top(tok) && !tracefs_instance_exists(tok)) {
 			snprintf(err, errlen, "no trace instance '%s' (%s/instances/%s); boot with the command "
 				 "line of docs/early-boot-tracing.md", tok, tracefs_tracing_dir(), tok);
 			free(dup);
@@ -942,7 +1004,9 @@ void hl_tb_mark(const char *instances, const char *line)
 		}
 		if (!strcmp(name, "hitless"))
 			hitless_done = 1;
-		if (tracefs_instance_exists(name) && (ti = tracefs_instance_alloc(NULL, name))) {
+		if (is_top(name)) {
+			tracefs_instance_file_write(NULL, "trace_marker", line);
+		} else if (tracefs_instance_exists(name) && (ti = tracefs_instance_alloc(NULL, name))) {
 			/* a backup instance is read-only: the write fails, which is fine */
 			tracefs_instance_file_write(ti, "trace_marker", line);
 			tracefs_instance_free(ti);
@@ -951,4 +1015,22 @@ void hl_tb_mark(const char *instances, const char *line)
 			break;
 	}
 	free(dup);
+}
+
+int hl_tb_arm_stock(const char *instance)
+{
+	struct tracefs_instance *ti;
+	int rc = 0;
+
+	if (!tracefs_file_exists(NULL, "events/hitless/enable") || !tracefs_instance_exists(instance))
+		return 0;
+	ti = tracefs_instance_alloc(NULL, instance);
+	if (!ti)
+		return -1;
+	if (tracefs_instance_file_write(ti, "events/hitless/enable", "1") < 0)
+		rc = -1;
+	else
+		rc = 1;
+	tracefs_instance_free(ti);
+	return rc;
 }

@@ -76,6 +76,18 @@ int hl_tb_batch_event(struct hl_tb_batch *b, struct tep_event *e, struct tep_rec
 int hl_tb_batch_finish(struct hl_tb_batch *b, struct hl_state *s, const char *name, int backup,
 		       int clock, const struct hl_tb_opts *o, u64 *seq_cur, struct hl_tb_result *res);
 
+/* The top-level buffer in an instance list (a stock kernel's boot-time kprobe events). */
+#define HL_TB_TOP "top"
+
+/*
+ * A stock kernel booted with the switch probes (scripts/lib.sh
+ * stock_kprobe_events) enables them in the top-level buffer only: enable
+ * them in the persistent `instance` too, so this kernel's last actions reach
+ * the next kernel's backup instance.  1 done, 0 nothing to do (no such
+ * events or instance), -1 failed.
+ */
+int hl_tb_arm_stock(const char *instance);
+
 /* Write a marker line to every named instance that accepts one (plus "hitless"). */
 void hl_tb_mark(const char *instances, const char *line);
 

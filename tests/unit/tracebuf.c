@@ -11,6 +11,7 @@
 #include "tap.h"
 #include "tracebuf.h"
 #include "records.h"
+#include "build.h"
 
 #ifndef DATA_DIR
 #define DATA_DIR "tests/unit/data/tracefs"
@@ -46,7 +47,11 @@ static const char *const events[] = {
 	"iommufd/iommufd_ioas_map", "iommufd/iommufd_ioas_map_file", "iommufd/iommufd_ioas_copy",
 	"iommufd/iommufd_ioas_unmap", "iommufd/iommufd_hwpt_alloc", "iommufd/iommufd_device_attach",
 	"iommufd/iommufd_device_replace", "iommufd/iommufd_device_detach",
-	"liveupdate/liveupdate_milestone", "ftrace/print", NULL,
+	"liveupdate/liveupdate_milestone", "ftrace/print",
+	/* a stock kernel's switch probes (scripts/lib.sh stock_kprobe_events), as the rig's printed them */
+	"hitless/arm_smmu_write_reg_sync", "hitless/arm_smmu_device_disable",
+	"hitless/arm_smmu_device_shutdown", "hitless/arm_smmu_device_probe",
+	"hitless/arm_smmu_device_probe_ret", "hitless/liveupdate_reboot", "hitless/machine_kexec", NULL,
 };
 
 /* A tep with the formats; `patch` (if set) edits one format's text first. */
@@ -560,6 +565,121 @@ static void imports(void)
 	hl_tb_conv_free(c);
 }
 
+/*
+ * A stock kernel: the kprobe events of scripts/lib.sh stock_kprobe_events
+ * become the records the fentry mode makes (HL_MODE_FENTRY), and the
+ * previous kernel's shutdown comes through its backup instance with no
+ * counter in any event: placed by the capture's marker, judged by SMMU-OFF.
+ */
+static void stock_probes(void)
+{
+	struct tep_handle *tep = load("hitless", NULL, NULL, NULL);
+	char err[256] = "";
+	struct hl_tb_conv *c = hl_tb_conv_new(tep, FRQ, err, sizeof(err));
+	struct hl_tb_opts o = { .boot = B2, .cntfrq = FRQ, .quiet = 1 };
+	struct hl_tb_result res = { 0 };
+	struct hl_record r;
+	struct hl_state s;
+	struct hl_tb_batch *b;
+	struct ev v, sd, mk;
+	u64 cnt = 1, seq = 0;
+	int rc;
+
+	tap_ok(c != NULL, "a stock kernel with the switch probes alone converts (%s)", err);
+	if (!c) {
+		tep_free(tep);
+		return;
+	}
+	ev_init(&sd, tep, "hitless", "arm_smmu_device_shutdown");
+	set_str(&sd, "dev", "9050000.smmuv3");
+	set_u32(&sd, "cr0", 0xd);
+	rc = conv(c, &sd, 1000, &r, &cnt);
+	tap_ok(rc == 1 && r.hdr.kind == HL_K_REG && r.hdr.mode == HL_MODE_FENTRY && r.reg.smmu == 0 &&
+	       r.reg.offset == HL_SMMU_CR0 && r.reg.old_val == 0xd && r.reg.new_val == 0 && cnt == 0,
+	       "arm_smmu_device_shutdown -> CR0 0xd -> 0 (the inlined disable), fentry-kprobe mode, no counter");
+	ev_init(&v, tep, "hitless", "arm_smmu_device_disable");
+	set_str(&v, "smmu", "9050000.smmuv3");
+	set_u32(&v, "cr0", 0);
+	rc = conv(c, &v, 1001, &r, &cnt);
+	tap_ok(rc == 1 && r.hdr.kind == HL_K_REG && r.reg.smmu == 0 && r.reg.old_val == 0 && r.reg.new_val == 0,
+	       "arm_smmu_device_disable -> CR0 write of 0 with the value read before it, same SMMU by name");
+	ev_init(&v, tep, "hitless", "arm_smmu_write_reg_sync");
+	set_str(&v, "smmu", "9050000.smmuv3");
+	set_u32(&v, "offset", HL_SMMU_CR0);
+	set_u32(&v, "val", 0xd);
+	set_u32(&v, "cr0", 0xc);
+	rc = conv(c, &v, 1002, &r, &cnt);
+	tap_ok(rc == 1 && r.reg.offset == HL_SMMU_CR0 && r.reg.old_val == 0xc && r.reg.new_val == 0xd,
+	       "arm_smmu_write_reg_sync CR0 -> old value from the cr0 read");
+	set_u32(&v, "offset", 0x50);
+	set_u32(&v, "val", 0x5);
+	conv(c, &v, 1003, &r, &cnt);
+	tap_ok(r.reg.offset == 0x50 && r.reg.old_val == HL_REG_UNKNOWN && r.reg.new_val == 5,
+	       "another register: its old value never seen, unknown");
+	ev_init(&v, tep, "hitless", "arm_smmu_device_probe");
+	set_str(&v, "dev", "9050000.smmuv3");
+	rc = conv(c, &v, 1004, &r, &cnt);
+	tap_ok(rc == 1 && r.hdr.kind == HL_K_MILESTONE && r.ms.id == HL_MS_SMMU_PROBE_START && !r.ms.cntvct &&
+	       r.ms.cntfrq == FRQ, "arm_smmu_device_probe -> SMMU_PROBE_START (no counter)");
+	ev_init(&v, tep, "hitless", "arm_smmu_device_probe_ret");
+	set_u32(&v, "ret", (unsigned)-19);
+	conv(c, &v, 1005, &r, &cnt);
+	tap_ok(r.ms.id == HL_MS_SMMU_PROBE_END && (int)r.ms.arg == -19, "arm_smmu_device_probe_ret -> SMMU_PROBE_END, arg = its return");
+	ev_init(&v, tep, "hitless", "liveupdate_reboot");
+	conv(c, &v, 1006, &r, &cnt);
+	tap_ok(r.ms.id == HL_MS_LUO_FREEZE, "liveupdate_reboot -> LUO_FREEZE");
+	ev_init(&mk, tep, "hitless", "machine_kexec");
+	conv(c, &mk, 1007, &r, &cnt);
+	tap_ok(r.ms.id == HL_MS_KEXEC_REBOOT && !strcmp(r.ms.note, "machine_kexec"), "machine_kexec -> KEXEC_REBOOT");
+	hl_tb_conv_free(c);
+
+	/* the previous boot's backup instance: its capture's end marker, then the shutdown and the kexec */
+	tep_free(tep);
+	tep = load(NULL, NULL, NULL, NULL);	/* with ftrace:print, the markers */
+	c = hl_tb_conv_new(tep, FRQ, err, sizeof(err));
+	g_tep = tep;
+	ev_init(&sd, tep, "hitless", "arm_smmu_device_shutdown");
+	set_str(&sd, "dev", "9050000.smmuv3");
+	set_u32(&sd, "cr0", 0xd);
+	ev_init(&mk, tep, "hitless", "machine_kexec");
+	hl_state_init(&s);
+	{
+		struct hl_boot_disk me = { .boot = B2, .cntfrq = FRQ };
+		u64 after[8];
+
+		VEC_PUSH(s.boots, me);
+		/* the previous boot's snapshot had StreamID 8 translating */
+		mk_cdtable_ste(after, STRTAB_STE_1_S1DSS_SSID0, 0x41000000, 0);
+		hl_state_set_ste(&s, 0, 8, after);
+	}
+	b = hl_tb_batch_new(c);
+	feed_marker(b, "hitless: end boot=1111111111111111 boot_id=aaaa-bbbb ktime_ns=5000000000 cntvct=100000000 "
+		    "last_seq=40 imported=0 covered=1\n", 1000000000ULL);
+	feed(b, &sd, 1002000000ULL, 0);		/* shutdown 2 ms later */
+	feed(b, &mk, 1003000000ULL, 0);		/* machine_kexec 3 ms later */
+	hl_tb_batch_finish(b, &s, "hitless_prev", 1, HL_TB_CLOCK_LOCAL, &o, &seq, &res);
+	tap_ok(s.events.n == 2 && s.events.v[0].hdr.kind == HL_K_REG && s.events.v[0].hdr.boot == B1 &&
+	       s.events.v[0].hdr.seq == 41 && s.events.v[0].hdr.ktime_ns == 5002000000ULL &&
+	       s.events.v[1].ms.id == HL_MS_KEXEC_REBOOT && s.events.v[1].hdr.ktime_ns == 5003000000ULL,
+	       "previous boot: the shutdown's CR0 write and machine_kexec, placed by the end marker's pair "
+	       "(at %llu and %llu)", s.events.n == 2 ? (unsigned long long)s.events.v[0].hdr.ktime_ns : 0ULL,
+	       s.events.n == 2 ? (unsigned long long)s.events.v[1].hdr.ktime_ns : 0ULL);
+	{
+		struct hl_protect_disk p = { .smmu = HL_ANY_SMMU, .sid = 8 };
+		struct hl_verdict vd;
+		int off = 0;
+
+		hl_analyze(&s, NULL, &p, 1, &vd);
+		for (size_t i = 0; i < vd.findings.n; i++)
+			off += !strcmp(vd.findings.v[i].rule, R_SMMU_OFF) && vd.findings.v[i].sid == 8;
+		tap_ok(off == 1, "SMMU-OFF: the imported shutdown disables the SMMU under protected StreamID 8");
+		hl_verdict_free(&vd);
+	}
+	hl_state_free(&s);
+	hl_tb_conv_free(c);
+	tep_free(tep);
+}
+
 int main(int argc, char **argv)
 {
 	struct tep_handle *tep;
@@ -581,5 +701,6 @@ int main(int argc, char **argv)
 	imports();
 	tep_free(tep);
 	mismatches();
+	stock_probes();
 	return tap_done();
 }
