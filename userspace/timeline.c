@@ -150,6 +150,31 @@ static const struct hl_record *sync_after(const struct hl_record *ev, size_t w, 
 	return issue;
 }
 
+/*
+ * An SMMU_CR0 write in ev[lo, hi) that turns SMMUEN off (on: on): the
+ * first, or the last.  An old value never seen counts as the other state.
+ */
+static const struct hl_record *find_cr0(const struct hl_record *ev, size_t lo, size_t hi, bool on, bool last)
+{
+	const struct hl_record *f = NULL;
+
+	for (size_t i = lo; i < hi; i++) {
+		const struct hl_reg *g = &ev[i].reg;
+		bool was, is;
+
+		if (ev[i].hdr.kind != HL_K_REG || g->offset != HL_SMMU_CR0)
+			continue;
+		is = g->new_val & HL_SMMU_CR0_SMMUEN;
+		was = g->old_val == HL_REG_UNKNOWN ? !is : g->old_val & HL_SMMU_CR0_SMMUEN;
+		if (is == on && was != on) {
+			f = &ev[i];
+			if (!last)
+				break;
+		}
+	}
+	return f;
+}
+
 static void add_step(json_object *arr, json_object *p, double *prev_ns)
 {
 	long long t = json_object_get_int64(json_object_object_get(p, "t_ns"));
@@ -174,7 +199,7 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 	const struct hl_state *st[2] = { a, b };
 	struct hl_verdict v;
 	double prev = -1;
-	const struct hl_record *old_last, *new_start, *p_start, *p_end, *resumed, *paused;
+	const struct hl_record *old_last, *new_start, *p_start, *p_end, *resumed, *paused, *smmu_off, *smmu_on;
 	double last_valid = -1;
 
 	n = hl_merge_events(a, b, &ev, &order, &nboots);
@@ -251,6 +276,10 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 		}
 	}
 
+	/* the old kernel's shutdown disables the SMMU: from here no STE is used */
+	smmu_off = old_hi ? find_cr0(ev, old_lo, old_hi, false, true) : NULL;
+	if (smmu_off)
+		add_step(crit, point(&t, "old kernel: SMMU disabled (CR0.SMMUEN=0)", smmu_off, false, "SMMU_CR0"), &prev);
 	old_last = old_hi ? find_ms(ev, old_lo, old_hi, HL_MS_KEXEC_REBOOT, true, -1) : NULL;
 	if (old_last)
 		add_step(crit, point(&t, "old kernel: last instant (kexec reboot)", old_last, false, "KEXEC_REBOOT"), &prev);
@@ -266,6 +295,10 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 	p_end = new_hi ? find_ms(ev, new_lo, new_hi, HL_MS_SMMU_PROBE_END, true, -1) : NULL;
 	if (p_start)
 		add_step(crit, point(&t, "SMMU probe: start", p_start, false, "SMMU_PROBE_START"), &prev);
+	/* the reset's end: SMMUEN set again, translating by the new stream table */
+	smmu_on = new_hi ? find_cr0(ev, p_start ? (size_t)(p_start - ev) : new_lo, new_hi, true, false) : NULL;
+	if (smmu_on && (!p_end || smmu_on < p_end))
+		add_step(crit, point(&t, "SMMU reset: enabled (CR0.SMMUEN=1)", smmu_on, false, "SMMU_CR0"), &prev);
 	if (p_end)
 		add_step(crit, point(&t, "SMMU probe: end", p_end, false, "SMMU_PROBE_END"), &prev);
 
