@@ -56,4 +56,35 @@ if [ -n "$off" ]; then
 else
 	check '! grep -q "SMMU-OFF" "$out/verdict.txt"' "no CR0 write clearing SMMUEN before this boot in the log: no SMMU-OFF"
 fi
+# The switch itself, measured on both sides (patched: the series' tracepoints;
+# stock: the kprobe events of scripts/lib.sh stock_kprobe_events): the old
+# kernel's last instant and, when the log has them, its SMMU disable and the
+# new kernel's SMMU probe and reset, each from a record, not estimated.
+switch_steps() {
+	python3 - "$top/userspace/build/host/hitless" "$out/serial.files/after.snap" "$out/timeline.json" <<'PY'
+import json, subprocess, sys
+d = json.loads(subprocess.run([sys.argv[1], "show", "-j", sys.argv[2]], capture_output=True).stdout)
+cp = {s["step"]: s for s in json.load(open(sys.argv[3]))["critical_path"]}
+me = d["meta"]["boot"]
+cr0 = [e for e in d["events"] if e["kind"] == "reg" and e.get("register") == "SMMU_CR0"]
+want = ["old kernel: last instant (kexec reboot)", "SMMU probe: start", "SMMU probe: end"]
+if any(e["boot"] != me and not e["SMMUEN"] for e in cr0):
+    want.append("old kernel: SMMU disabled (CR0.SMMUEN=0)")
+if any(e["boot"] == me and e["SMMUEN"] for e in cr0):
+    want.append("SMMU reset: enabled (CR0.SMMUEN=1)")
+bad = [w for w in want if w not in cp or cp[w]["approximate"]]
+print("measured: " + ", ".join(w for w in want if w not in bad) + ("; missing or estimated: " + ", ".join(bad) if bad else ""))
+sys.exit(1 if bad else 0)
+PY
+}
+check 'switch_steps | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]' \
+	"the critical path measures the switch: old kernel's SMMU disable and last instant, new kernel's SMMU probe and reset"
+if [ "$flavor" = stock ]; then
+	# what only the switch probes can see on a stock kernel, imported in the new kernel
+	check '"$top/userspace/build/host/hitless" show "$out/serial.files/after.snap" |
+		grep -qE "^ +[0-9a-f]+:[0-9]+ .* milestone +milestone=KEXEC_REBOOT .*note=machine_kexec"' \
+		"the old kernel's machine_kexec came through hitless_prev (kprobe event)"
+	check 'grep -q "SMMU-OFF" "$out/verdict.txt"' \
+		"NOT HITLESS names SMMU-OFF, the old kernel's shutdown seen by a kprobe event"
+fi
 echo "1..$n"
