@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * import, and the --trace option of snapshot and record: the patched
- * kernel's persistent trace instances (docs/early-boot-tracing.md) into a
- * snapshot's event log.
+ * kernel's persistent trace instances (docs/early-boot-tracing.md), or a
+ * stock kernel's switch probes (the kprobe events of group "hitless"),
+ * into a snapshot's event log.
  *
  * Markers.  Every capture writes "hitless: start boot=... boot_id=...
  * ktime_ns=... cntvct=... cntfrq=..." to the trace_marker of the instances
@@ -80,7 +81,8 @@ static void import_usage(FILE *f)
 		"       A snapshot from the persistent trace instances alone (no BPF): the\n"
 		"       previous kernel's last events and this kernel's early boot, as the\n"
 		"       patched kernel recorded them (docs/early-boot-tracing.md).\n"
-		"       LIST := INSTANCE[,INSTANCE]   default: hitless_prev,hitless (those present)\n"
+		"       LIST := INSTANCE[,INSTANCE]   default: hitless_prev,hitless (those present),\n"
+		"               and top (the top-level buffer) on a stock kernel with the switch probes\n"
 		"       Reading consumes the instances' buffers (the snapshot keeps the records).\n"
 		HL_COMMON_HELP);
 }
@@ -132,6 +134,9 @@ int do_import(int argc, char **argv)
 			strcat(def, "hitless_prev");
 		if (tracefs_instance_exists("hitless"))
 			strcat(def, def[0] ? ",hitless" : "hitless");
+		/* a stock kernel's boot-time switch probes record in the top-level buffer */
+		if (tracefs_file_exists(NULL, "events/hitless/enable"))
+			strcat(def, def[0] ? "," HL_TB_TOP : HL_TB_TOP);
 		if (!def[0]) {
 			p_err("no trace instance hitless or hitless_prev: boot with the command line of "
 			      "docs/early-boot-tracing.md, or name the instances with --trace");

@@ -68,7 +68,8 @@ void hl_trace_end(const struct hl_state *s, const char *list, u64 imported, int 
 #define HL_TRACE_HELP							\
 	"       --trace LIST   also import the persistent trace instances LIST\n"	\
 	"                      (INSTANCE[,INSTANCE], e.g. hitless_prev,hitless: the previous\n"	\
-	"                      kernel's last events and this one's early boot)\n"
+	"                      kernel's last events and this one's early boot; \"top\": the\n"	\
+	"                      top-level buffer, a stock kernel's boot-time switch probes)\n"
 
 int do_show(int argc, char **argv);
 int do_diff(int argc, char **argv);
