@@ -29,6 +29,9 @@ muts = {
  'timeline counter correlation removed': ('userspace/timeline.c', '	if (r->hdr.kind == HL_K_MILESTONE && r->ms.cntvct)\n		return r->ms.cntvct;\n	return to_cnt(t, r->hdr.boot, r->hdr.ktime_ns);', '	return r->hdr.ktime_ns * (t->cntfrq / 1e9);'),
  'CFGI_ALL coverage removed': ('userspace/smmu.c', '		v->sid_lo = sid;\n		v->sid_hi = sid + n - 1 > 0xffffffffULL ? 0xffffffffu : sid + n - 1;', '		v->sid_lo = v->sid_hi = sid;'),
  'CD EPD0 ignore removed': ('userspace/smmu.c', '	if (ent[0] & CTXDESC_CD_0_TCR_EPD0) {', '	if (0) {'),
+ 'SMMU-OFF: unseen old CR0 taken as 0 (import)': ('userspace/tracebuf.c', '	c->reg[c->nreg].val = HL_REG_UNKNOWN;', '	c->reg[c->nreg].val = 0;'),
+ 'SMMU-OFF: fires over a known CR0=0': ('userspace/verdict.c', '(g->old_val != HL_REG_UNKNOWN && !(g->old_val & HL_SMMU_CR0_SMMUEN))', '0'),
+ 'stock probes: shutdown CR0 read ignored': ('userspace/tracebuf.c', 'reg_write(c, r, smmu_index(c, ev, rec), HL_SMMU_CR0, 0, num(c, ev, 1, rec));', 'reg_write(c, r, smmu_index(c, ev, rec), HL_SMMU_CR0, 0, 0);'),
  'SMMU-OFF removed': ('userspace/verdict.c', '	if (!n)\n		return;\n	f = finding(c->v, R_SMMU_OFF', '	if (1)\n		return;\n	f = finding(c->v, R_SMMU_OFF'),
  'ATTACH-BREAK removed': ('userspace/verdict.c', '	if (a->outcome != HL_ATTACH_BREAKING && a->outcome != HL_ATTACH_FAILED)', '	if (1)'),
  'lost => incomplete removed': ('userspace/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
@@ -49,11 +52,11 @@ for name,(f,old,new) in muts.items():
     if old not in s:
         print('MUTATION NOT APPLIED:', name); continue
     open(p,'w').write(s.replace(old,new,1))
-    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli'.split()], capture_output=True, text=True)
+    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf'.split()], capture_output=True, text=True)
     if r.returncode:
         print('BUILD FAIL', name, r.stderr[-500:]); continue
     fails=[]
-    for t in 'decode entry rules snapshot outputs cli'.split():
+    for t in 'decode entry rules snapshot outputs cli tracebuf'.split():
         out=subprocess.run([os.path.join(d,'userspace/build/host/tests',t)], capture_output=True, text=True).stdout
         for line in out.splitlines():
             if line.startswith('not ok'): fails.append(t+': '+line.split(' - ',1)[1][:70])
