@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * One output layer (bpftool's json_writer + p_err, with json-c): every verb
- * builds one json_object document; the layer prints it as JSON (-j/-p), or
- * hands it to the verb's text, OpenMetrics or Chrome trace renderer.
+ * One output layer (bpftool's json_writer + p_err, with json-c): diff and
+ * timeline build one json_object document; the layer prints it as JSON
+ * (-j/-p), or hands it to the verb's text, OpenMetrics or Chrome trace
+ * renderer.  show streams through hl_jw (below).
  */
 #ifndef HL_OUTPUT_H
 #define HL_OUTPUT_H
