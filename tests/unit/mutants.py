@@ -41,9 +41,11 @@ muts = {
 }
 only = sys.argv[1:]
 missed = 0
+# A folder of our own: two checkouts may run this at once.
+top=tempfile.mkdtemp(prefix='hitless-mutant.')
 for name,(f,old,new) in muts.items():
     if only and name not in only: continue
-    d=os.path.join(tempfile.gettempdir(), 'hitless-mutant')
+    d=os.path.join(top, 'tree')
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
     for sub in ('bpf','userspace','tests'):
@@ -63,4 +65,5 @@ for name,(f,old,new) in muts.items():
     print(('CAUGHT ' if fails else 'MISSED ')+name+' ('+str(len(fails))+' failing)')
     missed = missed + (0 if fails else 1)
     for x in fails[:4]: print('    '+x)
+shutil.rmtree(top, ignore_errors=True)
 sys.exit(1 if missed else 0)
