@@ -144,6 +144,7 @@ struct wr {			/* one STE/CD write inside an update */
 struct upd {			/* one arm_smmu_write_entry() call, being collected */
 	bool is_cd, open, have_last;
 	u32 smmu, sid, ssid, id;
+	size_t at;		/* merged-log index of its first write */
 	u64 last[8];		/* the entry after the last write of this boot */
 	u64 boot;
 	int phase;		/* last step seen */
@@ -170,10 +171,17 @@ struct ob {			/* an invalidation the SMMU still owes */
 	bool done;
 };
 
+struct pwin {			/* a protected StreamID is protected in [lo, hi) */
+	size_t k;		/* index in the protect list */
+	size_t lo, hi;		/* merged-log indexes */
+};
+
 struct ctx {
 	struct hl_verdict *v;
 	const struct hl_protect_disk *prot;
 	size_t nprot;
+	VEC(struct pwin) win;		/* when each protected StreamID is protected */
+	size_t cur;			/* merged-log index of the record being judged */
 	struct hl_state replay;		/* STE/CD as the log leaves them, for root users */
 	VEC(struct upd) upds;
 	VEC(struct ob) obs;
@@ -183,9 +191,87 @@ struct ctx {
 	bool gbpa_abort;		/* last SMMU_GBPA.ABORT written */
 };
 
+static bool prot_match(const struct hl_protect_disk *p, u32 smmu, u32 sid)
+{
+	return p->sid == sid && (p->smmu == HL_ANY_SMMU || p->smmu == smmu);
+}
+
+/* Is StreamID sid protected at merged-log index `at` (docs/rules.md "Protection")? */
+static bool is_prot_at(struct ctx *c, u32 smmu, u32 sid, size_t at)
+{
+	for (size_t i = 0; i < c->win.n; i++)
+		if (prot_match(&c->prot[c->win.v[i].k], smmu, sid) &&
+		    c->win.v[i].lo <= at && at < c->win.v[i].hi)
+			return true;
+	return false;
+}
+
 static bool is_prot(struct ctx *c, u32 smmu, u32 sid)
 {
-	return hl_protected(c->prot, c->nprot, smmu, sid);
+	return is_prot_at(c, smmu, sid, c->cur);
+}
+
+static bool attach_names(const struct hl_record *r, const struct hl_protect_disk *p)
+{
+	for (u32 i = 0; i < r->attach.nsids && i < HL_MAX_ATTACH_SIDS; i++)
+		if (prot_match(p, r->attach.smmu, r->attach.sids[i]))
+			return true;
+	return false;
+}
+
+/*
+ * When is each protected StreamID protected?  A VMM's device is protected
+ * from its attach through iommufd until its detach: binding it to vfio-pci
+ * before (the kernel's DMA domain goes, its CD is removed) and the detach's
+ * own writes are the owner's doing, not a fault.  The driver's attach
+ * records (arm_smmu_attach_*) that precede an iommufd HWPT attach, replace
+ * or detach record (which the kernel emits once the operation is done) since
+ * the previous one are that operation's (an attach to an IOAS allocates its
+ * HWPT inside the operation: HWPT_ALLOC records come in between).  With no iommufd attach
+ * of the StreamID in the log, or a replace or detach first, the VM was
+ * already running when the capture began: protected from the start.  A
+ * window, once open, spans the following boots (the device is preserved).
+ */
+static void prot_windows(struct ctx *c, const struct hl_record *ev, size_t n)
+{
+	for (size_t k = 0; k < c->nprot; k++) {
+		const struct hl_protect_disk *p = &c->prot[k];
+		size_t start = 0, pend = 0;
+		bool have_pend = false, seen = false, on = false;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct hl_record *r = &ev[i];
+			unsigned op = r->iommufd.op;
+
+			if (r->hdr.mode == HL_MODE_WALKER)
+				continue;
+			if (r->hdr.kind == HL_K_ATTACH && !have_pend && attach_names(r, p)) {
+				have_pend = true;
+				pend = i;
+			}
+			if (r->hdr.kind != HL_K_IOMMUFD)
+				continue;
+			if (have_pend && !r->iommufd.result &&
+			    (op == HL_IOMMUFD_HWPT_ATTACH || op == HL_IOMMUFD_HWPT_REPLACE ||
+			     op == HL_IOMMUFD_HWPT_DETACH)) {
+				if (!seen && op != HL_IOMMUFD_HWPT_ATTACH)
+					on = true;	/* attached before the log began */
+				seen = true;
+				if (op != HL_IOMMUFD_HWPT_DETACH && !on) {
+					on = true;
+					start = i;
+				} else if (op == HL_IOMMUFD_HWPT_DETACH && on) {
+					VEC_PUSH(c->win, ((struct pwin){ k, start, pend }));
+					on = false;
+				}
+			}
+			if (op == HL_IOMMUFD_HWPT_ATTACH || op == HL_IOMMUFD_HWPT_REPLACE ||
+			    op == HL_IOMMUFD_HWPT_DETACH)
+				have_pend = false;
+		}
+		if (!seen || on)
+			VEC_PUSH(c->win, ((struct pwin){ k, start, n }));
+	}
 }
 
 /* ---- STE / CD updates ------------------------------------------------- */
@@ -197,7 +283,7 @@ static void check_update(struct ctx *c, struct upd *u)
 	const u64 *init = u->w.v[0].before, *target = u->w.v[u->w.n - 1].after;
 	struct hl_transition tr = {
 		.is_cd = u->is_cd, .smmu = u->smmu, .sid = u->sid, .ssid = u->ssid,
-		.nwrites = u->w.n, .protected = is_prot(c, u->smmu, u->sid),
+		.nwrites = u->w.n, .protected = is_prot_at(c, u->smmu, u->sid, u->at),
 		.first = { u->boot, u->w.v[0].seq }, .last = { u->boot, u->w.v[u->w.n - 1].seq },
 	};
 	bool iv = valid(init), tv = valid(target), saw_invalid = false;
@@ -343,6 +429,7 @@ static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
 		u->open = true;
 		u->boot = r->hdr.boot;
 		u->id = id;
+		u->at = c->cur;
 	}
 	u->phase = step;
 	memcpy(w.before, before, 64);
@@ -560,17 +647,22 @@ static void command(struct ctx *c, const struct hl_record *r)
 	}
 }
 
-/* Who uses `root`: ASIDs (CD.TTB0), VMIDs (STE.S2TTB), and StreamIDs with ATS. */
-static void root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
-		       u32 *ats_smmu, u32 *ats_sid, int *nats)
+/*
+ * Who uses `root`: ASIDs (CD.TTB0), VMIDs (STE.S2TTB), and StreamIDs with
+ * ATS.  Returns how many STEs and CDs point at it.
+ */
+static int root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
+		      u32 *ats_smmu, u32 *ats_sid, int *nats)
 {
 	const struct hl_state *s = &c->replay;
+	int users = 0;
 
 	*nats = 0;
 	for (size_t i = 0; i < s->stes.n; i++) {
 		const struct hl_ste_disk *e = &s->stes.v[i];
 
 		if (stage == 2 && ste_s2(e->q) && ste_s2ttb(e->q) == root) {
+			users++;
 			if (o->nvmid < 4 && !has_tag(o->vmid, o->nvmid, ste_vmid(e->q)))
 				o->vmid[o->nvmid++] = ste_vmid(e->q);
 			if (ste_eats(e->q) && *nats < 8) {
@@ -585,6 +677,7 @@ static void root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
 
 		if (cd_ttb0(d->q) != root)
 			continue;
+		users++;
 		if (o->nasid < 4 && !has_tag(o->asid, o->nasid, cd_asid(d->q)))
 			o->asid[o->nasid++] = cd_asid(d->q);
 		e = hl_state_ste(s, d->smmu, d->sid);
@@ -593,7 +686,9 @@ static void root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
 			ats_sid[(*nats)++] = d->sid;
 		}
 	}
+	return users;
 }
+
 
 /* ---- page tables ------------------------------------------------------ */
 
@@ -905,7 +1000,7 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 		struct hl_finding *f;
 		char diff[256];
 
-		if (!is_prot(c, ea->smmu, ea->sid))
+		if (!hl_protected(c->prot, c->nprot, ea->smmu, ea->sid))
 			continue;
 		eb = hl_state_ste(b, ea->smmu, ea->sid);
 		if (!eb) {
@@ -1003,9 +1098,11 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 
 	n = hl_merge_events(a, b, &ev, &order, &nboots);
 	v->nevents = n;
+	prot_windows(&c, ev, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct hl_record *r = &ev[i];
 
+		c.cur = i;
 		if (!i || r->hdr.boot != c.boot) {
 			if (i)
 				end_boot(&c);
@@ -1068,6 +1165,7 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 		VEC_FREE(c.upds.v[i].w);
 	VEC_FREE(c.upds);
 	VEC_FREE(c.obs);
+	VEC_FREE(c.win);
 	hl_state_free(&c.replay);
 	free(ev);
 	free(order);

@@ -31,6 +31,8 @@ muts = {
  'CD EPD0 ignore removed': ('userspace/smmu.c', '	if (ent[0] & CTXDESC_CD_0_TCR_EPD0) {', '	if (0) {'),
  'SMMU-OFF removed': ('userspace/verdict.c', '	if (!n)\n		return;\n	f = finding(c->v, R_SMMU_OFF', '	if (1)\n		return;\n	f = finding(c->v, R_SMMU_OFF'),
  'ATTACH-BREAK removed': ('userspace/verdict.c', '	if (a->outcome != HL_ATTACH_BREAKING && a->outcome != HL_ATTACH_FAILED)', '	if (1)'),
+ 'protection windows removed (protected all along)': ('userspace/verdict.c', '		    c->win.v[i].lo <= at && at < c->win.v[i].hi)', '		    1)'),
+ 'protection from the start removed': ('userspace/verdict.c', '		if (!seen || on)\n', '		if (on)\n'),
  'lost => incomplete removed': ('userspace/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
  'snapshot payload crc check removed': ('userspace/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
  'range folding removed': ('userspace/state.c', '	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {', '	if (0) {'),

@@ -583,6 +583,90 @@ static void smmu_off(void)
 	end();
 }
 
+/* A driver attach record (arm_smmu_attach_*) for StreamID sid. */
+static void t_attach(struct tlog *l, u32 sid)
+{
+	struct hl_record *r = t_rec(l, HL_K_ATTACH);
+
+	strcpy(r->attach.dev, "0000:00:01.0");
+	r->attach.nsids = 1;
+	r->attach.sids[0] = sid;
+	r->attach.outcome = HL_ATTACH_HITLESS;
+	t_put(l, r);
+}
+
+/*
+ * Protection starts at the VMM's attach through iommufd and ends at its
+ * detach: the vfio-pci bind before (the DMA domain's CD removed) and the
+ * detach's own writes are not findings (docs/rules.md "Protection").
+ */
+static void protection(void)
+{
+	u64 cur[8] = { 0 }, ste[8], cd[8], cd2[8], z[8] = { 0 };
+
+	mk_s1_cd(cd, 1, 0x80000000);
+	mk_s1_cd(cd2, 2, 0x90000000);
+	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+	for (int k = 0; k < 5; k++) {
+		u64 ccd[8] = { 0 };
+
+		begin(0, 0);
+		/* the kernel's DMA domain, then the bind to vfio-pci removes its CD */
+		t_write_entry(&L, 1, 16, 0, ccd, cd);
+		memset(cur, 0, sizeof(cur));
+		t_write_entry(&L, 0, 16, 0, cur, ste);
+		t_attach(&L, 16);
+		t_write_entry(&L, 1, 16, 0, ccd, z);
+		/* the VMM's attach: a HWPT allocated inside it, the CD installed */
+		t_attach(&L, 16);
+		t_write_entry(&L, 1, 16, 0, ccd, cd2);
+		if (k != 1) {
+			t_iommufd(&L, HL_IOMMUFD_HWPT_ALLOC, 0, 0);
+			t_iommufd(&L, HL_IOMMUFD_HWPT_ATTACH, 0, 0);
+		}
+		if (k == 2 || k == 3) {
+			/* removal while attached (k 2), or the detach's own (k 3) */
+			t_attach(&L, 16);
+			t_write_entry(&L, 1, 16, 0, ccd, z);
+			if (k == 3)
+				t_iommufd(&L, HL_IOMMUFD_HWPT_DETACH, 0, 0);
+		}
+		if (k == 4) {
+			/* the VM attached before the log: its first iommufd op is a replace */
+			S.events.n = 0;
+			L.seq = 0;
+			memcpy(ccd, cd2, 64);
+			t_attach(&L, 16);
+			t_write_entry(&L, 1, 16, 0, ccd, z);
+			t_write_entry(&L, 1, 16, 0, ccd, cd);
+			t_iommufd(&L, HL_IOMMUFD_HWPT_REPLACE, 0, 0);
+		}
+		judge(NULL);
+		switch (k) {
+		case 0:
+			tap_ok(!V.findings.n && hl_verdict_exit(&V) == 0,
+			       "protection: the bind's CD removal before the VMM's iommufd attach is no finding");
+			break;
+		case 1:
+			tap_ok(count(R_CD_REMOVE) == 1 && first(R_CD_REMOVE)->sid == 16,
+			       "protection: no iommufd attach in the log: protected from the start (CD-REMOVE)");
+			break;
+		case 2:
+			tap_ok(count(R_CD_REMOVE) == 1 && hl_verdict_exit(&V) == 1,
+			       "protection: a CD removal after the VMM's attach is CD-REMOVE");
+			break;
+		case 3:
+			tap_ok(!V.findings.n, "protection: the detach's own CD removal is no finding");
+			break;
+		case 4:
+			tap_ok(count(R_CD_REMOVE) == 1,
+			       "protection: a replace first (VM attached before the log): protected from the start");
+			break;
+		}
+		end();
+	}
+}
+
 static void attach_outcome(void)
 {
 	for (int k = 0; k < 3; k++) {
@@ -686,6 +770,7 @@ int main(void)
 	xk();
 	smmu_off();
 	attach_outcome();
+	protection();
 	completeness();
 	walker();
 	return tap_done();
