@@ -689,6 +689,14 @@ static int root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
 	return users;
 }
 
+/* Does the log's state know any valid STE (else who uses a table is unknown)? */
+static bool state_known(const struct hl_state *s)
+{
+	for (size_t i = 0; i < s->stes.n; i++)
+		if (ste_valid(s->stes.v[i].q))
+			return true;
+	return false;
+}
 
 /* ---- page tables ------------------------------------------------------ */
 
@@ -770,7 +778,14 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 		int nats;
 
 		o.hi = o.lo + op.size;
-		root_users(c, p->root, p->stage, &o, ats_smmu, ats_sid, &nats);
+		/*
+		 * A table no STE or CD points to is walked by no SMMU: nothing
+		 * to invalidate (a domain being torn down after its last device
+		 * left; the driver invalidated its ASID/VMID then).
+		 */
+		if (!root_users(c, p->root, p->stage, &o, ats_smmu, ats_sid, &nats) &&
+		    state_known(&c->replay))
+			return;
 		ob_open(c, o);
 		for (int i = 0; i < nats; i++) {
 			struct ob a = o;

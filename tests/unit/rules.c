@@ -667,6 +667,18 @@ static void protection(void)
 	}
 }
 
+/* A table no STE or CD points to is walked by no SMMU: no TLBI owed. */
+static void inv_tlb_unused(void)
+{
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x90000000, 0x1000, 3, 1, 0, pg(0x881000000ULL));
+	t_pte(&L, 0x90000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	judge(NULL);
+	tap_ok(!V.findings.n, "INV-TLB: a change in a table no CD or STE uses needs no TLBI");
+	end();
+}
+
 static void attach_outcome(void)
 {
 	for (int k = 0; k < 3; k++) {
@@ -771,6 +783,7 @@ int main(void)
 	smmu_off();
 	attach_outcome();
 	protection();
+	inv_tlb_unused();
 	completeness();
 	walker();
 	return tap_done();
