@@ -6,7 +6,7 @@
  * iommufd's and the driver's ownership on purpose, to do what a buggy
  * driver would.
  *
- *   insmod hitless_seed.ko bdf=0000:00:02.0 iova=0x1000000 fault=FAULT
+ *   insmod hitless_seed.ko bdf=0000:00:01.0 iova=0x1000000 fault=FAULT
  *
  * fault=bbm-split  The 2 MiB block at iova becomes a table of 512 4 KiB
  *                  pages with the same output addresses and attributes
@@ -43,7 +43,7 @@
 #include "arm-smmu-v3.h"
 #include "iommu-pages.h"
 
-static char *bdf = "0000:00:02.0";
+static char *bdf = "";
 module_param(bdf, charp, 0444);
 MODULE_PARM_DESC(bdf, "PCI device whose domain gets the fault (DDDD:BB:DD.F)");
 static unsigned long iova = 0x1000000;
