@@ -165,6 +165,7 @@ struct ob {			/* an invalidation the SMMU still owes */
 	unsigned stage, granule;	/* granule: log2, for VA TLBIs over a table's span */
 	int nasid, nvmid;
 	u16 asid[4], vmid[4];
+	bool holed;		/* records were lost while it was open: not judged */
 	/* what the old descriptor mapped (BBM checks) */
 	bool old_leaf;
 	u64 old_oa, old_attrs, old_size;
@@ -477,12 +478,18 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 		"a TLBI covering the range",
 		"CMD_ATC_INV covering the range",
 	};
-	enum hl_sev sev = at_end && c->last_boot ? SEV_WARNING : SEV_ERROR;
+	enum hl_sev sev;
 	const char *when = at_end ? (c->last_boot ? " before the log ends" : " before the kernel went away")
 				  : " before the entry was written again";
 	char what[160];
 	struct hl_finding *f;
 
+	/* the invalidation or the sync may be among the lost records */
+	if (o->holed) {
+		o->done = true;
+		return;
+	}
+	sev = at_end && c->last_boot ? SEV_WARNING : SEV_ERROR;
 	if (o->st == OB_COVERED)
 		snprintf(what, sizeof(what), "was invalidated but no CMD_SYNC completed");
 	else
@@ -514,6 +521,13 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 	if (next_seq)
 		ref(f, o->boot, next_seq);
 	o->done = true;
+}
+
+/* Records were lost here: what the open obligations wait for may be among them. */
+static void ob_holed(struct ctx *c)
+{
+	for (size_t i = 0; i < c->obs.n; i++)
+		c->obs.v[i].holed = true;
 }
 
 static void ob_open(struct ctx *c, struct ob o)
@@ -1132,7 +1146,10 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 					c.last_boot = false;
 		} else if (r->hdr.seq != last_seq + 1) {
 			v->gaps += r->hdr.seq - last_seq - 1;
+			ob_holed(&c);
 		}
+		if (r->hdr.kind == HL_K_LOST)
+			ob_holed(&c);
 		last_seq = r->hdr.seq;
 		if (r->hdr.mode == HL_MODE_WALKER) {
 			/*

@@ -726,6 +726,24 @@ static void completeness(void)
 	judge(NULL);
 	tap_ok(V.gaps == 5 && hl_verdict_exit(&V) == 2, "sequence gap: incomplete, exit 2");
 	end();
+	/* an STE write whose CFGI + CMD_SYNC may be among lost records: not judged */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 0);
+		memset(cur, 0, sizeof(cur));
+		t_ste(&L, 16, HL_STEP_ONESHOT, cur, a);
+		if (k)
+			t_lost(&L, 3);
+		t_ste(&L, 16, HL_STEP_ONESHOT, a, a);
+		t_cfgi_ste(&L, 16);
+		t_sync(&L);
+		judge(NULL);
+		if (k)
+			tap_ok(!count(R_INV_STE) && hl_verdict_exit(&V) == 2,
+			       "lost records while an invalidation is owed: not judged (no INV-STE), incomplete");
+		else
+			tap_ok(count(R_INV_STE) == 1, "the same without the loss: INV-STE");
+		end();
+	}
 }
 
 /* The walker's records report the state found, not writes: never judged. */
