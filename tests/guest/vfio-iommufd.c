@@ -3,7 +3,8 @@
  * vfio-iommufd: the smallest VMM-like user of a vfio-pci device through
  * iommufd, to give the capture something to catch.
  *
- *   vfio-iommufd VENDOR:DEVICE [--replace | --expect-replace-error] [--then CMD]
+ *   vfio-iommufd VENDOR:DEVICE [--replace | --expect-replace-error] [--burst BYTES]
+ *                [--then CMD]
  *
  * Binds the device to vfio-pci, opens its cdev, binds it to /dev/iommu,
  * allocates an IOAS and attaches the device to it (an SMMUv3 S1 domain: a CD
@@ -16,6 +17,11 @@
  * the CD change, a breaking CD update on 7.3). --expect-replace-error: the
  * same, but the replace must fail (refused by the series' decision point
  * arm_smmu_attach_may_break()) and the device stay where it was.
+ *
+ * --burst BYTES: after the maps, map BYTES of anonymous memory in 4 KiB pages
+ * (MADV_NOHUGEPAGE) at IOVA 0x1000000 in one IOMMU_IOAS_MAP, and unmap it in
+ * one IOMMU_IOAS_UNMAP: BYTES / 4 KiB descriptor writes inside each ioctl,
+ * a burst no capture's reader can drain as it comes (seed-lost).
  *
  * Built against Linux 7.3's uapi headers (tests/guest/Makefile): the cross
  * toolchain's (6.1) predate iommufd.
@@ -148,6 +154,7 @@ int main(int argc, char **argv)
 	char bdf[64];
 	const char *then = NULL;
 	int iommufd, devfd, replace = 0, expect_refusal = 0;
+	unsigned long long burst = 0;
 	void *buf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -160,6 +167,15 @@ int main(int argc, char **argv)
 			replace = expect_refusal = 1;
 		else if (!strcmp(argv[i], "--then") && i + 1 < argc)
 			then = argv[++i];
+		else if (!strcmp(argv[i], "--burst") && i + 1 < argc) {
+			char *end;
+
+			burst = strtoull(argv[++i], &end, 0);
+			if (*end || !burst || burst % 0x1000 || burst > 0x4000000) {
+				fprintf(stderr, "vfio-iommufd: --burst %s: a multiple of 4096 up to 64 MiB\n", argv[i]);
+				return 2;
+			}
+		}
 		else
 			goto usage;
 	}
@@ -194,6 +210,22 @@ int main(int argc, char **argv)
 	if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &um))
 		die("IOMMU_IOAS_UNMAP");
 	printf("unmapped IOVA 0x200000-0x201fff\n");
+
+	if (burst) {
+		void *b = mmap(NULL, burst, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (b == MAP_FAILED)
+			die("mmap --burst");
+		madvise(b, burst, MADV_NOHUGEPAGE);
+		memset(b, 0x5a, burst);	/* every page present, each its own 4 KiB */
+		ioas_map(iommufd, alloc.out_ioas_id, b, burst, 0x1000000);
+		um.iova = 0x1000000;
+		um.length = burst;
+		if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &um))
+			die("IOMMU_IOAS_UNMAP (--burst)");
+		printf("unmapped IOVA 0x1000000-0x%llx\n", 0x1000000 + burst - 1);
+		munmap(b, burst);
+	}
 
 	if (replace) {
 		struct iommu_hwpt_alloc hw = { .size = sizeof(hw), .dev_id = bind.out_devid,
@@ -232,6 +264,6 @@ int main(int argc, char **argv)
 	close(iommufd);
 	return 0;
 usage:
-	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--replace | --expect-replace-error] [--then CMD]\n");
+	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--replace | --expect-replace-error] [--burst BYTES] [--then CMD]\n");
 	return 2;
 }
