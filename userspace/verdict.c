@@ -190,6 +190,7 @@ struct ctx {
 	bool last_boot;
 	bool sync_done_seen;		/* this boot's log has CMD_SYNC completions */
 	bool gbpa_abort;		/* last SMMU_GBPA.ABORT written */
+	bool holed;			/* records were lost earlier in this boot */
 };
 
 static bool prot_match(const struct hl_protect_disk *p, u32 smmu, u32 sid)
@@ -523,17 +524,24 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 	o->done = true;
 }
 
-/* Records were lost here: what the open obligations wait for may be among them. */
+/*
+ * Records were lost here: what the open obligations wait for may be among
+ * them, and the state later ones are opened against (which CDs use a table,
+ * which entry was written last) may be stale.  INV-* judge an absence, which
+ * a log with holes cannot show: not judged for the rest of this boot.
+ */
 static void ob_holed(struct ctx *c)
 {
 	for (size_t i = 0; i < c->obs.n; i++)
 		c->obs.v[i].holed = true;
+	c->holed = true;
 }
 
 static void ob_open(struct ctx *c, struct ob o)
 {
 	o.boot = c->boot;
 	o.st = OB_WAIT;
+	o.holed = c->holed;
 	o.cov = o.lo;
 	VEC_PUSH(c->obs, o);
 }
@@ -1137,6 +1145,7 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 				end_boot(&c);
 			c.boot = r->hdr.boot;
 			c.last_boot = true;
+			c.holed = false;
 			c.sync_done_seen = false;
 			for (size_t j = i; j < n && ev[j].hdr.boot == c.boot; j++)
 				c.sync_done_seen |= ev[j].hdr.kind == HL_K_CMD &&

@@ -744,6 +744,15 @@ static void completeness(void)
 			tap_ok(count(R_INV_STE) == 1, "the same without the loss: INV-STE");
 		end();
 	}
+	/* ... and one opened after a loss in the same boot: the state it is judged on may be stale */
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_lost(&L, 3);
+	t_ste(&L, 16, HL_STEP_ONESHOT, cur, a);
+	judge(NULL);
+	tap_ok(!count(R_INV_STE) && hl_verdict_exit(&V) == 2,
+	       "an STE write after lost records, no CFGI: not judged (no INV-STE), incomplete");
+	end();
 }
 
 /* The walker's records report the state found, not writes: never judged. */
