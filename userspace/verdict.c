@@ -221,6 +221,13 @@ static bool attach_names(const struct hl_record *r, const struct hl_protect_disk
 	return false;
 }
 
+static bool is_hwpt_op(const struct hl_record *r)
+{
+	return r->hdr.kind == HL_K_IOMMUFD &&
+	       (r->iommufd.op == HL_IOMMUFD_HWPT_ATTACH || r->iommufd.op == HL_IOMMUFD_HWPT_REPLACE ||
+		r->iommufd.op == HL_IOMMUFD_HWPT_DETACH);
+}
+
 /*
  * When is each protected StreamID protected?  A VMM's device is protected
  * from its attach through iommufd until its detach: binding it to vfio-pci
@@ -253,9 +260,21 @@ static void prot_windows(struct ctx *c, const struct hl_record *ev, size_t n)
 			}
 			if (r->hdr.kind != HL_K_IOMMUFD)
 				continue;
-			if (have_pend && !r->iommufd.result &&
-			    (op == HL_IOMMUFD_HWPT_ATTACH || op == HL_IOMMUFD_HWPT_REPLACE ||
-			     op == HL_IOMMUFD_HWPT_DETACH)) {
+			if (op == HL_IOMMUFD_HWPT_DETACH && r->hdr.mode == HL_MODE_FENTRY) {
+				/*
+				 * fentry mode reports a detach as it begins
+				 * (iommufd_device_detach() returns nothing):
+				 * its driver records follow it.
+				 */
+				have_pend = false;
+				for (size_t j = i + 1; j < n && !is_hwpt_op(&ev[j]); j++)
+					if (ev[j].hdr.kind == HL_K_ATTACH && attach_names(&ev[j], p)) {
+						have_pend = true;
+						pend = i;
+						break;
+					}
+			}
+			if (have_pend && !r->iommufd.result && is_hwpt_op(r)) {
 				if (!seen && op != HL_IOMMUFD_HWPT_ATTACH)
 					on = true;	/* attached before the log began */
 				seen = true;
@@ -267,8 +286,7 @@ static void prot_windows(struct ctx *c, const struct hl_record *ev, size_t n)
 					on = false;
 				}
 			}
-			if (op == HL_IOMMUFD_HWPT_ATTACH || op == HL_IOMMUFD_HWPT_REPLACE ||
-			    op == HL_IOMMUFD_HWPT_DETACH)
+			if (is_hwpt_op(r))
 				have_pend = false;
 		}
 		if (!seen || on)

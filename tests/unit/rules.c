@@ -607,7 +607,7 @@ static void protection(void)
 	mk_s1_cd(cd, 1, 0x80000000);
 	mk_s1_cd(cd2, 2, 0x90000000);
 	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
-	for (int k = 0; k < 5; k++) {
+	for (int k = 0; k < 6; k++) {
 		u64 ccd[8] = { 0 };
 
 		begin(0, 0);
@@ -623,6 +623,16 @@ static void protection(void)
 		if (k != 1) {
 			t_iommufd(&L, HL_IOMMUFD_HWPT_ALLOC, 0, 0);
 			t_iommufd(&L, HL_IOMMUFD_HWPT_ATTACH, 0, 0);
+		}
+		if (k == 5) {
+			/* fentry mode: the detach is reported as it begins, its writes follow */
+			struct hl_record *r = t_rec(&L, HL_K_IOMMUFD);
+
+			r->hdr.mode = HL_MODE_FENTRY;
+			r->iommufd.op = HL_IOMMUFD_HWPT_DETACH;
+			t_put(&L, r);
+			t_write_entry(&L, 1, 16, 0, ccd, z);
+			t_attach(&L, 16);
 		}
 		if (k == 2 || k == 3) {
 			/* removal while attached (k 2), or the detach's own (k 3) */
@@ -661,6 +671,9 @@ static void protection(void)
 		case 4:
 			tap_ok(count(R_CD_REMOVE) == 1,
 			       "protection: a replace first (VM attached before the log): protected from the start");
+			break;
+		case 5:
+			tap_ok(!V.findings.n, "protection: a detach reported as it begins (fentry), its CD removal after: no finding");
 			break;
 		}
 		end();
