@@ -31,9 +31,11 @@
  *                  seen by fentry on __arm_lpae_unmap/map (stock).
  *
  * The module does its work in init and reports it in the kernel log
- * ("hitless_seed: ..."); init fails (and nothing is written) when the device,
+ * ("..."); init fails (and nothing is written) when the device,
  * its domain or the block is not what the fault needs.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/iommu.h>
 #include <linux/io-pgtable.h>
 #include <linux/module.h>
@@ -106,40 +108,40 @@ static int find_domain(struct pci_dev **pdev, struct arm_smmu_domain **sd)
 	struct iommu_domain *d;
 
 	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4) {
-		pr_err("hitless_seed: bdf=%s is not DDDD:BB:DD.F\n", bdf);
+		pr_err("bdf=%s is not DDDD:BB:DD.F\n", bdf);
 		return -EINVAL;
 	}
 	*pdev = pci_get_domain_bus_and_slot(dom, bus, PCI_DEVFN(dev, fn));
 	if (!*pdev) {
-		pr_err("hitless_seed: no PCI device %s\n", bdf);
+		pr_err("no PCI device %s\n", bdf);
 		return -ENODEV;
 	}
 	d = iommu_get_domain_for_dev(&(*pdev)->dev);
 	if (!d || !(d->type & __IOMMU_DOMAIN_PAGING) || d->type == IOMMU_DOMAIN_SVA) {
-		pr_err("hitless_seed: %s is not attached to a paging domain\n", bdf);
+		pr_err("%s is not attached to a paging domain\n", bdf);
 		return -ENXIO;
 	}
 	*sd = to_smmu_domain(d);
 	if ((*sd)->stage != ARM_SMMU_DOMAIN_S1 || !(*sd)->pgtbl_ops) {
-		pr_err("hitless_seed: %s's domain is not an SMMUv3 stage-1 paging domain\n", bdf);
+		pr_err("%s's domain is not an SMMUv3 stage-1 paging domain\n", bdf);
 		return -ENXIO;
 	}
 	return 0;
 }
 
 /* The level-2 descriptor of iova, and the table's root (4 KiB granule only). */
-static int walk(struct arm_smmu_domain *sd, struct walk *w)
+static int lpae_walk(struct arm_smmu_domain *sd, struct walk *w)
 {
 	struct io_pgtable_cfg *cfg = &io_pgtable_ops_to_pgtable(sd->pgtbl_ops)->cfg;
 	int va_bits = cfg->ias - PAGE_SHIFT, levels, lvl;
 	u64 *table;
 
 	if (!(cfg->pgsize_bitmap & SZ_4K) || !(cfg->pgsize_bitmap & SZ_2M)) {
-		pr_err("hitless_seed: the table does not have a 4 KiB granule with 2 MiB blocks\n");
+		pr_err("the table does not have a 4 KiB granule with 2 MiB blocks\n");
 		return -EOPNOTSUPP;
 	}
 	if (!cfg->coherent_walk) {
-		pr_err("hitless_seed: the SMMU's table walk is not coherent: not supported\n");
+		pr_err("the SMMU does not walk tables coherently: not supported\n");
 		return -EOPNOTSUPP;
 	}
 	levels = DIV_ROUND_UP(va_bits, LPAE_BITS);
@@ -156,7 +158,7 @@ static int walk(struct arm_smmu_domain *sd, struct walk *w)
 			return 0;
 		}
 		if ((pte & LPAE_TYPE_MASK) != LPAE_TYPE_TABLE) {
-			pr_err("hitless_seed: IOVA 0x%lx: no table at level %d (0x%016llx)\n", iova,
+			pr_err("IOVA 0x%lx: no table at level %d (0x%016llx)\n", iova,
 			       lvl, pte);
 			return -ENOENT;
 		}
@@ -174,7 +176,7 @@ static int bbm_split(struct arm_smmu_domain *sd, struct walk *w, u64 block)
 	int i;
 
 	if (!pte_tp)
-		pr_warn("hitless_seed: this kernel has no arm_lpae_pte_write tracepoint: the writes go unreported\n");
+		pr_warn("this kernel has no arm_lpae_pte_write tracepoint: the writes go unreported\n");
 	table = iommu_alloc_pages_node_sz(NUMA_NO_NODE, GFP_KERNEL, SZ_4K);
 	if (!table)
 		return -ENOMEM;
@@ -191,7 +193,7 @@ static int bbm_split(struct arm_smmu_domain *sd, struct walk *w, u64 block)
 	WRITE_ONCE(*w->ptep, desc);
 	/* then the invalidation the change needs: TLBI by ASID, CMD_SYNC */
 	iommu_flush_iotlb_all(&sd->domain);
-	pr_info("hitless_seed: bbm-split: IOVA 0x%lx-0x%lx of table 0x%llx: block 0x%016llx replaced by table 0x%016llx (512 pages, same output) in one write, then TLBI+SYNC\n",
+	pr_info("bbm-split: IOVA 0x%lx-0x%lx of table 0x%llx: block 0x%016llx replaced by table 0x%016llx (512 pages, same output) in one write, then TLBI+SYNC\n",
 		iova, iova + SZ_2M - 1, w->root, block, desc);
 	return 0;
 }
@@ -222,17 +224,18 @@ static int no_tlbi(struct arm_smmu_domain *sd, struct walk *w, u64 block)
 	iommu_iotlb_gather_init(&gather);
 	n = iommu_unmap_fast(&sd->domain, iova, SZ_2M, &gather);
 	if (n != SZ_2M) {
-		pr_err("hitless_seed: no-tlbi: unmapped 0x%zx bytes at 0x%lx, not 2 MiB\n", n, iova);
+		pr_err("no-tlbi: unmapped 0x%zx bytes at 0x%lx, not 2 MiB\n", n, iova);
 		return -EIO;
 	}
 	/* the fault: no iommu_iotlb_sync(&sd->domain, &gather) here */
 	ret = iommu_map(&sd->domain, iova, block & LPAE_OA_MASK, SZ_2M, prot_of(block), GFP_KERNEL);
 	if (ret) {
-		pr_err("hitless_seed: no-tlbi: remap failed (%d): IOVA 0x%lx left unmapped\n", ret, iova);
+		pr_err("no-tlbi: remap failed (%d): IOVA 0x%lx left unmapped\n", ret, iova);
 		return ret;
 	}
-	pr_info("hitless_seed: no-tlbi: IOVA 0x%lx-0x%lx of table 0x%llx: block 0x%016llx unmapped and mapped again as 0x%016llx with no TLBI or CMD_SYNC (gathered 0x%lx-0x%lx, never synced)\n",
-		iova, iova + SZ_2M - 1, w->root, block, READ_ONCE(*w->ptep), gather.start, gather.end);
+	pr_info("no-tlbi: IOVA 0x%lx-0x%lx of table 0x%llx: block 0x%016llx unmapped and mapped again as 0x%016llx with no TLBI or CMD_SYNC (gathered 0x%lx-0x%lx, never synced)\n",
+		iova, iova + SZ_2M - 1, w->root, block, READ_ONCE(*w->ptep), gather.start,
+		gather.end);
 	return 0;
 }
 
@@ -245,23 +248,23 @@ static int __init hitless_seed_init(void)
 	int ret;
 
 	if (strcmp(fault, "bbm-split") && strcmp(fault, "no-tlbi")) {
-		pr_err("hitless_seed: fault=%s: expected bbm-split or no-tlbi\n", fault);
+		pr_err("fault=%s: expected bbm-split or no-tlbi\n", fault);
 		return -EINVAL;
 	}
 	if (!IS_ALIGNED(iova, SZ_2M)) {
-		pr_err("hitless_seed: iova=0x%lx is not 2 MiB aligned\n", iova);
+		pr_err("iova=0x%lx is not 2 MiB aligned\n", iova);
 		return -EINVAL;
 	}
 	for_each_kernel_tracepoint(find_tp, NULL);
 	ret = find_domain(&pdev, &sd);
 	if (ret)
 		goto out;
-	ret = walk(sd, &w);
+	ret = lpae_walk(sd, &w);
 	if (ret)
 		goto out;
 	block = READ_ONCE(*w.ptep);
 	if ((block & LPAE_TYPE_MASK) != LPAE_TYPE_BLOCK) {
-		pr_err("hitless_seed: IOVA 0x%lx is not a 2 MiB block (level-2 descriptor 0x%016llx)\n",
+		pr_err("IOVA 0x%lx is not a 2 MiB block (level-2 descriptor 0x%016llx)\n",
 		       iova, block);
 		ret = -ENOENT;
 		goto out;
