@@ -145,6 +145,7 @@ struct upd {			/* one arm_smmu_write_entry() call, being collected */
 	bool is_cd, open, have_last;
 	u32 smmu, sid, ssid, id;
 	size_t at;		/* merged-log index of its first write */
+	bool cd_unused;		/* a CD update while the StreamID's STE uses no CD */
 	u64 last[8];		/* the entry after the last write of this boot */
 	u64 boot;
 	int phase;		/* last step seen */
@@ -363,7 +364,12 @@ static void check_update(struct ctx *c, struct upd *u)
 		ref(f, u->boot, u->w.v[0].seq);
 		ref(f, u->boot, torn_seq);
 	}
-	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL)) {
+	/*
+	 * A CD the StreamID's STE does not use (Config not S1: abort, bypass,
+	 * S2) is read by no SMMU: its removal or break loses nothing (the S1 to
+	 * S2 replace removes the S1 CD after the STE moved on).
+	 */
+	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) && !u->cd_unused) {
 		bool brk = tr.kind == TR_BREAKING;
 		struct hl_finding *f = finding(c->v,
 			u->is_cd ? (brk ? R_CD_BREAK : R_CD_REMOVE) : (brk ? R_STE_BREAK : R_STE_REMOVE),
@@ -450,6 +456,11 @@ static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
 		u->boot = r->hdr.boot;
 		u->id = id;
 		u->at = c->cur;
+		if (is_cd) {
+			const struct hl_ste_disk *e = hl_state_ste(&c->replay, smmu, sid);
+
+			u->cd_unused = e && !ste_s1(e->q);
+		}
 	}
 	u->phase = step;
 	memcpy(w.before, before, 64);

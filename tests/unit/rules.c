@@ -692,6 +692,31 @@ static void inv_tlb_unused(void)
 	end();
 }
 
+/* A CD the StreamID's STE no longer uses (Config S2 or abort) is read by no SMMU. */
+static void cd_unused(void)
+{
+	for (int k = 0; k < 2; k++) {
+		u64 cur[8] = { 0 }, ccd[8] = { 0 }, ste[8], s2[8], cd[8], z[8] = { 0 };
+
+		mk_s1_cd(cd, 1, 0x80000000);
+		mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+		mk_s2_ste(s2, 0, 0x90000000, 3);
+		begin(0, 0);
+		t_write_entry(&L, 1, 16, 0, ccd, cd);
+		t_write_entry(&L, 0, 16, 0, cur, ste);
+		if (k)
+			t_write_entry(&L, 0, 16, 0, cur, s2);	/* S1 -> S2: breaking */
+		t_write_entry(&L, 1, 16, 0, ccd, z);
+		judge(NULL);
+		if (k)
+			tap_ok(count(R_STE_BREAK) == 1 && !count(R_CD_REMOVE),
+			       "CD-REMOVE: the S1 CD removed after the STE moved to S2 is no finding (STE-BREAK is)");
+		else
+			tap_ok(count(R_CD_REMOVE) == 1, "CD-REMOVE: the CD removed while the STE uses it");
+		end();
+	}
+}
+
 static void attach_outcome(void)
 {
 	for (int k = 0; k < 3; k++) {
@@ -824,6 +849,7 @@ int main(void)
 	attach_outcome();
 	protection();
 	inv_tlb_unused();
+	cd_unused();
 	completeness();
 	walker();
 	return tap_done();
