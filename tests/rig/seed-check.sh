@@ -7,6 +7,7 @@
 #          no other rule may fire
 #   IOVA   the first IOVA the page-table findings must name (hex), if any
 # Every finding must name StreamID 8 (edu, the protected one) or an IOVA.
+# A scenario with STE-BREAK also checks `hitless timeline`: the STE's dark time.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 flavor=$1 scen=$2 want_rc=$3 want_rules=$4 want_iova=${5:-}
 hl="$top/userspace/build/host/hitless"
@@ -47,6 +48,16 @@ iv = [f[\"iova_start\"] for f in d[\"findings\"] if \"iova_start\" in f]
 assert iv and all(int(v, 16) == int(sys.argv[1], 16) for v in iv), iv
 " "$want_iova"' "the page-table finding names IOVA $want_iova"
 fi
+# The timeline: how long StreamID 8's STE was invalid (a break is dark time,
+# the clean run has none)
+tl=$("$hl" timeline --protect 8 "$snap" 2>&1 | grep -E '^ +StreamID 8 ')
+printf '%s\n' "$tl" | sed 's/^/# timeline| /'
+case $want_rules in
+*STE-BREAK*) check 'printf "%s" "$tl" | grep -qE "STE invalid for [0-9.]*[1-9][0-9.]* (ns|us|ms|s)$"' \
+	"the timeline counts StreamID 8's STE break as dark time" ;;
+-) [ "$want_rc" = 0 ] && check 'printf "%s" "$tl" | grep -qE "STE invalid for 0 ns$"' \
+	"the timeline has no dark time for StreamID 8" ;;
+esac
 case $want_rc in
 0) check 'printf "%s\n" "$text" | head -n1 | grep -q "^verdict: HITLESS (exit 0)"' "the verdict says HITLESS" ;;
 1) check 'printf "%s\n" "$text" | head -n1 | grep -q "^verdict: NOT HITLESS (exit 1)"' "the verdict says NOT HITLESS" ;;
