@@ -308,6 +308,9 @@ static void check_update(struct ctx *c, struct upd *u)
 		.first = { u->boot, u->w.v[0].seq }, .last = { u->boot, u->w.v[u->w.n - 1].seq },
 	};
 	bool iv = valid(init), tv = valid(target), saw_invalid = false;
+	/* a valid STE that stops translating (Config abort or bypass): DMA aborts or goes untranslated */
+	bool untranslated = !u->is_cd && iv && tv && (ste_s1(init) || ste_s2(init)) &&
+			    !ste_s1(target) && !ste_s2(target);
 	u64 torn_seq = 0, inval_seq = 0;
 
 	/*
@@ -369,12 +372,14 @@ static void check_update(struct ctx *c, struct upd *u)
 	 * S2) is read by no SMMU: its removal or break loses nothing (the S1 to
 	 * S2 replace removes the S1 CD after the STE moved on).
 	 */
-	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) && !u->cd_unused) {
+	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&
+	    !u->cd_unused) {
 		bool brk = tr.kind == TR_BREAKING;
 		struct hl_finding *f = finding(c->v,
 			u->is_cd ? (brk ? R_CD_BREAK : R_CD_REMOVE) : (brk ? R_STE_BREAK : R_STE_REMOVE),
 			SEV_ERROR, brk ? "protected StreamID %u: %s went invalid (V=0) during the update: DMA faults until it is valid again"
-				       : "protected StreamID %u: %s made invalid: the device loses its translation",
+				       : tr.kind == TR_REMOVAL ? "protected StreamID %u: %s made invalid: the device loses its translation"
+				       : "protected StreamID %u: %s set to abort or bypass: the device loses its translation",
 			u->sid, u->is_cd ? "CD" : "STE");
 		at_sid(f, u->smmu, u->sid);
 		f->ssid = u->ssid;

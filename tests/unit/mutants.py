@@ -38,6 +38,7 @@ muts = {
  'obligations after lost records judged': ('userspace/verdict.c', '	o.holed = c->holed;', ''),
  'fentry detach order removed': ('userspace/verdict.c', '			if (op == HL_IOMMUFD_HWPT_DETACH && r->hdr.mode == HL_MODE_FENTRY) {', '			if (0) {'),
  'unused-CD exemption removed': ('userspace/verdict.c', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) && !u->cd_unused) {', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL)) {'),
+ 'STE set to abort/bypass not a removal': ('userspace/verdict.c', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) &&'),
  'lost => incomplete removed': ('userspace/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
  'snapshot payload crc check removed': ('userspace/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
  'range folding removed': ('userspace/state.c', '	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {', '	if (0) {'),

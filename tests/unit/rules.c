@@ -102,6 +102,22 @@ static void ste_break(void)
 	judge(NULL);
 	tap_ok(count(R_STE_REMOVE) == 1 && first(R_STE_REMOVE)->sid == 16, "STE-REMOVE: protected StreamID made invalid");
 	end();
+
+	/* set to abort (valid, no translation): the device loses it all the same */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 0);
+		memset(cur, 0, sizeof(cur));
+		if (k)
+			mk_bypass_ste(b);
+		else
+			mk_abort_ste(b);
+		t_write_entry(&L, 0, 16, 0, cur, a);
+		t_write_entry(&L, 0, 16, 0, cur, b);
+		judge(NULL);
+		tap_ok(count(R_STE_REMOVE) == 1 && strstr(first(R_STE_REMOVE)->msg, "abort or bypass"),
+		       "STE-REMOVE: protected StreamID's STE set to %s", k ? "bypass" : "abort");
+		end();
+	}
 }
 
 static void cd_break(void)
