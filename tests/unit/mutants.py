@@ -8,7 +8,7 @@
 import subprocess, shutil, os, sys, tempfile
 src=os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 muts = {
- 'STE-BREAK finding removed': ('userspace/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) && !u->cd_unused) {', 'if (0) {'),
+ 'STE-BREAK finding removed': ('userspace/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', 'if (0 &&'),
  'torn check removed': ('userspace/verdict.c', '} else if (!tr.torn && hl_entry_torn(t, seen, init, target)) {', '} else if (0) {'),
  'BBM direct size change removed': ('userspace/verdict.c', '		if (ol != nl) {', '		if (0) {'),
  'BBM via invalid removed': ('userspace/verdict.c', '			if (!same) {\n				f = finding(c->v, R_BBM_SIZE', '			if (0) {\n				f = finding(c->v, R_BBM_SIZE'),
@@ -37,7 +37,7 @@ muts = {
  'obligations across lost records judged': ('userspace/verdict.c', '	if (o->holed) {\n		o->done = true;\n		return;\n	}', ''),
  'obligations after lost records judged': ('userspace/verdict.c', '	o.holed = c->holed;', ''),
  'fentry detach order removed': ('userspace/verdict.c', '			if (op == HL_IOMMUFD_HWPT_DETACH && r->hdr.mode == HL_MODE_FENTRY) {', '			if (0) {'),
- 'unused-CD exemption removed': ('userspace/verdict.c', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) && !u->cd_unused) {', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL)) {'),
+ 'unused-CD exemption removed': ('userspace/verdict.c', '	    !u->cd_unused) {', '	    1) {'),
  'STE set to abort/bypass not a removal': ('userspace/verdict.c', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) &&'),
  'lost => incomplete removed': ('userspace/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
  'snapshot payload crc check removed': ('userspace/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
