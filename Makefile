@@ -17,7 +17,7 @@ help:
 	@echo '  kernel          build the patched and the stock arm64 kernels (cached)'
 	@echo '  userspace       build the hitless collector (host and static arm64)'
 	@echo '  bpf             build the BPF objects and skeletons (vmlinux.h from the stock BTF)'
-	@echo '  guest           build the guest programs and the initramfs'
+	@echo '  guest           build the guest programs, the test modules and the initramfs'
 	@echo '  test            run every test (unit, BPF, rig) under prove'
 	@echo '  demo            run the end-to-end demo on the rig'
 	@echo '  bench           the benchmarks, each figure beside its target'
@@ -39,8 +39,10 @@ userspace: bpf
 bpf: kernel-stock
 	$(MAKE) -C bpf
 
+# the guest programs, and the test modules built against both kernels
 guest: userspace
 	$(MAKE) -C tests/guest
+	$(MAKE) -C tests/kmod
 
 test check:
 	tests/run
@@ -55,4 +57,5 @@ clean:
 	$(MAKE) -C userspace clean
 	$(MAKE) -C bpf clean
 	$(MAKE) -C tests/guest clean
+	$(MAKE) -C tests/kmod clean
 	rm -rf out

@@ -28,6 +28,9 @@ for o in hitless hitless_tp veto; do
 	[ -f "$HITLESS_TOP/out/bpf/stock/$o.bpf.o" ] || die "no out/bpf/stock/$o.bpf.o: run make bpf"
 done
 
+kmod="$out/kmod/$flavor/hitless_seed.ko"
+[ -f "$kmod" ] || die "no $kmod: run make guest"
+
 # The kernel's own cpio writer, built for the host once.
 gen="$out/host/gen_init_cpio"
 if [ ! -x "$gen" ] || [ "$LINUX_SRC/usr/gen_init_cpio.c" -nt "$gen" ]; then
@@ -71,6 +74,8 @@ list="$out/initramfs-$flavor.list"
 	for o in hitless hitless_tp veto; do
 		echo "file /lib/hitless/$o.bpf.o $HITLESS_TOP/out/bpf/stock/$o.bpf.o 0644 0 0"
 	done
+	# the seeded-fault test module (tests/kmod), built against this flavor
+	echo "file /lib/hitless/hitless_seed.ko $kmod 0644 0 0"
 	(cd "$HITLESS_TOP/tests/guest" && find scenarios steps -type f | LC_ALL=C sort) |
 		while read -r f; do
 			mode=0644; [ -x "$HITLESS_TOP/tests/guest/$f" ] && mode=0755

@@ -5,6 +5,7 @@
 #   scripts/kernel.sh stock     Linux 7.3 as Debian ships it        -> $HITLESS_CACHE/out/stock
 #   scripts/kernel.sh tree      only prepare the patched source tree, print its path
 #   scripts/kernel.sh path FLAVOR   print the output folder (Image, vmlinux, modroot/)
+#   scripts/kernel.sh build-dir FLAVOR  print the build folder (for out-of-tree modules: M=)
 #
 # HITLESS_KVARIANT=NAME gives the patched flavor its own source tree, build and
 # output folders (patched-NAME), so that a series under development does not
@@ -24,7 +25,7 @@ PATCHED_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/patched$KVARIANT"
 FRAGMENT="$HITLESS_TOP/kernel/config/rig.config"
 SERIES_DIR="$HITLESS_TOP/kernel/patches"
 
-usage() { sed -n '2,9s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,10s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 # The series, as patch file names in order ('#' comments and blank lines out).
 series() {
@@ -149,5 +150,6 @@ case "${1:-}" in
 patched | stock) build "$1" ;;
 tree) init_patched_tree; apply_series; echo "$PATCHED_SRC" ;;
 path) [ -n "${2:-}" ] || usage; echo "$HITLESS_CACHE/out/$(dirname_of "$(resolve "$2")")" ;;
+build-dir) [ -n "${2:-}" ] || usage; echo "$HITLESS_CACHE/build/$(dirname_of "$(resolve "$2")")" ;;
 *) usage ;;
 esac

@@ -249,7 +249,7 @@ static unsigned pick_mode(const struct kbtf *k, const char *want)
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
  */
-static unsigned ringbuf_mb;	/* --buffer: 0 keeps the object's 8 MiB */
+static unsigned long ringbuf_bytes;	/* --buffer: 0 keeps the object's 8 MiB */
 
 static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 {
@@ -283,9 +283,9 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 		return -1;
 	}
 	c->cfg->boot = c->st.meta.boot;
-	if (ringbuf_mb &&
-	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), ringbuf_mb << 20)) {
-		p_err("--buffer %u: %s", ringbuf_mb, strerror(errno));
+	if (ringbuf_bytes &&
+	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), ringbuf_bytes)) {
+		p_err("--buffer %lu bytes: %s", ringbuf_bytes, strerror(errno));
 		kbtf_free(&k);
 		return -1;
 	}
@@ -548,14 +548,16 @@ static void record_usage(FILE *f)
 	fprintf(f,
 		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
 		"                      [--stop-file PATH] [--ready-file PATH] [--verify] [--against FILE]\n"
-		"                      [--buffer MB] [--trace LIST] -o FILE\n"
+		"                      [--buffer SIZE] [--trace LIST] -o FILE\n"
 		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
 		"                      when the kernel has them (patched), else fentry (stock)\n"
 		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
 		"       and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
 		"       then write the snapshot: the state walked at the start plus every change.\n"
 		"       --no-walk      do not walk the state first (the snapshot has only changes)\n"
-		"       --buffer MB    ring buffer size, a power of 2 (default 8): more for big maps\n"
+		"       --buffer SIZE  ring buffer size: N MiB, or NK KiB / NM MiB; a power of 2\n"
+		"                      from a page to 1 GiB (default 8): more for big maps, less\n"
+		"                      to provoke loss\n"
 		"       --ready-file   created once capturing (for scripts)\n"
 		"       --verify       walk again at the end: the state the log implies must\n"
 		"                      equal the walked one (exit 1 if not)\n"
@@ -591,6 +593,30 @@ struct cap_opts {
 	int walk, verify, quiet;
 };
 
+/* --buffer: N (MiB), NK or NM; a power of 2, a page to 1 GiB (the BPF ring buffer's limits). 0 if not. */
+static unsigned long parse_buffer(const char *arg)
+{
+	unsigned long long n, shift = 20;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno || end == arg || *arg == '-')
+		return 0;
+	if ((*end == 'K' || *end == 'k') && !end[1])
+		shift = 10;
+	else if ((*end == 'M' || *end == 'm') && !end[1])
+		shift = 20;
+	else if (*end)
+		return 0;
+	if (!n || n > (1ULL << 30) >> shift)
+		return 0;
+	n <<= shift;
+	if ((n & (n - 1)) || n < (unsigned long long)sysconf(_SC_PAGESIZE))
+		return 0;
+	return n;
+}
+
 static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FILE *))
 {
 	int c, rc;
@@ -611,9 +637,10 @@ static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FIL
 		case 'A': o->against = optarg; break;
 		case 'T': o->trace = optarg; break;
 		case 'B':
-			ringbuf_mb = strtoul(optarg, NULL, 0);
-			if (!ringbuf_mb || (ringbuf_mb & (ringbuf_mb - 1)) || ringbuf_mb > 1024) {
-				p_err("--buffer is the ring buffer's size in MiB, a power of 2 up to 1024");
+			ringbuf_bytes = parse_buffer(optarg);
+			if (!ringbuf_bytes) {
+				p_err("bad --buffer '%s': the ring buffer's size, N (MiB), NK or NM, a power of 2 from a page (%ld bytes) to 1 GiB",
+				      optarg, sysconf(_SC_PAGESIZE));
 				return -1;
 			}
 			break;

@@ -144,6 +144,8 @@ struct wr {			/* one STE/CD write inside an update */
 struct upd {			/* one arm_smmu_write_entry() call, being collected */
 	bool is_cd, open, have_last;
 	u32 smmu, sid, ssid, id;
+	size_t at;		/* merged-log index of its first write */
+	bool cd_unused;		/* a CD update while the StreamID's STE uses no CD */
 	u64 last[8];		/* the entry after the last write of this boot */
 	u64 boot;
 	int phase;		/* last step seen */
@@ -164,16 +166,24 @@ struct ob {			/* an invalidation the SMMU still owes */
 	unsigned stage, granule;	/* granule: log2, for VA TLBIs over a table's span */
 	int nasid, nvmid;
 	u16 asid[4], vmid[4];
+	bool holed;		/* records were lost while it was open: not judged */
 	/* what the old descriptor mapped (BBM checks) */
 	bool old_leaf;
 	u64 old_oa, old_attrs, old_size;
 	bool done;
 };
 
+struct pwin {			/* a protected StreamID is protected in [lo, hi) */
+	size_t k;		/* index in the protect list */
+	size_t lo, hi;		/* merged-log indexes */
+};
+
 struct ctx {
 	struct hl_verdict *v;
 	const struct hl_protect_disk *prot;
 	size_t nprot;
+	VEC(struct pwin) win;		/* when each protected StreamID is protected */
+	size_t cur;			/* merged-log index of the record being judged */
 	struct hl_state replay;		/* STE/CD as the log leaves them, for root users */
 	VEC(struct upd) upds;
 	VEC(struct ob) obs;
@@ -181,11 +191,108 @@ struct ctx {
 	bool last_boot;
 	bool sync_done_seen;		/* this boot's log has CMD_SYNC completions */
 	bool gbpa_abort;		/* last SMMU_GBPA.ABORT written */
+	bool holed;			/* records were lost earlier in this boot */
 };
+
+static bool prot_match(const struct hl_protect_disk *p, u32 smmu, u32 sid)
+{
+	return p->sid == sid && (p->smmu == HL_ANY_SMMU || p->smmu == smmu);
+}
+
+/* Is StreamID sid protected at merged-log index `at` (docs/rules.md "Protection")? */
+static bool is_prot_at(struct ctx *c, u32 smmu, u32 sid, size_t at)
+{
+	for (size_t i = 0; i < c->win.n; i++)
+		if (prot_match(&c->prot[c->win.v[i].k], smmu, sid) &&
+		    c->win.v[i].lo <= at && at < c->win.v[i].hi)
+			return true;
+	return false;
+}
 
 static bool is_prot(struct ctx *c, u32 smmu, u32 sid)
 {
-	return hl_protected(c->prot, c->nprot, smmu, sid);
+	return is_prot_at(c, smmu, sid, c->cur);
+}
+
+static bool attach_names(const struct hl_record *r, const struct hl_protect_disk *p)
+{
+	for (u32 i = 0; i < r->attach.nsids && i < HL_MAX_ATTACH_SIDS; i++)
+		if (prot_match(p, r->attach.smmu, r->attach.sids[i]))
+			return true;
+	return false;
+}
+
+static bool is_hwpt_op(const struct hl_record *r)
+{
+	return r->hdr.kind == HL_K_IOMMUFD &&
+	       (r->iommufd.op == HL_IOMMUFD_HWPT_ATTACH || r->iommufd.op == HL_IOMMUFD_HWPT_REPLACE ||
+		r->iommufd.op == HL_IOMMUFD_HWPT_DETACH);
+}
+
+/*
+ * When is each protected StreamID protected?  A VMM's device is protected
+ * from its attach through iommufd until its detach: binding it to vfio-pci
+ * before (the kernel's DMA domain goes, its CD is removed) and the detach's
+ * own writes are the owner's doing, not a fault.  The driver's attach
+ * records (arm_smmu_attach_*) that precede an iommufd HWPT attach, replace
+ * or detach record (which the kernel emits once the operation is done) since
+ * the previous one are that operation's (an attach to an IOAS allocates its
+ * HWPT inside the operation: HWPT_ALLOC records come in between).  With no iommufd attach
+ * of the StreamID in the log, or a replace or detach first, the VM was
+ * already running when the capture began: protected from the start.  A
+ * window, once open, spans the following boots (the device is preserved).
+ */
+static void prot_windows(struct ctx *c, const struct hl_record *ev, size_t n)
+{
+	for (size_t k = 0; k < c->nprot; k++) {
+		const struct hl_protect_disk *p = &c->prot[k];
+		size_t start = 0, pend = 0;
+		bool have_pend = false, seen = false, on = false;
+
+		for (size_t i = 0; i < n; i++) {
+			const struct hl_record *r = &ev[i];
+			unsigned op = r->iommufd.op;
+
+			if (r->hdr.mode == HL_MODE_WALKER)
+				continue;
+			if (r->hdr.kind == HL_K_ATTACH && !have_pend && attach_names(r, p)) {
+				have_pend = true;
+				pend = i;
+			}
+			if (r->hdr.kind != HL_K_IOMMUFD)
+				continue;
+			if (op == HL_IOMMUFD_HWPT_DETACH && r->hdr.mode == HL_MODE_FENTRY) {
+				/*
+				 * fentry mode reports a detach as it begins
+				 * (iommufd_device_detach() returns nothing):
+				 * its driver records follow it.
+				 */
+				have_pend = false;
+				for (size_t j = i + 1; j < n && !is_hwpt_op(&ev[j]); j++)
+					if (ev[j].hdr.kind == HL_K_ATTACH && attach_names(&ev[j], p)) {
+						have_pend = true;
+						pend = i;
+						break;
+					}
+			}
+			if (have_pend && !r->iommufd.result && is_hwpt_op(r)) {
+				if (!seen && op != HL_IOMMUFD_HWPT_ATTACH)
+					on = true;	/* attached before the log began */
+				seen = true;
+				if (op != HL_IOMMUFD_HWPT_DETACH && !on) {
+					on = true;
+					start = i;
+				} else if (op == HL_IOMMUFD_HWPT_DETACH && on) {
+					VEC_PUSH(c->win, ((struct pwin){ k, start, pend }));
+					on = false;
+				}
+			}
+			if (is_hwpt_op(r))
+				have_pend = false;
+		}
+		if (!seen || on)
+			VEC_PUSH(c->win, ((struct pwin){ k, start, n }));
+	}
 }
 
 /* ---- STE / CD updates ------------------------------------------------- */
@@ -197,10 +304,13 @@ static void check_update(struct ctx *c, struct upd *u)
 	const u64 *init = u->w.v[0].before, *target = u->w.v[u->w.n - 1].after;
 	struct hl_transition tr = {
 		.is_cd = u->is_cd, .smmu = u->smmu, .sid = u->sid, .ssid = u->ssid,
-		.nwrites = u->w.n, .protected = is_prot(c, u->smmu, u->sid),
+		.nwrites = u->w.n, .protected = is_prot_at(c, u->smmu, u->sid, u->at),
 		.first = { u->boot, u->w.v[0].seq }, .last = { u->boot, u->w.v[u->w.n - 1].seq },
 	};
 	bool iv = valid(init), tv = valid(target), saw_invalid = false;
+	/* a valid STE that stops translating (Config abort or bypass): DMA aborts or goes untranslated */
+	bool untranslated = !u->is_cd && iv && tv && (ste_s1(init) || ste_s2(init)) &&
+			    !ste_s1(target) && !ste_s2(target);
 	u64 torn_seq = 0, inval_seq = 0;
 
 	/*
@@ -257,12 +367,19 @@ static void check_update(struct ctx *c, struct upd *u)
 		ref(f, u->boot, u->w.v[0].seq);
 		ref(f, u->boot, torn_seq);
 	}
-	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL)) {
+	/*
+	 * A CD the StreamID's STE does not use (Config not S1: abort, bypass,
+	 * S2) is read by no SMMU: its removal or break loses nothing (the S1 to
+	 * S2 replace removes the S1 CD after the STE moved on).
+	 */
+	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&
+	    !u->cd_unused) {
 		bool brk = tr.kind == TR_BREAKING;
 		struct hl_finding *f = finding(c->v,
 			u->is_cd ? (brk ? R_CD_BREAK : R_CD_REMOVE) : (brk ? R_STE_BREAK : R_STE_REMOVE),
 			SEV_ERROR, brk ? "protected StreamID %u: %s went invalid (V=0) during the update: DMA faults until it is valid again"
-				       : "protected StreamID %u: %s made invalid: the device loses its translation",
+				       : tr.kind == TR_REMOVAL ? "protected StreamID %u: %s made invalid: the device loses its translation"
+				       : "protected StreamID %u: %s set to abort or bypass: the device loses its translation",
 			u->sid, u->is_cd ? "CD" : "STE");
 		at_sid(f, u->smmu, u->sid);
 		f->ssid = u->ssid;
@@ -343,6 +460,12 @@ static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
 		u->open = true;
 		u->boot = r->hdr.boot;
 		u->id = id;
+		u->at = c->cur;
+		if (is_cd) {
+			const struct hl_ste_disk *e = hl_state_ste(&c->replay, smmu, sid);
+
+			u->cd_unused = e && !ste_s1(e->q);
+		}
 	}
 	u->phase = step;
 	memcpy(w.before, before, 64);
@@ -390,12 +513,18 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 		"a TLBI covering the range",
 		"CMD_ATC_INV covering the range",
 	};
-	enum hl_sev sev = at_end && c->last_boot ? SEV_WARNING : SEV_ERROR;
+	enum hl_sev sev;
 	const char *when = at_end ? (c->last_boot ? " before the log ends" : " before the kernel went away")
 				  : " before the entry was written again";
 	char what[160];
 	struct hl_finding *f;
 
+	/* the invalidation or the sync may be among the lost records */
+	if (o->holed) {
+		o->done = true;
+		return;
+	}
+	sev = at_end && c->last_boot ? SEV_WARNING : SEV_ERROR;
 	if (o->st == OB_COVERED)
 		snprintf(what, sizeof(what), "was invalidated but no CMD_SYNC completed");
 	else
@@ -429,10 +558,24 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 	o->done = true;
 }
 
+/*
+ * Records were lost here: what the open obligations wait for may be among
+ * them, and the state later ones are opened against (which CDs use a table,
+ * which entry was written last) may be stale.  INV-* judge an absence, which
+ * a log with holes cannot show: not judged for the rest of this boot.
+ */
+static void ob_holed(struct ctx *c)
+{
+	for (size_t i = 0; i < c->obs.n; i++)
+		c->obs.v[i].holed = true;
+	c->holed = true;
+}
+
 static void ob_open(struct ctx *c, struct ob o)
 {
 	o.boot = c->boot;
 	o.st = OB_WAIT;
+	o.holed = c->holed;
 	o.cov = o.lo;
 	VEC_PUSH(c->obs, o);
 }
@@ -560,17 +703,22 @@ static void command(struct ctx *c, const struct hl_record *r)
 	}
 }
 
-/* Who uses `root`: ASIDs (CD.TTB0), VMIDs (STE.S2TTB), and StreamIDs with ATS. */
-static void root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
-		       u32 *ats_smmu, u32 *ats_sid, int *nats)
+/*
+ * Who uses `root`: ASIDs (CD.TTB0), VMIDs (STE.S2TTB), and StreamIDs with
+ * ATS.  Returns how many STEs and CDs point at it.
+ */
+static int root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
+		      u32 *ats_smmu, u32 *ats_sid, int *nats)
 {
 	const struct hl_state *s = &c->replay;
+	int users = 0;
 
 	*nats = 0;
 	for (size_t i = 0; i < s->stes.n; i++) {
 		const struct hl_ste_disk *e = &s->stes.v[i];
 
 		if (stage == 2 && ste_s2(e->q) && ste_s2ttb(e->q) == root) {
+			users++;
 			if (o->nvmid < 4 && !has_tag(o->vmid, o->nvmid, ste_vmid(e->q)))
 				o->vmid[o->nvmid++] = ste_vmid(e->q);
 			if (ste_eats(e->q) && *nats < 8) {
@@ -585,6 +733,7 @@ static void root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
 
 		if (cd_ttb0(d->q) != root)
 			continue;
+		users++;
 		if (o->nasid < 4 && !has_tag(o->asid, o->nasid, cd_asid(d->q)))
 			o->asid[o->nasid++] = cd_asid(d->q);
 		e = hl_state_ste(s, d->smmu, d->sid);
@@ -593,6 +742,16 @@ static void root_users(struct ctx *c, u64 root, unsigned stage, struct ob *o,
 			ats_sid[(*nats)++] = d->sid;
 		}
 	}
+	return users;
+}
+
+/* Does the log's state know any valid STE (else who uses a table is unknown)? */
+static bool state_known(const struct hl_state *s)
+{
+	for (size_t i = 0; i < s->stes.n; i++)
+		if (ste_valid(s->stes.v[i].q))
+			return true;
+	return false;
 }
 
 /* ---- page tables ------------------------------------------------------ */
@@ -675,7 +834,14 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 		int nats;
 
 		o.hi = o.lo + op.size;
-		root_users(c, p->root, p->stage, &o, ats_smmu, ats_sid, &nats);
+		/*
+		 * A table no STE or CD points to is walked by no SMMU: nothing
+		 * to invalidate (a domain being torn down after its last device
+		 * left; the driver invalidated its ASID/VMID then).
+		 */
+		if (!root_users(c, p->root, p->stage, &o, ats_smmu, ats_sid, &nats) &&
+		    state_known(&c->replay))
+			return;
 		ob_open(c, o);
 		for (int i = 0; i < nats; i++) {
 			struct ob a = o;
@@ -912,7 +1078,7 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 		struct hl_finding *f;
 		char diff[256];
 
-		if (!is_prot(c, ea->smmu, ea->sid))
+		if (!hl_protected(c->prot, c->nprot, ea->smmu, ea->sid))
 			continue;
 		eb = hl_state_ste(b, ea->smmu, ea->sid);
 		if (!eb) {
@@ -1010,14 +1176,17 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 
 	n = hl_merge_events(a, b, &ev, &order, &nboots);
 	v->nevents = n;
+	prot_windows(&c, ev, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct hl_record *r = &ev[i];
 
+		c.cur = i;
 		if (!i || r->hdr.boot != c.boot) {
 			if (i)
 				end_boot(&c);
 			c.boot = r->hdr.boot;
 			c.last_boot = true;
+			c.holed = false;
 			c.sync_done_seen = false;
 			for (size_t j = i; j < n && ev[j].hdr.boot == c.boot; j++)
 				c.sync_done_seen |= ev[j].hdr.kind == HL_K_CMD &&
@@ -1027,7 +1196,10 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 					c.last_boot = false;
 		} else if (r->hdr.seq != last_seq + 1) {
 			v->gaps += r->hdr.seq - last_seq - 1;
+			ob_holed(&c);
 		}
+		if (r->hdr.kind == HL_K_LOST)
+			ob_holed(&c);
 		last_seq = r->hdr.seq;
 		if (r->hdr.mode == HL_MODE_WALKER) {
 			/*
@@ -1075,6 +1247,7 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 		VEC_FREE(c.upds.v[i].w);
 	VEC_FREE(c.upds);
 	VEC_FREE(c.obs);
+	VEC_FREE(c.win);
 	hl_state_free(&c.replay);
 	free(ev);
 	free(order);

@@ -17,7 +17,8 @@
  *   vmm resume  [options]   boot 2: retrieve, check memory and its physical
  *                           pages, re-create the IOAS at the same IOVAs,
  *                           re-attach, DMA, check, finish, "VM resumed"
- *   vmm run     [options]   set up, DMA, check, tear down (no live update)
+ *   vmm run     [options]   set up, DMA, check, tear down (no live update; with
+ *                           --hold the device stays attached in a daemon)
  *
  * Options:
  *   --device VVVV:DDDD   the PCI device to use (default 1234:11e8, edu)
@@ -33,8 +34,8 @@
  *                        of IOMMU_IOAS_MAP of the process's mapping
  *   --no-thp             do not ask for transparent huge pages (MADV_HUGEPAGE)
  *   --no-daemon          prepare: stay in the foreground (no step returns)
- *   --hold               resume: keep the device attached and guest memory
- *                        mapped afterwards, in a daemon (the VM runs on)
+ *   --hold               resume, run: keep the device attached and guest
+ *                        memory mapped afterwards, in a daemon (the VM runs on)
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -913,6 +914,10 @@ static int cmd_prepare(bool live_update)
 	report_pages(ram, st ? state_pfns(st) : NULL, st, "guest memory as mapped");
 
 	if (!live_update) {
+		if (opt.hold) {
+			hold(v.cdev, "", "while the VM runs");
+			return 0;
+		}
 		close(v.devfd);
 		close(v.iommufd);
 		msg("run: done, device detached");

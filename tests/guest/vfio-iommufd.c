@@ -3,7 +3,8 @@
  * vfio-iommufd: the smallest VMM-like user of a vfio-pci device through
  * iommufd, to give the capture something to catch.
  *
- *   vfio-iommufd VENDOR:DEVICE [--replace | --expect-replace-error] [--then CMD]
+ *   vfio-iommufd VENDOR:DEVICE [--replace | --replace-s2 | --expect-replace-error]
+ *                [--burst BYTES] [--then CMD]
  *
  * Binds the device to vfio-pci, opens its cdev, binds it to /dev/iommu,
  * allocates an IOAS and attaches the device to it (an SMMUv3 S1 domain: a CD
@@ -16,6 +17,15 @@
  * the CD change, a breaking CD update on 7.3). --expect-replace-error: the
  * same, but the replace must fail (refused by the series' decision point
  * arm_smmu_attach_may_break()) and the device stay where it was.
+ *
+ * --replace-s2: the same with a nesting-parent HWPT (IOMMU_HWPT_ALLOC_NEST_PARENT:
+ * a stage-2 domain on SMMUv3), so the STE's Config goes from S1 to S2 with
+ * S2TTB and VMID: an STE update the driver can only do by breaking.
+ *
+ * --burst BYTES: after the maps, map BYTES of anonymous memory in 4 KiB pages
+ * (MADV_NOHUGEPAGE) at IOVA 0x1000000 in one IOMMU_IOAS_MAP, and unmap it in
+ * one IOMMU_IOAS_UNMAP: BYTES / 4 KiB descriptor writes inside each ioctl,
+ * a burst no capture's reader can drain as it comes (seed-lost).
  *
  * Built against Linux 7.3's uapi headers (tests/guest/Makefile): the cross
  * toolchain's (6.1) predate iommufd.
@@ -147,7 +157,8 @@ int main(int argc, char **argv)
 	unsigned ven, dev;
 	char bdf[64];
 	const char *then = NULL;
-	int iommufd, devfd, replace = 0, expect_refusal = 0;
+	int iommufd, devfd, replace = 0, expect_refusal = 0, s2 = 0;
+	unsigned long long burst = 0;
 	void *buf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -156,10 +167,21 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--replace"))
 			replace = 1;
+		else if (!strcmp(argv[i], "--replace-s2"))
+			replace = s2 = 1;
 		else if (!strcmp(argv[i], "--expect-replace-error"))
 			replace = expect_refusal = 1;
 		else if (!strcmp(argv[i], "--then") && i + 1 < argc)
 			then = argv[++i];
+		else if (!strcmp(argv[i], "--burst") && i + 1 < argc) {
+			char *end;
+
+			burst = strtoull(argv[++i], &end, 0);
+			if (*end || !burst || burst % 0x1000 || burst > 0x4000000) {
+				fprintf(stderr, "vfio-iommufd: --burst %s: a multiple of 4096 up to 64 MiB\n", argv[i]);
+				return 2;
+			}
+		}
 		else
 			goto usage;
 	}
@@ -195,14 +217,32 @@ int main(int argc, char **argv)
 		die("IOMMU_IOAS_UNMAP");
 	printf("unmapped IOVA 0x200000-0x201fff\n");
 
+	if (burst) {
+		void *b = mmap(NULL, burst, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (b == MAP_FAILED)
+			die("mmap --burst");
+		madvise(b, burst, MADV_NOHUGEPAGE);
+		memset(b, 0x5a, burst);	/* every page present, each its own 4 KiB */
+		ioas_map(iommufd, alloc.out_ioas_id, b, burst, 0x1000000);
+		um.iova = 0x1000000;
+		um.length = burst;
+		if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &um))
+			die("IOMMU_IOAS_UNMAP (--burst)");
+		printf("unmapped IOVA 0x1000000-0x%llx\n", 0x1000000 + burst - 1);
+		munmap(b, burst);
+	}
+
 	if (replace) {
 		struct iommu_hwpt_alloc hw = { .size = sizeof(hw), .dev_id = bind.out_devid,
-					       .pt_id = alloc.out_ioas_id };
+					       .pt_id = alloc.out_ioas_id,
+					       .flags = s2 ? IOMMU_HWPT_ALLOC_NEST_PARENT : 0 };
 		uint32_t was = at.pt_id;
 
 		if (ioctl(iommufd, IOMMU_HWPT_ALLOC, &hw))
 			die("IOMMU_HWPT_ALLOC");
-		printf("hwpt %u allocated on IOAS %u\n", hw.out_hwpt_id, alloc.out_ioas_id);
+		printf("hwpt %u%s allocated on IOAS %u\n", hw.out_hwpt_id, s2 ? " (nesting parent: stage 2)" : "",
+		       alloc.out_ioas_id);
 		at.pt_id = hw.out_hwpt_id;
 		if (ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) {
 			if (!expect_refusal)
@@ -232,6 +272,7 @@ int main(int argc, char **argv)
 	close(iommufd);
 	return 0;
 usage:
-	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--replace | --expect-replace-error] [--then CMD]\n");
+	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--replace | --replace-s2 | --expect-replace-error]\n"
+		"                    [--burst BYTES] [--then CMD]\n");
 	return 2;
 }

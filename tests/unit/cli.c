@@ -51,6 +51,17 @@ int main(void)
 	       "--protect 0x10 (hex), global -j before the verb");
 	tap_ok(run("diff", before, broken, "-j", NULL) == 1 && strstr(run_out, "\"verdict\":\"findings\""),
 	       "options after the files (-j)");
+	/* record --buffer: the ring buffer's size (a tiny one provokes loss on the rig) */
+	if (run("record", "--help", NULL) == 0) {
+		static const char *const bad[] = { "3K", "1K", "0", "2G", "4X", "-4K", "" };
+
+		tap_ok(strstr(run_out, "--buffer SIZE") != NULL, "record --help documents --buffer SIZE");
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			tap_ok(run("record", "--buffer", bad[i], "-o", "/dev/null", NULL) == 2 &&
+			       strstr(run_err, "bad --buffer"), "record --buffer '%s': a clear error, exit 2", bad[i]);
+	} else {
+		printf("ok %d # SKIP record is not in this build (no BPF skeleton)\n", ++tap_n);
+	}
 	hl_state_free(&a);
 	hl_state_free(&b);
 	{

@@ -8,7 +8,7 @@
 import subprocess, shutil, os, sys, tempfile
 src=os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 muts = {
- 'STE-BREAK finding removed': ('userspace/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL)) {', 'if (0) {'),
+ 'STE-BREAK finding removed': ('userspace/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', 'if (0 &&'),
  'torn check removed': ('userspace/verdict.c', '} else if (!tr.torn && hl_entry_torn(t, seen, init, target)) {', '} else if (0) {'),
  'BBM direct size change removed': ('userspace/verdict.c', '		if (ol != nl) {', '		if (0) {'),
  'BBM via invalid removed': ('userspace/verdict.c', '			if (!same) {\n				f = finding(c->v, R_BBM_SIZE', '			if (0) {\n				f = finding(c->v, R_BBM_SIZE'),
@@ -34,6 +34,14 @@ muts = {
  'stock probes: shutdown CR0 read ignored': ('userspace/tracebuf.c', 'reg_write(c, r, smmu_index(c, ev, rec), HL_SMMU_CR0, 0, num(c, ev, 1, rec));', 'reg_write(c, r, smmu_index(c, ev, rec), HL_SMMU_CR0, 0, 0);'),
  'SMMU-OFF removed': ('userspace/verdict.c', '	if (!n)\n		return;\n	f = finding(c->v, R_SMMU_OFF', '	if (1)\n		return;\n	f = finding(c->v, R_SMMU_OFF'),
  'ATTACH-BREAK removed': ('userspace/verdict.c', '	if (a->outcome != HL_ATTACH_BREAKING && a->outcome != HL_ATTACH_FAILED)', '	if (1)'),
+ 'protection windows removed (protected all along)': ('userspace/verdict.c', '		    c->win.v[i].lo <= at && at < c->win.v[i].hi)', '		    1)'),
+ 'protection from the start removed': ('userspace/verdict.c', '		if (!seen || on)\n', '		if (on)\n'),
+ 'unused-table exemption removed': ('userspace/verdict.c', '		    state_known(&c->replay))\n			return;', '		    state_known(&c->replay) && 0)\n			return;'),
+ 'obligations across lost records judged': ('userspace/verdict.c', '	if (o->holed) {\n		o->done = true;\n		return;\n	}', ''),
+ 'obligations after lost records judged': ('userspace/verdict.c', '	o.holed = c->holed;', ''),
+ 'fentry detach order removed': ('userspace/verdict.c', '			if (op == HL_IOMMUFD_HWPT_DETACH && r->hdr.mode == HL_MODE_FENTRY) {', '			if (0) {'),
+ 'unused-CD exemption removed': ('userspace/verdict.c', '	    !u->cd_unused) {', '	    1) {'),
+ 'STE set to abort/bypass not a removal': ('userspace/verdict.c', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) &&'),
  'lost => incomplete removed': ('userspace/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
  'snapshot payload crc check removed': ('userspace/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
  'range folding removed': ('userspace/state.c', '	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {', '	if (0) {'),

@@ -102,6 +102,22 @@ static void ste_break(void)
 	judge(NULL);
 	tap_ok(count(R_STE_REMOVE) == 1 && first(R_STE_REMOVE)->sid == 16, "STE-REMOVE: protected StreamID made invalid");
 	end();
+
+	/* set to abort (valid, no translation): the device loses it all the same */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 0);
+		memset(cur, 0, sizeof(cur));
+		if (k)
+			mk_bypass_ste(b);
+		else
+			mk_abort_ste(b);
+		t_write_entry(&L, 0, 16, 0, cur, a);
+		t_write_entry(&L, 0, 16, 0, cur, b);
+		judge(NULL);
+		tap_ok(count(R_STE_REMOVE) == 1 && strstr(first(R_STE_REMOVE)->msg, "abort or bypass"),
+		       "STE-REMOVE: protected StreamID's STE set to %s", k ? "bypass" : "abort");
+		end();
+	}
 }
 
 static void cd_break(void)
@@ -611,6 +627,140 @@ static void smmu_off(void)
 	end();
 }
 
+/* A driver attach record (arm_smmu_attach_*) for StreamID sid. */
+static void t_attach(struct tlog *l, u32 sid)
+{
+	struct hl_record *r = t_rec(l, HL_K_ATTACH);
+
+	strcpy(r->attach.dev, "0000:00:01.0");
+	r->attach.nsids = 1;
+	r->attach.sids[0] = sid;
+	r->attach.outcome = HL_ATTACH_HITLESS;
+	t_put(l, r);
+}
+
+/*
+ * Protection starts at the VMM's attach through iommufd and ends at its
+ * detach: the vfio-pci bind before (the DMA domain's CD removed) and the
+ * detach's own writes are not findings (docs/rules.md "Protection").
+ */
+static void protection(void)
+{
+	u64 cur[8] = { 0 }, ste[8], cd[8], cd2[8], z[8] = { 0 };
+
+	mk_s1_cd(cd, 1, 0x80000000);
+	mk_s1_cd(cd2, 2, 0x90000000);
+	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+	for (int k = 0; k < 6; k++) {
+		u64 ccd[8] = { 0 };
+
+		begin(0, 0);
+		/* the kernel's DMA domain, then the bind to vfio-pci removes its CD */
+		t_write_entry(&L, 1, 16, 0, ccd, cd);
+		memset(cur, 0, sizeof(cur));
+		t_write_entry(&L, 0, 16, 0, cur, ste);
+		t_attach(&L, 16);
+		t_write_entry(&L, 1, 16, 0, ccd, z);
+		/* the VMM's attach: a HWPT allocated inside it, the CD installed */
+		t_attach(&L, 16);
+		t_write_entry(&L, 1, 16, 0, ccd, cd2);
+		if (k != 1) {
+			t_iommufd(&L, HL_IOMMUFD_HWPT_ALLOC, 0, 0);
+			t_iommufd(&L, HL_IOMMUFD_HWPT_ATTACH, 0, 0);
+		}
+		if (k == 5) {
+			/* fentry mode: the detach is reported as it begins, its writes follow */
+			struct hl_record *r = t_rec(&L, HL_K_IOMMUFD);
+
+			r->hdr.mode = HL_MODE_FENTRY;
+			r->iommufd.op = HL_IOMMUFD_HWPT_DETACH;
+			t_put(&L, r);
+			t_write_entry(&L, 1, 16, 0, ccd, z);
+			t_attach(&L, 16);
+		}
+		if (k == 2 || k == 3) {
+			/* removal while attached (k 2), or the detach's own (k 3) */
+			t_attach(&L, 16);
+			t_write_entry(&L, 1, 16, 0, ccd, z);
+			if (k == 3)
+				t_iommufd(&L, HL_IOMMUFD_HWPT_DETACH, 0, 0);
+		}
+		if (k == 4) {
+			/* the VM attached before the log: its first iommufd op is a replace */
+			S.events.n = 0;
+			L.seq = 0;
+			memcpy(ccd, cd2, 64);
+			t_attach(&L, 16);
+			t_write_entry(&L, 1, 16, 0, ccd, z);
+			t_write_entry(&L, 1, 16, 0, ccd, cd);
+			t_iommufd(&L, HL_IOMMUFD_HWPT_REPLACE, 0, 0);
+		}
+		judge(NULL);
+		switch (k) {
+		case 0:
+			tap_ok(!V.findings.n && hl_verdict_exit(&V) == 0,
+			       "protection: the bind's CD removal before the VMM's iommufd attach is no finding");
+			break;
+		case 1:
+			tap_ok(count(R_CD_REMOVE) == 1 && first(R_CD_REMOVE)->sid == 16,
+			       "protection: no iommufd attach in the log: protected from the start (CD-REMOVE)");
+			break;
+		case 2:
+			tap_ok(count(R_CD_REMOVE) == 1 && hl_verdict_exit(&V) == 1,
+			       "protection: a CD removal after the VMM's attach is CD-REMOVE");
+			break;
+		case 3:
+			tap_ok(!V.findings.n, "protection: the detach's own CD removal is no finding");
+			break;
+		case 4:
+			tap_ok(count(R_CD_REMOVE) == 1,
+			       "protection: a replace first (VM attached before the log): protected from the start");
+			break;
+		case 5:
+			tap_ok(!V.findings.n, "protection: a detach reported as it begins (fentry), its CD removal after: no finding");
+			break;
+		}
+		end();
+	}
+}
+
+/* A table no STE or CD points to is walked by no SMMU: no TLBI owed. */
+static void inv_tlb_unused(void)
+{
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, 0x90000000, 0x1000, 3, 1, 0, pg(0x881000000ULL));
+	t_pte(&L, 0x90000000, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	judge(NULL);
+	tap_ok(!V.findings.n, "INV-TLB: a change in a table no CD or STE uses needs no TLBI");
+	end();
+}
+
+/* A CD the StreamID's STE no longer uses (Config S2 or abort) is read by no SMMU. */
+static void cd_unused(void)
+{
+	for (int k = 0; k < 2; k++) {
+		u64 cur[8] = { 0 }, ccd[8] = { 0 }, ste[8], s2[8], cd[8], z[8] = { 0 };
+
+		mk_s1_cd(cd, 1, 0x80000000);
+		mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+		mk_s2_ste(s2, 0, 0x90000000, 3);
+		begin(0, 0);
+		t_write_entry(&L, 1, 16, 0, ccd, cd);
+		t_write_entry(&L, 0, 16, 0, cur, ste);
+		if (k)
+			t_write_entry(&L, 0, 16, 0, cur, s2);	/* S1 -> S2: breaking */
+		t_write_entry(&L, 1, 16, 0, ccd, z);
+		judge(NULL);
+		if (k)
+			tap_ok(count(R_STE_BREAK) == 1 && !count(R_CD_REMOVE),
+			       "CD-REMOVE: the S1 CD removed after the STE moved to S2 is no finding (STE-BREAK is)");
+		else
+			tap_ok(count(R_CD_REMOVE) == 1, "CD-REMOVE: the CD removed while the STE uses it");
+		end();
+	}
+}
+
 static void attach_outcome(void)
 {
 	for (int k = 0; k < 3; k++) {
@@ -657,6 +807,33 @@ static void completeness(void)
 		S.events.v[i].hdr.seq += 5;	/* a hole in the sequence numbers */
 	judge(NULL);
 	tap_ok(V.gaps == 5 && hl_verdict_exit(&V) == 2, "sequence gap: incomplete, exit 2");
+	end();
+	/* an STE write whose CFGI + CMD_SYNC may be among lost records: not judged */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 0);
+		memset(cur, 0, sizeof(cur));
+		t_ste(&L, 16, HL_STEP_ONESHOT, cur, a);
+		if (k)
+			t_lost(&L, 3);
+		t_ste(&L, 16, HL_STEP_ONESHOT, a, a);
+		t_cfgi_ste(&L, 16);
+		t_sync(&L);
+		judge(NULL);
+		if (k)
+			tap_ok(!count(R_INV_STE) && hl_verdict_exit(&V) == 2,
+			       "lost records while an invalidation is owed: not judged (no INV-STE), incomplete");
+		else
+			tap_ok(count(R_INV_STE) == 1, "the same without the loss: INV-STE");
+		end();
+	}
+	/* ... and one opened after a loss in the same boot: the state it is judged on may be stale */
+	begin(0, 0);
+	memset(cur, 0, sizeof(cur));
+	t_lost(&L, 3);
+	t_ste(&L, 16, HL_STEP_ONESHOT, cur, a);
+	judge(NULL);
+	tap_ok(!count(R_INV_STE) && hl_verdict_exit(&V) == 2,
+	       "an STE write after lost records, no CFGI: not judged (no INV-STE), incomplete");
 	end();
 }
 
@@ -714,6 +891,9 @@ int main(void)
 	xk();
 	smmu_off();
 	attach_outcome();
+	protection();
+	inv_tlb_unused();
+	cd_unused();
 	completeness();
 	walker();
 	return tap_done();
