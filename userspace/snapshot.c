@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,7 +247,7 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 	 * again into the state. Snapshots are replaced by rename, never
 	 * rewritten in place, so the mapped file does not shrink under us.
 	 */
-	buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (buf == MAP_FAILED) {
 		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
@@ -314,7 +315,18 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 		case HL_SEC_SMMU: LOAD(HL_SEC_SMMU, smmus); break;
 		case HL_SEC_STE: LOAD(HL_SEC_STE, stes); break;
 		case HL_SEC_CD: LOAD(HL_SEC_CD, cds); break;
-		case HL_SEC_XLATE: LOAD(HL_SEC_XLATE, ranges); break;
+		case HL_SEC_XLATE:
+			if (!s->ranges.cap)
+				s->ranges.v = NULL;
+			if (sh.count && (uintptr_t)p % _Alignof(struct hl_range) == 0) {
+				/* the largest section: used in place, see struct hl_state */
+				VEC_FREE(s->ranges);
+				s->ranges.v = (struct hl_range *)p;
+				s->ranges.n = sh.count;
+			} else {
+				LOAD(HL_SEC_XLATE, ranges);
+			}
+			break;
 		case HL_SEC_EVENTS: LOAD(HL_SEC_EVENTS, events); break;
 		case HL_SEC_LOSS: LOAD(HL_SEC_LOSS, losses); break;
 		case HL_SEC_PROTECT: LOAD(HL_SEC_PROTECT, protect); break;
@@ -343,7 +355,15 @@ int hl_snapshot_read(const char *path, struct hl_state *s, char *err, size_t err
 		s->boots.v[k].boot_id[sizeof(s->boots.v[k].boot_id) - 1] = 0;
 		s->boots.v[k].release[sizeof(s->boots.v[k].release) - 1] = 0;
 	}
-	munmap(buf, size);
+	if (s->ranges.n && !s->ranges.cap) {
+		/* copy-on-write: the state may edit its ranges in place */
+		if (mprotect(buf, size, PROT_READ | PROT_WRITE))
+			FAIL("%s: mprotect: %s", path, strerror(errno));
+		s->map = buf;
+		s->map_len = size;
+	} else {
+		munmap(buf, size);
+	}
 	return 0;
 bad:
 	munmap(buf, size);

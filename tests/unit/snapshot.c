@@ -88,6 +88,21 @@ int main(void)
 	tap_ok(r.ranges.n == 2 && r.ranges.v[0].iova == 0x10000 && r.ranges.v[0].size == 0x10000 &&
 	       r.ranges.v[0].leaf_log2 == 12 && r.ranges.v[1].size == 0x200000,
 	       "translations stored as compressed ranges (16 pages -> 1 range)");
+	{
+		/* the ranges are read in place from the mapped file; a write edits them */
+		u64 root = r.ranges.v[0].root, oa = r.ranges.v[0].oa;
+		u64 pg = (oa + 0x100000) | 3 | (1 << 10);	/* AF, page descriptor */
+
+		tap_ok(r.map && !r.ranges.cap, "the read state uses the file's ranges in place");
+		hl_ranges_write(&r, root, 0x10000, 3, 12, 1, 0, pg);
+		hl_ranges_write(&r, root, 0x90000000ULL, 3, 12, 1, 0, pg);
+		tap_ok(r.ranges.cap >= 3 && r.ranges.n == 4 && r.ranges.v[0].iova == 0x10000 &&
+		       r.ranges.v[0].size == 0x1000 && r.ranges.v[1].iova == 0x11000,
+		       "edited in place, then grown into a private copy (%zu ranges)", r.ranges.n);
+		hl_state_free(&r);
+		tap_ok(!hl_snapshot_read(p("a.snap"), &r, err, sizeof(err)) && r.ranges.n == 2 &&
+		       r.ranges.v[0].size == 0x10000, "the file itself is unchanged (copy-on-write)");
+	}
 	hl_state_free(&r);
 
 	n = load(p("a.snap"), &buf);
