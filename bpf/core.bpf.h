@@ -136,21 +136,24 @@ static __always_inline struct hl_record *hl_reserve_retry(__u16 kind, __u8 mode)
 }
 
 /*
- * Wake the reader each time the ring fills past another quarter, not for
+ * Wake the reader each time the ring fills past another sixteenth, not for
  * every record: the default (wake whenever the reader had caught up) wakes it
  * for nearly every record of a burst, a context switch each on a CPU the
  * workload wants.  The reader polls with a timeout (hitless record: 100 ms)
  * for a trickle, and its epoll is level-triggered, so a wake-up it was too
- * busy to take is not lost.  Only the record that crosses a quarter pays for
- * the wake-up (an irq_work).
+ * busy to take is not lost; 15/16 of the ring is left for a reader that is
+ * slow to get a CPU.  Only the record that crosses a step pays for the
+ * wake-up (an irq_work).
  */
+#define HL_WAKE_STEPS	16
+
 static __always_inline void hl_submit(struct hl_record *r)
 {
 	__u64 queued = bpf_ringbuf_query(&hl_events, BPF_RB_AVAIL_DATA);
-	__u64 quarter = bpf_ringbuf_query(&hl_events, BPF_RB_RING_SIZE) / 4;
+	__u64 step = bpf_ringbuf_query(&hl_events, BPF_RB_RING_SIZE) / HL_WAKE_STEPS;
 
 	/* queued includes this record and its 8-byte ring-buffer header */
-	bpf_ringbuf_submit(r, queued >= quarter && (queued & (quarter - 1)) < sizeof(*r) + 8 ?
+	bpf_ringbuf_submit(r, queued >= step && (queued & (step - 1)) < sizeof(*r) + 8 ?
 			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
