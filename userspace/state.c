@@ -300,10 +300,9 @@ void hl_ranges_compress(struct hl_state *s)
 
 void hl_fn_first(struct hl_fn_iter *it, const struct hl_state *s, u64 root)
 {
-	size_t lo = ranges_lower(s, root, 0), hi = lo;
+	/* the next root's first range ends the slice: a search, not a pass */
+	size_t lo = ranges_lower(s, root, 0), hi = root == ~0ULL ? s->ranges.n : ranges_lower(s, root + 1, 0);
 
-	while (hi < s->ranges.n && s->ranges.v[hi].root == root)
-		hi++;
 	it->v = s->ranges.v;
 	it->i = lo;
 	it->hi = hi;
