@@ -202,7 +202,6 @@ static int kbtf_load(struct kbtf *k)
 	k->vmlinux = path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
 	if (!k->vmlinux) {
 		int err = errno;
-
 		struct stat st;
 
 		if (path && !stat(path, &st) && !st.st_size)
