@@ -5,7 +5,7 @@
  * harness tests/bpf/core_test.bpf.c), run by BPF_PROG_TEST_RUN and timed by
  * the kernel's BPF run-time statistics.
  *
- *   bpf_cost base|step|emit|rate [R]|capacity
+ *   bpf_cost base|step|emit|floor|rate [R]|capacity
  *
  * base      ns of a run that does nothing (the statistics' own cost)
  * step      ns per arm_smmu_write_entry() step classification (one STE write)
@@ -14,6 +14,8 @@
  *           as possible) for a second, with a reader draining it; and how
  *           many were lost
  * capacity  records the ring buffer holds with no reader before loss starts
+ * floor     ns of the kernel's helpers alone, per record: ring buffer
+ *           reserve + submit, and bpf_ktime_get_ns()
  *
  * Prints "name value" lines for bench/run.
  */
@@ -170,6 +172,18 @@ int main(int argc, char **argv)
 		}
 		drain();
 		printf("emit_ns %.1f\n", one - none);
+	} else if (!strcmp(what, "floor")) {
+		double one, none;
+
+		for (unsigned w = 1; w <= 2; w++) {
+			sk->bss->floor_what = w;
+			sk->bss->emit_n = 0;
+			none = run_ns(sk->progs.test_floor, 20000);
+			sk->bss->emit_n = 1;
+			one = run_ns(sk->progs.test_floor, 20000);
+			drain();
+			printf("%s %.1f\n", w == 1 ? "floor_ringbuf_ns" : "floor_ktime_ns", one - none);
+		}
 	} else if (!strcmp(what, "rate")) {
 		/* Paced: bursts of 1000 at `want` records/s (0: as fast as it goes). */
 		struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(sk->maps.hl_events), on_record, NULL, NULL);
@@ -195,14 +209,19 @@ int main(int argc, char **argv)
 		printf("rate_lost %llu\n", (unsigned long long)stat(HL_STAT_LOST_RINGBUF));
 		printf("rate_consumed %llu\n", (unsigned long long)consumed);
 	} else if (!strcmp(what, "capacity")) {
+		u64 seq0;
+
 		reset_stats();
 		drain();
+		seq0 = sk->bss->hl_seq;
 		sk->bss->emit_n = 100000;
 		run_once(sk->progs.test_emit);
-		printf("capacity_records %llu\n", (unsigned long long)stat(HL_STAT_RECORDS));
+		/* every record takes a sequence number, kept or dropped */
+		printf("capacity_records %llu\n",
+		       (unsigned long long)(sk->bss->hl_seq - seq0 - stat(HL_STAT_LOST_RINGBUF)));
 		printf("capacity_lost_of_100000 %llu\n", (unsigned long long)stat(HL_STAT_LOST_RINGBUF));
 	} else {
-		fprintf(stderr, "usage: bpf_cost base|step|emit|rate [R]|capacity\n");
+		fprintf(stderr, "usage: bpf_cost base|step|emit|floor|rate [R]|capacity\n");
 		return 2;
 	}
 	core_test__destroy(sk);

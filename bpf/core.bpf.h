@@ -49,6 +49,11 @@ __u64 hl_seq = 0;
 __u64 hl_lost_pending = 0;
 __u64 hl_lost_first = 0;
 
+/*
+ * The counters are off the per-record path: only the rare events (a drop, a
+ * fault, a walker stop) count.  Records submitted are not counted: every
+ * record takes one number from hl_seq, so submitted = hl_seq - dropped.
+ */
 static __always_inline void hl_count(__u32 stat, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&hl_stats, &stat);
@@ -130,10 +135,26 @@ static __always_inline struct hl_record *hl_reserve_retry(__u16 kind, __u8 mode)
 	return r;
 }
 
+/*
+ * Wake the reader each time the ring fills past another sixteenth, not for
+ * every record: the default (wake whenever the reader had caught up) wakes it
+ * for nearly every record of a burst, a context switch each on a CPU the
+ * workload wants.  The reader polls with a timeout (hitless record: 100 ms)
+ * for a trickle, and its epoll is level-triggered, so a wake-up it was too
+ * busy to take is not lost; 15/16 of the ring is left for a reader that is
+ * slow to get a CPU.  Only the record that crosses a step pays for the
+ * wake-up (an irq_work).
+ */
+#define HL_WAKE_STEPS	16
+
 static __always_inline void hl_submit(struct hl_record *r)
 {
-	bpf_ringbuf_submit(r, 0);
-	hl_count(HL_STAT_RECORDS, 1);
+	__u64 queued = bpf_ringbuf_query(&hl_events, BPF_RB_AVAIL_DATA);
+	__u64 step = bpf_ringbuf_query(&hl_events, BPF_RB_RING_SIZE) / HL_WAKE_STEPS;
+
+	/* queued includes this record and its 8-byte ring-buffer header */
+	bpf_ringbuf_submit(r, queued >= step && (queued & (step - 1)) < sizeof(*r) + 8 ?
+			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 /* An iommufd operation, as both capture modes report it. */

@@ -12,7 +12,7 @@
 
 /* Counters in the hl_stats map (read by the collector, pinned or not). */
 enum hl_stat {
-	HL_STAT_RECORDS		= 0,	/* records submitted */
+	HL_STAT_UNUSED0		= 0,	/* was records submitted: hl_seq - LOST_RINGBUF */
 	HL_STAT_LOST_RINGBUF	= 1,	/* bpf_ringbuf_reserve() failed: record dropped */
 	HL_STAT_LOST_RECORDS	= 2,	/* HL_K_LOST records submitted */
 	HL_STAT_WALK_RETRY	= 3,	/* walker stopped on a full ring buffer (resumed, not lost) */

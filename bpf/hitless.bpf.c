@@ -88,11 +88,49 @@ static __always_inline struct hl_smmu_info *hl_smmu(struct arm_smmu_device *smmu
 	return bpf_map_lookup_elem(&hl_smmus, &key);
 }
 
+/*
+ * The last SMMU seen on this CPU: most records (every command, every sync)
+ * name an SMMU, and a hash lookup per record is a large part of a record's
+ * cost.  chk ties the three words together: a program that preempted this
+ * one between them (on this CPU, for another SMMU) leaves a mismatch, and the
+ * lookup is done the slow way.
+ */
+struct hl_smmu_last {
+	__u64 key, id, chk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hl_smmu_last);
+} hl_smmu_last SEC(".maps");
+
+#define HL_SMMU_LAST_MAGIC	0x68697473736d6d75ULL
+
 static __always_inline __u32 hl_smmu_id(struct arm_smmu_device *smmu)
 {
-	struct hl_smmu_info *i = hl_smmu(smmu);
+	struct hl_smmu_info *i;
+	struct hl_smmu_last *c;
+	__u64 key = hl_num(smmu), id;
+	__u32 zero = 0;
 
-	return i ? i->id : ~0U;
+	c = bpf_map_lookup_elem(&hl_smmu_last, &zero);
+	if (c && key && c->key == key) {
+		id = c->id;
+		if (c->chk == (key ^ id ^ HL_SMMU_LAST_MAGIC))
+			return id;
+	}
+	i = hl_smmu(smmu);
+	if (!i)
+		return ~0U;
+	id = i->id;
+	if (c) {
+		c->key = key;
+		c->id = id;
+		c->chk = key ^ id ^ HL_SMMU_LAST_MAGIC;
+	}
+	return id;
 }
 
 static __always_inline __attribute__((unused)) __u64 hl_hash_ptr(const void *p)

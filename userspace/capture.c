@@ -102,6 +102,9 @@ void hl_state_identity(struct hl_state *s, unsigned mode)
 #include "hitless.skel.h"
 #include "hitless_tp.skel.h"
 
+#include <linux/capability.h>
+#include <sys/syscall.h>
+
 #define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
 #define DEFAULT_PIN_DIR "/sys/fs/bpf/hitless"
 
@@ -180,15 +183,41 @@ struct kbtf {
 	int nmods;
 };
 
-static void kbtf_load(struct kbtf *k)
+/* HITLESS_BTF: the kernel's BTF from this file instead of /sys/kernel/btf/vmlinux. */
+static const char *btf_override(void)
 {
+	const char *p = getenv("HITLESS_BTF");
+
+	return p && *p ? p : NULL;
+}
+
+/* 0, or HL_EXIT_NO_BTF after p_err. */
+static int kbtf_load(struct kbtf *k)
+{
+	const char *path = btf_override();
 	DIR *d;
 	struct dirent *e;
 
 	memset(k, 0, sizeof(*k));
-	k->vmlinux = btf__load_vmlinux_btf();
-	if (!k->vmlinux || !(d = opendir("/sys/kernel/btf")))
-		return;
+	k->vmlinux = path ? btf__parse(path, NULL) : btf__load_vmlinux_btf();
+	if (!k->vmlinux) {
+		int err = errno;
+		struct stat st;
+
+		if (path && !stat(path, &st) && !st.st_size)
+			p_err("HITLESS_BTF=%s: an empty file, no BTF: the capture needs the running kernel's BTF",
+			      path);
+		else if (path)
+			p_err("HITLESS_BTF=%s: no BTF there (%s): the capture needs the running kernel's BTF",
+			      path, strerror(err));
+		else
+			p_err("this kernel has no BTF (/sys/kernel/btf/vmlinux: %s): the capture needs it "
+			      "(CONFIG_DEBUG_INFO_BTF=y), or HITLESS_BTF=FILE", strerror(err));
+		return HL_EXIT_NO_BTF;
+	}
+	/* module BTF splits on the running kernel's own: not with an override */
+	if (path || !(d = opendir("/sys/kernel/btf")))
+		return 0;
 	while ((e = readdir(d)) && k->nmods < 128) {
 		char p[300];
 
@@ -200,6 +229,34 @@ static void kbtf_load(struct kbtf *k)
 			k->nmods++;
 	}
 	closedir(d);
+	return 0;
+}
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON	38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF		39
+#endif
+
+/*
+ * Loading and attaching tracing programs takes CAP_BPF and CAP_PERFMON
+ * (Linux 5.8+), or CAP_SYS_ADMIN: say so before the first bpf() call fails
+ * with a bare EPERM.  0, or HL_EXIT_NO_PRIV after p_err.
+ */
+static int cap_privileged(const char *verb)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {};
+
+#define HAS(c) (d[(c) >> 5].effective & (1u << ((c) & 31)))
+	if (syscall(SYS_capget, &h, d) == 0 &&
+	    (HAS(CAP_SYS_ADMIN) || (HAS(CAP_BPF) && HAS(CAP_PERFMON))))
+		return 0;
+#undef HAS
+	p_err("'%s' needs root: loading and attaching the BPF capture takes CAP_BPF and "
+	      "CAP_PERFMON, or CAP_SYS_ADMIN (running as uid %u without them)", verb, (unsigned)geteuid());
+	return HL_EXIT_NO_PRIV;
 }
 
 static void kbtf_free(struct kbtf *k)
@@ -257,23 +314,31 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 	struct bpf_program *p;
 	int err, attached = 0, skipped = 0, ste_hooks = 0;
 
-	kbtf_load(&k);
-	if (!k.vmlinux) {
-		p_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): the capture needs it (CONFIG_DEBUG_INFO_BTF)");
-		return -1;
-	}
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_override());
+
+	err = kbtf_load(&k);
+	if (err)
+		return err;
 	if (!kbtf_has(&k, "arm_smmu_device", BTF_KIND_STRUCT)) {
 		p_err("no Arm SMMUv3 driver in this kernel (struct arm_smmu_device is in no BTF, vmlinux or module)");
 		kbtf_free(&k);
-		return -1;
+		return HL_EXIT_NO_SMMU;
+	}
+	if (want_mode && !strcmp(want_mode, "tracepoint") &&
+	    !kbtf_has(&k, "btf_trace_arm_smmu_ste_write", BTF_KIND_TYPEDEF)) {
+		p_err("--mode tracepoint: this kernel is not built with the hitless series "
+		      "(kernel/patches; no arm_smmu_ste_write tracepoint in its BTF): "
+		      "boot a patched kernel, or use --mode fentry");
+		kbtf_free(&k);
+		return HL_EXIT_NO_SERIES;
 	}
 	c->mode = pick_mode(&k, want_mode);
 	if (c->mode == HL_MODE_TRACEPOINT) {
-		c->sk_tp = hitless_tp__open();
+		c->sk_tp = hitless_tp__open_opts(&oo);
 		c->obj = c->sk_tp ? c->sk_tp->obj : NULL;
 		c->cfg = c->sk_tp ? &c->sk_tp->bss->hl_cfg : NULL;
 	} else {
-		c->sk = hitless__open();
+		c->sk = hitless__open_opts(&oo);
 		c->obj = c->sk ? c->sk->obj : NULL;
 		c->cfg = c->sk ? &c->sk->bss->hl_cfg : NULL;
 	}
@@ -361,20 +426,26 @@ static int cap_pinned(struct cap *c, const char *dir)
 	return 0;
 }
 
+/* 0, or the exit status after p_err. */
 static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode)
 {
+	int rc;
+
 	hl_state_init(&c->st);
 	hl_state_identity(&c->st, HL_MODE_WALKER);
 	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
-	if (pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker, mode))
-		return -1;
+	rc = cap_privileged(only_walker ? "snapshot" : "record");
+	if (!rc)
+		rc = pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker, mode);
+	if (rc)
+		return rc < 0 ? HL_EXIT_ERROR : rc;
 	/* the snapshot's capture mode: what made its changes */
 	if (!only_walker)
 		c->st.meta.mode = pinned ? HL_MODE_UNKNOWN : c->mode;
 	c->rb = ring_buffer__new(c->events_fd, on_record, c, NULL);
 	if (!c->rb) {
 		p_err("ring buffer: %s", strerror(errno));
-		return -1;
+		return HL_EXIT_ERROR;
 	}
 	return 0;
 }
@@ -531,6 +602,13 @@ static int cap_write(struct cap *c, const char *out)
 }
 
 /* ---- verbs ---- */
+#define HL_CAPTURE_EXIT_HELP						\
+	"       HITLESS_BTF=FILE  the kernel's BTF from FILE (raw or ELF), not\n"	\
+	"                      /sys/kernel/btf/vmlinux: checks and CO-RE relocation\n"	\
+	"       Exit: 0 done, 1 --verify/--against differ, 2 error or records lost,\n"	\
+	"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"	\
+	"             hitless series, 6 no SMMUv3 driver\n"
+
 static void snapshot_usage(FILE *f)
 {
 	fprintf(f,
@@ -540,7 +618,8 @@ static void snapshot_usage(FILE *f)
 		"       --pinned DIR   use the programs bpftool pinned there (default " DEFAULT_PIN_DIR ")\n"
 		"       --budget N     records per walker trigger (default 4096)\n"
 		HL_TRACE_HELP
-		HL_COMMON_HELP);
+		HL_COMMON_HELP
+		HL_CAPTURE_EXIT_HELP);
 }
 
 static void record_usage(FILE *f)
@@ -565,7 +644,8 @@ static void record_usage(FILE *f)
 		"                      snapshot): its writes and commands must equal these,\n"
 		"                      record for record (exit 1 if not)\n"
 		HL_TRACE_HELP
-		HL_COMMON_HELP);
+		HL_COMMON_HELP
+		HL_CAPTURE_EXIT_HELP);
 }
 
 static const struct option cap_lo[] = {
@@ -681,8 +761,12 @@ int do_snapshot(int argc, char **argv)
 		return rc > 0 ? 0 : HL_EXIT_ERROR;
 	c.quiet = o.quiet;
 	libbpf_set_print(NULL);
-	if (cap_open(&c, o.pinned, 1, NULL) ||
-	    hl_trace_begin(&c.st, o.trace, o.quiet, &c.seq_base) ||
+	rc = cap_open(&c, o.pinned, 1, NULL);
+	if (rc) {
+		cap_close(&c);
+		return rc;
+	}
+	if (hl_trace_begin(&c.st, o.trace, o.quiet, &c.seq_base) ||
 	    cap_walk(&c, o.budget) < 0 || cap_write(&c, o.out)) {
 		cap_close(&c);
 		return HL_EXIT_ERROR;
@@ -874,8 +958,11 @@ int do_record(int argc, char **argv)
 	c.quiet = o.quiet;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	if (cap_open(&c, o.pinned, 0, o.mode))
-		goto fail;
+	rc = cap_open(&c, o.pinned, 0, o.mode);
+	if (rc) {
+		cap_close(&c);
+		return rc;
+	}
 	if (hl_trace_begin(&c.st, o.trace, o.quiet, &c.seq_base))
 		goto fail;
 	if (o.walk && cap_walk(&c, o.budget) < 0)

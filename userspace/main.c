@@ -37,7 +37,11 @@ static void usage(FILE *f)
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | openmetrics | chrome }   (-j = -f json)\n"
 		"       hitless VERB --help   for a verb's synopsis\n"
-		"Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost).\n");
+		"Exit: 0 hitless, 1 findings, 2 error, bad input (a foreign, truncated or damaged\n"
+		"      file) or incomplete (records lost); record and snapshot only: 3 not root\n"
+		"      (no CAP_BPF + CAP_PERFMON or CAP_SYS_ADMIN), 4 no kernel BTF, 5 --mode\n"
+		"      tracepoint on a kernel without the hitless series, 6 no SMMUv3 driver.\n"
+		"Environment: HITLESS_BTF=FILE  the kernel's BTF from FILE, not /sys/kernel/btf/vmlinux\n");
 }
 
 static int do_help(int argc, char **argv)

@@ -12,6 +12,11 @@
 #define HL_EXIT_HITLESS		0
 #define HL_EXIT_FINDINGS	1
 #define HL_EXIT_ERROR		2	/* error, or an incomplete log */
+/* The capture verbs (record, snapshot): what this host lacks, one status each. */
+#define HL_EXIT_NO_PRIV		3	/* not root: no CAP_BPF + CAP_PERFMON, no CAP_SYS_ADMIN */
+#define HL_EXIT_NO_BTF		4	/* the kernel's BTF is missing or unreadable */
+#define HL_EXIT_NO_SERIES	5	/* --mode tracepoint on a kernel without kernel/patches */
+#define HL_EXIT_NO_SMMU		6	/* no Arm SMMUv3 driver in this kernel */
 
 struct cmd {
 	const char *name;

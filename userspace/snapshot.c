@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +57,9 @@ const char *hl_section_name(unsigned type)
 	return type < HL_SEC_MAX ? sec_info[type].name : "unknown";
 }
 
-static u32 crc(const void *p, size_t n)
+static uLong crc_serial(const unsigned char *b, size_t n)
 {
 	uLong c = crc32(0L, Z_NULL, 0);
-	const unsigned char *b = p;
 
 	/* zlib's crc32 takes uInt lengths; feed large payloads in pieces */
 	while (n) {
@@ -68,6 +69,61 @@ static u32 crc(const void *p, size_t n)
 		b += k;
 		n -= k;
 	}
+	return c;
+}
+
+struct crc_part {
+	const unsigned char *p;
+	size_t n;
+	uLong c;
+};
+
+static void *crc_part_run(void *arg)
+{
+	struct crc_part *x = arg;
+
+	x->c = crc_serial(x->p, x->n);
+	return NULL;
+}
+
+/*
+ * A large section (a 10M-range XLATE is 480 MB) is checksummed in pieces on
+ * as many CPUs as there are, up to 8, and the pieces' CRCs combined
+ * (crc32_combine): the same CRC, the checksum being most of a read's time.
+ */
+static u32 crc(const void *p, size_t n)
+{
+	enum { PART_MIN = 32 << 20, PARTS_MAX = 8 };
+	const unsigned char *b = p;
+	struct crc_part x[PARTS_MAX];
+	pthread_t t[PARTS_MAX];
+	int started[PARTS_MAX] = { 0 };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t parts = n / PART_MIN, per;
+	uLong c;
+
+	if (parts > PARTS_MAX)
+		parts = PARTS_MAX;
+	if (cpus > 0 && parts > (size_t)cpus)
+		parts = cpus;
+	if (parts < 2)
+		return (u32)crc_serial(b, n);
+	per = n / parts;
+	for (size_t i = 0; i < parts; i++) {
+		x[i].p = b + i * per;
+		x[i].n = i == parts - 1 ? n - i * per : per;
+		if (i)
+			started[i] = !pthread_create(&t[i], NULL, crc_part_run, &x[i]);
+	}
+	crc_part_run(&x[0]);
+	for (size_t i = 1; i < parts; i++)
+		if (started[i])
+			pthread_join(t[i], NULL);
+		else
+			crc_part_run(&x[i]);	/* no thread: here, then */
+	c = x[0].c;
+	for (size_t i = 1; i < parts; i++)
+		c = crc32_combine(c, x[i].c, (z_off_t)x[i].n);
 	return (u32)c;
 }
 
@@ -342,7 +398,9 @@ static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *
 	 * again into the state. Snapshots are replaced by rename, never
 	 * rewritten in place, so the mapped file does not shrink under us.
 	 */
-	buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* populated up front for the whole-file reader (the diff reads it all);
+	 * the streaming reader (x) touches the ranges through fd instead */
+	buf = mmap(NULL, size, PROT_READ, MAP_PRIVATE | (x ? 0 : MAP_POPULATE), fd, 0);
 	if (buf == MAP_FAILED) {
 		close(fd);
 		snprintf(err, errlen, "%s: mmap: %s", path, strerror(errno));
@@ -436,7 +494,18 @@ static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *
 		case HL_SEC_SMMU: LOAD(HL_SEC_SMMU, smmus); break;
 		case HL_SEC_STE: LOAD(HL_SEC_STE, stes); break;
 		case HL_SEC_CD: LOAD(HL_SEC_CD, cds); break;
-		case HL_SEC_XLATE: LOAD(HL_SEC_XLATE, ranges); break;
+		case HL_SEC_XLATE:
+			if (!s->ranges.cap)
+				s->ranges.v = NULL;
+			if (sh.count && (uintptr_t)p % _Alignof(struct hl_range) == 0) {
+				/* the largest section: used in place, see struct hl_state */
+				VEC_FREE(s->ranges);
+				s->ranges.v = (struct hl_range *)p;
+				s->ranges.n = sh.count;
+			} else {
+				LOAD(HL_SEC_XLATE, ranges);
+			}
+			break;
 		case HL_SEC_EVENTS: LOAD(HL_SEC_EVENTS, events); break;
 		case HL_SEC_LOSS: LOAD(HL_SEC_LOSS, losses); break;
 		case HL_SEC_PROTECT: LOAD(HL_SEC_PROTECT, protect); break;
@@ -465,7 +534,15 @@ static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *
 		s->boots.v[k].boot_id[sizeof(s->boots.v[k].boot_id) - 1] = 0;
 		s->boots.v[k].release[sizeof(s->boots.v[k].release) - 1] = 0;
 	}
-	munmap(buf, size);
+	if (s->ranges.n && !s->ranges.cap) {
+		/* copy-on-write: the state may edit its ranges in place */
+		if (mprotect(buf, size, PROT_READ | PROT_WRITE))
+			FAIL("%s: mprotect: %s", path, strerror(errno));
+		s->map = buf;
+		s->map_len = size;
+	} else {
+		munmap(buf, size);
+	}
 	return 0;
 bad:
 	munmap(buf, size);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <sys/mman.h>
 #include "state.h"
 #include "smmu.h"
 
@@ -33,10 +34,16 @@ void hl_state_free(struct hl_state *s)
 	VEC_FREE(s->smmus);
 	VEC_FREE(s->stes);
 	VEC_FREE(s->cds);
+	if (!s->ranges.cap)
+		s->ranges.v = NULL;	/* borrowed from the mapped file */
 	VEC_FREE(s->ranges);
 	VEC_FREE(s->events);
 	VEC_FREE(s->losses);
 	VEC_FREE(s->protect);
+	if (s->map)
+		munmap(s->map, s->map_len);
+	s->map = NULL;
+	s->map_len = 0;
 }
 
 struct hl_ste_disk *hl_state_ste(const struct hl_state *s, u32 smmu, u32 sid)
@@ -134,6 +141,16 @@ static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo)
 
 static void ranges_insert_at(struct hl_state *s, size_t i, const struct hl_range *r)
 {
+	if (!s->ranges.cap && s->ranges.n) {
+		/* borrowed from the mapped file: grow a private copy */
+		struct hl_range *own = malloc(s->ranges.n * sizeof(*own));
+
+		if (!own)
+			abort();
+		memcpy(own, s->ranges.v, s->ranges.n * sizeof(*own));
+		s->ranges.v = own;
+		s->ranges.cap = s->ranges.n;
+	}
 	s->ranges.v = hl_vec_grow(s->ranges.v, &s->ranges.cap, s->ranges.n + 1, sizeof(*r));
 	memmove(&s->ranges.v[i + 1], &s->ranges.v[i], (s->ranges.n - i) * sizeof(*r));
 	s->ranges.v[i] = *r;
@@ -279,6 +296,29 @@ static size_t fold(struct hl_range *v, size_t n, int exact)
 void hl_ranges_compress(struct hl_state *s)
 {
 	s->ranges.n = fold(s->ranges.v, s->ranges.n, 1);
+}
+
+void hl_fn_first(struct hl_fn_iter *it, const struct hl_state *s, u64 root)
+{
+	/* the next root's first range ends the slice: a search, not a pass */
+	size_t lo = ranges_lower(s, root, 0), hi = root == ~0ULL ? s->ranges.n : ranges_lower(s, root + 1, 0);
+
+	it->v = s->ranges.v;
+	it->i = lo;
+	it->hi = hi;
+}
+
+/* fold(v, n, 0) of the root's slice, one run per call */
+int hl_fn_next(struct hl_fn_iter *it)
+{
+	if (it->i >= it->hi)
+		return 0;
+	it->run = it->v[it->i++];
+	it->run.attrs &= ~LPAE_HW_MANAGED;
+	it->run.level = it->run.leaf_log2 = 0;
+	while (it->i < it->hi && can_fold(&it->run, &it->v[it->i], 0))
+		it->run.size += it->v[it->i++].size;
+	return 1;
 }
 
 size_t hl_ranges_function(const struct hl_state *s, u64 root, struct hl_range **out)

@@ -103,6 +103,13 @@ struct hl_state {
 	VEC(struct hl_record) events;
 	VEC(struct hl_loss_disk) losses;
 	VEC(struct hl_protect_disk) protect;
+	/*
+	 * The snapshot file this state was read from, mapped copy-on-write:
+	 * ranges.v points into it while ranges.cap is 0 (a 10M-range file is
+	 * not copied); the first insertion takes a private copy.
+	 */
+	void *map;
+	size_t map_len;
 };
 
 void hl_state_init(struct hl_state *s);
@@ -127,6 +134,19 @@ void hl_ranges_compress(struct hl_state *s);
  * size (what the device sees); caller frees *out.
  */
 size_t hl_ranges_function(const struct hl_state *s, u64 root, struct hl_range **out);
+
+/*
+ * The same function one run at a time, without a copy: hl_fn_first() then
+ * hl_fn_next() until it returns 0.  The state's ranges are sorted by
+ * (root, IOVA), as the reader checks and hl_ranges_write() keeps them.
+ */
+struct hl_fn_iter {
+	const struct hl_range *v;
+	size_t i, hi;
+	struct hl_range run;	/* the current run */
+};
+void hl_fn_first(struct hl_fn_iter *it, const struct hl_state *s, u64 root);
+int hl_fn_next(struct hl_fn_iter *it);
 
 int hl_protected(const struct hl_protect_disk *p, size_t n, u32 smmu, u32 sid);
 int hl_parse_protect(const char *arg, struct hl_state *into);

@@ -994,15 +994,18 @@ static void pte_refs(struct hl_finding *f, const struct hl_state *s, u64 root, u
 static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const struct hl_state *b,
 		     u64 rb, u32 smmu, u32 sid, int ssid, const char *what)
 {
-	struct hl_range *x, *y;
-	size_t nx = hl_ranges_function(a, ra, &x), ny = hl_ranges_function(b, rb, &y);
-	size_t i = 0, j = 0;
+	struct hl_fn_iter x, y;
+	bool has_p, has_q;
 	u64 pos = 0;
 	int reported = 0;
 
-	/* walk both lists as piecewise functions over the IOVA space */
-	while (i < nx || j < ny) {
-		const struct hl_range *p = i < nx ? &x[i] : NULL, *q = j < ny ? &y[j] : NULL;
+	/* walk both functions, one run of each at a time, over the IOVA space */
+	hl_fn_first(&x, a, ra);
+	hl_fn_first(&y, b, rb);
+	has_p = hl_fn_next(&x);
+	has_q = hl_fn_next(&y);
+	while (has_p || has_q) {
+		const struct hl_range *p = has_p ? &x.run : NULL, *q = has_q ? &y.run : NULL;
 		u64 ps = p ? (p->iova > pos ? p->iova : pos) : ~0ULL;
 		u64 qs = q ? (q->iova > pos ? q->iova : pos) : ~0ULL;
 		u64 start = ps < qs ? ps : qs, end;
@@ -1046,17 +1049,15 @@ static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const stru
 		}
 		pos = end;
 		if (p && pos >= p->iova + p->size)
-			i++;
+			has_p = hl_fn_next(&x);
 		if (q && pos >= q->iova + q->size)
-			j++;
+			has_q = hl_fn_next(&y);
 	}
 	if (reported > 4) {
 		struct hl_finding *f = finding(c->v, R_XK_XLATE, SEV_ERROR,
 			"protected StreamID %u: %d more differing IOVA windows (%s)", sid, reported - 4, what);
 		at_sid(f, smmu, sid);
 	}
-	free(x);
-	free(y);
 }
 
 static void add_write_refs(struct hl_finding *f, const struct hl_state *b, u32 smmu, u32 sid)

@@ -382,6 +382,9 @@ static void test_loss(struct core_test *sk, struct ring_buffer *rb)
 	       nrecs ? (unsigned long long)recs[0].lost.first_seq : 0ULL);
 	tap_ok(nrecs == 2 && recs[1].hdr.seq == seq_first + got + lost + 1,
 	       "loss: the gap in sequence numbers is exactly the dropped records");
+	tap_ok(sk->bss->hl_seq == recs[1].hdr.seq && nrecs == 2,
+	       "loss: every record took one sequence number, so submitted = hl_seq - dropped (%llu)",
+	       (unsigned long long)sk->bss->hl_seq);
 }
 
 int main(void)

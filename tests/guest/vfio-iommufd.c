@@ -4,7 +4,7 @@
  * iommufd, to give the capture something to catch.
  *
  *   vfio-iommufd VENDOR:DEVICE [--replace | --replace-s2 | --expect-replace-error]
- *                [--burst BYTES] [--then CMD]
+ *                [--burst BYTES] [--then CMD] [--loop N]
  *
  * Binds the device to vfio-pci, opens its cdev, binds it to /dev/iommu,
  * allocates an IOAS and attaches the device to it (an SMMUv3 S1 domain: a CD
@@ -27,6 +27,12 @@
  * one IOMMU_IOAS_UNMAP: BYTES / 4 KiB descriptor writes inside each ioctl,
  * a burst no capture's reader can drain as it comes (seed-lost).
  *
+ * --loop N: before detaching, time N rounds of IOMMU_IOAS_MAP + IOMMU_IOAS_UNMAP
+ * of 64 KiB, then N rounds of detach + attach of the device to the IOAS (an
+ * STE and CD written and invalidated each time), and print the median ns of
+ * each: "loop: N rounds, map+unmap median NS ns, detach+attach median NS ns"
+ * (bench/run rig compares them with and without the capture).
+ *
  * Built against Linux 7.3's uapi headers (tests/guest/Makefile): the cross
  * toolchain's (6.1) predate iommufd.
  */
@@ -41,6 +47,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
@@ -140,6 +147,68 @@ static int open_cdev(const char *bdf)
 	return fd;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + t.tv_nsec;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t median(uint64_t *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return v[n / 2];
+}
+
+/* --loop: the iommufd operations a VMM makes, timed one by one. */
+static void loop(int iommufd, int devfd, uint32_t ioas, void *va, unsigned n)
+{
+	uint64_t *mu = calloc(n, sizeof(*mu)), *ad = calloc(n, sizeof(*ad));
+
+	if (!mu || !ad)
+		die("calloc");
+	for (unsigned i = 0; i < n; i++) {
+		struct iommu_ioas_map m = {
+			.size = sizeof(m), .ioas_id = ioas, .user_va = (uintptr_t)va, .length = 0x10000,
+			.iova = 0x400000,
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+		};
+		struct iommu_ioas_unmap um = { .size = sizeof(um), .ioas_id = ioas, .iova = 0x400000,
+					       .length = 0x10000 };
+		uint64_t t0 = now_ns();
+
+		if (ioctl(iommufd, IOMMU_IOAS_MAP, &m))
+			die("IOMMU_IOAS_MAP (loop)");
+		if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &um))
+			die("IOMMU_IOAS_UNMAP (loop)");
+		mu[i] = now_ns() - t0;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+		struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = ioas };
+		uint64_t t0 = now_ns();
+
+		if (ioctl(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt))
+			die("VFIO_DEVICE_DETACH_IOMMUFD_PT (loop)");
+		if (ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+			die("VFIO_DEVICE_ATTACH_IOMMUFD_PT (loop)");
+		ad[i] = now_ns() - t0;
+	}
+	printf("loop: %u rounds, map+unmap median %llu ns, detach+attach median %llu ns\n", n,
+	       (unsigned long long)median(mu, n), (unsigned long long)median(ad, n));
+	free(mu);
+	free(ad);
+}
+
 static void ioas_map(int iommufd, uint32_t ioas, void *va, uint64_t len, uint64_t iova)
 {
 	struct iommu_ioas_map m = {
@@ -159,6 +228,7 @@ int main(int argc, char **argv)
 	const char *then = NULL;
 	int iommufd, devfd, replace = 0, expect_refusal = 0, s2 = 0;
 	unsigned long long burst = 0;
+	unsigned loops = 0;
 	void *buf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -182,6 +252,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		}
+		else if (!strcmp(argv[i], "--loop") && i + 1 < argc && atoi(argv[i + 1]) > 0)
+			loops = atoi(argv[++i]);
 		else
 			goto usage;
 	}
@@ -264,6 +336,9 @@ int main(int argc, char **argv)
 		printf("ran '%s': status %d\n", then, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 
+	if (loops)
+		loop(iommufd, devfd, alloc.out_ioas_id, buf, loops);
+
 	struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
 	if (ioctl(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt))
 		die("VFIO_DEVICE_DETACH_IOMMUFD_PT");
@@ -273,6 +348,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--replace | --replace-s2 | --expect-replace-error]\n"
-		"                    [--burst BYTES] [--then CMD]\n");
+		"                    [--burst BYTES] [--then CMD] [--loop N]\n");
 	return 2;
 }

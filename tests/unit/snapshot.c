@@ -88,6 +88,21 @@ int main(void)
 	tap_ok(r.ranges.n == 2 && r.ranges.v[0].iova == 0x10000 && r.ranges.v[0].size == 0x10000 &&
 	       r.ranges.v[0].leaf_log2 == 12 && r.ranges.v[1].size == 0x200000,
 	       "translations stored as compressed ranges (16 pages -> 1 range)");
+	{
+		/* the ranges are read in place from the mapped file; a write edits them */
+		u64 root = r.ranges.v[0].root, oa = r.ranges.v[0].oa;
+		u64 pg = (oa + 0x100000) | 3 | (1 << 10);	/* AF, page descriptor */
+
+		tap_ok(r.map && !r.ranges.cap, "the read state uses the file's ranges in place");
+		hl_ranges_write(&r, root, 0x10000, 3, 12, 1, 0, pg);
+		hl_ranges_write(&r, root, 0x90000000ULL, 3, 12, 1, 0, pg);
+		tap_ok(r.ranges.cap >= 3 && r.ranges.n == 4 && r.ranges.v[0].iova == 0x10000 &&
+		       r.ranges.v[0].size == 0x1000 && r.ranges.v[1].iova == 0x11000,
+		       "edited in place, then grown into a private copy (%zu ranges)", r.ranges.n);
+		hl_state_free(&r);
+		tap_ok(!hl_snapshot_read(p("a.snap"), &r, err, sizeof(err)) && r.ranges.n == 2 &&
+		       r.ranges.v[0].size == 0x10000, "the file itself is unchanged (copy-on-write)");
+	}
 	hl_state_free(&r);
 
 	n = load(p("a.snap"), &buf);
@@ -261,6 +276,48 @@ int main(void)
 		tap_ok(hl_state_feed(&f, junk, 100, err, sizeof(err)) && strstr(err, "100 bytes"),
 		       "hl_state_feed: a short record is refused");
 		hl_state_free(&f);
+	}
+
+	{
+		/*
+		 * A section large enough to be checksummed in parallel pieces
+		 * (>= 64 MiB: 1.5M ranges): its CRC is zlib's crc32 of the whole
+		 * payload, computed here in one go.
+		 */
+		struct hl_state big;
+		unsigned char *fb = NULL;
+		size_t nr = 1500000, fn, off = sizeof(struct hl_snap_header);
+		u32 want = 0, got = 1;
+
+		hl_state_init(&big);
+		big.ranges.v = hl_vec_grow(NULL, &big.ranges.cap, nr, sizeof(struct hl_range));
+		for (size_t i = 0; i < nr; i++)
+			big.ranges.v[i] = (struct hl_range){ .root = 0x1000, .iova = i * 0x2000ULL,
+				.oa = 0x80000000ULL + i * 0x3000ULL, .size = 0x1000, .attrs = i & 7,
+				.granule = 12, .level = 3, .stage = 1, .leaf_log2 = 12 };
+		big.ranges.n = nr;
+		tap_ok(!hl_snapshot_write(p("big.snap"), &big, err, sizeof(err)), "write a 72 MB XLATE section");
+		fn = load(p("big.snap"), &fb);
+		while (fb && off + sizeof(struct hl_snap_section) <= fn) {
+			struct hl_snap_section sh;
+
+			memcpy(&sh, fb + off, sizeof(sh));
+			if (sh.type == HL_SEC_XLATE && sh.length <= fn - off - sizeof(sh)) {
+				want = sh.crc;
+				got = (u32)crc32_z(crc32(0L, Z_NULL, 0), fb + off + sizeof(sh), sh.length);
+				break;
+			}
+			if (sh.type == HL_SEC_END)
+				break;
+			off += sizeof(sh) + sh.length;
+		}
+		tap_ok(want == got, "its CRC, taken in parallel pieces, is zlib's of the whole (0x%08x)", got);
+		hl_state_free(&big);
+		tap_ok(!hl_snapshot_read(p("big.snap"), &big, err, sizeof(err)) && big.ranges.n == nr &&
+		       big.ranges.v[nr - 1].oa == 0x80000000ULL + (nr - 1) * 0x3000ULL,
+		       "and it reads back, every range");
+		hl_state_free(&big);
+		free(fb);
 	}
 
 	free(buf);
