@@ -307,8 +307,13 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 			if (r->hdr.kind != HL_K_STE || r->ste.sid != protect[k].sid ||
 			    (protect[k].smmu != HL_ANY_SMMU && r->ste.smmu != protect[k].smmu))
 				continue;
+			/* the walker's records are the state found, not writes */
+			if (r->hdr.mode == HL_MODE_WALKER)
+				continue;
 			ever = true;
-			if (i >= new_lo && new_hi && i < new_hi) {
+			/* a write that keeps the STE valid does not make it valid */
+			if (i >= new_lo && new_hi && i < new_hi &&
+			    !(ste_valid(r->ste.before) && ste_valid(r->ste.after))) {
 				lastw = r;
 				lw = i;
 			}

@@ -181,6 +181,7 @@ struct ctx {
 	bool last_boot;
 	bool sync_done_seen;		/* this boot's log has CMD_SYNC completions */
 	bool gbpa_abort;		/* last SMMU_GBPA.ABORT written */
+	const char *xk_when;		/* which "after" cross_kexec() compares */
 };
 
 static bool is_prot(struct ctx *c, u32 smmu, u32 sid)
@@ -189,6 +190,22 @@ static bool is_prot(struct ctx *c, u32 smmu, u32 sid)
 }
 
 /* ---- STE / CD updates ------------------------------------------------- */
+
+/*
+ * Whether the StreamID's STE, as the log has it now, translates through its
+ * CD table (stage 1 or nested): a CD that no valid STE uses can go without
+ * the device losing anything (e.g. the DMA domain's CD cleared after vfio
+ * set the STE to abort).  Unknown STE: in use.
+ */
+static bool cd_in_use(struct ctx *c, u32 smmu, u32 sid)
+{
+	const struct hl_ste_disk *e = hl_state_ste(&c->replay, smmu, sid);
+
+	if (!e)
+		return true;
+	return ste_valid(e->q) && (ste_cfg(e->q) == STRTAB_STE_0_CFG_S1_TRANS ||
+				   ste_cfg(e->q) == STRTAB_STE_0_CFG_NESTED);
+}
 
 static void check_update(struct ctx *c, struct upd *u)
 {
@@ -257,7 +274,8 @@ static void check_update(struct ctx *c, struct upd *u)
 		ref(f, u->boot, u->w.v[0].seq);
 		ref(f, u->boot, torn_seq);
 	}
-	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL)) {
+	if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) &&
+	    (!u->is_cd || cd_in_use(c, u->smmu, u->sid))) {
 		bool brk = tr.kind == TR_BREAKING;
 		struct hl_finding *f = finding(c->v,
 			u->is_cd ? (brk ? R_CD_BREAK : R_CD_REMOVE) : (brk ? R_STE_BREAK : R_STE_REMOVE),
@@ -307,6 +325,8 @@ static bool step_ends(int step)
 	return step == HL_STEP_FINAL || step == HL_STEP_SETV || step == HL_STEP_ONESHOT;
 }
 
+static const __u64 zero_entry[8];
+
 /*
  * Group writes into updates.  With an update id, by id; else by the step
  * grammar of arm_smmu_write_entry(): [UNUSED] CRITICAL [FINAL] |
@@ -322,7 +342,13 @@ static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
 	struct upd *u = find_upd(c, is_cd, smmu, sid, ssid);
 	struct wr w = { .seq = r->hdr.seq };
 
-	if (u->have_last && memcmp(u->last, before, 64))
+	/*
+	 * A CD written from all zeroes over a different last CD went into a
+	 * new CD table (the driver allocates one per master, again after
+	 * kexec, and an STE can move to it in one store): not a missing write.
+	 */
+	if (u->have_last && memcmp(u->last, before, 64) &&
+	    !(is_cd && !memcmp(before, zero_entry, 64)))
 		c->v->inconsistent++;
 	memcpy(u->last, after, 64);
 	u->have_last = true;
@@ -859,7 +885,7 @@ static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const stru
 			if (reported < 4) {
 				f = finding(c->v, R_XK_XLATE, SEV_ERROR,
 					    "protected StreamID %u%s: IOVA 0x%llx-0x%llx %s (%s, table 0x%llx -> 0x%llx)",
-					    sid, "", (unsigned long long)start, (unsigned long long)end - 1, why, what,
+					    sid, c->xk_when, (unsigned long long)start, (unsigned long long)end - 1, why, what,
 					    (unsigned long long)ra, (unsigned long long)rb);
 				at_sid(f, smmu, sid);
 				if (ssid >= 0)
@@ -879,7 +905,8 @@ static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const stru
 	}
 	if (reported > 4) {
 		struct hl_finding *f = finding(c->v, R_XK_XLATE, SEV_ERROR,
-			"protected StreamID %u: %d more differing IOVA windows (%s)", sid, reported - 4, what);
+			"protected StreamID %u%s: %d more differing IOVA windows (%s)", sid, c->xk_when,
+			reported - 4, what);
 		at_sid(f, smmu, sid);
 	}
 	free(x);
@@ -910,7 +937,7 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 		eb = hl_state_ste(b, ea->smmu, ea->sid);
 		if (!eb) {
 			f = finding(c->v, R_XK_STE, SEV_ERROR,
-				    "protected StreamID %u: valid STE before, none after", ea->sid);
+				    "protected StreamID %u%s: valid STE before, none after", ea->sid, c->xk_when);
 			at_sid(f, ea->smmu, ea->sid);
 			add_write_refs(f, b, ea->smmu, ea->sid);
 			continue;
@@ -919,7 +946,8 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 		jb = hl_ste_decode(eb->q);
 		if (cmp_fields(ja, jb, diff, sizeof(diff))) {
 			f = finding(c->v, R_XK_STE, SEV_ERROR,
-				    "protected StreamID %u: STE configuration differs: %s", ea->sid, diff);
+				    "protected StreamID %u%s: STE configuration differs: %s", ea->sid, c->xk_when,
+				    diff);
 			at_sid(f, ea->smmu, ea->sid);
 			add_write_refs(f, b, ea->smmu, ea->sid);
 		}
@@ -938,7 +966,8 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 			cb = hl_state_cd(b, ca->smmu, ca->sid, ca->ssid);
 			if (!cb) {
 				f = finding(c->v, R_XK_CD, SEV_ERROR,
-					    "protected StreamID %u SSID %u: valid CD before, none after", ca->sid, ca->ssid);
+					    "protected StreamID %u SSID %u%s: valid CD before, none after", ca->sid,
+					    ca->ssid, c->xk_when);
 				at_sid(f, ca->smmu, ca->sid);
 				f->ssid = ca->ssid, f->has_ssid = true;
 				continue;
@@ -947,8 +976,8 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 			jb = hl_cd_decode(cb->q);
 			if (cmp_fields(ja, jb, diff, sizeof(diff))) {
 				f = finding(c->v, R_XK_CD, SEV_ERROR,
-					    "protected StreamID %u SSID %u: CD configuration differs: %s",
-					    ca->sid, ca->ssid, diff);
+					    "protected StreamID %u SSID %u%s: CD configuration differs: %s",
+					    ca->sid, ca->ssid, c->xk_when, diff);
 				at_sid(f, ca->smmu, ca->sid);
 				f->ssid = ca->ssid, f->has_ssid = true;
 			}
@@ -959,6 +988,39 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 					 ca->ssid, "stage 1");
 		}
 	}
+}
+
+/*
+ * The new kernel's state as its capture's first walk found it: after a live
+ * update that kept the protected translations, already what they were before
+ * the kexec, whatever the new kernel does with them later.  False when the
+ * snapshot's own boot has no walk.
+ */
+static bool first_walk(const struct hl_state *b, struct hl_state *out)
+{
+	u64 boot;
+	bool seen = false;
+
+	if (!b->events.n)
+		return false;
+	boot = b->events.v[b->events.n - 1].hdr.boot;
+	hl_state_init(out);
+	for (size_t i = 0; i < b->events.n; i++) {
+		const struct hl_record *r = &b->events.v[i];
+
+		if (r->hdr.boot != boot)
+			continue;
+		if (r->hdr.mode == HL_MODE_WALKER) {
+			hl_state_apply(out, r);
+			seen = true;
+		} else if (seen && (r->hdr.kind == HL_K_STE || r->hdr.kind == HL_K_CD ||
+				    r->hdr.kind == HL_K_PTE)) {
+			break;
+		}
+	}
+	if (!seen)
+		hl_state_free(out);
+	return seen;
 }
 
 /* ---- driver ----------------------------------------------------------- */
@@ -1061,8 +1123,17 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 	}
 	if (n)
 		end_boot(&c);
-	if (a && b)
+	c.xk_when = "";
+	if (a && b) {
+		struct hl_state w;
+
 		cross_kexec(&c, a, b);
+		if (first_walk(b, &w)) {
+			c.xk_when = " when the new kernel's capture began";
+			cross_kexec(&c, a, &w);
+			hl_state_free(&w);
+		}
+	}
 
 	for (size_t i = 0; i < c.upds.n; i++)
 		VEC_FREE(c.upds.v[i].w);
