@@ -753,6 +753,32 @@ static void stray_dma(struct vm_dev *v)
 	    " should have recorded a translation fault)", opt.stray_iova);
 }
 
+/*
+ * Ask the SMMU driver to hand the device's translation over to the next
+ * kernel at kexec (a kernel with the live-update series has the parameter;
+ * without it the device's DMA stops at kexec and the next kernel resets the
+ * SMMU). The StreamID is the device's PCI requester ID: the rig's virt
+ * machine maps RIDs to StreamIDs one to one (iommu-map <0 &smmu 0 0x10000>).
+ */
+#define LU_PRESERVE_SIDS "/sys/module/arm_smmu_v3/parameters/lu_preserve_sids"
+
+static void preserve_stream(void)
+{
+	unsigned int dom, bus, dev, fn;
+	char sid[16];
+
+	if (access(LU_PRESERVE_SIDS, W_OK)) {
+		msg("this kernel cannot hand the SMMU's translation over (no %s): %s's DMA"
+		    " stops at kexec", LU_PRESERVE_SIDS, opt.bdf);
+		return;
+	}
+	if (sscanf(opt.bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
+		die("cannot parse the PCI address %s", opt.bdf);
+	snprintf(sid, sizeof(sid), "%u", bus << 8 | dev << 3 | fn);
+	write_file(LU_PRESERVE_SIDS, sid);
+	msg("SMMU: StreamID %s (%s) is handed over to the next kernel at kexec", sid, opt.bdf);
+}
+
 /* ---- LUO ---- */
 
 static int luo_open(void)
@@ -945,6 +971,7 @@ static int cmd_prepare(bool live_update)
 	}
 	luo_preserve(session, memfd, TOKEN_RAM, "guest memory memfd");
 	luo_preserve(session, statefd, TOKEN_STATE, "state memfd");
+	preserve_stream();
 	/* /dev/liveupdate has one opener at a time: the session fd is enough. */
 	close(luo);
 	msg("LUO session \"%s\": guest memory (token %d) and state (token %d) preserved",
