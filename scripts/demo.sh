@@ -29,7 +29,11 @@ log "running the demo scenario on the $flavor kernel (about a minute under TCG)"
 trace="reserve_mem=16M:4096:hitless"
 trace+=" trace_instance=hitless@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate"
 trace+=" trace_instance=hitless_prev=hitless"
+# QEMU's side (serial.log.qemu-stderr): its SMMUv3 model's events and
+# aborted translations, at any time (its event queue is off across the
+# kexec), and edu's DMA errors.
 if ! "$HITLESS_TOP/scripts/rig.sh" --tap -k "$flavor" -s demo -a "$trace" -o "$out/serial.log" \
+	-q -d -q guest_errors -q -trace -q smmuv3_record_event -q -trace -q smmuv3_translate_abort \
 	>"$out/rig.tap"; then
 	grep -E '^(not ok|# rig:)' "$out/rig.tap" >&2 || true
 	die "the demo scenario failed on the rig (serial log: $out/serial.log)"

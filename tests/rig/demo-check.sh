@@ -20,8 +20,12 @@ if [ "$flavor" = patched ]; then
 	check 'grep -q "^verdict: HITLESS" "$out/verdict.txt"' "the verdict comes first and says HITLESS"
 	check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"complete\"] and not d[\"findings\"] and 8 in d[\"protected\"]" "$out/verdict.json"' \
 		"verdict.json parses: complete log, StreamID 8 protected, no finding"
-	check 'grep -q "live update: adopted the stream table" "$out/serial.log" && grep -q "StreamID 8 keeps its preserved translation" "$out/serial.log"' \
-		"the new kernel adopted the stream table and kept StreamID 8's STE"
+	check 'grep -q "live update: adopted the stream table" "$out/serial.log" && grep -q "StreamID 8 keeps its preserved translation" "$out/serial.log" && grep -q "live update: hand-over complete" "$out/serial.log"' \
+		"the new kernel adopted the stream table, kept StreamID 8's STE, and freed the preserved tables after the re-attach"
+	check 'grep -q "DMA at kexec: landed" "$out/serial.log"' \
+		"the DMA edu started as the guest went to kexec landed in guest memory"
+	check '[ -f "$out/serial.log.qemu-stderr" ] && ! grep -qE "smmuv3_record_event|smmuv3_translate_abort|translation failed|EDU:" "$out/serial.log.qemu-stderr"' \
+		"QEMU's SMMUv3 recorded no event and aborted no translation, in either boot or between"
 	check 'grep -q "boot 2 DMA: 4 DMA copies" "$out/serial.log" && grep -q "boot 2 after DMA: all" "$out/serial.log"' \
 		"the DMA data checks pass after the kexec"
 else
@@ -31,6 +35,8 @@ else
 		"a finding names its rule, StreamID 8 and the records that show it"
 	check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"findings\"]" "$out/verdict.json"' \
 		"verdict.json parses and lists the findings"
+	check 'grep -q "DMA at kexec: lost" "$out/serial.log"' \
+		"the DMA edu started as the guest went to kexec is lost"
 fi
 check 'python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$out/timeline.json"' "timeline.json parses"
 check 'tail -n1 "$out/metrics.prom" | grep -qx "# EOF" && grep -qE "^[a-z_]+(\{.*\})? [0-9.e+-]+$" "$out/metrics.prom"' \
