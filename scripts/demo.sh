@@ -31,7 +31,11 @@ trace+=" trace_instance=hitless_prev=hitless"
 # A stock kernel has none of them: it gets the switch probes instead, kprobe
 # events defined at boot (docs/early-boot-tracing.md, "A stock kernel").
 [ "$flavor" = stock ] && trace+=" $(stock_kprobe_events "$HITLESS_CACHE/out/stock/vmlinux")"
+# QEMU's side (serial.log.qemu-stderr): its SMMUv3 model's events and
+# aborted translations, at any time (its event queue is off across the
+# kexec), and edu's DMA errors.
 if ! "$HITLESS_TOP/scripts/rig.sh" --tap -k "$flavor" -s demo -a "$trace" -o "$out/serial.log" \
+	-q -d -q guest_errors -q -trace -q smmuv3_record_event -q -trace -q smmuv3_translate_abort \
 	>"$out/rig.tap"; then
 	grep -E '^(not ok|# rig:)' "$out/rig.tap" >&2 || true
 	die "the demo scenario failed on the rig (serial log: $out/serial.log)"

@@ -185,6 +185,12 @@ static void add_step(json_object *arr, json_object *p, double *prev_ns)
 	json_object_array_add(arr, p);
 }
 
+/* V=1 and not Config=abort: the device's DMA is translated (or bypasses) */
+static bool ste_translates(const u64 *q)
+{
+	return ste_valid(q) && ste_cfg(q) != STRTAB_STE_0_CFG_ABORT;
+}
+
 json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *b,
 			       const struct hl_protect_disk *protect, size_t nprotect)
 {
@@ -343,8 +349,13 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 			if (r->hdr.kind != HL_K_STE || r->ste.sid != protect[k].sid ||
 			    (protect[k].smmu != HL_ANY_SMMU && r->ste.smmu != protect[k].smmu))
 				continue;
+			/* the walker's records are the state found, not writes */
+			if (r->hdr.mode == HL_MODE_WALKER)
+				continue;
 			ever = true;
-			if (i >= new_lo && new_hi && i < new_hi) {
+			/* the last write that made it translate (from invalid or abort) */
+			if (i >= new_lo && new_hi && i < new_hi &&
+			    !ste_translates(r->ste.before) && ste_translates(r->ste.after)) {
 				lastw = r;
 				lw = i;
 			}

@@ -192,6 +192,7 @@ struct ctx {
 	bool sync_done_seen;		/* this boot's log has CMD_SYNC completions */
 	bool gbpa_abort;		/* last SMMU_GBPA.ABORT written */
 	bool holed;			/* records were lost earlier in this boot */
+	const char *xk_when;		/* which "after" cross_kexec() compares */
 };
 
 static bool prot_match(const struct hl_protect_disk *p, u32 smmu, u32 sid)
@@ -424,6 +425,8 @@ static bool step_ends(int step)
 	return step == HL_STEP_FINAL || step == HL_STEP_SETV || step == HL_STEP_ONESHOT;
 }
 
+static const __u64 zero_entry[8];
+
 /*
  * Group writes into updates.  With an update id, by id; else by the step
  * grammar of arm_smmu_write_entry(): [UNUSED] CRITICAL [FINAL] |
@@ -439,7 +442,13 @@ static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
 	struct upd *u = find_upd(c, is_cd, smmu, sid, ssid);
 	struct wr w = { .seq = r->hdr.seq };
 
-	if (u->have_last && memcmp(u->last, before, 64))
+	/*
+	 * A CD written from all zeroes over a different last CD went into a
+	 * new CD table (the driver allocates one per master, again after
+	 * kexec, and an STE can move to it in one store): not a missing write.
+	 */
+	if (u->have_last && memcmp(u->last, before, 64) &&
+	    !(is_cd && !memcmp(before, zero_entry, 64)))
 		c->v->inconsistent++;
 	memcpy(u->last, after, 64);
 	u->have_last = true;
@@ -1035,7 +1044,7 @@ static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const stru
 			if (reported < 4) {
 				f = finding(c->v, R_XK_XLATE, SEV_ERROR,
 					    "protected StreamID %u%s: IOVA 0x%llx-0x%llx %s (%s, table 0x%llx -> 0x%llx)",
-					    sid, "", (unsigned long long)start, (unsigned long long)end - 1, why, what,
+					    sid, c->xk_when, (unsigned long long)start, (unsigned long long)end - 1, why, what,
 					    (unsigned long long)ra, (unsigned long long)rb);
 				at_sid(f, smmu, sid);
 				if (ssid >= 0)
@@ -1055,7 +1064,8 @@ static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const stru
 	}
 	if (reported > 4) {
 		struct hl_finding *f = finding(c->v, R_XK_XLATE, SEV_ERROR,
-			"protected StreamID %u: %d more differing IOVA windows (%s)", sid, reported - 4, what);
+			"protected StreamID %u%s: %d more differing IOVA windows (%s)", sid, c->xk_when,
+			reported - 4, what);
 		at_sid(f, smmu, sid);
 	}
 }
@@ -1084,7 +1094,7 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 		eb = hl_state_ste(b, ea->smmu, ea->sid);
 		if (!eb) {
 			f = finding(c->v, R_XK_STE, SEV_ERROR,
-				    "protected StreamID %u: valid STE before, none after", ea->sid);
+				    "protected StreamID %u%s: valid STE before, none after", ea->sid, c->xk_when);
 			at_sid(f, ea->smmu, ea->sid);
 			add_write_refs(f, b, ea->smmu, ea->sid);
 			continue;
@@ -1093,7 +1103,8 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 		jb = hl_ste_decode(eb->q);
 		if (cmp_fields(ja, jb, diff, sizeof(diff))) {
 			f = finding(c->v, R_XK_STE, SEV_ERROR,
-				    "protected StreamID %u: STE configuration differs: %s", ea->sid, diff);
+				    "protected StreamID %u%s: STE configuration differs: %s", ea->sid, c->xk_when,
+				    diff);
 			at_sid(f, ea->smmu, ea->sid);
 			add_write_refs(f, b, ea->smmu, ea->sid);
 		}
@@ -1112,7 +1123,8 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 			cb = hl_state_cd(b, ca->smmu, ca->sid, ca->ssid);
 			if (!cb) {
 				f = finding(c->v, R_XK_CD, SEV_ERROR,
-					    "protected StreamID %u SSID %u: valid CD before, none after", ca->sid, ca->ssid);
+					    "protected StreamID %u SSID %u%s: valid CD before, none after", ca->sid,
+					    ca->ssid, c->xk_when);
 				at_sid(f, ca->smmu, ca->sid);
 				f->ssid = ca->ssid, f->has_ssid = true;
 				continue;
@@ -1121,8 +1133,8 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 			jb = hl_cd_decode(cb->q);
 			if (cmp_fields(ja, jb, diff, sizeof(diff))) {
 				f = finding(c->v, R_XK_CD, SEV_ERROR,
-					    "protected StreamID %u SSID %u: CD configuration differs: %s",
-					    ca->sid, ca->ssid, diff);
+					    "protected StreamID %u SSID %u%s: CD configuration differs: %s",
+					    ca->sid, ca->ssid, c->xk_when, diff);
 				at_sid(f, ca->smmu, ca->sid);
 				f->ssid = ca->ssid, f->has_ssid = true;
 			}
@@ -1133,6 +1145,39 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 					 ca->ssid, "stage 1");
 		}
 	}
+}
+
+/*
+ * The new kernel's state as its capture's first walk found it: after a live
+ * update that kept the protected translations, already what they were before
+ * the kexec, whatever the new kernel does with them later.  False when the
+ * snapshot's own boot has no walk.
+ */
+static bool first_walk(const struct hl_state *b, struct hl_state *out)
+{
+	u64 boot;
+	bool seen = false;
+
+	if (!b->events.n)
+		return false;
+	boot = b->events.v[b->events.n - 1].hdr.boot;
+	hl_state_init(out);
+	for (size_t i = 0; i < b->events.n; i++) {
+		const struct hl_record *r = &b->events.v[i];
+
+		if (r->hdr.boot != boot)
+			continue;
+		if (r->hdr.mode == HL_MODE_WALKER) {
+			hl_state_apply(out, r);
+			seen = true;
+		} else if (seen && (r->hdr.kind == HL_K_STE || r->hdr.kind == HL_K_CD ||
+				    r->hdr.kind == HL_K_PTE)) {
+			break;
+		}
+	}
+	if (!seen)
+		hl_state_free(out);
+	return seen;
 }
 
 /* ---- driver ----------------------------------------------------------- */
@@ -1241,8 +1286,17 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 	}
 	if (n)
 		end_boot(&c);
-	if (a && b)
+	c.xk_when = "";
+	if (a && b) {
+		struct hl_state w;
+
 		cross_kexec(&c, a, b);
+		if (first_walk(b, &w)) {
+			c.xk_when = " when the new kernel's capture began";
+			cross_kexec(&c, a, &w);
+			hl_state_free(&w);
+		}
+	}
 
 	for (size_t i = 0; i < c.upds.n; i++)
 		VEC_FREE(c.upds.v[i].w);

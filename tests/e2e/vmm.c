@@ -36,6 +36,11 @@
  *   --no-daemon          prepare: stay in the foreground (no step returns)
  *   --hold               resume, run: keep the device attached and guest
  *                        memory mapped afterwards, in a daemon (the VM runs on)
+ *   --dma-at-kexec       prepare: the daemon starts one more DMA (edu -> guest
+ *                        memory, into a page the CPU scribbled over) when the
+ *                        guest's init is about to kexec (/run/kexec-notify),
+ *                        so that it lands during the switch; resume says
+ *                        whether it landed
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -117,6 +122,8 @@ struct vmm_state {
 	uint64_t paused_ktime_ns;
 	uint64_t npages;		/* PFNs follow at STATE_PFN_OFF */
 	uint64_t nr_thp_pages;		/* pages in 2 MiB transparent huge pages */
+	uint64_t kexec_dma_cntvct;	/* --dma-at-kexec: when it was started */
+	uint64_t kexec_dma_off;		/* and the guest memory page it writes */
 };
 #define STATE_PFN_OFF	4096
 
@@ -127,7 +134,7 @@ static struct {
 	uint64_t iova, size, seed;
 	const char *session;
 	uint64_t stray_iova;
-	bool map_file, thp, daemon, hold;
+	bool map_file, thp, daemon, hold, dma_at_kexec;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -754,6 +761,32 @@ static void stray_dma(struct vm_dev *v)
 	    " should have recorded a translation fault)", opt.stray_iova);
 }
 
+/*
+ * Ask the SMMU driver to hand the device's translation over to the next
+ * kernel at kexec (a kernel with the live-update series has the parameter;
+ * without it the device's DMA stops at kexec and the next kernel resets the
+ * SMMU). The StreamID is the device's PCI requester ID: the rig's virt
+ * machine maps RIDs to StreamIDs one to one (iommu-map <0 &smmu 0 0x10000>).
+ */
+#define LU_PRESERVE_SIDS "/sys/module/arm_smmu_v3/parameters/lu_preserve_sids"
+
+static void preserve_stream(void)
+{
+	unsigned int dom, bus, dev, fn;
+	char sid[16];
+
+	if (access(LU_PRESERVE_SIDS, W_OK)) {
+		msg("this kernel cannot hand the SMMU's translation over (no %s): %s's DMA"
+		    " stops at kexec", LU_PRESERVE_SIDS, opt.bdf);
+		return;
+	}
+	if (sscanf(opt.bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
+		die("cannot parse the PCI address %s", opt.bdf);
+	snprintf(sid, sizeof(sid), "%u", bus << 8 | dev << 3 | fn);
+	write_file(LU_PRESERVE_SIDS, sid);
+	msg("SMMU: StreamID %s (%s) is handed over to the next kernel at kexec", sid, opt.bdf);
+}
+
 /* ---- LUO ---- */
 
 static int luo_open(void)
@@ -819,6 +852,63 @@ static int attach_and_check_dma(struct vm_dev *v, int memfd, uint64_t *ram, uint
 	return 0;
 }
 
+/*
+ * --dma-at-kexec: what the daemon needs to start a DMA when init is about
+ * to kexec (init sends SIGUSR1 to the pid in KEXEC_NOTIFY, then waits for
+ * KEXEC_NOTIFY_ACK before reboot(RB_KEXEC)).
+ */
+#define KEXEC_NOTIFY	"/run/kexec-notify"
+#define KEXEC_NOTIFY_ACK "/run/kexec-notify.ack"
+
+static struct {
+	struct vm_dev *v;
+	uint64_t *ram;
+	struct vmm_state *st;
+} kexec_dma;
+static volatile sig_atomic_t kexec_now;
+
+static void on_kexec_notify(int sig)
+{
+	(void)sig;
+	kexec_now = 1;
+}
+
+/* edu's buffer holds guest memory's first copy source; its DMA takes 100 ms */
+static void kexec_dma_arm(void)
+{
+	char pid[16];
+	int fd;
+
+	edu_dma(kexec_dma.v, opt.iova + copy_src(0), EDU_BUF, EDU_BUF_SIZE, 0);
+	signal(SIGUSR1, on_kexec_notify);
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	fd = open(KEXEC_NOTIFY, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, pid, strlen(pid)) < 0)
+		die_errno("write %s", KEXEC_NOTIFY);
+	close(fd);
+}
+
+static void kexec_dma_start(void)
+{
+	struct vm_dev *v = kexec_dma.v;
+	uint64_t d = copy_dst(0);
+	int fd;
+
+	for (uint64_t off = 0; off < EDU_BUF_SIZE; off += 8)
+		kexec_dma.ram[(d + off) / 8] = ~pat(copy_src(0) + off) ^ 0x5a5a5a5a5a5a5a5aull;
+	kexec_dma.st->kexec_dma_off = d;
+	kexec_dma.st->kexec_dma_cntvct = hl_cntvct();
+	__sync_synchronize();
+	wr64(v, EDU_DMA_SRC, EDU_BUF);
+	wr64(v, EDU_DMA_DST, opt.iova + d);
+	wr64(v, EDU_DMA_COUNT, EDU_BUF_SIZE);
+	wr64(v, EDU_DMA_CMD, EDU_DMA_TO_RAM | EDU_DMA_RUN);
+	fd = open(KEXEC_NOTIFY_ACK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	marker("DMA started at kexec", NULL, NULL);
+}
+
 static void become_daemon(int ready_fd)
 {
 	int con = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
@@ -867,10 +957,17 @@ static void hold(const char *cdev, const char *what, const char *until)
 		setsid();
 		signal(SIGHUP, SIG_IGN);
 		signal(SIGPIPE, SIG_IGN);
+		if (kexec_dma.v)
+			kexec_dma_arm();
 		become_daemon(pfd[1]);
 		/* The kernel serializes the session fd at kexec. */
-		for (;;)
+		for (;;) {
 			pause();
+			if (kexec_now && kexec_dma.v) {
+				kexec_dma_start();
+				kexec_dma.v = NULL;
+			}
+		}
 	}
 	close(pfd[1]);
 	if (read(pfd[0], &c, 1) != 1)
@@ -950,6 +1047,7 @@ static int cmd_prepare(bool live_update)
 	}
 	luo_preserve(session, memfd, TOKEN_RAM, "guest memory memfd");
 	luo_preserve(session, statefd, TOKEN_STATE, "state memfd");
+	preserve_stream();
 	/* /dev/liveupdate has one opener at a time: the session fd is enough. */
 	close(luo);
 	msg("LUO session \"%s\": guest memory (token %d) and state (token %d) preserved",
@@ -959,9 +1057,37 @@ static int cmd_prepare(bool live_update)
 		char what[96];
 
 		snprintf(what, sizeof(what), "LUO session \"%s\", ", opt.session);
+		if (opt.dma_at_kexec) {
+			kexec_dma.v = &v;
+			kexec_dma.ram = ram;
+			kexec_dma.st = st;
+		}
 		hold(v.cdev, what, "until kexec");
 	}
 	return 0;
+}
+
+/*
+ * The DMA the daemon started when init was about to kexec: did it land?
+ * Either way the page gets what the plan says it holds, so that the checks
+ * that follow judge the rest of guest memory.
+ */
+static void kexec_dma_check(uint64_t *ram, const struct vmm_state *st)
+{
+	uint64_t d = st->kexec_dma_off, miss = 0;
+
+	for (uint64_t off = 0; off < EDU_BUF_SIZE; off += 8)
+		miss += ram[(d + off) / 8] != pat(copy_src(0) + off);
+	if (!miss)
+		msg("DMA at kexec: landed: edu's write to IOVA %#" PRIx64 ", started %.1f ms before"
+		    " this check (in boot %u, as init went to kexec), is in guest memory",
+		    opt.iova + d, ticks_ms(st->kexec_dma_cntvct, hl_cntvct()), st->boot);
+	else
+		msg("DMA at kexec: lost: %" PRIu64 " of 512 words at IOVA %#" PRIx64 " still hold what"
+		    " the CPU wrote before edu's DMA was started (in boot %u, as init went to kexec)",
+		    miss, opt.iova + d, st->boot);
+	for (uint64_t off = 0; off < EDU_BUF_SIZE; off += 8)
+		ram[(d + off) / 8] = pat(copy_src(0) + off);
 }
 
 static int cmd_resume(void)
@@ -1015,6 +1141,8 @@ static int cmd_resume(void)
 	    opt.size / 1024, opt.iova, st->bdf, opt.seed, st->boot);
 
 	ram = map_ram(memfd, opt.size);
+	if (st->kexec_dma_cntvct)
+		kexec_dma_check(ram, st);
 	snprintf(when, sizeof(when), "boot %d memfd from LUO", opt.boot);
 	if (check_memory(ram, when))
 		return 1;
@@ -1048,8 +1176,8 @@ static int cmd_resume(void)
 	msg("LUO session \"%s\" finished", opt.session);
 	marker("VM resumed", &resumed_cnt, NULL);
 
-	msg("timeline (CNTVCT, both boots): device's last DMA in boot %u -> first DMA here: %.1f ms"
-	    " dark; VM paused -> resumed: %.1f ms; session retrieve -> resumed: %.1f ms",
+	msg("timeline (CNTVCT, both boots): device's last checked DMA in boot %u -> first checked DMA here: %.1f ms"
+	    " apart; VM paused -> resumed: %.1f ms; session retrieve -> resumed: %.1f ms",
 	    st->boot, ticks_ms(st->last_dma_cntvct, first_ok),
 	    ticks_ms(st->paused_cntvct, resumed_cnt), ticks_ms(t_retrieved, resumed_cnt));
 	if (opt.hold)
@@ -1086,7 +1214,7 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: vmm prepare|resume|run [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
-		"           [--no-thp] [--no-daemon] [--hold] [--stray-dma IOVA]\n");
+		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n");
 	exit(2);
 }
 
@@ -1111,6 +1239,8 @@ int main(int argc, char **argv)
 			opt.daemon = false;
 		} else if (!strcmp(a, "--hold")) {
 			opt.hold = true;
+		} else if (!strcmp(a, "--dma-at-kexec")) {
+			opt.dma_at_kexec = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {

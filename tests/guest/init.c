@@ -15,6 +15,9 @@
  *   step NAME PROGRAM [ARG...]   run PROGRAM; exit status 0 is "ok"
  *   kexec [ARG...]               load the next kernel with ARGs added to its
  *                                command line, report "ok", reboot into it
+ *                                (a process that wrote its pid to
+ *                                /run/kexec-notify gets SIGUSR1 first, and
+ *                                up to 1 s to create /run/kexec-notify.ack)
  * Step output is passed on as KTAP diagnostic lines ("# ...").
  *
  * Command line: hitless.boot=N (default 1), hitless.scenario=NAME (default
@@ -298,6 +301,27 @@ static void next_cmdline(char *out, size_t size, char *const extra[])
 	snprintf(out + len, size - len, "hitless.boot=%d", boot + 1);
 }
 
+/* The last moment before the kexec, for a process that asked for it. */
+static void notify_kexec(void)
+{
+	char buf[16] = "";
+	int fd = open("/run/kexec-notify", O_RDONLY | O_CLOEXEC), pid, i;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	pid = n > 0 ? atoi(buf) : 0;
+	if (pid <= 1 || kill(pid, SIGUSR1)) {
+		say("# kexec: /run/kexec-notify names no live process (%s)", buf);
+		return;
+	}
+	for (i = 0; i < 1000 && access("/run/kexec-notify.ack", F_OK); i++)
+		usleep(1000);
+	say("# kexec: pid %d notified, %s", pid, i < 1000 ? "acknowledged" : "no answer in 1 s");
+}
+
 static int do_kexec(struct directive *d, int num)
 {
 	char next[CMDLINE_MAX];
@@ -309,6 +333,7 @@ static int do_kexec(struct directive *d, int num)
 		return -1;
 	}
 	say("ok %d - kexec into boot %d", num, boot + 1);
+	notify_kexec();
 	say("# hitless: boot %d leaves by kexec at ktime_ns=%llu cntvct=%llu", boot,
 	    (unsigned long long)hl_ktime_ns(), (unsigned long long)hl_cntvct());
 	sync();

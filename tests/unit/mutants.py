@@ -9,6 +9,8 @@ import subprocess, shutil, os, sys, tempfile
 src=os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 muts = {
  'STE-BREAK finding removed': ('userspace/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', 'if (0 &&'),
+ 'new CD table exemption removed': ('userspace/verdict.c', '	    !(is_cd && !memcmp(before, zero_entry, 64)))', '	    1)'),
+ 'XK at the first walk removed': ('userspace/verdict.c', '		if (first_walk(b, &w)) {', '		if (0 && first_walk(b, &w)) {'),
  'torn check removed': ('userspace/verdict.c', '} else if (!tr.torn && hl_entry_torn(t, seen, init, target)) {', '} else if (0) {'),
  'BBM direct size change removed': ('userspace/verdict.c', '		if (ol != nl) {', '		if (0) {'),
  'BBM via invalid removed': ('userspace/verdict.c', '			if (!same) {\n				f = finding(c->v, R_BBM_SIZE', '			if (0) {\n				f = finding(c->v, R_BBM_SIZE'),

@@ -877,6 +877,103 @@ static void walker(void)
 	end();
 }
 
+/*
+ * A live update that keeps a protected StreamID's translation: CDs no STE
+ * uses, a CD table the STE moves to, and the state the new kernel's first
+ * walk finds.
+ */
+static void walk_rec(struct tlog *l, int is_cd, u32 sid, const u64 *after)
+{
+	struct hl_record *r = t_rec(l, is_cd ? HL_K_CD : HL_K_STE);
+
+	r->hdr.mode = HL_MODE_WALKER;
+	if (is_cd) {
+		r->cd.sid = sid;
+		memcpy(r->cd.after, after, 64);
+	} else {
+		r->ste.sid = sid;
+		memcpy(r->ste.after, after, 64);
+	}
+	t_put(l, r);
+}
+
+static void live_update(void)
+{
+	u64 cs[8] = { 0 }, cc[8] = { 0 }, fresh[8] = { 0 }, z[8] = { 0 };
+	u64 ste[8], ab[8], cd[8], cd2[8];
+	struct tlog l3;
+
+	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+	mk_abort_ste(ab);
+	mk_s1_cd(cd, 1, 0x80000000);
+	mk_s1_cd(cd2, 2, 0x90000000);
+
+	/* the CD goes after the STE stopped using it (vfio's blocking domain) */
+	begin(0, 0);
+	t_write_entry(&L, 1, 16, 0, cc, cd);
+	t_write_entry(&L, 0, 16, 0, cs, ste);
+	t_write_entry(&L, 0, 16, 0, cs, ab);
+	t_write_entry(&L, 1, 16, 0, cc, z);
+	judge(NULL);
+	tap_ok(!count(R_CD_REMOVE) && hl_verdict_exit(&V) == 0,
+	       "CD-REMOVE: a CD no valid STE uses can go");
+	end();
+	/* ... while the STE uses it, it cannot */
+	memset(cs, 0, sizeof(cs));
+	memset(cc, 0, sizeof(cc));
+	begin(0, 0);
+	t_write_entry(&L, 1, 16, 0, cc, cd);
+	t_write_entry(&L, 0, 16, 0, cs, ste);
+	t_write_entry(&L, 1, 16, 0, cc, z);
+	judge(NULL);
+	tap_ok(count(R_CD_REMOVE) == 1, "CD-REMOVE: the CD a stage-1 STE uses made invalid");
+	end();
+
+	/* a CD written into a new table: its "before" is zero, not the last CD */
+	memset(cc, 0, sizeof(cc));
+	begin(0, 0);
+	t_write_entry(&L, 1, 16, 0, cc, cd);
+	t_write_entry(&L, 1, 16, 0, fresh, cd2);
+	judge(NULL);
+	tap_ok(!V.inconsistent && hl_verdict_exit(&V) == 0,
+	       "completeness: a CD written from zero into a new CD table is no missing write");
+	end();
+
+	/* the new kernel's first walk finds other tables than before the kexec */
+	for (int variant = 0; variant < 2; variant++) {
+		xk_pair(0);
+		hl_verdict_free(&V);
+		l3 = (struct tlog){ .s = &S2, .boot = 0x2222, .frq = 1000000000ULL };
+		mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+		walk_rec(&l3, 0, 16, ste);
+		mk_s1_cd(cd, 5, variant ? 0x80000000 : 0xa0000000);
+		walk_rec(&l3, 1, 16, cd);
+		if (variant) {
+			t_pte(&l3, 0x80000000, 0x200000, 2, 1, 0, blk(0x880000000ULL));
+			for (int i = 0; i < 4; i++)
+				t_pte(&l3, 0x80000000, 0x1000 * (i + 1), 3, 1, 0,
+				      pg(0x881000000ULL + 0x1000 * i));
+			for (size_t i = 2; i < S2.events.n; i++)
+				S2.events.v[i].hdr.mode = HL_MODE_WALKER;
+		}
+		/* where the new kernel is at the end: what xk_pair(0) left */
+		mk_s1_cd(cd, 6, 0x90000000);
+		hl_state_set_cd(&S2, 0, 16, 0, cd);
+		mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x78000000, 0);
+		hl_state_set_ste(&S2, 0, 16, ste);
+		judge(&S2);
+		if (variant)
+			tap_ok(!V.findings.n && hl_verdict_exit(&V) == 0,
+			       "XK at the new kernel's first walk: the preserved tables translate the same");
+		else
+			tap_ok(count(R_XK_XLATE) >= 1 &&
+			       strstr(first(R_XK_XLATE)->msg, "when the new kernel's capture began"),
+			       "XK-XLATE at the new kernel's first walk: translation lost in between");
+		end();
+		hl_state_free(&S2);
+	}
+}
+
 int main(void)
 {
 	ste_break();
@@ -896,5 +993,6 @@ int main(void)
 	cd_unused();
 	completeness();
 	walker();
+	live_update();
 	return tap_done();
 }
