@@ -33,6 +33,8 @@ if [ "$flavor" = patched ]; then
 		"verdict.json parses: complete log, StreamID 8 protected, no finding"
 	check 'grep -q "live update: adopted the stream table" "$out/serial.log" && grep -q "live update: StreamID 8: restored domain with the preserved STE" "$out/serial.log" && grep -qE "live update: group [0-9]+: restored domain attached at probe" "$out/serial.log"' \
 		"the new kernel adopted the stream table and attached StreamID 8's restored domain to its group at probe"
+	check 'grep -qE "dma-api: [0-9a-f:.]+ refused to the DMA API driver \(EBUSY\) while its restored domain is attached" "$out/serial.log"' \
+		"a DMA API driver cannot bind to the device while its restored domain is attached (EBUSY, no probe)"
 	check 'grep -q "live update: StreamID 8: restored domain freed, ASID [0-9]* invalidated" "$out/serial.log" && grep -q "live update: hand-over complete" "$out/serial.log"' \
 		"the restored domain was freed after the VMM's attach: its ASID invalidated, the preserved tables freed"
 	# The attaches of StreamID 8 in the new kernel: the restored domain's at
