@@ -13,11 +13,19 @@
  *
  * Where the bind is allowed, probe maps one page with dma_map_single() and
  * says where ("DMA API mapping at ...") in the kernel log.
+ *
+ *   insmod hitless_dmaapi.ko walk=BDF iova=IOVA
+ *
+ * also says, at load, which domain BDF's group has attached and what
+ * iommu_iova_to_phys() gives for IOVA in it ("BDF: domain type T, IOVA I ->
+ * P"): a restored domain walks the tables the previous kernel handed over,
+ * and the domain that replaces it must give the same address.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/dma-mapping.h>
 #include <linux/gfp.h>
+#include <linux/iommu.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 
@@ -52,7 +60,51 @@ static struct pci_driver hitless_dmaapi_driver = {
 	.probe		= hitless_dmaapi_probe,
 	.remove		= hitless_dmaapi_remove,
 };
-module_pci_driver(hitless_dmaapi_driver);
+
+static char *walk;
+module_param(walk, charp, 0444);
+MODULE_PARM_DESC(walk, "PCI device (BDF) whose attached domain's iova_to_phys is read at load");
+static unsigned long iova;
+module_param(iova, ulong, 0444);
+MODULE_PARM_DESC(iova, "the IOVA that walk= translates");
+
+static int hitless_dmaapi_walk(void)
+{
+	struct iommu_domain *domain;
+	struct device *dev;
+	phys_addr_t phys;
+
+	dev = bus_find_device_by_name(&pci_bus_type, NULL, walk);
+	if (!dev) {
+		pr_err("walk=%s: no such PCI device\n", walk);
+		return -ENODEV;
+	}
+	domain = iommu_get_domain_for_dev(dev);
+	if (!domain) {
+		pr_err("%s: no IOMMU domain attached\n", walk);
+		put_device(dev);
+		return -ENODEV;
+	}
+	phys = iommu_iova_to_phys(domain, iova);
+	pr_info("%s: domain type %#x, IOVA %#lx -> %pa\n", walk, domain->type,
+		iova, &phys);
+	put_device(dev);
+	return 0;
+}
+
+static int __init hitless_dmaapi_init(void)
+{
+	int ret = walk ? hitless_dmaapi_walk() : 0;
+
+	return ret ?: pci_register_driver(&hitless_dmaapi_driver);
+}
+module_init(hitless_dmaapi_init);
+
+static void __exit hitless_dmaapi_exit(void)
+{
+	pci_unregister_driver(&hitless_dmaapi_driver);
+}
+module_exit(hitless_dmaapi_exit);
 
 MODULE_DESCRIPTION("hitless rig: a DMA API PCI driver bound by driver_override");
 MODULE_LICENSE("GPL");

@@ -35,6 +35,8 @@ if [ "$flavor" = patched ]; then
 		"the new kernel adopted the stream table and attached StreamID 8's restored domain to its group at probe"
 	check 'grep -qE "dma-api: [0-9a-f:.]+ refused to the DMA API driver \(EBUSY\) while its restored domain is attached" "$out/serial.log"' \
 		"a DMA API driver cannot bind to the device while its restored domain is attached (EBUSY, no probe)"
+	check 'grep -qE "restored-walk: IOVA 0x1000000 -> 0x[0-9a-f]+ in both: the same translation" "$out/serial.log"' \
+		"the restored domain's iova_to_phys (a walk of the handed-over tables) and the VMM's HWPT give the same address"
 	check 'grep -q "live update: StreamID 8: restored domain freed, ASID [0-9]* invalidated" "$out/serial.log" && grep -q "live update: hand-over complete" "$out/serial.log"' \
 		"the restored domain was freed after the VMM's attach: its ASID invalidated, the preserved tables freed"
 	# The attaches of StreamID 8 in the new kernel: the restored domain's at
