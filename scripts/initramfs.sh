@@ -29,7 +29,8 @@ for o in hitless hitless_tp veto; do
 done
 
 kmod="$out/kmod/$flavor/hitless_seed.ko"
-[ -f "$kmod" ] || die "no $kmod: run make guest"
+kmod_dma="$out/kmod/$flavor/hitless_dmaapi.ko"
+[ -f "$kmod" ] && [ -f "$kmod_dma" ] || die "no $kmod or $kmod_dma: run make guest"
 
 # The kernel's own cpio writer, built for the host once.
 gen="$out/host/gen_init_cpio"
@@ -76,6 +77,8 @@ list="$out/initramfs-$flavor.list"
 	done
 	# the seeded-fault test module (tests/kmod), built against this flavor
 	echo "file /lib/hitless/hitless_seed.ko $kmod 0644 0 0"
+	# a DMA API driver bound by driver_override (tests/kmod)
+	echo "file /lib/hitless/hitless_dmaapi.ko $kmod_dma 0644 0 0"
 	(cd "$HITLESS_TOP/tests/guest" && find scenarios steps -type f | LC_ALL=C sort) |
 		while read -r f; do
 			mode=0644; [ -x "$HITLESS_TOP/tests/guest/$f" ] && mode=0755
