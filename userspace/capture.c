@@ -1355,6 +1355,12 @@ int do_monitor(int argc, char **argv)
 			p_err("ring buffer poll: %s", strerror(-n));
 			goto fail;
 		}
+		/*
+		 * The BPF side wakes the reader once per sixteenth of the ring
+		 * (bpf/core.bpf.h hl_submit): a trickle is drained here, within
+		 * the poll's 100 ms, not when the ring has filled that far.
+		 */
+		ring_buffer__consume(c.rb);
 		mon_losses(&c, &m, &out, &reported_lost);
 		/* new records, or an update that may have settled since */
 		if (m.records != judged || hl_now_ns(CLOCK_MONOTONIC) - judged_at > m.settle_ns) {
