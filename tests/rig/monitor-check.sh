@@ -4,7 +4,8 @@
 #                  the running monitor printed STE-BREAK for StreamID 8 before
 #                  it was stopped; it exits 1; its metrics file (exported back)
 #                  parses as OpenMetrics and counts the STE-BREAK
-#   monitor-clean  the VMM's clean run: no finding printed, exit 0, metrics 0
+#   monitor-clean  the VMM's clean run: no finding printed, stopped by SIGTERM,
+#                  exit 0, metrics 0
 top=$(cd "$(dirname "$0")/../.." && pwd)
 flavor=$1
 n=0
@@ -34,7 +35,7 @@ for scen in monitor-break monitor-clean; do
 	rm -f "$files/monitor.prom" "$files/monitor.out"
 	out=$("$top/scripts/rig.sh" --tap --kernel "$flavor" --scenario "$scen" -q -global -q e1000e.romfile= 2>&1)
 	rig=$?
-	printf '%s\n' "$out" | grep -E '^(not )?ok|out\| |live: |monitor exit|hitless: ' | sed 's/^/# /'
+	printf '%s\n' "$out" | grep -E '^(not )?ok|out\| |live: |monitor exit|sent SIGTERM|hitless: ' | sed 's/^/# /'
 	check '[ $rig = 0 ]' "every step in the guest passed (rig exit $rig)"
 	check '[ -s "$files/monitor.prom" ] && [ -f "$files/monitor.out" ]' "the metrics file and the output came back"
 	metrics=$(parse "$files/monitor.prom" 2>&1)
@@ -62,8 +63,8 @@ for scen in monitor-break monitor-clean; do
 		;;
 	monitor-clean)
 		check '! grep -qE "^(ERROR|WARNING|LOST) " "$files/monitor.out"' "no finding printed"
-		check 'printf "%s\n" "$out" | grep -q "# monitor exit 0$" && grep -q "^verdict: HITLESS (exit 0)" "$files/monitor.out"' \
-			"final verdict HITLESS, exit 0"
+		check 'printf "%s\n" "$out" | grep -q "# sent SIGTERM$" && printf "%s\n" "$out" | grep -q "# monitor exit 0$" && grep -q "^verdict: HITLESS (exit 0)" "$files/monitor.out"' \
+			"stopped by SIGTERM: final verdict HITLESS, exit 0"
 		check '[ "$(val "hitless_verdict_findings{severity=\"error\"}")" = 0.0 ] && [ "$(val "hitless_verdict_findings{severity=\"warning\"}")" = 0.0 ] && ! printf "%s\n" "$metrics" | grep -q "^hitless_findings{"' \
 			"the metrics count no finding"
 		check '[ "$(val hitless_verdict_exit_status)" = 0.0 ]' "the metrics' exit status is 0"
