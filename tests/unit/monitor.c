@@ -282,6 +282,7 @@ static void metrics(void)
 	u64 cur[8] = { 0 }, a[8];
 	double v = -1, dark = -1, valid = -1, ts = -1;
 	int ntmp = 0, ok;
+	ino_t old_ino;
 	DIR *d;
 	struct dirent *e;
 
@@ -303,6 +304,8 @@ static void metrics(void)
 	snprintf(path, sizeof(path), "%s/hitless.prom", dir);
 	/* something there already: replaced by rename, not written into */
 	fclose(fopen(path, "w"));
+	stat(path, &st);
+	old_ino = st.st_ino;
 	umask(077);
 	tap_ok(!hl_mon_metrics_write(&m, path, l.t + 500000000ULL, 1700000000123456789ULL, 4096, 8 << 20),
 	       "metrics: written");
@@ -313,6 +316,7 @@ static void metrics(void)
 		ntmp += !!strstr(e->d_name, ".tmp.");
 	closedir(d);
 	tap_ok((st.st_mode & 0777) == 0644 && !ntmp, "metrics: mode 0644 whatever the umask, no temporary file left");
+	tap_ok(st.st_ino != old_ino, "metrics: the old file replaced by rename (a new inode), not written into");
 	tap_ok(om_wellformed(t), "metrics: every line a comment or a sample, # EOF last");
 	tap_ok(om_value(t, "hitless_findings{rule=\"STE-REMOVE\",severity=\"error\"}", &v) && v == 1 &&
 	       om_value(t, "hitless_verdict_exit_status", &v) && v == 1 &&
