@@ -1052,6 +1052,13 @@ struct mon_out {
 	u64 boot;
 };
 
+/* One event, one line (JSON Lines): -p does not apply. */
+static void mon_json_line(json_object *j)
+{
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
+}
+
 static void mon_print(const struct hl_finding *f, void *arg)
 {
 	struct mon_out *o = arg;
@@ -1060,8 +1067,7 @@ static void mon_print(const struct hl_finding *f, void *arg)
 		json_object *j = hl_finding_json(f);
 
 		json_object_object_add(j, "event", json_object_new_string("finding"));
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-		json_object_put(j);
+		mon_json_line(j);
 	} else {
 		printf("%-7s %-10s", f->sev == SEV_ERROR ? "ERROR" : "WARNING", f->rule);
 		if (f->has_sid)
@@ -1101,10 +1107,15 @@ static void mon_losses(struct cap *c, struct hl_mon *m, struct mon_out *o, u64 *
 	lost = hl_mon_lost(m);
 	if (lost <= *reported)
 		return;
-	if (o->json)
-		printf("{\"event\":\"lost\",\"lost_records\":%llu,\"new\":%llu,\"complete\":false}\n",
-		       (unsigned long long)lost, (unsigned long long)(lost - *reported));
-	else
+	if (o->json) {
+		json_object *j = json_object_new_object();
+
+		jadd_s(j, "event", "lost");
+		jadd_u(j, "lost_records", lost);
+		jadd_u(j, "new", lost - *reported);
+		json_object_object_add(j, "complete", json_object_new_boolean(false));
+		mon_json_line(j);
+	} else
 		printf("LOST    %llu record(s) dropped (%llu in all): the verdict is incomplete from here\n",
 		       (unsigned long long)(lost - *reported), (unsigned long long)lost);
 	fflush(stdout);
@@ -1383,16 +1394,21 @@ int do_monitor(int argc, char **argv)
 	ring_buffer__consume(c.rb);
 	mon_losses(&c, &m, &out, &reported_lost);
 	rc = hl_mon_final(&m, mon_print, &out);
-	if (out.json)
-		printf("{\"event\":\"verdict\",\"verdict\":\"%s\",\"exit_status\":%d,\"errors\":%llu,"
-		       "\"warnings\":%llu,\"records\":%llu,\"lost_records\":%llu,\"sequence_gaps\":%llu,"
-		       "\"inconsistent_writes\":%llu,\"reanchors\":%llu}\n",
-		       rc == 2 ? "incomplete" : rc ? "findings" : "hitless", rc,
-		       (unsigned long long)m.nerrors, (unsigned long long)m.nwarnings,
-		       (unsigned long long)m.records, (unsigned long long)hl_mon_lost(&m),
-		       (unsigned long long)m.gaps, (unsigned long long)m.inconsistent,
-		       (unsigned long long)m.anchors);
-	else if (rc == 2)
+	if (out.json) {
+		json_object *j = json_object_new_object();
+
+		jadd_s(j, "event", "verdict");
+		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc ? "findings" : "hitless");
+		jadd_u(j, "exit_status", rc);
+		jadd_u(j, "errors", m.nerrors);
+		jadd_u(j, "warnings", m.nwarnings);
+		jadd_u(j, "records", m.records);
+		jadd_u(j, "lost_records", hl_mon_lost(&m));
+		jadd_u(j, "sequence_gaps", m.gaps);
+		jadd_u(j, "inconsistent_writes", m.inconsistent);
+		jadd_u(j, "reanchors", m.anchors);
+		mon_json_line(j);
+	} else if (rc == 2)
 		printf("verdict: INCOMPLETE (exit 2): %llu records lost, %llu sequence gaps, %llu inconsistent writes; %llu errors, %llu warnings found\n",
 		       (unsigned long long)hl_mon_lost(&m), (unsigned long long)m.gaps,
 		       (unsigned long long)m.inconsistent, (unsigned long long)m.nerrors,

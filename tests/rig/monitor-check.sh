@@ -4,8 +4,8 @@
 #                  the running monitor printed STE-BREAK for StreamID 8 before
 #                  it was stopped; it exits 1; its metrics file (exported back)
 #                  parses as OpenMetrics and counts the STE-BREAK
-#   monitor-clean  the VMM's clean run: no finding printed, stopped by SIGTERM,
-#                  exit 0, metrics 0
+#   monitor-clean  the VMM's clean run, -j: no finding in its JSON lines,
+#                  stopped by SIGTERM, exit 0, metrics 0
 top=$(cd "$(dirname "$0")/../.." && pwd)
 flavor=$1
 n=0
@@ -62,9 +62,19 @@ for scen in monitor-break monitor-clean; do
 			"the metrics count StreamID 8 going dark"
 		;;
 	monitor-clean)
-		check '! grep -qE "^(ERROR|WARNING|LOST) " "$files/monitor.out"' "no finding printed"
-		check 'printf "%s\n" "$out" | grep -q "# sent SIGTERM$" && printf "%s\n" "$out" | grep -q "# monitor exit 0$" && grep -q "^verdict: HITLESS (exit 0)" "$files/monitor.out"' \
-			"stopped by SIGTERM: final verdict HITLESS, exit 0"
+		# -j: one JSON object a line; here only the verdict
+		events=$(python3 -c '
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(" ".join(e["event"] for e in ev))
+v = ev[-1]
+assert v["event"] == "verdict" and v["verdict"] == "hitless" and v["exit_status"] == 0 and v["errors"] == 0, v
+' "$files/monitor.out" 2>&1)
+		prc=$?
+		printf '%s\n' "$events" | sed 's/^/# events| /'
+		check '[ $prc = 0 ] && [ "$events" = verdict ]' "-j: JSON lines, no finding, the verdict hitless with exit_status 0"
+		check 'printf "%s\n" "$out" | grep -q "# sent SIGTERM$" && printf "%s\n" "$out" | grep -q "# monitor exit 0$"' \
+			"stopped by SIGTERM: exit 0"
 		check '[ "$(val "hitless_verdict_findings{severity=\"error\"}")" = 0.0 ] && [ "$(val "hitless_verdict_findings{severity=\"warning\"}")" = 0.0 ] && ! printf "%s\n" "$metrics" | grep -q "^hitless_findings{"' \
 			"the metrics count no finding"
 		check '[ "$(val hitless_verdict_exit_status)" = 0.0 ]' "the metrics' exit status is 0"
