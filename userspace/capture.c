@@ -1090,20 +1090,15 @@ static void mon_print(const struct hl_finding *f, void *arg)
 	fflush(stdout);
 }
 
-/* Ring-buffer losses the BPF side counted, into the window's state; reported once. */
+/*
+ * Ring-buffer drops the BPF side counted (its LOST record comes only with
+ * the next record that fits): reported at once, and once.
+ */
 static void mon_losses(struct cap *c, struct hl_mon *m, struct mon_out *o, u64 *reported)
 {
-	u64 rb = stat_get(c, HL_STAT_LOST_RINGBUF), logged = 0, lost;
+	u64 lost;
 
-	for (size_t i = 0; i < m->st.losses.n; i++)
-		if (m->st.losses.v[i].where == HL_LOST_RINGBUF)
-			logged += m->st.losses.v[i].count;
-	if (rb > logged) {
-		struct hl_loss_disk l = { .boot = c->st.meta.boot, .count = rb - logged,
-					  .where = HL_LOST_RINGBUF };
-
-		VEC_PUSH(m->st.losses, l);
-	}
+	m->ringbuf_dropped = stat_get(c, HL_STAT_LOST_RINGBUF);
 	lost = hl_mon_lost(m);
 	if (lost <= *reported)
 		return;

@@ -337,11 +337,15 @@ int hl_mon_final(struct hl_mon *m, hl_mon_report cb, void *arg)
 
 u64 hl_mon_lost(const struct hl_mon *m)
 {
-	u64 n = 0;
+	u64 n = 0, rb = 0;
 
-	for (size_t i = 0; i < m->st.losses.n; i++)
-		n += m->st.losses.v[i].count;
-	return n;
+	for (size_t i = 0; i < m->st.losses.n; i++) {
+		if (m->st.losses.v[i].where == HL_LOST_RINGBUF)
+			rb += m->st.losses.v[i].count;
+		else
+			n += m->st.losses.v[i].count;
+	}
+	return n + (rb > m->ringbuf_dropped ? rb : m->ringbuf_dropped);
 }
 
 bool hl_mon_complete(const struct hl_mon *m)

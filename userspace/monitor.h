@@ -55,6 +55,11 @@ struct hl_mon {
 	u64 gaps, inconsistent;	/* as of the last judgement, carries included */
 	u64 nerrors, nwarnings;	/* findings reported */
 	u64 last_ktime;		/* of the last record fed */
+	/*
+	 * Drops the producer counted in the ring buffer (hl_stats), some not
+	 * yet reported by a LOST record: the larger of the two counts.
+	 */
+	u64 ringbuf_dropped;
 };
 
 /* Called for each new finding, once. */

@@ -213,6 +213,12 @@ static void lost(void)
 		hl_mon_feed(&m, &s.events.v[i]);
 		hl_mon_judge(&m, s.events.v[i].hdr.ktime_ns, NULL, NULL);
 	}
+	/* the producer's counter: 3 in LOST records, 7 dropped in all: 7, not 10 */
+	m.ringbuf_dropped = 7;
+	tap_ok(hl_mon_lost(&m) == 7, "monitor: lost = the producer's count when its LOST records are behind");
+	m.ringbuf_dropped = 2;
+	tap_ok(hl_mon_lost(&m) == 3, "monitor: lost = the LOST records' count when the counter is behind");
+	m.ringbuf_dropped = 0;
 	tap_ok(hl_mon_lost(&m) == 3 && m.gaps == 5 && m.anchors && !hl_mon_complete(&m) &&
 	       hl_mon_final(&m, NULL, NULL) == 2,
 	       "monitor: 3 lost, 5 missing by sequence, kept across %llu re-anchors: incomplete (exit 2)",
