@@ -6,6 +6,8 @@
 #                  parses as OpenMetrics and counts the STE-BREAK
 #   monitor-clean  the VMM's clean run, -j: no finding in its JSON lines,
 #                  stopped by SIGTERM, exit 0, metrics 0
+#   monitor-lost   a one-page ring buffer under a map/unmap burst: LOST
+#                  printed, INCOMPLETE (exit 2), never HITLESS; metrics count it
 top=$(cd "$(dirname "$0")/../.." && pwd)
 flavor=$1
 n=0
@@ -30,7 +32,7 @@ PY
 val() { printf '%s\n' "$metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "none" : v }'; }
 atleast() { v=$(val "$1"); [ "$v" != none ] && awk -v v="$v" -v m="$2" 'BEGIN { exit !(v >= m) }'; }
 
-for scen in monitor-break monitor-clean; do
+for scen in monitor-break monitor-clean monitor-lost; do
 	files="$top/out/rig/$flavor-$scen.files"
 	rm -f "$files/monitor.prom" "$files/monitor.out"
 	out=$("$top/scripts/rig.sh" --tap --kernel "$flavor" --scenario "$scen" -q -global -q e1000e.romfile= 2>&1)
@@ -42,8 +44,9 @@ for scen in monitor-break monitor-clean; do
 	prc=$?
 	printf '%s\n' "$metrics" | sed 's/^/# metrics| /'
 	check '[ $prc = 0 ]' "the metrics file parses as OpenMetrics"
-	check '[ "$(val hitless_lost_records)" = 0.0 ] && [ "$(val hitless_sequence_gaps)" = 0.0 ]' \
-		"no record lost or missing"
+	[ $scen = monitor-lost ] ||
+		check '[ "$(val hitless_lost_records)" = 0.0 ] && [ "$(val hitless_sequence_gaps)" = 0.0 ]' \
+			"no record lost or missing"
 	check 'atleast hitless_monitor_records_total 1' "records were captured"
 	check 'atleast "hitless_device_dark_seconds{sid=\"8\"}" 0 && atleast "hitless_protected_valid_seconds{sid=\"8\"}" 0.000001' \
 		"StreamID 8's valid and dark time are there"
@@ -78,6 +81,15 @@ assert v["event"] == "verdict" and v["verdict"] == "hitless" and v["exit_status"
 		check '[ "$(val "hitless_verdict_findings{severity=\"error\"}")" = 0.0 ] && [ "$(val "hitless_verdict_findings{severity=\"warning\"}")" = 0.0 ] && ! printf "%s\n" "$metrics" | grep -q "^hitless_findings{"' \
 			"the metrics count no finding"
 		check '[ "$(val hitless_verdict_exit_status)" = 0.0 ]' "the metrics' exit status is 0"
+		;;
+	monitor-lost)
+		lost=$(sed -n 's/^LOST  *[0-9]* record(s) dropped (\([0-9]*\) in all).*/\1/p' "$files/monitor.out" | tail -n1)
+		check 'printf "%s\n" "$out" | grep -q "# live: LOST$" && [ "${lost:-0}" -gt 0 ]' \
+			"LOST printed while running (${lost:-no} records in all)"
+		check 'printf "%s\n" "$out" | grep -q "# monitor exit 2$" && grep -q "^verdict: INCOMPLETE (exit 2): [1-9][0-9]* records lost" "$files/monitor.out" && ! grep -q "HITLESS (exit 0)" "$files/monitor.out"' \
+			"final verdict INCOMPLETE with the count, exit 2, never HITLESS"
+		check 'atleast hitless_lost_records 1 && [ "$(val hitless_verdict_exit_status)" = 2.0 ]' \
+			"the metrics count the loss and say exit status 2"
 		;;
 	esac
 done
