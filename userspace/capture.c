@@ -1219,6 +1219,7 @@ int do_monitor(int argc, char **argv)
 	struct mon_out out;
 	struct rb_pos rb = { 0 };
 	u64 t0, last_metrics, reported_lost = 0, judged = 0, judged_at = 0;
+	bool settled = true;
 	int ch, rc, quiet = 0;
 	char *end;
 
@@ -1368,11 +1369,18 @@ int do_monitor(int argc, char **argv)
 		 */
 		ring_buffer__consume(c.rb);
 		mon_losses(&c, &m, &out, &reported_lost);
-		/* new records, or an update that may have settled since */
-		if (m.records != judged || hl_now_ns(CLOCK_MONOTONIC) - judged_at > m.settle_ns) {
-			judged_at = hl_now_ns(CLOCK_MONOTONIC);
-			hl_mon_judge(&m, hl_now_ns(CLOCK_MONOTONIC), mon_print, &out);
+		/*
+		 * Each judgement replays the whole window: at most one per
+		 * 100 ms while records come, and one more once they stop and
+		 * what was being written has settled.
+		 */
+		now = hl_now_ns(CLOCK_MONOTONIC);
+		if (m.records != judged ? now - judged_at >= HL_MON_SETTLE_NS :
+		    !settled && now - judged_at > m.settle_ns) {
+			settled = m.records == judged;
+			judged_at = now;
 			judged = m.records;
+			hl_mon_judge(&m, now, mon_print, &out);
 		}
 		now = hl_now_ns(CLOCK_MONOTONIC);
 		if (now - last_metrics >= interval * 1e9) {
