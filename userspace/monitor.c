@@ -56,6 +56,7 @@ void hl_mon_init(struct hl_mon *m, const struct hl_protect_disk *prot, size_t np
 void hl_mon_free(struct hl_mon *m)
 {
 	hl_state_free(&m->st);
+	VEC_FREE(m->act);
 	VEC_FREE(m->seen);
 	VEC_FREE(m->counts);
 	VEC_FREE(m->sids);
@@ -65,6 +66,15 @@ static bool smmu_is_off(const struct hl_mon *m, u32 smmu)
 {
 	for (int i = 0; i < m->nsmmu_off; i++)
 		if (m->smmu_off[i] == smmu)
+			return true;
+	return false;
+}
+
+/* Does the driver attach record r name the StreamID of p? */
+static bool names(const struct hl_record *r, const struct hl_protect_disk *p)
+{
+	for (u32 i = 0; i < r->attach.nsids && i < HL_MAX_ATTACH_SIDS; i++)
+		if (r->attach.sids[i] == p->sid && (p->smmu == HL_ANY_SMMU || p->smmu == r->attach.smmu))
 			return true;
 	return false;
 }
@@ -119,7 +129,20 @@ void hl_mon_feed(struct hl_mon *m, const struct hl_record *r)
 		sids_update(m, r->hdr.ktime_ns);
 	} else if (r->hdr.kind == HL_K_STE && hl_protected(m->prot, m->nprot, r->ste.smmu, r->ste.sid)) {
 		sids_update(m, r->hdr.ktime_ns);
+	} else if (r->hdr.kind == HL_K_ATTACH && r->hdr.mode != HL_MODE_WALKER) {
+		for (size_t i = 0; i < m->sids.n; i++)
+			if (m->sids.v[i].detached && names(r, &m->prot[i]))
+				m->sids.v[i].detached = false;
 	}
+}
+
+/* The protect[] entries not detached before the anchor: what the verdict judges. */
+static void act_list(struct hl_mon *m)
+{
+	m->act.n = 0;
+	for (size_t i = 0; i < m->nprot; i++)
+		if (!m->sids.v[i].detached)
+			VEC_PUSH(m->act, m->prot[i]);
 }
 
 static bool key_eq(const struct hl_mon_key *a, const struct hl_mon_key *b)
@@ -228,15 +251,35 @@ static void reanchor(struct hl_mon *m, size_t h, bool hard, u64 settled, hl_mon_
 		goto out;
 	}
 
+	/*
+	 * A protected StreamID whose window closed before the horizon (its
+	 * VMM detached it) and that no later attach names: the window to come
+	 * will not show its detach, so it is left out of the judging until a
+	 * driver attach names it again (hl_mon_feed()).
+	 */
+	for (size_t k = 0; k < m->nprot; k++) {
+		bool later = false;
+
+		if (m->sids.v[k].detached ||
+		    hl_protected_at(&m->st, m->prot, m->nprot, k, h < n ? h : n - 1, true))
+			continue;
+		for (size_t i = h; i < n && !later; i++)
+			later = ev[i].hdr.kind == HL_K_ATTACH && ev[i].hdr.mode != HL_MODE_WALKER &&
+				names(&ev[i], &m->prot[k]);
+		if (!later)
+			m->sids.v[k].detached = true;
+	}
+
 	/* what the dropped records count, carried; owed invalidations reported if cut */
 	dropped = view(m, ev, h);
+	act_list(m);
 	if (hard) {
-		hl_analyze(&dropped, NULL, m->prot, m->nprot, &v);
+		hl_analyze(&dropped, NULL, m->act.v, m->act.n, &v);
 		report_all(m, &v, cb, arg);
 	} else {
 		size_t hh;
 
-		hl_analyze_live(&dropped, m->prot, m->nprot, settled, &v, &hh);
+		hl_analyze_live(&dropped, m->act.v, m->act.n, settled, &v, &hh);
 	}
 	m->carry_gaps += v.gaps;
 	m->carry_incons += v.inconsistent;
@@ -305,7 +348,8 @@ size_t hl_mon_judge(struct hl_mon *m, u64 now, hl_mon_report cb, void *arg)
 	size_t h, n;
 	u64 settled = now > m->settle_ns ? now - m->settle_ns : 0;
 
-	hl_analyze_live(&m->st, m->prot, m->nprot, settled, &v, &h);
+	act_list(m);
+	hl_analyze_live(&m->st, m->act.v, m->act.n, settled, &v, &h);
 	n = report_all(m, &v, cb, arg);
 	m->gaps = m->carry_gaps + v.gaps;
 	m->inconsistent = m->carry_incons + v.inconsistent;
@@ -325,7 +369,8 @@ int hl_mon_final(struct hl_mon *m, hl_mon_report cb, void *arg)
 {
 	struct hl_verdict v;
 
-	hl_analyze(&m->st, NULL, m->prot, m->nprot, &v);
+	act_list(m);
+	hl_analyze(&m->st, NULL, m->act.v, m->act.n, &v);
 	report_all(m, &v, cb, arg);
 	m->gaps = m->carry_gaps + v.gaps;
 	m->inconsistent = m->carry_incons + v.inconsistent;

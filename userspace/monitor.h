@@ -24,6 +24,11 @@ struct hl_mon_sid {		/* one protected StreamID's valid/dark time */
 	u64 since;		/* ktime of the last change */
 	u64 valid_ns, dark_ns;	/* closed intervals */
 	u64 darkenings;		/* valid -> dark transitions */
+	/*
+	 * Detached before the anchor (its iommufd detach re-anchored away):
+	 * not protected until a driver attach names it again.
+	 */
+	bool detached;
 };
 
 struct hl_mon_count {
@@ -45,7 +50,8 @@ struct hl_mon {
 	u64 settle_ns;		/* an entry update this long without a write is over */
 	VEC(struct hl_mon_key) seen;
 	VEC(struct hl_mon_count) counts;	/* findings reported, per rule and severity */
-	VEC(struct hl_mon_sid) sids;
+	VEC(struct hl_mon_sid) sids;	/* one per protect[] entry */
+	VEC(struct hl_protect_disk) act;	/* the entries judged: those not detached */
 	u32 smmu_off[8];	/* SMMUs whose CR0.SMMUEN the log cleared */
 	int nsmmu_off;
 	u64 records;		/* fed */

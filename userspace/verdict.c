@@ -1387,6 +1387,25 @@ void hl_analyze_live(const struct hl_state *a, const struct hl_protect_disk *pro
 	analyze(a, NULL, protect, nprotect, v, true, settled, horizon);
 }
 
+bool hl_protected_at(const struct hl_state *a, const struct hl_protect_disk *protect,
+		     size_t nprotect, size_t k, size_t at, bool live)
+{
+	struct ctx c = { .prot = protect, .nprot = nprotect, .pend = SIZE_MAX, .live = live };
+	struct hl_record *ev;
+	u64 *order;
+	size_t n, nboots;
+	bool on = false;
+
+	n = hl_merge_events(a, NULL, &ev, &order, &nboots);
+	prot_windows(&c, ev, n);
+	for (size_t i = 0; i < c.win.n; i++)
+		on |= c.win.v[i].k == k && c.win.v[i].lo <= at && at < c.win.v[i].hi;
+	VEC_FREE(c.win);
+	free(ev);
+	free(order);
+	return on;
+}
+
 void hl_verdict_free(struct hl_verdict *v)
 {
 	VEC_FREE(v->findings);

@@ -80,6 +80,12 @@ void hl_analyze(const struct hl_state *before, const struct hl_state *after,
  */
 void hl_analyze_live(const struct hl_state *a, const struct hl_protect_disk *protect,
 		     size_t nprotect, u64 settled, struct hl_verdict *v, size_t *horizon);
+/*
+ * Is protect[k] protected at merged-log index `at` of a's log (docs/rules.md
+ * "Protection"; live: as hl_analyze_live() sees the log)?
+ */
+bool hl_protected_at(const struct hl_state *a, const struct hl_protect_disk *protect,
+		     size_t nprotect, size_t k, size_t at, bool live);
 void hl_verdict_free(struct hl_verdict *v);
 bool hl_verdict_complete(const struct hl_verdict *v);
 /* 0 hitless, 1 findings, 2 incomplete */

@@ -189,6 +189,66 @@ static void long_run(void)
 	hl_state_free(&s);
 }
 
+/*
+ * A VMM detaches its device (the window of protection closes), the log goes
+ * on past several re-anchors, then the device's CD is rewritten and removed
+ * with no driver attach (its next owner): not protected, as in the batch
+ * verdict, though the detach is no longer in the window.  Then an attach
+ * through iommufd again: protected again, its CD's removal a finding.
+ */
+static void detached(void)
+{
+	u64 ccd[8] = { 0 }, cur[8] = { 0 }, ste[8], cd[8], z[8] = { 0 };
+	struct hl_verdict live;
+	size_t h, peak;
+	int pass;
+
+	begin(0, 0);
+	mk_s1_cd(cd, 1, 0x80000000);
+	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000, 0);
+	t_write_entry(&L, 0, 16, 0, cur, ste);
+	t_attach(&L, 16);
+	t_write_entry(&L, 1, 16, 0, ccd, cd);
+	t_iommufd(&L, HL_IOMMUFD_HWPT_ALLOC, 0, 0);
+	t_iommufd(&L, HL_IOMMUFD_HWPT_ATTACH, 0, 0);
+	t_attach(&L, 16);
+	t_write_entry(&L, 1, 16, 0, ccd, z);
+	t_iommufd(&L, HL_IOMMUFD_HWPT_DETACH, 0, 0);
+	t_wait(&L, 2 * HL_MON_SETTLE_NS);
+	for (int i = 0; i < 100; i++)
+		t_sync(&L);
+	t_write_entry(&L, 1, 16, 0, ccd, cd);
+	t_wait(&L, 2 * HL_MON_SETTLE_NS);
+	t_write_entry(&L, 1, 16, 0, ccd, z);
+	t_wait(&L, 2 * HL_MON_SETTLE_NS);
+	for (int i = 0; i < 100; i++)
+		t_sync(&L);
+	(hl_analyze)(&S, NULL, PROT, 1, &V);
+	hl_analyze_live(&S, PROT, 1, L.t - HL_MON_SETTLE_NS, &live, &h);
+	pass = mon_run(&S, PROT, 1, 16, &V, &live, &peak);
+	tap_ok(pass && !V.findings.n, "monitor: a device detached before the anchor is not protected after it (%zu findings)",
+	       V.findings.n);
+	hl_verdict_free(&live);
+	/* the VMM attaches it again: protected from there, its CD removal a finding */
+	t_attach(&L, 16);
+	t_write_entry(&L, 1, 16, 0, ccd, cd);
+	t_iommufd(&L, HL_IOMMUFD_HWPT_ATTACH, 0, 0);
+	t_wait(&L, 2 * HL_MON_SETTLE_NS);
+	for (int i = 0; i < 40; i++)
+		t_sync(&L);
+	t_write_entry(&L, 1, 16, 0, ccd, z);
+	t_wait(&L, 2 * HL_MON_SETTLE_NS);
+	t_sync(&L);
+	hl_verdict_free(&V);
+	(hl_analyze)(&S, NULL, PROT, 1, &V);
+	hl_analyze_live(&S, PROT, 1, L.t - HL_MON_SETTLE_NS, &live, &h);
+	pass = mon_run(&S, PROT, 1, 16, &V, &live, &peak);
+	tap_ok(pass && count(R_CD_REMOVE) == 1 && live.findings.n == 1,
+	       "monitor: attached again, protected again: the CD's removal reported live");
+	hl_verdict_free(&live);
+	end();
+}
+
 /* Lost records: the verdict is incomplete at once, and stays so across re-anchors. */
 static void lost(void)
 {
@@ -356,6 +416,7 @@ int main(void)
 	tap_ok(compared >= 30 && windows_cut >= 5,
 	       "monitor: compared on %d of rules.c's logs, %d of them re-anchored", compared, windows_cut);
 	long_run();
+	detached();
 	lost();
 	metrics();
 	return tap_done();

@@ -52,6 +52,7 @@ muts = {
  'monitor: dropped gaps not carried': ('userspace/monitor.c', '	m->carry_gaps += v.gaps;', ''),
  'monitor live: open updates judged at once': ('userspace/verdict.c', '			if (u->open && u->w.n && u->t < settled)', '			if (u->open && u->w.n)'),
  'monitor live: pending attach not waited for': ('userspace/verdict.c', '		if (c.pend < n) {\n			size_t k = 0;', '		if (0) {\n			size_t k = 0;'),
+ 'monitor: a detach before the anchor forgotten': ('userspace/monitor.c', '		if (!later)\n			m->sids.v[k].detached = true;', ''),
  'monitor metrics: written in place': ('userspace/monitor.c', '	if (rename(tmp, path)) {', '	if (unlink(tmp) || 1) {\n		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); if (fd >= 0) { f = fdopen(fd, "w"); hl_mon_metrics(m, f, now_ktime, now_real, ringbuf_used, ringbuf_size); fclose(f); return 0; }'),
  'atomic rename replaced by direct write': ('userspace/snapshot.c', '	w.fd = mkstemp(tmp);	/* created 0600 */', '	snprintf(tmp, sizeof(tmp), "%s", path); w.fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC, 0600);'),
 }
