@@ -15,12 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include "counter.h"
 #include "main.h"
 #include "records.h"
 #include "snapshot.h"
+#include "monitor.h"
+#include "verdict.h"
 #include "../bpf/core.h"
 
 /* ---- identity and clocks ---- */
@@ -124,6 +127,7 @@ struct cap {
 	u64 walk_gen;
 	int quiet;
 	u64 seq_base;			/* this boot's records imported from the trace (--trace) */
+	struct hl_mon *mon;		/* monitor: records go to its window, not to st */
 };
 
 static void msg(struct cap *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -157,7 +161,10 @@ static int on_record(void *ctx, void *data, size_t len)
 		if (r.hdr.kind == HL_K_LOST && r.lost.first_seq)
 			r.lost.first_seq += c->seq_base;
 	}
-	hl_state_apply(&c->st, &r);
+	if (c->mon)
+		hl_mon_feed(c->mon, &r);
+	else
+		hl_state_apply(&c->st, &r);
 	c->records++;
 	return 0;
 }
@@ -427,14 +434,15 @@ static int cap_pinned(struct cap *c, const char *dir)
 }
 
 /* 0, or the exit status after p_err. */
-static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode)
+static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode,
+		    const char *verb)
 {
 	int rc;
 
 	hl_state_init(&c->st);
 	hl_state_identity(&c->st, HL_MODE_WALKER);
 	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
-	rc = cap_privileged(only_walker ? "snapshot" : "record");
+	rc = cap_privileged(verb);
 	if (!rc)
 		rc = pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker, mode);
 	if (rc)
@@ -761,7 +769,7 @@ int do_snapshot(int argc, char **argv)
 		return rc > 0 ? 0 : HL_EXIT_ERROR;
 	c.quiet = o.quiet;
 	libbpf_set_print(NULL);
-	rc = cap_open(&c, o.pinned, 1, NULL);
+	rc = cap_open(&c, o.pinned, 1, NULL, "snapshot");
 	if (rc) {
 		cap_close(&c);
 		return rc;
@@ -958,7 +966,7 @@ int do_record(int argc, char **argv)
 	c.quiet = o.quiet;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	rc = cap_open(&c, o.pinned, 0, o.mode);
+	rc = cap_open(&c, o.pinned, 0, o.mode, "record");
 	if (rc) {
 		cap_close(&c);
 		return rc;
@@ -1014,6 +1022,425 @@ fail:
 	return HL_EXIT_ERROR;
 }
 
+/* ---- monitor ---- */
+static void monitor_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: hitless monitor [OPTIONS] [--protect SIDS] [--metrics FILE] [--interval SEC]\n"
+		"                       [--pinned [DIR]] [--buffer SIZE] [--mode MODE] [--window N]\n"
+		"                       [--duration SEC] [--stop-file PATH] [--ready-file PATH]\n"
+		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
+		"       Long-running on a host: walk the state, then judge every record as it\n"
+		"       comes; each finding on the protected StreamIDs is printed once, as soon\n"
+		"       as no later record can change it (one JSON object per line with -j);\n"
+		"       lost records at once.  On SIGINT/SIGTERM (or --duration, PATH) the log's\n"
+		"       end is judged as `diff` judges it, and the verdict printed.\n"
+		"       --metrics FILE OpenMetrics text, rewritten atomically every interval\n"
+		"                      (mode 0644), for a textfile collector or Prometheus\n"
+		"       --interval SEC how often the metrics are written (default 10)\n"
+		"       --window N     re-anchor the judging window past N records (default\n"
+		"                      65536): memory stays bounded (docs/output.md \"monitor\")\n"
+		"       --buffer SIZE  ring buffer size, as record's\n"
+		HL_COMMON_HELP
+		"       Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
+		"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
+		"             hitless series, 6 no SMMUv3 driver\n");
+}
+
+struct mon_out {
+	bool json;
+	u64 boot;
+};
+
+/* One event, one line (JSON Lines): -p does not apply. */
+static void mon_json_line(json_object *j)
+{
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
+}
+
+static void mon_print(const struct hl_finding *f, void *arg)
+{
+	struct mon_out *o = arg;
+
+	if (o->json) {
+		json_object *j = hl_finding_json(f);
+
+		json_object_object_add(j, "event", json_object_new_string("finding"));
+		mon_json_line(j);
+	} else {
+		printf("%-7s %-10s", f->sev == SEV_ERROR ? "ERROR" : "WARNING", f->rule);
+		if (f->has_sid)
+			printf(" StreamID %u", f->sid);
+		if (f->has_ssid)
+			printf(" SSID %u", f->ssid);
+		if (f->has_iova)
+			printf(" IOVA 0x%llx-0x%llx", (unsigned long long)f->iova_lo,
+			       (unsigned long long)f->iova_hi - 1);
+		printf(": %s", f->msg);
+		if (f->nrefs) {
+			printf(" [records");
+			for (int i = 0; i < f->nrefs; i++)
+				printf(" %llx:%llu", (unsigned long long)f->refs[i].boot,
+				       (unsigned long long)f->refs[i].seq);
+			printf("]");
+		}
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+/*
+ * Ring-buffer drops the BPF side counted (its LOST record comes only with
+ * the next record that fits): reported at once, and once.
+ */
+static void mon_losses(struct cap *c, struct hl_mon *m, struct mon_out *o, u64 *reported)
+{
+	u64 lost;
+
+	m->ringbuf_dropped = stat_get(c, HL_STAT_LOST_RINGBUF);
+	lost = hl_mon_lost(m);
+	if (lost <= *reported)
+		return;
+	if (o->json) {
+		json_object *j = json_object_new_object();
+
+		jadd_s(j, "event", "lost");
+		jadd_u(j, "lost_records", lost);
+		jadd_u(j, "new", lost - *reported);
+		json_object_object_add(j, "complete", json_object_new_boolean(false));
+		mon_json_line(j);
+	} else
+		printf("LOST    %llu record(s) dropped (%llu in all): the verdict is incomplete from here\n",
+		       (unsigned long long)(lost - *reported), (unsigned long long)lost);
+	fflush(stdout);
+	*reported = lost;
+}
+
+/*
+ * How full the ring buffer is: the producer and consumer positions the
+ * kernel maps for every reader (the consumer page, then the producer's).
+ */
+struct rb_pos {
+	volatile unsigned long *cons, *prod;
+	u64 size, peak;
+};
+
+static void rb_pos_open(struct rb_pos *p, int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	long pg = sysconf(_SC_PAGESIZE);
+	void *a, *b;
+
+	memset(p, 0, sizeof(*p));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return;
+	a = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	b = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, pg);
+	if (a == MAP_FAILED || b == MAP_FAILED) {
+		if (a != MAP_FAILED)
+			munmap(a, pg);
+		if (b != MAP_FAILED)
+			munmap(b, pg);
+		return;
+	}
+	p->cons = a;
+	p->prod = b;
+	p->size = info.max_entries;
+}
+
+static void rb_pos_sample(struct rb_pos *p)
+{
+	u64 used;
+
+	if (!p->cons)
+		return;
+	used = *p->prod - *p->cons;
+	if (used > p->peak)
+		p->peak = used;
+}
+
+static int mon_metrics(const struct hl_mon *m, const char *path, struct rb_pos *rb)
+{
+	int rc = 0;
+
+	if (!path)
+		return 0;
+	if (hl_mon_metrics_write(m, path, hl_now_ns(CLOCK_MONOTONIC), hl_now_ns(CLOCK_REALTIME),
+				 rb->peak, rb->size)) {
+		p_err("--metrics %s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	rb->peak = 0;
+	return rc;
+}
+
+static const struct option mon_lo[] = {
+	HL_COMMON_LONGOPTS,
+	{ "protect", required_argument, NULL, 'x' },
+	{ "metrics", required_argument, NULL, 'M' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "window", required_argument, NULL, 'w' },
+	{ "pinned", optional_argument, NULL, 'P' },
+	{ "buffer", required_argument, NULL, 'B' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "stop-file", required_argument, NULL, 's' },
+	{ "ready-file", required_argument, NULL, 'r' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ 0 }
+};
+
+/* A positive number of seconds, or -1 after p_err. */
+static double parse_seconds(const char *opt, const char *arg)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(arg, &end);
+	if (errno || end == arg || *end || !(d > 0) || d > 1e7) {
+		p_err("bad %s '%s': a number of seconds above 0", opt, arg);
+		return -1;
+	}
+	return d;
+}
+
+int do_monitor(int argc, char **argv)
+{
+	struct hl_state prot;
+	const char *metrics = NULL, *pinned = NULL, *mode = NULL, *stop_file = NULL, *ready = NULL;
+	double interval = 10, duration = 0;
+	unsigned long long window = 65536;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct cap c = { 0 };
+	struct hl_mon m;
+	struct mon_out out;
+	struct rb_pos rb = { 0 };
+	u64 t0, last_metrics, reported_lost = 0, judged = 0, judged_at = 0;
+	bool settled = true;
+	int ch, rc, quiet = 0;
+	char *end;
+
+	hl_state_init(&prot);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, HL_COMMON_OPTS "q", mon_lo, NULL)) != -1) {
+		switch (ch) {
+		case 'x':
+			if (hl_parse_protect(optarg, &prot)) {
+				p_err("bad --protect '%s': expected SID[,SID] with SID := [SMMU:]StreamID", optarg);
+				goto bad;
+			}
+			break;
+		case 'M': metrics = optarg; break;
+		case 'i':
+			interval = parse_seconds("--interval", optarg);
+			if (interval < 0)
+				goto bad;
+			break;
+		case 'd':
+			duration = parse_seconds("--duration", optarg);
+			if (duration < 0)
+				goto bad;
+			break;
+		case 'w':
+			errno = 0;
+			window = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || *optarg == '-' || window < 16 || window > 1ULL << 28) {
+				p_err("bad --window '%s': a number of records from 16 to %llu", optarg, 1ULL << 28);
+				goto bad;
+			}
+			break;
+		case 'P': pinned = optarg ? optarg : DEFAULT_PIN_DIR; break;
+		case 'B':
+			ringbuf_bytes = parse_buffer(optarg);
+			if (!ringbuf_bytes) {
+				p_err("bad --buffer '%s': the ring buffer's size, N (MiB), NK or NM, a power of 2 from a page (%ld bytes) to 1 GiB",
+				      optarg, sysconf(_SC_PAGESIZE));
+				goto bad;
+			}
+			break;
+		case 'm':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") && strcmp(optarg, "tracepoint")) {
+				p_err("--mode is auto, fentry or tracepoint, not '%s'", optarg);
+				goto bad;
+			}
+			mode = optarg;
+			break;
+		case 's': stop_file = optarg; break;
+		case 'r': ready = optarg; break;
+		case 'q': quiet = 1; break;
+		default:
+			rc = hl_common_opt(ch, optarg);
+			if (rc == 2) {
+				monitor_usage(stdout);
+				hl_state_free(&prot);
+				return 0;
+			}
+			if (rc <= 0) {
+				if (!rc)
+					monitor_usage(stderr);
+				goto bad;
+			}
+		}
+	}
+	if (optind < argc) {
+		p_err("monitor takes no file argument ('%s'): the metrics go to --metrics FILE", argv[optind]);
+		goto bad;
+	}
+	if (env.format != FMT_TEXT && env.format != FMT_JSON) {
+		p_err("monitor prints text or JSON lines (-j), not %s; --metrics FILE writes OpenMetrics",
+		      hl_format_name(env.format));
+		goto bad;
+	}
+	out.json = env.format == FMT_JSON;
+	if (metrics) {
+		/* a directory that will not take the file is an error now, not in an hour */
+		char dir[4096], *sl;
+
+		snprintf(dir, sizeof(dir), "%s", metrics);
+		sl = strrchr(dir, '/');
+		if (sl)
+			*(sl == dir ? sl + 1 : sl) = 0;
+		else
+			snprintf(dir, sizeof(dir), ".");
+		if (access(dir, W_OK | X_OK)) {
+			p_err("--metrics %s: cannot write in %s: %s", metrics, dir, strerror(errno));
+			goto bad;
+		}
+	}
+
+	c.quiet = quiet;
+	libbpf_set_print(NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	hl_mon_init(&m, prot.protect.v, prot.protect.n, window);
+	rc = cap_open(&c, pinned, 0, mode, "monitor");
+	if (rc) {
+		cap_close(&c);
+		hl_mon_free(&m);
+		hl_state_free(&prot);
+		return rc;
+	}
+	/* the capture's identity is the window's; records go to the monitor */
+	hl_state_free(&m.st);
+	m.st = c.st;
+	hl_state_init(&c.st);
+	c.st.meta = m.st.meta;
+	c.st.meta.mode = pinned ? HL_MODE_UNKNOWN : c.mode;
+	m.st.meta.mode = c.st.meta.mode;
+	c.mon = &m;
+	out.boot = m.st.meta.boot;
+	rb_pos_open(&rb, c.events_fd);
+	if (cap_walk(&c, 4096) < 0)
+		goto fail;
+	cap_smmus(&c);
+	for (size_t i = 0; i < c.st.smmus.n; i++)
+		VEC_PUSH(m.st.smmus, c.st.smmus.v[i]);
+	if (!prot.protect.n)
+		msg(&c, "no --protect: entry updates are classified only, no StreamID is protected");
+	hl_mon_judge(&m, hl_now_ns(CLOCK_MONOTONIC), mon_print, &out);
+	if (ready) {
+		int fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	msg(&c, "monitoring %zu protected StreamID(s) (%llu records walked)", prot.protect.n,
+	    (unsigned long long)c.records);
+	if (mon_metrics(&m, metrics, &rb))
+		goto fail;
+	t0 = last_metrics = hl_now_ns(CLOCK_MONOTONIC);
+	while (!stop_req) {
+		int n;
+		u64 now;
+
+		rb_pos_sample(&rb);
+		n = ring_buffer__poll(c.rb, 100);
+		if (n < 0 && n != -EINTR) {
+			p_err("ring buffer poll: %s", strerror(-n));
+			goto fail;
+		}
+		/*
+		 * The BPF side wakes the reader once per sixteenth of the ring
+		 * (bpf/core.bpf.h hl_submit): a trickle is drained here, within
+		 * the poll's 100 ms, not when the ring has filled that far.
+		 */
+		ring_buffer__consume(c.rb);
+		mon_losses(&c, &m, &out, &reported_lost);
+		/*
+		 * Each judgement replays the whole window: at most one per
+		 * 100 ms while records come, and one more once they stop and
+		 * what was being written has settled.
+		 */
+		now = hl_now_ns(CLOCK_MONOTONIC);
+		if (m.records != judged ? now - judged_at >= HL_MON_SETTLE_NS :
+		    !settled && now - judged_at > m.settle_ns) {
+			settled = m.records == judged;
+			judged_at = now;
+			judged = m.records;
+			hl_mon_judge(&m, now, mon_print, &out);
+		}
+		now = hl_now_ns(CLOCK_MONOTONIC);
+		if (now - last_metrics >= interval * 1e9) {
+			if (mon_metrics(&m, metrics, &rb))
+				goto fail;
+			last_metrics = now;
+		}
+		if (duration > 0 && now - t0 >= duration * 1e9)
+			break;
+		if (stop_file && !access(stop_file, F_OK))
+			break;
+	}
+	rb_pos_sample(&rb);
+	ring_buffer__consume(c.rb);
+	mon_losses(&c, &m, &out, &reported_lost);
+	rc = hl_mon_final(&m, mon_print, &out);
+	if (out.json) {
+		json_object *j = json_object_new_object();
+
+		jadd_s(j, "event", "verdict");
+		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc ? "findings" : "hitless");
+		jadd_u(j, "exit_status", rc);
+		jadd_u(j, "errors", m.nerrors);
+		jadd_u(j, "warnings", m.nwarnings);
+		jadd_u(j, "records", m.records);
+		jadd_u(j, "lost_records", hl_mon_lost(&m));
+		jadd_u(j, "sequence_gaps", m.gaps);
+		jadd_u(j, "inconsistent_writes", m.inconsistent);
+		jadd_u(j, "reanchors", m.anchors);
+		mon_json_line(j);
+	} else if (rc == 2)
+		printf("verdict: INCOMPLETE (exit 2): %llu records lost, %llu sequence gaps, %llu inconsistent writes; %llu errors, %llu warnings found\n",
+		       (unsigned long long)hl_mon_lost(&m), (unsigned long long)m.gaps,
+		       (unsigned long long)m.inconsistent, (unsigned long long)m.nerrors,
+		       (unsigned long long)m.nwarnings);
+	else if (rc == 1)
+		printf("verdict: NOT HITLESS (exit 1): %llu errors, %llu warnings over %llu records\n",
+		       (unsigned long long)m.nerrors, (unsigned long long)m.nwarnings,
+		       (unsigned long long)m.records);
+	else
+		printf("verdict: HITLESS (exit 0) over %llu records\n", (unsigned long long)m.records);
+	fflush(stdout);
+	if (mon_metrics(&m, metrics, &rb))
+		rc = HL_EXIT_ERROR;
+	c.mon = NULL;
+	cap_close(&c);
+	hl_mon_free(&m);
+	hl_state_free(&prot);
+	return rc;
+fail:
+	c.mon = NULL;
+	cap_close(&c);
+	hl_mon_free(&m);
+	hl_state_free(&prot);
+	return HL_EXIT_ERROR;
+bad:
+	hl_state_free(&prot);
+	return HL_EXIT_ERROR;
+}
+
 #else /* !HL_HAVE_SKEL */
 
 static int no_capture(const char *verb)
@@ -1025,5 +1452,6 @@ static int no_capture(const char *verb)
 
 int do_snapshot(int argc, char **argv) { (void)argc; (void)argv; return no_capture("snapshot"); }
 int do_record(int argc, char **argv) { (void)argc; (void)argv; return no_capture("record"); }
+int do_monitor(int argc, char **argv) { (void)argc; (void)argv; return no_capture("monitor"); }
 
 #endif

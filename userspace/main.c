@@ -18,6 +18,7 @@ static const struct cmd cmds[] = {
 	{ "timeline", do_timeline },
 	{ "record", do_record },
 	{ "snapshot", do_snapshot },
+	{ "monitor", do_monitor },
 	{ "import", do_import },
 	{ "help", do_help },
 	{ 0 }
@@ -33,12 +34,14 @@ static void usage(FILE *f)
 		"       hitless record   [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--verify] [--trace LIST] -o FILE\n"
 		"       hitless snapshot [OPTIONS] [--pinned [DIR]] [--trace LIST] -o FILE\n"
 		"       hitless import   [OPTIONS] [--trace LIST] -o FILE\n"
+		"       hitless monitor  [OPTIONS] [--protect SIDS] [--metrics FILE] [--interval SEC]\n"
+		"                        [--pinned [DIR]] [--buffer SIZE] [--window N]\n"
 		"       hitless help\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | openmetrics | chrome }   (-j = -f json)\n"
 		"       hitless VERB --help   for a verb's synopsis\n"
 		"Exit: 0 hitless, 1 findings, 2 error, bad input (a foreign, truncated or damaged\n"
-		"      file) or incomplete (records lost); record and snapshot only: 3 not root\n"
+		"      file) or incomplete (records lost); record, snapshot and monitor only: 3 not root\n"
 		"      (no CAP_BPF + CAP_PERFMON or CAP_SYS_ADMIN), 4 no kernel BTF, 5 --mode\n"
 		"      tracepoint on a kernel without the hitless series, 6 no SMMUv3 driver.\n"
 		"Environment: HITLESS_BTF=FILE  the kernel's BTF from FILE, not /sys/kernel/btf/vmlinux\n");

@@ -82,5 +82,6 @@ int do_timeline(int argc, char **argv);
 int do_record(int argc, char **argv);
 int do_snapshot(int argc, char **argv);
 int do_import(int argc, char **argv);
+int do_monitor(int argc, char **argv);
 
 #endif

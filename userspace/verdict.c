@@ -148,6 +148,7 @@ struct upd {			/* one arm_smmu_write_entry() call, being collected */
 	bool cd_unused;		/* a CD update while the StreamID's STE uses no CD */
 	u64 last[8];		/* the entry after the last write of this boot */
 	u64 boot;
+	u64 t;			/* ktime of its last write */
 	int phase;		/* last step seen */
 	VEC(struct wr) w;
 };
@@ -167,6 +168,7 @@ struct ob {			/* an invalidation the SMMU still owes */
 	int nasid, nvmid;
 	u16 asid[4], vmid[4];
 	bool holed;		/* records were lost while it was open: not judged */
+	size_t at;		/* merged-log index of the write that opened it */
 	/* what the old descriptor mapped (BBM checks) */
 	bool old_leaf;
 	u64 old_oa, old_attrs, old_size;
@@ -184,6 +186,8 @@ struct ctx {
 	size_t nprot;
 	VEC(struct pwin) win;		/* when each protected StreamID is protected */
 	size_t cur;			/* merged-log index of the record being judged */
+	size_t pend;			/* live: first record of an attach not yet concluded */
+	bool live;			/* the log is the head of one still being written */
 	struct hl_state replay;		/* STE/CD as the log leaves them, for root users */
 	VEC(struct upd) upds;
 	VEC(struct ob) obs;
@@ -268,13 +272,20 @@ static void prot_windows(struct ctx *c, const struct hl_record *ev, size_t n)
 				 * (iommufd_device_detach() returns nothing):
 				 * its driver records follow it.
 				 */
+				size_t j;
+
 				have_pend = false;
-				for (size_t j = i + 1; j < n && !is_hwpt_op(&ev[j]); j++)
+				for (j = i + 1; j < n && !is_hwpt_op(&ev[j]); j++)
 					if (ev[j].hdr.kind == HL_K_ATTACH && attach_names(&ev[j], p)) {
 						have_pend = true;
 						pend = i;
 						break;
 					}
+				/* live: its driver records may be yet to come */
+				if (c->live && j == n) {
+					have_pend = true;
+					pend = i;
+				}
 			}
 			if (have_pend && !r->iommufd.result && is_hwpt_op(r)) {
 				if (!seen && op != HL_IOMMUFD_HWPT_ATTACH)
@@ -293,6 +304,8 @@ static void prot_windows(struct ctx *c, const struct hl_record *ev, size_t n)
 		}
 		if (!seen || on)
 			VEC_PUSH(c->win, ((struct pwin){ k, start, n }));
+		if (have_pend && pend < c->pend)
+			c->pend = pend;
 	}
 }
 
@@ -477,6 +490,7 @@ static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
 		}
 	}
 	u->phase = step;
+	u->t = r->hdr.ktime_ns;
 	memcpy(w.before, before, 64);
 	memcpy(w.after, after, 64);
 	VEC_PUSH(u->w, w);
@@ -583,6 +597,7 @@ static void ob_holed(struct ctx *c)
 static void ob_open(struct ctx *c, struct ob o)
 {
 	o.boot = c->boot;
+	o.at = c->cur;
 	o.st = OB_WAIT;
 	o.holed = c->holed;
 	o.cov = o.lo;
@@ -1182,10 +1197,23 @@ static bool first_walk(const struct hl_state *b, struct hl_state *out)
 
 /* ---- driver ----------------------------------------------------------- */
 
-void hl_analyze(const struct hl_state *a, const struct hl_state *b,
-		const struct hl_protect_disk *protect, size_t nprotect, struct hl_verdict *v)
+/*
+ * live: the log is the head of one still being written (hitless monitor).
+ * Its end is not the kernel's: invalidations still owed stay owed, and
+ * updates still being written stay open (no finding for either yet), but
+ * an update whose last write is older than `settled` (ktime) is over: the
+ * driver writes an entry's steps back to back, an arm_smmu_write_entry()
+ * ends with its last CMD_SYNC, and [UNUSED] CRITICAL has no end of its own
+ * when no FINAL step is needed.
+ * *horizon is the merged-log index of the first record that an open update,
+ * an open obligation or an attach not yet concluded by its iommufd record
+ * still needs (n when none).
+ */
+static void analyze(const struct hl_state *a, const struct hl_state *b,
+		    const struct hl_protect_disk *protect, size_t nprotect, struct hl_verdict *v,
+		    bool live, u64 settled, size_t *horizon)
 {
-	struct ctx c = { .v = v, .prot = protect, .nprot = nprotect };
+	struct ctx c = { .v = v, .prot = protect, .nprot = nprotect, .pend = SIZE_MAX, .live = live };
 	struct hl_record *ev;
 	u64 *order, last_seq = 0;
 	size_t n, nboots, nsmmu = 0, n2 = 0;
@@ -1284,8 +1312,47 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 			break;
 		}
 	}
-	if (n)
+	if (live) {
+		size_t h = c.pend < n ? c.pend : n;
+
+		for (size_t i = 0; i < c.upds.n; i++) {
+			struct upd *u = &c.upds.v[i];
+
+			if (u->open && u->w.n && u->t < settled)
+				close_update(&c, u);
+			if (u->open && u->w.n && u->at < h)
+				h = u->at;
+		}
+		/*
+		 * From an attach of a protected StreamID whose iommufd record
+		 * has not come yet, whether it is protected is not known:
+		 * findings from there on wait (prot_windows()).
+		 */
+		if (c.pend < n) {
+			size_t k = 0;
+
+			for (size_t i = 0; i < v->findings.n; i++) {
+				const struct hl_finding *f = &v->findings.v[i];
+
+				if (f->nrefs && f->refs[0].boot == ev[c.pend].hdr.boot &&
+				    f->refs[0].seq >= ev[c.pend].hdr.seq) {
+					if (f->sev == SEV_ERROR)
+						v->nerrors--;
+					else
+						v->nwarnings--;
+					continue;
+				}
+				v->findings.v[k++] = *f;
+			}
+			v->findings.n = k;
+		}
+		for (size_t i = 0; i < c.obs.n; i++)
+			if (!c.obs.v[i].done && c.obs.v[i].at < h)
+				h = c.obs.v[i].at;
+		*horizon = h;
+	} else if (n) {
 		end_boot(&c);
+	}
 	c.xk_when = "";
 	if (a && b) {
 		struct hl_state w;
@@ -1306,6 +1373,37 @@ void hl_analyze(const struct hl_state *a, const struct hl_state *b,
 	hl_state_free(&c.replay);
 	free(ev);
 	free(order);
+}
+
+void hl_analyze(const struct hl_state *a, const struct hl_state *b,
+		const struct hl_protect_disk *protect, size_t nprotect, struct hl_verdict *v)
+{
+	analyze(a, b, protect, nprotect, v, false, 0, NULL);
+}
+
+void hl_analyze_live(const struct hl_state *a, const struct hl_protect_disk *protect,
+		     size_t nprotect, u64 settled, struct hl_verdict *v, size_t *horizon)
+{
+	analyze(a, NULL, protect, nprotect, v, true, settled, horizon);
+}
+
+bool hl_protected_at(const struct hl_state *a, const struct hl_protect_disk *protect,
+		     size_t nprotect, size_t k, size_t at, bool live)
+{
+	struct ctx c = { .prot = protect, .nprot = nprotect, .pend = SIZE_MAX, .live = live };
+	struct hl_record *ev;
+	u64 *order;
+	size_t n, nboots;
+	bool on = false;
+
+	n = hl_merge_events(a, NULL, &ev, &order, &nboots);
+	prot_windows(&c, ev, n);
+	for (size_t i = 0; i < c.win.n; i++)
+		on |= c.win.v[i].k == k && c.win.v[i].lo <= at && at < c.win.v[i].hi;
+	VEC_FREE(c.win);
+	free(ev);
+	free(order);
+	return on;
 }
 
 void hl_verdict_free(struct hl_verdict *v)
@@ -1350,6 +1448,28 @@ static void add_hex(json_object *o, const char *k, u64 v)
 	json_object_object_add(o, k, json_object_new_string(b));
 }
 
+json_object *hl_finding_json(const struct hl_finding *f)
+{
+	json_object *j = json_object_new_object();
+
+	json_object_object_add(j, "rule", json_object_new_string(f->rule));
+	json_object_object_add(j, "severity", json_object_new_string(f->sev == SEV_ERROR ? "error" : "warning"));
+	if (f->has_sid) {
+		json_object_object_add(j, "smmu", json_object_new_uint64(f->smmu));
+		json_object_object_add(j, "sid", json_object_new_uint64(f->sid));
+	}
+	if (f->has_ssid)
+		json_object_object_add(j, "ssid", json_object_new_uint64(f->ssid));
+	if (f->has_iova) {
+		add_hex(j, "iova_start", f->iova_lo);
+		add_hex(j, "iova_end", f->iova_hi);
+		add_hex(j, "table", f->root);
+	}
+	json_object_object_add(j, "message", json_object_new_string(f->msg));
+	json_object_object_add(j, "records", refs_json(f->refs, f->nrefs));
+	return j;
+}
+
 json_object *hl_verdict_json(const struct hl_verdict *v)
 {
 	json_object *o = json_object_new_object(), *fa = json_object_new_array();
@@ -1376,27 +1496,8 @@ json_object *hl_verdict_json(const struct hl_verdict *v)
 	json_object_object_add(o, "errors", json_object_new_int(v->nerrors));
 	json_object_object_add(o, "warnings", json_object_new_int(v->nwarnings));
 	json_object_object_add(o, "bbml2", json_object_new_boolean(v->bbml2));
-	for (size_t i = 0; i < v->findings.n; i++) {
-		const struct hl_finding *f = &v->findings.v[i];
-		json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "rule", json_object_new_string(f->rule));
-		json_object_object_add(j, "severity", json_object_new_string(f->sev == SEV_ERROR ? "error" : "warning"));
-		if (f->has_sid) {
-			json_object_object_add(j, "smmu", json_object_new_uint64(f->smmu));
-			json_object_object_add(j, "sid", json_object_new_uint64(f->sid));
-		}
-		if (f->has_ssid)
-			json_object_object_add(j, "ssid", json_object_new_uint64(f->ssid));
-		if (f->has_iova) {
-			add_hex(j, "iova_start", f->iova_lo);
-			add_hex(j, "iova_end", f->iova_hi);
-			add_hex(j, "table", f->root);
-		}
-		json_object_object_add(j, "message", json_object_new_string(f->msg));
-		json_object_object_add(j, "records", refs_json(f->refs, f->nrefs));
-		json_object_array_add(fa, j);
-	}
+	for (size_t i = 0; i < v->findings.n; i++)
+		json_object_array_add(fa, hl_finding_json(&v->findings.v[i]));
 	json_object_object_add(o, "findings", fa);
 	for (size_t i = 0; i < v->transitions.n; i++) {
 		const struct hl_transition *t = &v->transitions.v[i];

@@ -70,11 +70,29 @@ struct hl_verdict {
 /* `after` may be NULL: judge one snapshot's log only (no cross-kexec rules). */
 void hl_analyze(const struct hl_state *before, const struct hl_state *after,
 		const struct hl_protect_disk *protect, size_t nprotect, struct hl_verdict *v);
+/*
+ * The log of `a` as the head of one still being written (hitless monitor):
+ * only findings that no later record can change; open updates and owed
+ * invalidations are left open, unless an update's last write is older than
+ * `settled` (ktime ns): then it is over and judged.  *horizon: the
+ * merged-log index of the first record still needed to judge what is open
+ * (the number of records if none).
+ */
+void hl_analyze_live(const struct hl_state *a, const struct hl_protect_disk *protect,
+		     size_t nprotect, u64 settled, struct hl_verdict *v, size_t *horizon);
+/*
+ * Is protect[k] protected at merged-log index `at` of a's log (docs/rules.md
+ * "Protection"; live: as hl_analyze_live() sees the log)?
+ */
+bool hl_protected_at(const struct hl_state *a, const struct hl_protect_disk *protect,
+		     size_t nprotect, size_t k, size_t at, bool live);
 void hl_verdict_free(struct hl_verdict *v);
 bool hl_verdict_complete(const struct hl_verdict *v);
 /* 0 hitless, 1 findings, 2 incomplete */
 int hl_verdict_exit(const struct hl_verdict *v);
 json_object *hl_verdict_json(const struct hl_verdict *v);
+/* One finding as hl_verdict_json() lists it. */
+json_object *hl_finding_json(const struct hl_finding *f);
 const char *hl_trans_name(enum hl_trans_kind k);
 
 /* The merged, ordered, de-duplicated event log of one or two snapshots. */

@@ -4,7 +4,7 @@
 # 2 a foreign or truncated file, 3 not root, 4 no kernel BTF, 5 --mode
 # tracepoint on a kernel without the series (here: the stock kernel's BTF
 # through HITLESS_BTF; in the rig: the stock kernel itself, steps/bpf-load),
-# 6 no SMMUv3 driver (this x86 host).
+# 6 no SMMUv3 driver (this x86 host); record, snapshot and monitor alike.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 H="$top/userspace/build/host/hitless"
 synth="$top/userspace/build/host/tests/synth"
@@ -28,7 +28,7 @@ check() {
 }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 
-echo "1..13"
+echo "1..17"
 "$synth" -r 100 -s 1 "$tmp/a.snap" || { echo "not ok 1 - synth"; exit 1; }
 head -c 4096 /bin/sh >"$tmp/foreign"
 head -c 1000 "$tmp/a.snap" >"$tmp/trunc"
@@ -48,8 +48,9 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	check "record as a user" 3 "'record' needs root" $nobody "$H" record -o "$tmp/x.snap"
 	check "snapshot as a user" 3 "'snapshot' needs root" $nobody "$H" snapshot -o "$tmp/x.snap"
 	check "record --pinned as a user" 3 "needs root" $nobody "$H" record --pinned -o "$tmp/x.snap"
+	check "monitor as a user" 3 "'monitor' needs root" $nobody "$H" monitor --protect 8
 else
-	for i in 1 2 3; do skip "needs root and setpriv (drops to uid 65534)"; done
+	for i in 1 2 3 4; do skip "needs root and setpriv (drops to uid 65534)"; done
 fi
 if [ "$(id -u)" = 0 ]; then
 	check "record, HITLESS_BTF missing" 4 "HITLESS_BTF=$tmp/none: no BTF there" \
@@ -60,17 +61,24 @@ if [ "$(id -u)" = 0 ]; then
 	if [ -f "$stock_btf" ]; then
 		check "--mode tracepoint, stock kernel's BTF" 5 "not built with the hitless series" \
 			env HITLESS_BTF="$stock_btf" "$H" record --mode tracepoint -o "$tmp/x.snap"
+		check "monitor --mode tracepoint, stock kernel's BTF" 5 "not built with the hitless series" \
+			env HITLESS_BTF="$stock_btf" "$H" monitor --mode tracepoint --metrics "$tmp/m.prom"
 	else
 		skip "no stock kernel build ($stock_btf)"
+		skip "no stock kernel build ($stock_btf)"
 	fi
+	check "monitor, HITLESS_BTF missing" 4 "HITLESS_BTF=$tmp/none: no BTF there" \
+		env HITLESS_BTF="$tmp/none" "$H" monitor --protect 8 --metrics "$tmp/m.prom"
 	if [ "$(uname -m)" != aarch64 ]; then
 		check "record on this $(uname -m) host" 6 "no Arm SMMUv3 driver" "$H" record -o "$tmp/x.snap"
+		check "monitor on this $(uname -m) host" 6 "no Arm SMMUv3 driver" "$H" monitor --protect 8 --metrics "$tmp/m.prom"
 	else
+		skip "an arm64 host may have the SMMUv3 driver"
 		skip "an arm64 host may have the SMMUv3 driver"
 	fi
 else
-	for i in 1 2 3 4; do skip "needs root (past the privilege check)"; done
+	for i in 1 2 3 4 5 6 7; do skip "needs root (past the privilege check)"; done
 fi
 n=$((n + 1))
-[ ! -e "$tmp/x.snap" ] && echo "ok $n - no failed capture left a snapshot" ||
-	echo "not ok $n - a failed capture left $tmp/x.snap"
+[ ! -e "$tmp/x.snap" ] && [ ! -e "$tmp/m.prom" ] && echo "ok $n - no failed capture left a snapshot or a metrics file" ||
+	echo "not ok $n - a failed capture left $tmp/x.snap or $tmp/m.prom"

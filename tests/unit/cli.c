@@ -62,6 +62,36 @@ int main(void)
 	} else {
 		printf("ok %d # SKIP record is not in this build (no BPF skeleton)\n", ++tap_n);
 	}
+	/* monitor: every bad argument is refused before anything is loaded */
+	if (run("monitor", "--help", NULL) == 0) {
+		static const char *const bad[][3] = {
+			{ "--interval", "0", "bad --interval" }, { "--interval", "-1", "bad --interval" },
+			{ "--interval", "5s", "bad --interval" }, { "--window", "8", "bad --window" },
+			{ "--window", "x", "bad --window" }, { "--protect", "8,x", "bad --protect" },
+			{ "--buffer", "3K", "bad --buffer" }, { "--duration", "", "bad --duration" },
+			{ "--mode", "kprobe", "--mode is auto" },
+			{ "--metrics", "/nonexistent/dir/m.prom", "cannot write in /nonexistent/dir" },
+		};
+
+		static const char syn[] = "Usage: hitless monitor [OPTIONS] [--protect SIDS] [--metrics FILE]";
+
+		tap_ok(!strncmp(run_out, syn, sizeof(syn) - 1) &&
+		       strstr(run_out, "--interval SEC") && strstr(run_out, "--window N"),
+		       "hitless monitor --help: its synopsis, exit 0");
+		tap_ok(run("help", NULL) == 0 && strstr(run_out, "hitless monitor  [OPTIONS] [--protect SIDS]"),
+		       "hitless help lists monitor");
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			tap_ok(run("monitor", bad[i][0], bad[i][1], NULL) == 2 && strstr(run_err, bad[i][2]),
+			       "monitor %s '%s': '%s', exit 2", bad[i][0], bad[i][1], bad[i][2]);
+		tap_ok(run("monitor", "--protect", "8", "out.prom", NULL) == 2 &&
+		       strstr(run_err, "monitor takes no file argument"), "monitor FILE: the metrics go to --metrics, exit 2");
+		tap_ok(run("-f", "openmetrics", "monitor", NULL) == 2 && strstr(run_err, "text or JSON lines"),
+		       "monitor -f openmetrics: refused (the metrics file is OpenMetrics), exit 2");
+		tap_ok(run("monitor", "--bogus", NULL) == 2 && strstr(run_err, "Usage: hitless monitor"),
+		       "monitor --bogus: synopsis, exit 2");
+	} else {
+		printf("ok %d # SKIP monitor is not in this build (no BPF skeleton)\n", ++tap_n);
+	}
 	hl_state_free(&a);
 	hl_state_free(&b);
 	{

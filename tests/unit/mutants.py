@@ -47,6 +47,13 @@ muts = {
  'lost => incomplete removed': ('userspace/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
  'snapshot payload crc check removed': ('userspace/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
  'range folding removed': ('userspace/state.c', '	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {', '	if (0) {'),
+ 'monitor: a finding reported once per judgement only': ('userspace/monitor.c', '		n += report(m, &v->findings.v[i], cb, arg);', '		n += i ? 0 : report(m, &v->findings.v[i], cb, arg);'),
+ 'monitor: re-anchor ignores the horizon': ('userspace/monitor.c', '			reanchor(m, h, false, settled, cb, arg);', '			reanchor(m, total - m->window, false, settled, cb, arg);'),
+ 'monitor: dropped gaps not carried': ('userspace/monitor.c', '	m->carry_gaps += v.gaps;', ''),
+ 'monitor live: open updates judged at once': ('userspace/verdict.c', '			if (u->open && u->w.n && u->t < settled)', '			if (u->open && u->w.n)'),
+ 'monitor live: pending attach not waited for': ('userspace/verdict.c', '		if (c.pend < n) {\n			size_t k = 0;', '		if (0) {\n			size_t k = 0;'),
+ 'monitor: a detach before the anchor forgotten': ('userspace/monitor.c', '		if (!later)\n			m->sids.v[k].detached = true;', ''),
+ 'monitor metrics: written in place': ('userspace/monitor.c', '	if (rename(tmp, path)) {', '	if (unlink(tmp) || 1) {\n		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); if (fd >= 0) { f = fdopen(fd, "w"); hl_mon_metrics(m, f, now_ktime, now_real, ringbuf_used, ringbuf_size); fclose(f); return 0; }'),
  'atomic rename replaced by direct write': ('userspace/snapshot.c', '	w.fd = mkstemp(tmp);	/* created 0600 */', '	snprintf(tmp, sizeof(tmp), "%s", path); w.fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC, 0600);'),
 }
 only = sys.argv[1:]
@@ -64,11 +71,11 @@ for name,(f,old,new) in muts.items():
     if old not in s:
         print('MUTATION NOT APPLIED:', name); continue
     open(p,'w').write(s.replace(old,new,1))
-    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf'.split()], capture_output=True, text=True)
+    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf monitor'.split()], capture_output=True, text=True)
     if r.returncode:
         print('BUILD FAIL', name, r.stderr[-500:]); continue
     fails=[]
-    for t in 'decode entry rules snapshot outputs cli tracebuf'.split():
+    for t in 'decode entry rules snapshot outputs cli tracebuf monitor'.split():
         out=subprocess.run([os.path.join(d,'userspace/build/host/tests',t)], capture_output=True, text=True).stdout
         for line in out.splitlines():
             if line.startswith('not ok'): fails.append(t+': '+line.split(' - ',1)[1][:70])
