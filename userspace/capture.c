@@ -990,6 +990,8 @@ int do_record(int argc, char **argv)
 			p_err("ring buffer poll: %s", strerror(-n));
 			break;
 		}
+		/* the BPF side wakes us once per sixteenth of the ring: drain a trickle too */
+		ring_buffer__consume(c.rb);
 		if (o.duration > 0 && hl_now_ns(CLOCK_MONOTONIC) - t0 >= o.duration * 1e9)
 			break;
 		if (o.stop_file && !access(o.stop_file, F_OK))
