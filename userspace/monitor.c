@@ -424,6 +424,20 @@ static void om_sid(FILE *out, const struct hl_mon_sid *s)
 		fprintf(out, "{smmu=\"%u\",sid=\"%u\"}", s->smmu, s->sid);
 }
 
+/* One sample per protected StreamID: its valid time, or its dark time. */
+static void om_sid_seconds(FILE *out, const struct hl_mon *m, u64 now_ktime, const char *name,
+			   bool dark)
+{
+	for (size_t i = 0; i < m->sids.n; i++) {
+		u64 va, dk;
+
+		hl_mon_sid_times(m, &m->sids.v[i], now_ktime, &va, &dk);
+		fprintf(out, "%s", name);
+		om_sid(out, &m->sids.v[i]);
+		fprintf(out, " %.9f\n", (dark ? dk : va) / 1e9);
+	}
+}
+
 void hl_mon_metrics(const struct hl_mon *m, FILE *out, u64 now_ktime, u64 now_real,
 		    u64 ringbuf_used, u64 ringbuf_size)
 {
@@ -452,24 +466,10 @@ void hl_mon_metrics(const struct hl_mon *m, FILE *out, u64 now_ktime, u64 now_re
 	fprintf(out, "hitless_verdict_findings{severity=\"warning\"} %llu\n", (unsigned long long)m->nwarnings);
 	om_head(out, "hitless_protected_valid_seconds", "gauge",
 		"Time the protected StreamID's STE was valid with its SMMU enabled, since the monitor started.");
-	for (size_t i = 0; i < m->sids.n; i++) {
-		u64 va, dk;
-
-		hl_mon_sid_times(m, &m->sids.v[i], now_ktime, &va, &dk);
-		fprintf(out, "hitless_protected_valid_seconds");
-		om_sid(out, &m->sids.v[i]);
-		fprintf(out, " %.9f\n", va / 1e9);
-	}
+	om_sid_seconds(out, m, now_ktime, "hitless_protected_valid_seconds", false);
 	om_head(out, "hitless_device_dark_seconds", "gauge",
 		"Time the StreamID had no translation: STE invalid or SMMU disabled.");
-	for (size_t i = 0; i < m->sids.n; i++) {
-		u64 va, dk;
-
-		hl_mon_sid_times(m, &m->sids.v[i], now_ktime, &va, &dk);
-		fprintf(out, "hitless_device_dark_seconds");
-		om_sid(out, &m->sids.v[i]);
-		fprintf(out, " %.9f\n", dk / 1e9);
-	}
+	om_sid_seconds(out, m, now_ktime, "hitless_device_dark_seconds", true);
 	om_head(out, "hitless_device_darkenings", "counter",
 		"Times the protected StreamID went from valid to dark.");
 	for (size_t i = 0; i < m->sids.n; i++) {
