@@ -204,6 +204,19 @@ static struct hl_state view(const struct hl_mon *m, struct hl_record *ev, size_t
 	return s;
 }
 
+/* A walker record of the anchor state at a cut: the entry as it stood there. */
+static void anchor_rec(struct hl_record *r, unsigned kind, u64 boot, u64 seq, u64 ktime)
+{
+	memset(r, 0, sizeof(*r));
+	r->hdr.kind = kind;
+	r->hdr.mode = HL_MODE_WALKER;
+	r->hdr.version = HL_RECORD_VERSION;
+	r->hdr.boot = boot;
+	r->hdr.seq = seq;
+	r->hdr.ktime_ns = ktime;
+}
+
+
 /*
  * Let the records before ev[h] go.  The new window starts with the STEs and
  * CDs as they were just before ev[h] (each entry's first "before" from h on,
@@ -295,13 +308,7 @@ static void reanchor(struct hl_mon *m, size_t h, bool hard, u64 settled, hl_mon_
 	for (size_t i = 0; i < anc.stes.n; i++, j++) {
 		struct hl_record *r = &nv[j];
 
-		memset(r, 0, sizeof(*r));
-		r->hdr.kind = HL_K_STE;
-		r->hdr.mode = HL_MODE_WALKER;
-		r->hdr.version = HL_RECORD_VERSION;
-		r->hdr.boot = boot;
-		r->hdr.seq = s0 - k + j;
-		r->hdr.ktime_ns = h < n ? ev[h].hdr.ktime_ns : m->last_ktime;
+		anchor_rec(r, HL_K_STE, boot, s0 - k + j, h < n ? ev[h].hdr.ktime_ns : m->last_ktime);
 		r->ste.smmu = anc.stes.v[i].smmu;
 		r->ste.sid = anc.stes.v[i].sid;
 		memcpy(r->ste.after, anc.stes.v[i].q, sizeof(r->ste.after));
@@ -309,13 +316,7 @@ static void reanchor(struct hl_mon *m, size_t h, bool hard, u64 settled, hl_mon_
 	for (size_t i = 0; i < anc.cds.n; i++, j++) {
 		struct hl_record *r = &nv[j];
 
-		memset(r, 0, sizeof(*r));
-		r->hdr.kind = HL_K_CD;
-		r->hdr.mode = HL_MODE_WALKER;
-		r->hdr.version = HL_RECORD_VERSION;
-		r->hdr.boot = boot;
-		r->hdr.seq = s0 - k + j;
-		r->hdr.ktime_ns = h < n ? ev[h].hdr.ktime_ns : m->last_ktime;
+		anchor_rec(r, HL_K_CD, boot, s0 - k + j, h < n ? ev[h].hdr.ktime_ns : m->last_ktime);
 		r->cd.smmu = anc.cds.v[i].smmu;
 		r->cd.sid = anc.cds.v[i].sid;
 		r->cd.ssid = anc.cds.v[i].ssid;
