@@ -175,6 +175,15 @@ static const struct hl_record *find_cr0(const struct hl_record *ev, size_t lo, s
 	return f;
 }
 
+/* json_object_array_sort() order: by t_ns */
+static int by_time(const void *a, const void *b)
+{
+	long long x = json_object_get_int64(json_object_object_get(*(json_object *const *)a, "t_ns"));
+	long long y = json_object_get_int64(json_object_object_get(*(json_object *const *)b, "t_ns"));
+
+	return (x > y) - (x < y);
+}
+
 static void add_step(json_object *arr, json_object *p, double *prev_ns)
 {
 	long long t = json_object_get_int64(json_object_object_get(p, "t_ns"));
@@ -280,6 +289,7 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 			if (r)
 				json_object_array_add(pre, point(&t, hl_milestone_name(pre_ids[i]), r, false, NULL));
 		}
+		json_object_array_sort(pre, by_time);	/* as they happened, not in list order */
 	}
 
 	/* the old kernel's shutdown disables the SMMU: from here no STE is used */
