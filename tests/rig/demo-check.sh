@@ -62,7 +62,7 @@ else
 		"the DMA edu started as the guest went to kexec is lost"
 fi
 check 'python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$out/timeline.json"' "timeline.json parses"
-check 'python3 -c "import json,sys; t=[s[\"t_ns\"] for s in json.load(open(sys.argv[1]))[\"before_kexec\"]]; assert len(t) >= 3 and t == sorted(t)" "$out/timeline.json"' \
+check 'python3 -c "import json,sys; t=[s[\"t_ns\"] for s in json.load(open(sys.argv[1]))[\"before_kexec\"]]; assert len(t) >= 2 and t == sorted(t)" "$out/timeline.json"' \
 	"the old kernel's live-update milestones (LUO prepare/freeze, KHO) are listed as they happened"
 check 'tail -n1 "$out/metrics.prom" | grep -qx "# EOF" && grep -qE "^[a-z_]+(\{.*\})? [0-9.e+-]+$" "$out/metrics.prom"' \
 	"metrics.prom is OpenMetrics text (samples, # EOF)"
