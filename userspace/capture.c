@@ -130,20 +130,6 @@ struct cap {
 	struct hl_mon *mon;		/* monitor: records go to its window, not to st */
 };
 
-static void msg(struct cap *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void msg(struct cap *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (c->quiet)
-		return;
-	fprintf(stderr, "hitless: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct cap *c = ctx;
@@ -367,7 +353,7 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 			continue;
 		}
 		if (!target_exists(&k, p)) {
-			msg(c, "program %s (%s): not loaded: %s", bpf_program__name(p),
+			p_note(c->quiet, "program %s (%s): not loaded: %s", bpf_program__name(p),
 			    bpf_program__section_name(p),
 			    !strncmp(bpf_program__section_name(p), "tp_btf/", 7) ?
 			    "this kernel has no such tracepoint (not a kernel with kernel/patches)" :
@@ -390,7 +376,7 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 			continue;
 		l = bpf_program__attach(p);
 		if (!l) {
-			msg(c, "program %s (%s): loaded, not attached: %s", bpf_program__name(p),
+			p_note(c->quiet, "program %s (%s): loaded, not attached: %s", bpf_program__name(p),
 			    bpf_program__section_name(p), strerror(errno));
 			skipped++;
 			continue;
@@ -402,9 +388,9 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 	}
 	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2) {
 		c->cfg->ste_from_cfgi = 1;
-		msg(c, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
+		p_note(c->quiet, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
 	}
-	msg(c, "%d program(s) attached, %d not (%s mode)", attached, skipped,
+	p_note(c->quiet, "%d program(s) attached, %d not (%s mode)", attached, skipped,
 	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
 	c->events_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_events"));
 	c->stats_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_stats"));
@@ -429,7 +415,7 @@ static int cap_pinned(struct cap *c, const char *dir)
 			return -1;
 		}
 	}
-	msg(c, "using the programs pinned under %s", dir);
+	p_note(c->quiet, "using the programs pinned under %s", dir);
 	return 0;
 }
 
@@ -549,7 +535,7 @@ static int cap_walk(struct cap *c, unsigned budget)
 			      (unsigned long long)w.err_addr, w.error);
 			rc = -1;
 		} else if (!rc) {
-			msg(c, "walked SMMU %u (%s): %llu STEs, %llu CDs, %llu leaves, %llu descriptors visited, %d trigger(s)",
+			p_note(c->quiet, "walked SMMU %u (%s): %llu STEs, %llu CDs, %llu leaves, %llu descriptors visited, %d trigger(s)",
 			    w.smmu, e->d_name, (unsigned long long)w.n_ste, (unsigned long long)w.n_cd,
 			    (unsigned long long)w.n_pte, (unsigned long long)w.n_visit, triggers);
 			n++;
@@ -780,7 +766,7 @@ int do_snapshot(int argc, char **argv)
 		return HL_EXIT_ERROR;
 	}
 	hl_trace_end(&c.st, o.trace, c.seq_base, 0);
-	msg(&c, "%s: %zu STEs, %zu CDs, %zu translation ranges (%llu records)", o.out,
+	p_note(c.quiet, "%s: %zu STEs, %zu CDs, %zu translation ranges (%llu records)", o.out,
 	    c.st.stes.n, c.st.cds.n, c.st.ranges.n, (unsigned long long)c.records);
 	cap_close(&c);
 	return 0;
@@ -809,13 +795,13 @@ static int cap_verify(struct cap *c, unsigned budget)
 		struct hl_ste_disk *a = &w.st.stes.v[i], *b = hl_state_ste(&c->st, a->smmu, a->sid);
 
 		if (!b || memcmp(a->q, b->q, sizeof(a->q))) {
-			msg(c, "verify: STE %u:%u walked differs from the log's", a->smmu, a->sid);
+			p_note(c->quiet, "verify: STE %u:%u walked differs from the log's", a->smmu, a->sid);
 			bad++;
 		}
 	}
 	for (size_t i = 0; i < c->st.stes.n; i++)
 		if (!hl_state_ste(&w.st, c->st.stes.v[i].smmu, c->st.stes.v[i].sid)) {
-			msg(c, "verify: STE %u:%u in the log is not valid in the walk",
+			p_note(c->quiet, "verify: STE %u:%u in the log is not valid in the walk",
 			    c->st.stes.v[i].smmu, c->st.stes.v[i].sid);
 			bad++;
 		}
@@ -823,13 +809,13 @@ static int cap_verify(struct cap *c, unsigned budget)
 		struct hl_cd_disk *a = &w.st.cds.v[i], *b = hl_state_cd(&c->st, a->smmu, a->sid, a->ssid);
 
 		if (!b || memcmp(a->q, b->q, sizeof(a->q))) {
-			msg(c, "verify: CD %u:%u/%u walked differs from the log's", a->smmu, a->sid, a->ssid);
+			p_note(c->quiet, "verify: CD %u:%u/%u walked differs from the log's", a->smmu, a->sid, a->ssid);
 			bad++;
 		}
 	}
 	for (size_t i = 0; i < c->st.cds.n; i++)
 		if (!hl_state_cd(&w.st, c->st.cds.v[i].smmu, c->st.cds.v[i].sid, c->st.cds.v[i].ssid)) {
-			msg(c, "verify: CD %u:%u/%u in the log is not valid in the walk", c->st.cds.v[i].smmu,
+			p_note(c->quiet, "verify: CD %u:%u/%u in the log is not valid in the walk", c->st.cds.v[i].smmu,
 			    c->st.cds.v[i].sid, c->st.cds.v[i].ssid);
 			bad++;
 		}
@@ -847,7 +833,7 @@ static int cap_verify(struct cap *c, unsigned budget)
 				same = fx[k].iova == fy[k].iova && fx[k].size == fy[k].size &&
 				       fx[k].oa == fy[k].oa && fx[k].attrs == fy[k].attrs;
 			if (!same) {
-				msg(c, "verify: table 0x%llx translates differently (%zu runs walked, %zu from the log)",
+				p_note(c->quiet, "verify: table 0x%llx translates differently (%zu runs walked, %zu from the log)",
 				    (unsigned long long)root, side ? ny : nx, side ? nx : ny);
 				bad++;
 			}
@@ -855,7 +841,7 @@ static int cap_verify(struct cap *c, unsigned budget)
 			free(fy);
 		}
 	}
-	msg(c, "verify: walked %zu STEs, %zu CDs, %zu ranges; the log's state %s", w.st.stes.n,
+	p_note(c->quiet, "verify: walked %zu STEs, %zu CDs, %zu ranges; the log's state %s", w.st.stes.n,
 	    w.st.cds.n, w.st.ranges.n, bad ? "DIFFERS" : "matches");
 	ring_buffer__free(w.rb);
 	hl_state_free(&w.st);
@@ -936,7 +922,7 @@ static int cap_against(struct cap *c, const char *other)
 			break;
 		if (!cmp_same(&c->st.events.v[i], &o.events.v[k])) {
 			if (bad++ < 5)
-				msg(c, "against: record %zu here (seq %llu, %s) differs from %s's %zu (seq %llu, %s)",
+				p_note(c->quiet, "against: record %zu here (seq %llu, %s) differs from %s's %zu (seq %llu, %s)",
 				    n, (unsigned long long)c->st.events.v[i].hdr.seq,
 				    hl_kind_name(c->st.events.v[i].hdr.kind), other, n,
 				    (unsigned long long)o.events.v[k].hdr.seq, hl_kind_name(o.events.v[k].hdr.kind));
@@ -947,7 +933,7 @@ static int cap_against(struct cap *c, const char *other)
 		bad += cmp_kind(&c->st.events.v[i]);
 	for (; k < o.events.n; k++)
 		bad += cmp_kind(&o.events.v[k]);
-	msg(c, "against %s (%s mode): %zu records compared, %d differ or are missing",
+	p_note(c->quiet, "against %s (%s mode): %zu records compared, %d differ or are missing",
 	    other, hl_mode_name(o.meta.mode), n, bad);
 	hl_state_free(&o);
 	return bad;
@@ -981,7 +967,7 @@ int do_record(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
-	msg(&c, "recording (%llu records so far)", (unsigned long long)c.records);
+	p_note(c.quiet, "recording (%llu records so far)", (unsigned long long)c.records);
 	t0 = hl_now_ns(CLOCK_MONOTONIC);
 	while (!stop_req) {
 		int n = ring_buffer__poll(c.rb, 100);
@@ -1014,7 +1000,7 @@ int do_record(int argc, char **argv)
 			goto fail;
 		bad += d;
 	}
-	msg(&c, "%s: %llu records, %llu lost, %zu STEs, %zu CDs, %zu translation ranges", o.out,
+	p_note(c.quiet, "%s: %llu records, %llu lost, %zu STEs, %zu CDs, %zu translation ranges", o.out,
 	    (unsigned long long)c.records, (unsigned long long)lost, c.st.stes.n, c.st.cds.n,
 	    c.st.ranges.n);
 	cap_close(&c);
@@ -1341,7 +1327,7 @@ int do_monitor(int argc, char **argv)
 	for (size_t i = 0; i < c.st.smmus.n; i++)
 		VEC_PUSH(m.st.smmus, c.st.smmus.v[i]);
 	if (!prot.protect.n)
-		msg(&c, "no --protect: entry updates are classified only, no StreamID is protected");
+		p_note(c.quiet, "no --protect: entry updates are classified only, no StreamID is protected");
 	hl_mon_judge(&m, hl_now_ns(CLOCK_MONOTONIC), mon_print, &out);
 	if (ready) {
 		int fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -1349,7 +1335,7 @@ int do_monitor(int argc, char **argv)
 		if (fd >= 0)
 			close(fd);
 	}
-	msg(&c, "monitoring %zu protected StreamID(s) (%llu records walked)", prot.protect.n,
+	p_note(c.quiet, "monitoring %zu protected StreamID(s) (%llu records walked)", prot.protect.n,
 	    (unsigned long long)c.records);
 	if (mon_metrics(&m, metrics, &rb))
 		goto fail;

@@ -43,6 +43,19 @@ void p_err(const char *fmt, ...)
 	}
 }
 
+void p_note(bool quiet, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	fprintf(stderr, "hitless: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 int hl_emit(json_object *doc, const struct hl_render *r)
 {
 	hl_renderer fn = NULL;

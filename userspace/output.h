@@ -29,6 +29,8 @@ struct hl_render {
 
 /* Errors: text to stderr ("Error: ..."), or {"error": "..."} on stdout in JSON mode. */
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress notes: "hitless: ..." to stderr, nothing when quiet. */
+void p_note(bool quiet, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print doc in the chosen format; 0, or 2 after p_err if the verb cannot. */
 int hl_emit(json_object *doc, const struct hl_render *r);
 int hl_parse_format(const char *s, enum hl_format *f);

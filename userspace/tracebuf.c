@@ -644,20 +644,6 @@ static double ts_cnt(const struct pair *p, size_t n, u64 ts, u64 frq, int counte
 	       (((double)p[i].cnt - p[i - 1].cnt) / ((double)p[i].ts - p[i - 1].ts));
 }
 
-static void msg(const struct hl_tb_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void msg(const struct hl_tb_opts *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (o->quiet)
-		return;
-	fprintf(stderr, "hitless: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 /* "top": the top-level buffer, where a stock kernel's boot-time kprobe events go */
 static int is_top(const char *name)
 {
@@ -917,23 +903,23 @@ static int batch_finish(struct inst *in_, struct hl_state *s, const char *name, 
 		boot_front(s, &pboot);
 	if (prev) {
 		res->imported_prev += nrec;
-		msg(o, "trace instance %s: %llu records of the previous boot %016llx%s%s", name,
+		p_note(o->quiet, "trace instance %s: %llu records of the previous boot %016llx%s%s", name,
 		    (unsigned long long)nrec, (unsigned long long)boot,
 		    pre ? " (the rest is in that boot's own snapshot)" : "", note ? "; " : "");
 		if (note)
-			msg(o, "trace instance %s: %s", name, note);
+			p_note(o->quiet, "trace instance %s: %s", name, note);
 	} else {
 		res->imported_current += nrec;
 		*seq_cur = base;
-		msg(o, "trace instance %s: %llu records of this boot%s", name, (unsigned long long)nrec,
+		p_note(o->quiet, "trace instance %s: %llu records of this boot%s", name, (unsigned long long)nrec,
 		    start_i != (size_t)-1 ? " before this capture started" : "");
 	}
 	if (in.lost)
-		msg(o, "trace instance %s: %llu events LOST (ring buffer overwritten)", name,
+		p_note(o->quiet, "trace instance %s: %llu events LOST (ring buffer overwritten)", name,
 		    (unsigned long long)in.lost);
 	res->lost += in.lost;
 	if (!in.pairs.n && nrec)
-		msg(o, "trace instance %s: no event with a counter: its times cannot be placed across kexec", name);
+		p_note(o->quiet, "trace instance %s: no event with a counter: its times cannot be placed across kexec", name);
 	return 0;
 }
 
