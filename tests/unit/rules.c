@@ -568,10 +568,20 @@ static void t_reg(struct tlog *l, u32 off, u64 old, u64 new)
 	t_put(l, r);
 }
 
+/* The timeline's dark time for the first protected device of S, or -1 with none. */
+static long long dark_ns(void)
+{
+	json_object *tl = hl_timeline_build(&S, NULL, PROT, 1);
+	json_object *d = json_object_array_get_idx(json_object_object_get(tl, "devices"), 0);
+	long long ns = d ? json_object_get_int64(json_object_object_get(d, "dark_ns")) : -1;
+
+	json_object_put(tl);
+	return ns;
+}
+
 static void smmu_off(void)
 {
 	u64 cur[8] = { 0 }, a[8];
-	json_object *tl, *d;
 
 	mk_s2_ste(a, 0, 0x80000000, 1);
 	begin(0, 0);
@@ -583,11 +593,8 @@ static void smmu_off(void)
 	judge(NULL);
 	tap_ok(count(R_SMMU_OFF) == 1 && first(R_SMMU_OFF)->sid == 16 && strstr(first(R_SMMU_OFF)->msg, "aborts"),
 	       "SMMU-OFF: CR0.SMMUEN cleared with protected StreamID 16 valid (GBPA.ABORT: DMA aborts)");
-	tl = hl_timeline_build(&S, NULL, PROT, 1);
-	d = json_object_array_get_idx(json_object_object_get(tl, "devices"), 0);
-	tap_ok(d && llabs(json_object_get_int64(json_object_object_get(d, "dark_ns")) - 1001000) < 10,
+	tap_ok(llabs(dark_ns() - 1001000) < 10,
 	       "timeline: StreamID 16 dark while the SMMU was disabled (1.001 ms)");
-	json_object_put(tl);
 	end();
 	begin(0, 0);
 	memset(cur, 0, sizeof(cur));
@@ -611,11 +618,8 @@ static void smmu_off(void)
 	judge(NULL);
 	tap_ok(count(R_SMMU_OFF) == 1 && first(R_SMMU_OFF)->sid == 16,
 	       "SMMU-OFF: CR0=0 with the old value unknown (imported shutdown) and StreamID 16 valid");
-	tl = hl_timeline_build(&S, NULL, PROT, 1);
-	d = json_object_array_get_idx(json_object_object_get(tl, "devices"), 0);
-	tap_ok(d && llabs(json_object_get_int64(json_object_object_get(d, "dark_ns")) - 1001000) < 10,
+	tap_ok(llabs(dark_ns() - 1001000) < 10,
 	       "timeline: the window from the imported CR0=0 to SMMUEN=1 is dark (1.001 ms)");
-	json_object_put(tl);
 	end();
 	begin(0, 0);
 	memset(cur, 0, sizeof(cur));
