@@ -15,10 +15,13 @@ mkdir -p "$top/out/demo"
 "$top/scripts/demo.sh" --no-setup "$flavor" >"$out.stdout" 2>&1
 rc=$?
 sed 's/^/# /' "$out.stdout" | grep -vE '^# +(StreamID|IOVA|records)' | head -n 40
+# The second snapshot decoded once (hitless show -j), for the checks below.
+shown="$out/after.show.json"
+"$top/userspace/build/host/hitless" show -j "$out/serial.files/after.snap" >"$shown" 2>/dev/null
 attach_outcomes() {
-	python3 - "$top/userspace/build/host/hitless" "$out/serial.files/after.snap" <<'PY'
-import json, subprocess, sys
-d = json.loads(subprocess.run([sys.argv[1], "show", "-j", sys.argv[2]], capture_output=True).stdout)
+	python3 - "$shown" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
 me = d["meta"]["boot"]
 o = [e["outcome"] for e in d["events"]
      if e["kind"] == "attach" and e["boot"] == me and 8 in e["sids"] and e["ssid"] == 0]
@@ -77,9 +80,9 @@ check 'grep -qE "StreamID 8 +translation valid at .*; STE invalid for [0-9.]+ (n
 # the log has it from the previous boot's persistent trace instance: SMMU-OFF must
 # name that record. A series that keeps the SMMU enabled across kexec has no such
 # write, and then no SMMU-OFF either.
-off=$(python3 - "$top/userspace/build/host/hitless" "$out/serial.files/after.snap" <<'PY'
-import json, subprocess, sys
-d = json.loads(subprocess.run([sys.argv[1], "show", "-j", sys.argv[2]], capture_output=True).stdout)
+off=$(python3 - "$shown" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
 for e in d["events"]:
     if (e["kind"] == "reg" and e.get("register") == "SMMU_CR0" and not e["SMMUEN"]
             and e["boot"] != d["meta"]["boot"]):
@@ -105,10 +108,10 @@ fi
 # kernel's last instant and, when the log has them, its SMMU disable and the
 # new kernel's SMMU probe and reset, each from a record, not estimated.
 switch_steps() {
-	python3 - "$top/userspace/build/host/hitless" "$out/serial.files/after.snap" "$out/timeline.json" <<'PY'
-import json, subprocess, sys
-d = json.loads(subprocess.run([sys.argv[1], "show", "-j", sys.argv[2]], capture_output=True).stdout)
-cp = {s["step"]: s for s in json.load(open(sys.argv[3]))["critical_path"]}
+	python3 - "$shown" "$out/timeline.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+cp = {s["step"]: s for s in json.load(open(sys.argv[2]))["critical_path"]}
 me = d["meta"]["boot"]
 cr0 = [e for e in d["events"] if e["kind"] == "reg" and e.get("register") == "SMMU_CR0"]
 want = ["old kernel: last instant (kexec reboot)", "SMMU probe: start", "SMMU probe: end"]
