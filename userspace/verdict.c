@@ -199,16 +199,11 @@ struct ctx {
 	const char *xk_when;		/* which "after" cross_kexec() compares */
 };
 
-static bool prot_match(const struct hl_protect_disk *p, u32 smmu, u32 sid)
-{
-	return p->sid == sid && (p->smmu == HL_ANY_SMMU || p->smmu == smmu);
-}
-
 /* Is StreamID sid protected at merged-log index `at` (docs/rules.md "Protection")? */
 static bool is_prot_at(struct ctx *c, u32 smmu, u32 sid, size_t at)
 {
 	for (size_t i = 0; i < c->win.n; i++)
-		if (prot_match(&c->prot[c->win.v[i].k], smmu, sid) &&
+		if (hl_protected(&c->prot[c->win.v[i].k], 1, smmu, sid) &&
 		    c->win.v[i].lo <= at && at < c->win.v[i].hi)
 			return true;
 	return false;
@@ -222,7 +217,7 @@ static bool is_prot(struct ctx *c, u32 smmu, u32 sid)
 static bool attach_names(const struct hl_record *r, const struct hl_protect_disk *p)
 {
 	for (u32 i = 0; i < r->attach.nsids && i < HL_MAX_ATTACH_SIDS; i++)
-		if (prot_match(p, r->attach.smmu, r->attach.sids[i]))
+		if (hl_protected(p, 1, r->attach.smmu, r->attach.sids[i]))
 			return true;
 	return false;
 }
