@@ -25,9 +25,7 @@ out="$HITLESS_TOP/out/demo/$flavor"
 rm -rf "$out"; mkdir -p "$out"
 log "running the demo scenario on the $flavor kernel (about a minute under TCG)"
 # The early-boot trace instances of docs/early-boot-tracing.md.
-trace="reserve_mem=16M:4096:hitless"
-trace+=" trace_instance=hitless@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate"
-trace+=" trace_instance=hitless_prev=hitless"
+trace=$(trace_instance_args)
 # A stock kernel has none of them: it gets the switch probes instead, kprobe
 # events defined at boot (docs/early-boot-tracing.md, "A stock kernel").
 [ "$flavor" = stock ] && trace+=" $(stock_kprobe_events "$HITLESS_CACHE/out/stock/vmlinux")"

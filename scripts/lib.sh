@@ -32,6 +32,15 @@ side_apt() {
 		-o APT::Sandbox::User=root
 }
 
+# The kernel command line of docs/early-boot-tracing.md: a persistent trace
+# instance "hitless" with the series' event systems, in memory that survives
+# kexec, and its previous boot's contents kept as "hitless_prev".
+trace_instance_args() {
+	printf '%s' "reserve_mem=16M:4096:hitless" \
+		" trace_instance=hitless@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate" \
+		" trace_instance=hitless_prev=hitless"
+}
+
 # The stock kernel's switch probes (docs/early-boot-tracing.md, "A stock
 # kernel"): the kprobe_event= boot parameter that defines, in every kernel of
 # the chain and in the same order (so each event keeps its type id across the

@@ -4,8 +4,6 @@
 # The kernel command line of the demo (scripts/demo.sh): each capture also
 # takes in the persistent trace instances, the previous kernel's last events
 # and this one's early boot.
-trace="reserve_mem=16M:4096:hitless"
-trace+=" trace_instance=hitless@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate"
-trace+=" trace_instance=hitless_prev=hitless"
-exec "$(dirname "$0")/../../scripts/rig.sh" --tap --kernel patched --scenario kexec-cycles \
-	--timeout 900 -a "$trace"
+. "$(dirname "$0")/../../scripts/lib.sh"
+exec "$HITLESS_TOP/scripts/rig.sh" --tap --kernel patched --scenario kexec-cycles \
+	--timeout 900 -a "$(trace_instance_args)"

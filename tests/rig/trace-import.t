@@ -10,9 +10,8 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 hl=$top/userspace/build/host/hitless
 files=$top/out/rig/patched-trace-import.files
-trace_args="reserve_mem=16M:4096:hitless"
-trace_args+=" trace_instance=hitless@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate"
-trace_args+=" trace_instance=hitless_prev=hitless"
+. "$top/scripts/lib.sh"
+trace_args=$(trace_instance_args)
 
 rm -rf "$files"
 n=0

@@ -7,9 +7,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 log=$top/out/rig/patched-tracepoints.log
-trace_args="kunit.enable=1 kunit.autorun=1 reserve_mem=16M:4096:hitless"
-trace_args+=" trace_instance=hitless@hitless,arm_smmu_v3,io_pgtable_arm,iommufd,liveupdate"
-trace_args+=" trace_instance=hitless_prev=hitless"
+. "$top/scripts/lib.sh"
+trace_args="kunit.enable=1 kunit.autorun=1 $(trace_instance_args)"
 
 out=$("$top/scripts/rig.sh" --tap --kernel patched --scenario tracepoints \
 	--timeout 400 --append "$trace_args" --log "$log")
