@@ -147,11 +147,18 @@ static __always_inline struct hl_record *hl_reserve_retry(__u16 kind, __u8 mode)
  */
 #define HL_WAKE_STEPS	16
 
+/* The ring's size / HL_WAKE_STEPS, asked once: a ring buffer's size is fixed when its map is made. */
+__u64 hl_wake_step = 0;
+
 static __always_inline void hl_submit(struct hl_record *r)
 {
 	__u64 queued = bpf_ringbuf_query(&hl_events, BPF_RB_AVAIL_DATA);
-	__u64 step = bpf_ringbuf_query(&hl_events, BPF_RB_RING_SIZE) / HL_WAKE_STEPS;
+	__u64 step = hl_wake_step;
 
+	if (!step) {
+		step = bpf_ringbuf_query(&hl_events, BPF_RB_RING_SIZE) / HL_WAKE_STEPS;
+		hl_wake_step = step;
+	}
 	/* queued includes this record and its 8-byte ring-buffer header */
 	bpf_ringbuf_submit(r, queued >= step && (queued & (step - 1)) < sizeof(*r) + 8 ?
 			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);

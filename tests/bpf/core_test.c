@@ -10,13 +10,17 @@
  *    in one trigger and resumed over many, and the collector's state built
  *    from those records translates as the tables do;
  *  - loss accounting: a full ring buffer drops records with a visible
- *    sequence gap, counts them, and reports them in an HL_K_LOST record.
+ *    sequence gap, counts them, and reports them in an HL_K_LOST record;
+ *  - the reader is woken by the record that fills the ring past a sixteenth
+ *    of its size, and not before.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include "tap.h"
@@ -387,6 +391,37 @@ static void test_loss(struct core_test *sk, struct ring_buffer *rb)
 	       (unsigned long long)sk->bss->hl_seq);
 }
 
+/*
+ * Wake-ups (hl_submit): an edge-triggered epoll on the ring reports only a
+ * wake-up, not data that is merely there. From an empty ring, the records
+ * that stay below 1/16 of it wake no one; the one that crosses it does.
+ */
+static void test_wake(struct core_test *sk, struct ring_buffer *rb)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, got;
+	__u64 step = bpf_map__max_entries(sk->maps.hl_events) / 16, below;
+	int ep = epoll_create1(EPOLL_CLOEXEC), n_below, n_cross;
+
+	ring_buffer__consume(rb);
+	nrecs = 0;
+	below = step / (sizeof(struct hl_record) + 8);	/* records (and headers) that fit below */
+	if (!tap_ok(ep >= 0 && !epoll_ctl(ep, EPOLL_CTL_ADD, bpf_map__fd(sk->maps.hl_events), &ev),
+		    "wake: an edge-triggered epoll on the ring buffer"))
+		return;
+	sk->bss->emit_n = below;
+	run(bpf_program__fd(sk->progs.test_emit));
+	n_below = epoll_wait(ep, &got, 1, 200);
+	sk->bss->emit_n = 1;
+	run(bpf_program__fd(sk->progs.test_emit));
+	n_cross = epoll_wait(ep, &got, 1, 5000);
+	tap_ok(n_below == 0, "wake: %llu records, just below 1/16 of the ring, wake no reader (%d)",
+	       (unsigned long long)below, n_below);
+	tap_ok(n_cross == 1, "wake: the record that crosses 1/16 of the ring wakes it (%d)", n_cross);
+	ring_buffer__consume(rb);
+	tap_ok(nrecs == below + 1, "wake: all %zu records there to read", nrecs);
+	close(ep);
+}
+
 int main(void)
 {
 	struct core_test *sk;
@@ -412,5 +447,6 @@ int main(void)
 	walk(sk, rb, 1, 3, "1 record per trigger");
 
 	test_loss(sk, rb);
+	test_wake(sk, rb);
 	return tap_done();
 }
