@@ -1023,8 +1023,11 @@ static void monitor_usage(FILE *f)
 		"       as no later record can change it (one JSON object per line with -j);\n"
 		"       lost records at once.  On SIGINT/SIGTERM (or --duration, PATH) the log's\n"
 		"       end is judged as `diff` judges it, and the verdict printed.\n"
-		"       --metrics FILE OpenMetrics text, rewritten atomically every interval\n"
-		"                      (mode 0644), for a textfile collector or Prometheus\n"
+		"       --metrics FILE the metrics, rewritten atomically every interval (mode\n"
+		"                      0644), for node_exporter's textfile collector\n"
+		"       --metrics-format prometheus|openmetrics\n"
+		"                      the file's format (default prometheus: the text format\n"
+		"                      the textfile collector reads)\n"
 		"       --interval SEC how often the metrics are written (default 10)\n"
 		"       --window N     re-anchor the judging window past N records (default\n"
 		"                      65536): memory stays bounded (docs/output.md \"monitor\")\n"
@@ -1149,13 +1152,15 @@ static void rb_pos_sample(struct rb_pos *p)
 		p->peak = used;
 }
 
+static enum hl_mfmt mon_mfmt;	/* --metrics-format */
+
 static int mon_metrics(const struct hl_mon *m, const char *path, struct rb_pos *rb)
 {
 	int rc = 0;
 
 	if (!path)
 		return 0;
-	if (hl_mon_metrics_write(m, path, hl_now_ns(CLOCK_MONOTONIC), hl_now_ns(CLOCK_REALTIME),
+	if (hl_mon_metrics_write(m, path, mon_mfmt, hl_now_ns(CLOCK_MONOTONIC), hl_now_ns(CLOCK_REALTIME),
 				 rb->peak, rb->size)) {
 		p_err("--metrics %s: %s", path, strerror(errno));
 		rc = -1;
@@ -1168,6 +1173,7 @@ static const struct option mon_lo[] = {
 	HL_COMMON_LONGOPTS,
 	{ "protect", required_argument, NULL, 'x' },
 	{ "metrics", required_argument, NULL, 'M' },
+	{ "metrics-format", required_argument, NULL, 'F' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "window", required_argument, NULL, 'w' },
 	{ "pinned", optional_argument, NULL, 'P' },
@@ -1222,6 +1228,12 @@ int do_monitor(int argc, char **argv)
 			}
 			break;
 		case 'M': metrics = optarg; break;
+		case 'F':
+			if (hl_mfmt_parse(optarg, &mon_mfmt)) {
+				p_err("--metrics-format is prometheus or openmetrics, not '%s'", optarg);
+				goto bad;
+			}
+			break;
 		case 'i':
 			interval = parse_seconds("--interval", optarg);
 			if (interval < 0)
@@ -1278,7 +1290,7 @@ int do_monitor(int argc, char **argv)
 		goto bad;
 	}
 	if (env.format != FMT_TEXT && env.format != FMT_JSON) {
-		p_err("monitor prints text or JSON lines (-j), not %s; --metrics FILE writes OpenMetrics",
+		p_err("monitor prints text or JSON lines (-j), not %s; --metrics FILE writes the metrics",
 		      hl_format_name(env.format));
 		goto bad;
 	}

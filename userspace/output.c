@@ -6,7 +6,7 @@
 
 struct hl_env env;
 
-static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome" };
+static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome", "prometheus" };
 
 const char *hl_format_name(enum hl_format f)
 {
@@ -70,7 +70,8 @@ int hl_emit(json_object *doc, const struct hl_render *r)
 		fn = r->text;
 		break;
 	case FMT_OPENMETRICS:
-		fn = r->openmetrics;
+	case FMT_PROMETHEUS:
+		fn = r->metrics;
 		break;
 	case FMT_CHROME:
 		fn = r->chrome;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "main.h"
+#include "metrics.h"
 #include "records.h"
 #include "smmu.h"
 #include "timeline.h"
@@ -327,6 +328,8 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 		double dark = 0, inv_at = -1;
 		bool ever = false;
 		size_t lw = 0;
+		char dev[HL_NOTE_LEN] = "";
+		u32 dev_smmu = protect[k].smmu;
 
 		/*
 		 * dark: the union of the times the STE was invalid (from the V=0
@@ -420,8 +423,14 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 			src = "STE preserved: valid once the SMMU probe ends";
 		}
 		jadd_u(d, "sid", protect[k].sid);
-		if (protect[k].smmu != HL_ANY_SMMU)
-			jadd_u(d, "smmu", protect[k].smmu);
+		/* the labels: the device the later capture's attach names, else the earlier's */
+		for (int j = 1; j >= 0 && !dev[0]; j--)
+			if (st[j])
+				hl_sid_ident(st[j], protect[k].smmu, protect[k].sid, &dev_smmu, dev, sizeof(dev));
+		if (dev_smmu != HL_ANY_SMMU)
+			jadd_u(d, "smmu", dev_smmu);
+		if (dev[0])
+			jadd_s(d, "device", dev);
 		json_object_object_add(d, "ste_writes_seen", json_object_new_boolean(ever));
 		json_object_object_add(d, "dark_ns", json_object_new_int64(llround(dark * 1e9 / t.cntfrq)));
 		if (when) {
@@ -617,40 +626,32 @@ static void timeline_text(json_object *doc, FILE *out)
 		fprintf(out, "note: %s\n", json_object_get_string(json_object_array_get_idx(o, i)));
 }
 
-static void om_gauge(FILE *out, const char *name, const char *help)
-{
-	fprintf(out, "# TYPE %s gauge\n", name);
-	if (strlen(name) > 8 && !strcmp(name + strlen(name) - 8, "_seconds"))
-		fprintf(out, "# UNIT %s seconds\n", name);
-	fprintf(out, "# HELP %s %s\n", name, help);
-}
-
-static void timeline_openmetrics(json_object *doc, FILE *out)
+static void timeline_metrics(json_object *doc, FILE *out)
 {
 	json_object *o;
+	struct hl_mw w;
 
-	om_gauge(out, "hitless_timeline_complete", "1 if no record was lost");
-	fprintf(out, "hitless_timeline_complete %d\n", json_object_get_boolean(json_object_object_get(doc, "complete")));
-	om_gauge(out, "hitless_critical_path_step_seconds", "Duration of each critical-path step.");
+	hl_mw_init(&w, out, env.format == FMT_OPENMETRICS ? HL_MF_OPENMETRICS : HL_MF_PROMETHEUS);
+	hl_mw_family(&w, "hitless_timeline_complete");
+	hl_mw_sample(&w, json_object_get_boolean(json_object_object_get(doc, "complete")), NULL);
+	hl_mw_family(&w, "hitless_critical_path_step_seconds");
 	o = json_object_object_get(doc, "critical_path");
 	for (size_t i = 0; i < json_object_array_length(o); i++) {
 		json_object *p = json_object_array_get_idx(o, i), *d;
 
-		if (!json_object_object_get_ex(p, "since_previous_ns", &d))
-			continue;
-		fprintf(out, "hitless_critical_path_step_seconds{step=\"");
-		om_label(out, jget_s(p, "step"));
-		fprintf(out, "\"} %.9f\n", json_object_get_int64(d) / 1e9);
+		if (json_object_object_get_ex(p, "since_previous_ns", &d))
+			hl_mw_sample(&w, json_object_get_int64(d) / 1e9, "step", jget_s(p, "step"), NULL);
 	}
-	om_gauge(out, "hitless_device_dark_seconds", "Time the StreamID had no translation: STE invalid or SMMU disabled.");
+	hl_mw_family(&w, "hitless_device_dark_seconds");
 	o = json_object_object_get(doc, "devices");
 	for (size_t i = 0; i < json_object_array_length(o); i++) {
 		json_object *d = json_object_array_get_idx(o, i);
 
-		fprintf(out, "hitless_device_dark_seconds{sid=\"%llu\"} %.9f\n", jget_u(d, "sid"),
-			json_object_get_int64(json_object_object_get(d, "dark_ns")) / 1e9);
+		hl_mw_sid_sample(&w, json_object_get_int64(json_object_object_get(d, "dark_ns")) / 1e9,
+				 json_object_object_get_ex(d, "smmu", NULL) ? jget_u(d, "smmu") : HL_ANY_SMMU,
+				 jget_u(d, "sid"), jget_s(d, "device"));
 	}
-	om_gauge(out, "hitless_live_update_seconds", "End-to-end durations of the live update.");
+	hl_mw_family(&w, "hitless_live_update_seconds");
 	o = json_object_object_get(doc, "totals");
 	json_object_object_foreach(o, k, v) {
 		char name[64];
@@ -658,9 +659,9 @@ static void timeline_openmetrics(json_object *doc, FILE *out)
 		snprintf(name, sizeof(name), "%s", k);
 		if (strlen(name) > 3 && !strcmp(name + strlen(name) - 3, "_ns"))
 			name[strlen(name) - 3] = 0;
-		fprintf(out, "hitless_live_update_seconds{span=\"%s\"} %.9f\n", name, json_object_get_int64(v) / 1e9);
+		hl_mw_sample(&w, json_object_get_int64(v) / 1e9, "span", name, NULL);
 	}
-	fprintf(out, "# EOF\n");
+	hl_mw_end(&w);
 }
 
 static json_object *ch_ev(const char *name, const char *ph, double ts_us, int tid)
@@ -742,7 +743,7 @@ static void timeline_help(FILE *f)
 		"Usage: hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
 		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
 		HL_COMMON_HELP
-		"       FORMAT := { text | json | openmetrics | chrome }\n"
+		"       FORMAT := { text | json | prometheus | openmetrics | chrome }\n"
 		"The critical path of a live update across kexec, from one snapshot whose\n"
 		"log spans both kernels or from the snapshots taken before and after.\n"
 		"Exit: 0 complete, 2 error or records lost.\n");
@@ -750,7 +751,7 @@ static void timeline_help(FILE *f)
 
 int do_timeline(int argc, char **argv)
 {
-	static const struct hl_render r = { "timeline", timeline_text, timeline_openmetrics, timeline_chrome };
+	static const struct hl_render r = { "timeline", timeline_text, timeline_metrics, timeline_chrome };
 	struct hl_state a, b, prot;
 	json_object *doc;
 	int rc, nfiles;

@@ -43,9 +43,9 @@ check '[ $? = 0 ] && head -n1 "$tmp/out" | grep -q "^verdict: HITLESS"' "install
 check '[ $? = 1 ] && grep -q "STE-BREAK" "$tmp/out"' "installed hitless: the broken pair: STE-BREAK, exit 1"
 "$H" diff "$tmp/before.snap" "$tmp/lossy-after.snap" >/dev/null 2>&1
 ok $([ $? = 2 ]; echo $?) "installed hitless: the lossy pair: incomplete, exit 2"
-"$H" timeline -f openmetrics "$tmp/before.snap" "$tmp/after.snap" >"$tmp/m.prom" 2>&1
-check '[ "$(tail -n1 "$tmp/m.prom")" = "# EOF" ] && grep -c "^hitless_critical_path_step_seconds" "$tmp/m.prom" >/dev/null' \
-	"installed hitless: timeline -f openmetrics"
+"$H" timeline -f prometheus "$tmp/before.snap" "$tmp/after.snap" >"$tmp/m.prom" 2>&1
+check '"$top/tests/lib/parse-metrics" "$tmp/m.prom" | grep -q "^hitless_critical_path_step_seconds"' \
+	"installed hitless: timeline -f prometheus parses"
 check '"$H" show "$tmp/before.snap" >/dev/null && "$H" record --help >/dev/null' \
 	"installed hitless: show works, and the capture is built in (record --help)"
 

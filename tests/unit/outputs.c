@@ -10,6 +10,7 @@
 #include "tap.h"
 #include "build.h"
 #include "run.h"
+#include "promparse.h"
 
 static char dir[] = "/tmp/hl-out-test.XXXXXX";
 static char before[4200], after[4200], broken[4200], lossy[4200];
@@ -46,104 +47,6 @@ static int has_finding(json_object *d, const char *rule, unsigned sid)
 	return 0;
 }
 
-/*
- * OpenMetrics text (openmetrics.io): "# TYPE name type", "# HELP name text",
- * samples "name{label="value",...} number", ending with "# EOF".  Returns
- * the number of samples, or -1; *val gets the value of `want` (if found).
- */
-static int om_parse(const char *text, const char *want, double *val)
-{
-	char types[64][96];
-	int ntypes = 0, samples = 0, eof = 0;
-	const char *l = text;
-
-	while (*l) {
-		const char *nl = strchr(l, '\n');
-		char line[1024], name[96];
-		size_t len;
-
-		if (!nl)
-			return -1;	/* every line ends with \n */
-		len = nl - l;
-		if (len >= sizeof(line) || eof)
-			return -1;	/* nothing after # EOF */
-		memcpy(line, l, len);
-		line[len] = 0;
-		l = nl + 1;
-		if (!strcmp(line, "# EOF")) {
-			eof = 1;
-			continue;
-		}
-		if (!strncmp(line, "# TYPE ", 7)) {
-			char type[32];
-
-			if (sscanf(line + 7, "%95s %31s", name, type) != 2 || ntypes == 64 ||
-			    (strcmp(type, "gauge") && strcmp(type, "counter") && strcmp(type, "info")))
-				return -1;
-			strcpy(types[ntypes++], name);
-			continue;
-		}
-		if (!strncmp(line, "# HELP ", 7))
-			continue;
-		if (!strncmp(line, "# UNIT ", 7)) {
-			char unit[32];
-
-			/* the family must be declared and end in _<unit> */
-			if (sscanf(line + 7, "%95s %31s", name, unit) != 2 || !ntypes || strcmp(types[ntypes - 1], name) ||
-			    strlen(name) <= strlen(unit) || strcmp(name + strlen(name) - strlen(unit), unit))
-				return -1;
-			continue;
-		}
-		if (line[0] == '#')
-			return -1;
-		{
-			char *sp = strrchr(line, ' '), *end, *brace;
-			double v;
-			int known = 0;
-
-			if (!sp)
-				return -1;
-			*sp = 0;
-			v = strtod(sp + 1, &end);
-			if (*end || end == sp + 1)
-				return -1;
-			brace = strchr(line, '{');
-			if (brace) {
-				if (line[strlen(line) - 1] != '}')
-					return -1;
-				/* labels: name="value" pairs, comma separated */
-				for (char *q = brace + 1; *q != '}';) {
-					char *eq = strchr(q, '=');
-
-					if (!eq || eq[1] != '"')
-						return -1;
-					for (q = eq + 2; *q && *q != '"'; q++)
-						if (*q == '\\')
-							q++;
-					if (*q != '"')
-						return -1;
-					q++;
-					if (*q == ',')
-						q++;
-					else if (*q != '}')
-						return -1;
-				}
-				snprintf(name, sizeof(name), "%.*s", (int)(brace - line), line);
-			} else {
-				snprintf(name, sizeof(name), "%.95s", line);
-			}
-			for (int i = 0; i < ntypes; i++)
-				known |= !strcmp(types[i], name);
-			if (!known)
-				return -1;	/* sample of an undeclared family */
-			if (want && !strcmp(line, want))
-				*val = v;
-			samples++;
-		}
-	}
-	return eof ? samples : -1;
-}
-
 static void diff_outputs(void)
 {
 	json_object *d = NULL;
@@ -173,12 +76,18 @@ static void diff_outputs(void)
 	tap_ok(run("diff", before, lossy, NULL) == 2 && !strncmp(run_out, "verdict: INCOMPLETE", 19),
 	       "diff text: incomplete shown first");
 
-	tap_ok(run("diff", "-f", "openmetrics", before, broken, NULL) == 1 &&
-	       om_parse(run_out, "hitless_verdict_exit_status", &v) > 0 && v == 1,
-	       "diff openmetrics: valid exposition, exit status 1");
-	v = -1;
-	tap_ok(om_parse(run_out, "hitless_findings{rule=\"STE-BREAK\",severity=\"error\"}", &v) > 0 && v == 1,
-	       "diff openmetrics: one STE-BREAK finding counted");
+	for (int f = 0; f < 2; f++) {
+		const char *fmt = f ? "openmetrics" : "prometheus";
+
+		v = -1;
+		tap_ok(run("diff", "-f", fmt, before, broken, NULL) == 1 && !metrics_parse(run_out, fmt) &&
+		       metrics_val("hitless_verdict_exit_status", &v) && v == 1,
+		       "diff %s: its parser takes it, exit status 1", fmt);
+		v = -1;
+		tap_ok(metrics_val("hitless_findings_total{rule=\"STE-BREAK\",severity=\"error\"}", &v) && v == 1 &&
+		       metrics_has("# TYPE hitless_findings counter") && metrics_has("# TYPE hitless_lost_records counter"),
+		       "diff %s: one STE-BREAK finding counted; findings and lost records are counters", fmt);
+	}
 	tap_ok(run("diff", "-f", "chrome", before, after, NULL) == 2 && strstr(run_err, "no chrome output"),
 	       "diff has no chrome output: exit 2, said so");
 }
@@ -218,9 +127,15 @@ static void timeline_outputs(void)
 
 	tap_ok(run("timeline", before, after, NULL) == 0 && strstr(run_out, "\ncritical path ") &&
 	       strstr(run_out, "+180.001 ms") && strstr(run_out, "warm path"), "timeline text");
-	tap_ok(run("timeline", "-f", "openmetrics", before, after, NULL) == 0 &&
-	       om_parse(run_out, "hitless_critical_path_step_seconds{step=\"new kernel: start\"}", &v) > 0 &&
-	       fabs(v - 0.180001) < 1e-6, "timeline openmetrics: valid, kexec step 0.180001 s");
+	for (int f = 0; f < 2; f++) {
+		const char *fmt = f ? "openmetrics" : "prometheus";
+
+		v = -1;
+		tap_ok(run("timeline", "-f", fmt, before, after, NULL) == 0 && !metrics_parse(run_out, fmt) &&
+		       metrics_val("hitless_critical_path_step_seconds{step=\"new kernel: start\"}", &v) &&
+		       fabs(v - 0.180001) < 1e-6 && metrics_val("hitless_device_dark_seconds{smmu=\"0\",sid=\"16\"}", &v) &&
+		       v == 0, "timeline %s: its parser takes it, kexec step 0.180001 s, StreamID 16 on SMMU 0", fmt);
+	}
 	tap_ok(run("timeline", "-f", "chrome", before, after, NULL) == 0 && (d = parse(run_out)),
 	       "timeline chrome: JSON");
 	{
