@@ -31,6 +31,11 @@ check 'for o in hitless hitless_tp veto; do readelf -h "$root/usr/lib/hitless/$o
 	"the BPF objects (hitless, hitless_tp, veto) in \$(LIBDIR)/hitless, BPF ELF"
 check '[ -f "$root/usr/share/doc/hitless/README.md" ] && [ -f "$root/usr/share/doc/hitless/output.md" ]' \
 	"the docs in \$(DOCDIR)"
+check 'for v in "" -show -diff -timeline -record -snapshot -import -monitor; do LC_ALL=C man -l "$root/usr/share/man/man1/hitless$v.1" | grep -q "^NAME" || exit 1; done' \
+	"the man pages of hitless and each verb in \$(MANDIR)/man1"
+compl=$(HITLESS_BIN=$H HITLESS_COMPLETION=$root/usr/share/bash-completion/completions/hitless "$top/tests/install/completion.t")
+check '[[ $compl == *"ok 1 - '"'"'hitless ti'"'"': timeline"* && $compl != *"not ok"* ]]' \
+	"the bash completion in \$(BASHCOMPDIR), completing with the installed binary"
 syms=$(nm -D "$H" 2>&1) dyn=$(readelf -d "$H" 2>&1) seg=$(readelf -lW "$H" 2>&1)
 check '[[ $dyn == *BIND_NOW* && $seg == *GNU_RELRO* && $syms == *__stack_chk_fail* && $syms == *printf_chk* ]]' \
 	"built with the flags given: full RELRO, stack protector, _FORTIFY_SOURCE"
