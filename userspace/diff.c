@@ -2,6 +2,7 @@
 /* diff: two snapshots (before and after a live update) -> verdict. */
 #include <stdlib.h>
 #include <string.h>
+#include "junit.h"
 #include "main.h"
 #include "metrics.h"
 #include "records.h"
@@ -112,7 +113,7 @@ static void diff_help(FILE *f)
 		"       hitless diff [OPTIONS] [--protect SIDS] SNAPSHOT\n"
 		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
 		HL_COMMON_HELP
-		"       FORMAT := { text | json | prometheus | openmetrics }\n"
+		"       FORMAT := { text | json | prometheus | openmetrics | junit }\n"
 		"Judge the event log(s) by the verdict rules and, given two snapshots,\n"
 		"each protected StreamID's translation across the live update.\n"
 		"Protected StreamIDs: --protect, else those the snapshots recorded.\n"
@@ -121,7 +122,7 @@ static void diff_help(FILE *f)
 
 int do_diff(int argc, char **argv)
 {
-	static const struct hl_render r = { "diff", diff_text, diff_metrics, NULL };
+	static const struct hl_render r = { "diff", diff_text, diff_metrics, NULL, hl_diff_junit };
 	struct hl_state a, b, prot;
 	struct hl_verdict v;
 	json_object *doc, *pa;

@@ -6,7 +6,7 @@
 
 struct hl_env env;
 
-static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome", "prometheus" };
+static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome", "prometheus", "junit" };
 
 const char *hl_format_name(enum hl_format f)
 {
@@ -75,6 +75,9 @@ int hl_emit(json_object *doc, const struct hl_render *r)
 		break;
 	case FMT_CHROME:
 		fn = r->chrome;
+		break;
+	case FMT_JUNIT:
+		fn = r->junit;
 		break;
 	}
 	if (!fn) {

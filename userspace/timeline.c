@@ -751,7 +751,7 @@ static void timeline_help(FILE *f)
 
 int do_timeline(int argc, char **argv)
 {
-	static const struct hl_render r = { "timeline", timeline_text, timeline_metrics, timeline_chrome };
+	static const struct hl_render r = { "timeline", timeline_text, timeline_metrics, timeline_chrome, NULL };
 	struct hl_state a, b, prot;
 	json_object *doc;
 	int rc, nfiles;

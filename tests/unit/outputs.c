@@ -11,6 +11,7 @@
 #include "build.h"
 #include "run.h"
 #include "promparse.h"
+#include "junit.h"
 
 static char dir[] = "/tmp/hl-out-test.XXXXXX";
 static char before[4200], after[4200], broken[4200], lossy[4200];
@@ -181,6 +182,19 @@ static void show_outputs(void)
 	tap_ok(run("show", "-f", "openmetrics", before, NULL) == 2, "show has no openmetrics output: exit 2");
 }
 
+/* The XML text escaping of -f junit (and -f html): the five specials, no control characters. */
+static void xml_escaping(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	hl_xml_text(m, "a<b&c\"d'e>f\x01g\nh");
+	fclose(m);
+	tap_ok(buf && !strcmp(buf, "a&lt;b&amp;c&quot;d&apos;e&gt;fg\nh"), "XML text: <, &, \", ', > escaped, control characters dropped");
+	free(buf);
+}
+
 int main(void)
 {
 	struct hl_state a, b;
@@ -206,6 +220,7 @@ int main(void)
 	diff_outputs();
 	timeline_outputs();
 	show_outputs();
+	xml_escaping();
 	{
 		char cmd[4200];
 
