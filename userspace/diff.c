@@ -2,10 +2,12 @@
 /* diff: two snapshots (before and after a live update) -> verdict. */
 #include <stdlib.h>
 #include <string.h>
+#include "html.h"
 #include "junit.h"
 #include "main.h"
 #include "metrics.h"
 #include "records.h"
+#include "timeline.h"
 #include "verdict.h"
 
 static void diff_text(json_object *d, FILE *out)
@@ -113,7 +115,7 @@ static void diff_help(FILE *f)
 		"       hitless diff [OPTIONS] [--protect SIDS] SNAPSHOT\n"
 		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
 		HL_COMMON_HELP
-		"       FORMAT := { text | json | prometheus | openmetrics | junit }\n"
+		"       FORMAT := { text | json | prometheus | openmetrics | junit | html }\n"
 		"Judge the event log(s) by the verdict rules and, given two snapshots,\n"
 		"each protected StreamID's translation across the live update.\n"
 		"Protected StreamIDs: --protect, else those the snapshots recorded.\n"
@@ -122,7 +124,7 @@ static void diff_help(FILE *f)
 
 int do_diff(int argc, char **argv)
 {
-	static const struct hl_render r = { "diff", diff_text, diff_metrics, NULL, hl_diff_junit };
+	static const struct hl_render r = { "diff", diff_text, diff_metrics, NULL, hl_diff_junit, hl_diff_html };
 	struct hl_state a, b, prot;
 	struct hl_verdict v;
 	json_object *doc, *pa;
@@ -141,6 +143,9 @@ int do_diff(int argc, char **argv)
 		json_object_object_add(doc, "note", json_object_new_string(
 			"no protected StreamIDs (none given with --protect, none recorded): "
 			"breaks are classified only, cross-kexec identity is not checked"));
+	if (env.format == FMT_HTML)	/* the report draws the critical path too */
+		json_object_object_add(doc, "timeline", hl_timeline_build(&a, nfiles == 2 ? &b : NULL,
+									 prot.protect.v, prot.protect.n));
 	rc = hl_emit(doc, &r);
 	if (!rc)
 		rc = hl_verdict_exit(&v);

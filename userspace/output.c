@@ -6,7 +6,7 @@
 
 struct hl_env env;
 
-static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome", "prometheus", "junit" };
+static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome", "prometheus", "junit", "html" };
 
 const char *hl_format_name(enum hl_format f)
 {
@@ -78,6 +78,9 @@ int hl_emit(json_object *doc, const struct hl_render *r)
 		break;
 	case FMT_JUNIT:
 		fn = r->junit;
+		break;
+	case FMT_HTML:
+		fn = r->html;
 		break;
 	}
 	if (!fn) {

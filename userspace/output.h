@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-enum hl_format { FMT_TEXT, FMT_JSON, FMT_OPENMETRICS, FMT_CHROME, FMT_PROMETHEUS, FMT_JUNIT };
+enum hl_format { FMT_TEXT, FMT_JSON, FMT_OPENMETRICS, FMT_CHROME, FMT_PROMETHEUS, FMT_JUNIT, FMT_HTML };
 
 struct hl_env {
 	enum hl_format format;
@@ -25,7 +25,7 @@ typedef void (*hl_renderer)(json_object *doc, FILE *out);
 struct hl_render {
 	const char *verb;
 	hl_renderer text, metrics, chrome;	/* metrics: -f prometheus and -f openmetrics */
-	hl_renderer junit;
+	hl_renderer junit, html;
 };
 
 /* Errors: text to stderr ("Error: ..."), or {"error": "..."} on stdout in JSON mode. */

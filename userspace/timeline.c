@@ -537,7 +537,7 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 
 /* ---- renderers -------------------------------------------------------- */
 
-static void fmt_dur(char *b, size_t n, long long ns)
+void hl_fmt_dur(char *b, size_t n, long long ns)
 {
 	if (llabs(ns) >= 1000000000LL)
 		snprintf(b, n, "%.3f s", ns / 1e9);
@@ -557,10 +557,10 @@ static void text_steps(FILE *out, json_object *arr, const char *rel)
 		json_object *p = json_object_array_get_idx(arr, i), *d;
 		char t[32], dd[32] = "";
 
-		fmt_dur(t, sizeof(t), json_object_get_int64(json_object_object_get(p, "t_ns")));
+		hl_fmt_dur(t, sizeof(t), json_object_get_int64(json_object_object_get(p, "t_ns")));
 		if (rel && json_object_object_get_ex(p, rel, &d)) {
 			dd[0] = '+';
-			fmt_dur(dd + 1, sizeof(dd) - 1, json_object_get_int64(d));
+			hl_fmt_dur(dd + 1, sizeof(dd) - 1, json_object_get_int64(d));
 		}
 		fprintf(out, "  %-48s %12s%s%s%s\n", jget_s(p, "step"), t, dd[0] ? "  " : "", dd,
 			json_object_get_boolean(json_object_object_get(p, "approximate")) ? "  (approximate)" : "");
@@ -592,7 +592,7 @@ static void timeline_text(json_object *doc, FILE *out)
 		"; NOT correlated: cross-kexec durations are not exact");
 	o = json_object_object_get(doc, "totals");
 	json_object_object_foreach(o, k, v) {
-		fmt_dur(b, sizeof(b), json_object_get_int64(v));
+		hl_fmt_dur(b, sizeof(b), json_object_get_int64(v));
 		fprintf(out, "  %-48s %12s\n", total_label(k), b);
 	}
 	if (json_object_array_length(json_object_object_get(doc, "before_kexec"))) {
@@ -608,9 +608,9 @@ static void timeline_text(json_object *doc, FILE *out)
 			json_object *d = json_object_array_get_idx(o, i);
 			char v[32];
 
-			fmt_dur(b, sizeof(b), json_object_get_int64(json_object_object_get(d, "dark_ns")));
+			hl_fmt_dur(b, sizeof(b), json_object_get_int64(json_object_object_get(d, "dark_ns")));
 			if (json_object_object_get_ex(d, "valid_t_ns", NULL)) {
-				fmt_dur(v, sizeof(v), json_object_get_int64(json_object_object_get(d, "valid_t_ns")));
+				hl_fmt_dur(v, sizeof(v), json_object_get_int64(json_object_object_get(d, "valid_t_ns")));
 				fprintf(out, "  StreamID %-6llu translation valid at %s; STE invalid for %s\n",
 					jget_u(d, "sid"), v, b);
 			} else {
@@ -751,7 +751,7 @@ static void timeline_help(FILE *f)
 
 int do_timeline(int argc, char **argv)
 {
-	static const struct hl_render r = { "timeline", timeline_text, timeline_metrics, timeline_chrome, NULL };
+	static const struct hl_render r = { "timeline", timeline_text, timeline_metrics, timeline_chrome, NULL, NULL };
 	struct hl_state a, b, prot;
 	json_object *doc;
 	int rc, nfiles;
