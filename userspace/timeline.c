@@ -664,76 +664,168 @@ static void timeline_metrics(json_object *doc, FILE *out)
 	hl_mw_end(&w);
 }
 
-static json_object *ch_ev(const char *name, const char *ph, double ts_us, int tid)
+/*
+ * Chrome trace-event format (the JSON Perfetto and chrome://tracing open):
+ * one process per boot, named; in each, tracks (threads) for the critical
+ * path, the warm path, the milestones, the SMMU and each protected device.
+ * A critical-path slice is named for what it spans ("A -> B", from the step
+ * before to this one) and sits in the boot where it starts (the kexec's in
+ * the old kernel's).
+ */
+enum { TR_CRIT = 1, TR_WARM, TR_MS, TR_SMMU, TR_DEV };
+
+static json_object *ch_ev(const char *name, const char *ph, double ts_us, int pid, int tid)
 {
 	json_object *e = json_object_new_object();
 
 	jadd_s(e, "name", name);
 	jadd_s(e, "ph", ph);
 	json_object_object_add(e, "ts", json_object_new_double(ts_us));
-	json_object_object_add(e, "pid", json_object_new_int(1));
+	json_object_object_add(e, "pid", json_object_new_int(pid));
 	json_object_object_add(e, "tid", json_object_new_int(tid));
 	return e;
 }
 
-static void ch_thread(json_object *arr, int tid, const char *name)
+static void ch_meta(json_object *arr, const char *what, int pid, int tid, const char *name)
 {
-	json_object *e = ch_ev("thread_name", "M", 0, tid), *a = json_object_new_object();
+	json_object *e = ch_ev(what, "M", 0, pid, tid), *a = json_object_new_object();
 
 	jadd_s(a, "name", name);
 	json_object_object_add(e, "args", a);
 	json_object_array_add(arr, e);
 }
 
-/* Chrome trace-event format (the JSON Perfetto and chrome://tracing open). */
-static void steps_to_slices(json_object *arr, json_object *steps, int tid, const char *cat)
+/* The process (1, 2, ...) of a step's boot: its place in the document's boots. */
+static int ch_pid(json_object *doc, json_object *p)
 {
-	size_t n = json_object_array_length(steps);
+	json_object *boots = json_object_object_get(doc, "boots");
+	const char *b = jget_s(p, "boot");
 
-	for (size_t i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(steps, i), *e, *args = json_object_new_object();
-		double ts = json_object_get_int64(json_object_object_get(p, "t_ns")) / 1e3;
-		json_object *d;
+	for (size_t i = 0; b && i < json_object_array_length(boots); i++)
+		if (!strcmp(jget_s(json_object_array_get_idx(boots, i), "boot"), b))
+			return (int)i + 1;
+	return 1;
+}
 
-		if (json_object_object_get_ex(p, "since_previous_ns", &d)) {
-			double dur = json_object_get_int64(d) / 1e3;
+static double ch_ts(json_object *p)
+{
+	return json_object_get_int64(json_object_object_get(p, "t_ns")) / 1e3;
+}
 
-			e = ch_ev(jget_s(p, "step"), "X", ts - dur, tid);
-			json_object_object_add(e, "dur", json_object_new_double(dur));
-		} else {
-			e = ch_ev(jget_s(p, "step"), "i", ts, tid);
-			jadd_s(e, "s", "t");
-		}
-		jadd_s(e, "cat", cat);
-		jadd_s(args, "boot", jget_s(p, "boot"));
-		jadd_u(args, "seq", jget_u(p, "seq"));
-		json_object_object_add(e, "args", args);
-		json_object_array_add(arr, e);
+static void ch_args(json_object *e, json_object *p)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(e, "args", &a)) {
+		a = json_object_new_object();
+		json_object_object_add(e, "args", a);
 	}
+	jadd_s(a, "boot", jget_s(p, "boot"));
+	jadd_u(a, "seq", jget_u(p, "seq"));
+	if (jget_s(p, "source"))
+		jadd_s(a, "source", jget_s(p, "source"));
+}
+
+static void ch_instant(json_object *arr, json_object *doc, json_object *p, int tid, const char *cat)
+{
+	json_object *e = ch_ev(jget_s(p, "step"), "i", ch_ts(p), ch_pid(doc, p), tid);
+
+	jadd_s(e, "s", "t");
+	jadd_s(e, "cat", cat);
+	ch_args(e, p);
+	json_object_array_add(arr, e);
+}
+
+/* A slice from step a to step b, named for what it spans, in a's boot. */
+static void ch_span(json_object *arr, json_object *doc, json_object *a, json_object *b, int tid,
+		    const char *cat, const char *name)
+{
+	char n[256];
+	json_object *e, *args = json_object_new_object();
+
+	if (!name) {
+		snprintf(n, sizeof(n), "%s -> %s", jget_s(a, "step"), jget_s(b, "step"));
+		name = n;
+	}
+	e = ch_ev(name, "X", ch_ts(a), ch_pid(doc, a), tid);
+	json_object_object_add(e, "dur", json_object_new_double(ch_ts(b) - ch_ts(a)));
+	jadd_s(e, "cat", cat);
+	jadd_s(args, "from", jget_s(a, "step"));
+	jadd_s(args, "to", jget_s(b, "step"));
+	jadd_s(args, "to_boot", jget_s(b, "boot"));
+	jadd_u(args, "to_seq", jget_u(b, "seq"));
+	json_object_object_add(e, "args", args);
+	ch_args(e, a);
+	json_object_array_add(arr, e);
+}
+
+static bool step_is(json_object *p, const char *source)
+{
+	const char *s = jget_s(p, "source");
+
+	return s && !strcmp(s, source);
 }
 
 static void timeline_chrome(json_object *doc, FILE *out)
 {
-	json_object *t = json_object_new_object(), *arr = json_object_new_array(), *o;
+	json_object *t = json_object_new_object(), *arr = json_object_new_array();
+	json_object *boots = json_object_object_get(doc, "boots"), *cp = json_object_object_get(doc, "critical_path");
+	json_object *devs = json_object_object_get(doc, "devices"), *o, *probe = NULL;
+	size_t nb = json_object_array_length(boots), n = json_object_array_length(cp);
 
-	ch_thread(arr, 1, "critical path");
-	ch_thread(arr, 2, "warm path");
-	ch_thread(arr, 3, "milestones");
-	steps_to_slices(arr, json_object_object_get(doc, "critical_path"), 1, "critical");
-	steps_to_slices(arr, json_object_object_get(doc, "warm_path"), 2, "warm");
-	o = json_object_object_get(doc, "milestones");
-	for (size_t i = 0; i < json_object_array_length(o); i++) {
-		json_object *p = json_object_array_get_idx(o, i);
-		json_object *e = ch_ev(jget_s(p, "step"), "i", json_object_get_int64(
-			json_object_object_get(p, "t_ns")) / 1e3, 3);
+	for (size_t i = 0; i < nb; i++) {
+		int pid = (int)i + 1;
+		char name[128];
 
-		jadd_s(e, "s", "g");
-		jadd_s(e, "cat", "milestone");
-		json_object_array_add(arr, e);
+		snprintf(name, sizeof(name), "boot %d: %s%s", pid, jget_s(json_object_array_get_idx(boots, i), "boot"),
+			 nb < 2 ? "" : !i ? " (old kernel)" : i == nb - 1 ? " (new kernel)" : "");
+		ch_meta(arr, "process_name", pid, 0, name);
+		ch_meta(arr, "thread_name", pid, TR_CRIT, "critical path");
+		ch_meta(arr, "thread_name", pid, TR_WARM, "warm path");
+		ch_meta(arr, "thread_name", pid, TR_MS, "milestones");
+		ch_meta(arr, "thread_name", pid, TR_SMMU, "SMMU");
+		for (size_t k = 0; k < json_object_array_length(devs); k++) {
+			json_object *d = json_object_array_get_idx(devs, k);
+
+			snprintf(name, sizeof(name), "StreamID %llu%s%s", jget_u(d, "sid"), jget_s(d, "device") ? " " : "",
+				 jget_s(d, "device") ? jget_s(d, "device") : "");
+			ch_meta(arr, "thread_name", pid, TR_DEV + (int)k, name);
+		}
 	}
+	/* the critical path: its first point, then a slice per step from the one before */
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(cp, i);
+
+		if (!i)
+			ch_instant(arr, doc, p, TR_CRIT, "critical");
+		else
+			ch_span(arr, doc, json_object_array_get_idx(cp, i - 1), p, TR_CRIT, "critical", NULL);
+		/* the SMMU's own track: its probe as one slice, its enable/disable writes */
+		if (step_is(p, "SMMU_PROBE_START"))
+			probe = p;
+		else if (step_is(p, "SMMU_PROBE_END") && probe)
+			ch_span(arr, doc, probe, p, TR_SMMU, "smmu", "SMMU probe");
+		else if (step_is(p, "SMMU_CR0"))
+			ch_instant(arr, doc, p, TR_SMMU, "smmu");
+		/* a device's track: when its translation is valid again */
+		for (size_t k = 0; k < json_object_array_length(devs); k++) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "StreamID %llu: translation valid",
+				 jget_u(json_object_array_get_idx(devs, k), "sid"));
+			if (!strcmp(jget_s(p, "step"), want))
+				ch_instant(arr, doc, p, TR_DEV + (int)k, "device");
+		}
+	}
+	o = json_object_object_get(doc, "warm_path");
+	for (size_t i = 0; i < json_object_array_length(o); i++)
+		ch_instant(arr, doc, json_object_array_get_idx(o, i), TR_WARM, "warm");
+	o = json_object_object_get(doc, "milestones");
+	for (size_t i = 0; i < json_object_array_length(o); i++)
+		ch_instant(arr, doc, json_object_array_get_idx(o, i), TR_MS, "milestone");
 	json_object_object_add(t, "traceEvents", arr);
 	jadd_s(t, "displayTimeUnit", "ns");
-	fprintf(out, "%s\n", json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN));
+	fprintf(out, "%s\n", json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(t);
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Every output form of diff and timeline, parsed back: JSON with json-c,
- * OpenMetrics with a small parser of the text exposition format, Chrome
- * trace-event JSON checked for the shape Perfetto loads.
+ * metrics with the real parser (promparse.h), Chrome trace-event JSON
+ * checked for the shape Perfetto loads and the processes and tracks it shows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -141,21 +141,51 @@ static void timeline_outputs(void)
 	       "timeline chrome: JSON");
 	{
 		json_object *ev = get(d, "traceEvents");
-		int slices = 0, good = ev && json_object_is_type(ev, json_type_array), resumed = 0;
+		int slices = 0, good = ev && json_object_is_type(ev, json_type_array), global = 0;
+		int procs = 0, tracks = 0, kexec = 0, probe = 0, dev = 0, ms_ok = 1, ms = 0, resumed = 0;
 
 		for (size_t i = 0; good && i < json_object_array_length(ev); i++) {
 			json_object *e = json_object_array_get_idx(ev, i);
-			const char *ph = json_object_get_string(get(e, "ph"));
+			const char *ph = json_object_get_string(get(e, "ph")), *name = json_object_get_string(get(e, "name"));
+			const char *cat = get(e, "cat") ? json_object_get_string(get(e, "cat")) : "";
+			int pid = json_object_get_int(get(e, "pid")), tid = json_object_get_int(get(e, "tid"));
+			double dur = get(e, "dur") ? json_object_get_double(get(e, "dur")) : -1;
+			const char *an = get(e, "args") && get(get(e, "args"), "name") ?
+					 json_object_get_string(get(get(e, "args"), "name")) : "";
 
-			good &= get(e, "name") && ph && get(e, "pid") && get(e, "tid") && get(e, "ts");
-			if (ph && !strcmp(ph, "X")) {
+			good &= name && ph && get(e, "pid") && get(e, "tid") && get(e, "ts");
+			if (!good)
+				break;
+			if (!strcmp(ph, "M") && !strcmp(name, "process_name"))
+				procs += (pid == 1 && !strcmp(an, "boot 1: a1a1a1a1a1a1a1a1 (old kernel)")) ||
+					 (pid == 2 && !strcmp(an, "boot 2: b2b2b2b2b2b2b2b2 (new kernel)"));
+			if (!strcmp(ph, "M") && !strcmp(name, "thread_name"))
+				tracks += (tid == 1 && !strcmp(an, "critical path")) || (tid == 3 && !strcmp(an, "milestones")) ||
+					  (tid == 4 && !strcmp(an, "SMMU")) || (tid == 5 && !strcmp(an, "StreamID 16"));
+			if (!strcmp(ph, "X")) {
 				slices++;
-				good &= get(e, "dur") && json_object_get_double(get(e, "dur")) >= 0;
+				good &= dur >= 0;
 			}
-			resumed |= !strcmp(json_object_get_string(get(e, "name")), "VM resumed");
+			global |= get(e, "s") && !strcmp(json_object_get_string(get(e, "s")), "g");
+			kexec |= !strcmp(ph, "X") && pid == 1 && tid == 1 && fabs(dur - 180001) < 1 &&
+				 !strcmp(name, "old kernel: last instant (kexec reboot) -> new kernel: start");
+			probe |= !strcmp(ph, "X") && pid == 2 && tid == 4 && !strcmp(name, "SMMU probe") && fabs(dur - 1001) < 1;
+			dev |= !strcmp(ph, "i") && pid == 2 && tid == 5 && !strcmp(name, "StreamID 16: translation valid");
+			resumed |= !strcmp(ph, "X") && !strcmp(name, "StreamID 16: translation valid -> VM resumed");
+			if (!strcmp(cat, "milestone")) {
+				const char *boot = json_object_get_string(get(get(e, "args"), "boot"));
+
+				ms++;
+				ms_ok &= tid == 3 && pid == (strncmp(boot, "a1", 2) ? 2 : 1);
+			}
 		}
-		tap_ok(good && slices >= 5 && resumed, "timeline chrome: traceEvents with %d complete slices, VM resumed",
-		       slices);
+		tap_ok(good && slices >= 5 && procs == 2 && tracks == 8, "timeline chrome: %d slices; a process per boot, "
+		       "named (old, new kernel); tracks for the critical path, milestones, SMMU, StreamID 16", slices);
+		tap_ok(kexec && resumed, "timeline chrome: slices named for what they span (the kexec: 'old kernel: last "
+		       "instant -> new kernel: start', 180.001 ms, in the old kernel's process)");
+		tap_ok(!global && ms > 4 && ms_ok, "timeline chrome: %d milestones on their boot's milestone track, none global",
+		       ms);
+		tap_ok(probe && dev, "timeline chrome: the SMMU probe on the SMMU's track, StreamID 16 valid on its own");
 	}
 	json_object_put(d);
 	tap_ok(run("timeline", "-j", before, lossy, NULL) == 2 && (d = parse(run_out)) &&
