@@ -23,6 +23,7 @@
 #include "records.h"
 #include "snapshot.h"
 #include "monitor.h"
+#include "progress.h"
 #include "verdict.h"
 #include "../bpf/core.h"
 
@@ -489,6 +490,7 @@ static int cap_walk(struct cap *c, unsigned budget)
 	while ((e = readdir(d)) && !rc) {
 		char path[512];
 		struct hl_walk w = { 0 };
+		struct hl_progress pg;
 		u32 zero = 0;
 		int triggers = 0, idle = 0;
 		u64 before;
@@ -507,7 +509,11 @@ static int cap_walk(struct cap *c, unsigned budget)
 			rc = -1;
 			break;
 		}
+		hl_progress_init(&pg, STDERR_FILENO, c->quiet);
 		while (w.state == HL_WS_RUN) {
+			hl_progress(&pg, false, "walking SMMU %s: %llu STEs, %llu CDs, %llu leaves, %llu records",
+				    e->d_name, (unsigned long long)w.n_ste, (unsigned long long)w.n_cd,
+				    (unsigned long long)w.n_pte, (unsigned long long)c->records);
 			before = c->records;
 			if (read_uevent(path)) {
 				p_err("%s: %s", path, strerror(errno));
@@ -530,6 +536,7 @@ static int cap_walk(struct cap *c, unsigned budget)
 				break;
 			}
 		}
+		hl_progress_done(&pg);
 		if (w.state == HL_WS_ERROR) {
 			p_err("%s: walk stopped: cannot read 0x%llx (%d)", e->d_name,
 			      (unsigned long long)w.err_addr, w.error);
@@ -944,6 +951,7 @@ int do_record(int argc, char **argv)
 	struct cap_opts o;
 	struct cap c = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct hl_progress pg;
 	u64 t0, lost;
 	int rc = cap_opts(argc, argv, &o, record_usage), bad = 0;
 
@@ -969,8 +977,13 @@ int do_record(int argc, char **argv)
 	}
 	p_note(c.quiet, "recording (%llu records so far)", (unsigned long long)c.records);
 	t0 = hl_now_ns(CLOCK_MONOTONIC);
+	hl_progress_init(&pg, STDERR_FILENO, c.quiet);
 	while (!stop_req) {
 		int n = ring_buffer__poll(c.rb, 100);
+
+		hl_progress(&pg, false, "recording: %llu records, %llu lost, %.0f s",
+			    (unsigned long long)c.records, (unsigned long long)stat_get(&c, HL_STAT_LOST_RINGBUF),
+			    (hl_now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
 
 		if (n < 0 && n != -EINTR) {
 			p_err("ring buffer poll: %s", strerror(-n));
@@ -983,6 +996,7 @@ int do_record(int argc, char **argv)
 		if (o.stop_file && !access(o.stop_file, F_OK))
 			break;
 	}
+	hl_progress_done(&pg);
 	ring_buffer__consume(c.rb);
 	if (o.verify) {
 		bad = cap_verify(&c, o.budget);
