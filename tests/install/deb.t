@@ -8,9 +8,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 HITLESS_CACHE=${HITLESS_CACHE:-/var/cache/hitless}
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-check() { eval "$1"; ok $? "$2"; }
+. "$top/tests/lib/tap.sh"
 tmp=$(mktemp -d /tmp/hl-deb.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 arch=$(dpkg --print-architecture)
@@ -61,4 +59,4 @@ sed 's/^/# monitor| /' "$tmp/mon" | head -n 5
 prevent=$(sed -n 's/^RestartPreventExitStatus=//p' "$unit")
 check '[[ " $prevent " == *" $mrc "* ]] && grep -q "^Error: " "$tmp/mon"' \
 	"the unit's command on a host without SMMUv3: exit $mrc, one of RestartPreventExitStatus ($prevent), a clear error"
-echo "1..$n"
+done_tap

@@ -7,9 +7,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 HITLESS_CACHE=${HITLESS_CACHE:-/var/cache/hitless}
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-check() { eval "$1"; ok $? "$2"; }
+. "$top/tests/lib/tap.sh"
 
 tmp=$(mktemp -d /tmp/hl-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -65,4 +63,4 @@ else
 	check '[ $? != 0 ] && grep -q "no SMMUv3 driver in this BTF" "$tmp/make.log" && [ ! -e "$tmp/bpf/vmlinux.h" ]' \
 		"VMLINUX=/sys/kernel/btf/vmlinux of this x86 host: refused, the SMMUv3 driver named"
 fi
-echo "1..$n"
+done_tap

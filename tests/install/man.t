@@ -6,8 +6,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 H=${HITLESS_BIN:-$top/userspace/build/host/hitless}
-n=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+. "$top/tests/lib/tap.sh"
 tmp=$(mktemp -d /tmp/hl-man.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -30,4 +29,4 @@ for v in hitless $verbs; do
 	ok $([ -z "$w$(cat "$tmp/warn")" ] && lexgrog "$page" >/dev/null; echo $?) \
 		"$(basename "$page"): no groff warning, a whatis entry (lexgrog)${w:+: $w}"
 done
-echo "1..$n"
+done_tap

@@ -22,15 +22,12 @@ shot() {	# page -> page.png, 1280x1100, as a person's browser draws it
 		"file://$tmp/$1.html" >"$tmp/$1.log" 2>&1
 }
 for p in broken clean no-svg no-verdict; do shot $p; done
-exec /usr/bin/python3 - "$tmp" <<'PY'
+exec /usr/bin/python3 - "$tmp" "$top/tests/lib" <<'PY'
 import re, sys
 from PIL import Image
 d = sys.argv[1]
-n = 0
-def ok(c, msg):
-    global n
-    n += 1
-    print(("ok" if c else "not ok"), n, "-", msg)
+sys.path.insert(0, sys.argv[2])
+from tap import ok, done
 BAD, OK, STEP, KEXEC = (0xb3, 0x26, 0x1e), (0x1b, 0x7f, 0x3b), (0x1f, 0x5f, 0xa8), (0x6b, 0x3f, 0xa0)
 def pixels(name):
     try:
@@ -66,5 +63,5 @@ ok(s and s["rest"].get(STEP, 0) < 100 and s["rest"].get(KEXEC, 0) < 100 and s["t
    "control: the page without its SVG shows no timeline bar (the check can fail; the note's word 'purple' is some 35 px)")
 v = pixels("no-verdict")
 ok(v and v["top"].get(BAD, 0) == 0, "control: the page without its verdict shows no banner")
-print(f"1..{n}")
+done()
 PY

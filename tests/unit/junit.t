@@ -15,14 +15,11 @@ trap 'rm -rf "$tmp"' EXIT
 "$H" diff -f junit --protect 16,8 "$tmp/before.snap" "$tmp/broken-after.snap" >"$tmp/two.xml"
 "$H" diff -f junit "$tmp/before.snap" "$tmp/lossy-after.snap" >"$tmp/lossy.xml"; echo $? >"$tmp/lossy.rc"
 "$H" diff -j "$tmp/before.snap" "$tmp/broken-after.snap" >"$tmp/broken.json"
-exec /usr/bin/python3 - "$tmp" <<'PY'
+exec /usr/bin/python3 - "$tmp" "$top/tests/lib" <<'PY'
 import json, sys, xml.etree.ElementTree as ET
 d = sys.argv[1]
-n = 0
-def ok(c, msg):
-    global n
-    n += 1
-    print(("ok" if c else "not ok"), n, "-", msg)
+sys.path.insert(0, sys.argv[2])
+from tap import ok, done
 def load(name):
     try:
         return ET.parse(f"{d}/{name}.xml").getroot()
@@ -64,5 +61,5 @@ ok(rc("lossy") == 2, "lossy pair: exit 2 as with text")
 e = lossy.find("testsuite[@name='capture']/testcase/error")
 ok(e is not None and "3 record(s) lost" in e.get("message") and lossy.get("errors") == "1",
    "lossy: the capture testcase is an error with the lost count")
-print(f"1..{n}")
+done()
 PY
