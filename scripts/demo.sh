@@ -47,10 +47,12 @@ set +e
 "$H" diff --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.txt"
 rc=$?
 "$H" diff -j --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.json"
-"$H" diff -f openmetrics --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.prom"
+"$H" diff -f prometheus --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.prom"
+"$H" diff -f junit --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.junit.xml"
+"$H" diff -f html --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/report.html"
 "$H" timeline --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/timeline.txt"
 "$H" timeline -j --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/timeline.json"
-"$H" timeline -f openmetrics --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/metrics.prom"
+"$H" timeline -f prometheus --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/metrics.prom"
 "$H" timeline -f chrome --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/timeline.perfetto.json"
 set -e
 
@@ -63,8 +65,10 @@ echo
 echo "files:"
 echo "  snapshots        $files/before.snap $files/after.snap"
 echo "  verdict (JSON)   $out/verdict.json"
+echo "  report           $out/report.html   (one page: verdict, devices, findings, critical path)"
+echo "  JUnit            $out/verdict.junit.xml   (for a CI system's test report)"
 echo "  timeline (JSON)  $out/timeline.json"
-echo "  metrics          $out/metrics.prom $out/verdict.prom   (OpenMetrics text)"
+echo "  metrics          $out/metrics.prom $out/verdict.prom   (Prometheus text format, for node_exporter's textfile collector)"
 echo "  Perfetto         $out/timeline.perfetto.json   (ui.perfetto.dev: Open trace file)"
 echo "  serial log       $out/serial.log   (each line marked with its boot)"
 exit $rc

@@ -15,6 +15,8 @@ HOST_PKGS=(
 	libssl-dev libelf-dev zlib1g-dev libzstd-dev dwarves cpio rsync xz-utils
 	clang llvm lld libbpf-dev bpftool libjson-c-dev libtracefs-dev libtraceevent-dev pkg-config
 	qemu-system-arm git perl python3 file kmod
+	python3-prometheus-client bash-completion man-db
+	debhelper lintian dpkg-dev systemd chromium fonts-dejavu-core python3-pil
 )
 
 # --- host packages (bookworm) ------------------------------------------------

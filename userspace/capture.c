@@ -23,6 +23,7 @@
 #include "records.h"
 #include "snapshot.h"
 #include "monitor.h"
+#include "progress.h"
 #include "verdict.h"
 #include "../bpf/core.h"
 
@@ -489,6 +490,7 @@ static int cap_walk(struct cap *c, unsigned budget)
 	while ((e = readdir(d)) && !rc) {
 		char path[512];
 		struct hl_walk w = { 0 };
+		struct hl_progress pg;
 		u32 zero = 0;
 		int triggers = 0, idle = 0;
 		u64 before;
@@ -507,7 +509,11 @@ static int cap_walk(struct cap *c, unsigned budget)
 			rc = -1;
 			break;
 		}
+		hl_progress_init(&pg, STDERR_FILENO, c->quiet);
 		while (w.state == HL_WS_RUN) {
+			hl_progress(&pg, false, "walking SMMU %s: %llu STEs, %llu CDs, %llu leaves, %llu records",
+				    e->d_name, (unsigned long long)w.n_ste, (unsigned long long)w.n_cd,
+				    (unsigned long long)w.n_pte, (unsigned long long)c->records);
 			before = c->records;
 			if (read_uevent(path)) {
 				p_err("%s: %s", path, strerror(errno));
@@ -530,6 +536,7 @@ static int cap_walk(struct cap *c, unsigned budget)
 				break;
 			}
 		}
+		hl_progress_done(&pg);
 		if (w.state == HL_WS_ERROR) {
 			p_err("%s: walk stopped: cannot read 0x%llx (%d)", e->d_name,
 			      (unsigned long long)w.err_addr, w.error);
@@ -944,6 +951,7 @@ int do_record(int argc, char **argv)
 	struct cap_opts o;
 	struct cap c = { 0 };
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct hl_progress pg;
 	u64 t0, lost;
 	int rc = cap_opts(argc, argv, &o, record_usage), bad = 0;
 
@@ -969,8 +977,13 @@ int do_record(int argc, char **argv)
 	}
 	p_note(c.quiet, "recording (%llu records so far)", (unsigned long long)c.records);
 	t0 = hl_now_ns(CLOCK_MONOTONIC);
+	hl_progress_init(&pg, STDERR_FILENO, c.quiet);
 	while (!stop_req) {
 		int n = ring_buffer__poll(c.rb, 100);
+
+		hl_progress(&pg, false, "recording: %llu records, %llu lost, %.0f s",
+			    (unsigned long long)c.records, (unsigned long long)stat_get(&c, HL_STAT_LOST_RINGBUF),
+			    (hl_now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
 
 		if (n < 0 && n != -EINTR) {
 			p_err("ring buffer poll: %s", strerror(-n));
@@ -983,6 +996,7 @@ int do_record(int argc, char **argv)
 		if (o.stop_file && !access(o.stop_file, F_OK))
 			break;
 	}
+	hl_progress_done(&pg);
 	ring_buffer__consume(c.rb);
 	if (o.verify) {
 		bad = cap_verify(&c, o.budget);
@@ -1023,8 +1037,11 @@ static void monitor_usage(FILE *f)
 		"       as no later record can change it (one JSON object per line with -j);\n"
 		"       lost records at once.  On SIGINT/SIGTERM (or --duration, PATH) the log's\n"
 		"       end is judged as `diff` judges it, and the verdict printed.\n"
-		"       --metrics FILE OpenMetrics text, rewritten atomically every interval\n"
-		"                      (mode 0644), for a textfile collector or Prometheus\n"
+		"       --metrics FILE the metrics, rewritten atomically every interval (mode\n"
+		"                      0644), for node_exporter's textfile collector\n"
+		"       --metrics-format prometheus|openmetrics\n"
+		"                      the file's format (default prometheus: the text format\n"
+		"                      the textfile collector reads)\n"
 		"       --interval SEC how often the metrics are written (default 10)\n"
 		"       --window N     re-anchor the judging window past N records (default\n"
 		"                      65536): memory stays bounded (docs/output.md \"monitor\")\n"
@@ -1149,13 +1166,15 @@ static void rb_pos_sample(struct rb_pos *p)
 		p->peak = used;
 }
 
+static enum hl_mfmt mon_mfmt;	/* --metrics-format */
+
 static int mon_metrics(const struct hl_mon *m, const char *path, struct rb_pos *rb)
 {
 	int rc = 0;
 
 	if (!path)
 		return 0;
-	if (hl_mon_metrics_write(m, path, hl_now_ns(CLOCK_MONOTONIC), hl_now_ns(CLOCK_REALTIME),
+	if (hl_mon_metrics_write(m, path, mon_mfmt, hl_now_ns(CLOCK_MONOTONIC), hl_now_ns(CLOCK_REALTIME),
 				 rb->peak, rb->size)) {
 		p_err("--metrics %s: %s", path, strerror(errno));
 		rc = -1;
@@ -1168,6 +1187,7 @@ static const struct option mon_lo[] = {
 	HL_COMMON_LONGOPTS,
 	{ "protect", required_argument, NULL, 'x' },
 	{ "metrics", required_argument, NULL, 'M' },
+	{ "metrics-format", required_argument, NULL, 'F' },
 	{ "interval", required_argument, NULL, 'i' },
 	{ "window", required_argument, NULL, 'w' },
 	{ "pinned", optional_argument, NULL, 'P' },
@@ -1222,6 +1242,12 @@ int do_monitor(int argc, char **argv)
 			}
 			break;
 		case 'M': metrics = optarg; break;
+		case 'F':
+			if (hl_mfmt_parse(optarg, &mon_mfmt)) {
+				p_err("--metrics-format is prometheus or openmetrics, not '%s'", optarg);
+				goto bad;
+			}
+			break;
 		case 'i':
 			interval = parse_seconds("--interval", optarg);
 			if (interval < 0)
@@ -1278,7 +1304,7 @@ int do_monitor(int argc, char **argv)
 		goto bad;
 	}
 	if (env.format != FMT_TEXT && env.format != FMT_JSON) {
-		p_err("monitor prints text or JSON lines (-j), not %s; --metrics FILE writes OpenMetrics",
+		p_err("monitor prints text or JSON lines (-j), not %s; --metrics FILE writes the metrics",
 		      hl_format_name(env.format));
 		goto bad;
 	}

@@ -15,7 +15,7 @@ int hl_common_opt(int c, const char *arg)
 		return 1;
 	case 'f':
 		if (hl_parse_format(arg, &env.format)) {
-			p_err("unknown format '%s': text, json, openmetrics or chrome", arg);
+			p_err("unknown format '%s': text, json, prometheus, openmetrics, chrome, junit or html", arg);
 			return -1;
 		}
 		return 1;

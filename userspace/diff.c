@@ -2,8 +2,12 @@
 /* diff: two snapshots (before and after a live update) -> verdict. */
 #include <stdlib.h>
 #include <string.h>
+#include "html.h"
+#include "junit.h"
 #include "main.h"
+#include "metrics.h"
 #include "records.h"
+#include "timeline.h"
 #include "verdict.h"
 
 static void diff_text(json_object *d, FILE *out)
@@ -70,18 +74,18 @@ static void diff_text(json_object *d, FILE *out)
 	}
 }
 
-static void diff_openmetrics(json_object *d, FILE *out)
+static void diff_metrics(json_object *d, FILE *out)
 {
 	json_object *a = json_object_object_get(d, "findings"), *o;
 	struct { const char *rule, *sev; int n; } cnt[64];
+	struct hl_mw w;
 	int nc = 0;
 
-	fprintf(out, "# TYPE hitless_verdict_exit_status gauge\n"
-		     "# HELP hitless_verdict_exit_status 0 hitless, 1 findings, 2 incomplete.\n"
-		     "hitless_verdict_exit_status %llu\n", jget_u(d, "exit_status"));
-	fprintf(out, "# TYPE hitless_lost_records gauge\n"
-		     "# HELP hitless_lost_records Records the producer dropped.\n"
-		     "hitless_lost_records %llu\n", jget_u(d, "lost_records"));
+	hl_mw_init(&w, out, env.format == FMT_OPENMETRICS ? HL_MF_OPENMETRICS : HL_MF_PROMETHEUS);
+	hl_mw_family(&w, "hitless_verdict_exit_status");
+	hl_mw_sample(&w, jget_u(d, "exit_status"), NULL);
+	hl_mw_family(&w, "hitless_lost_records");
+	hl_mw_sample(&w, jget_u(d, "lost_records"), NULL);
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *f = json_object_array_get_idx(a, i);
 		int k;
@@ -94,16 +98,14 @@ static void diff_openmetrics(json_object *d, FILE *out)
 		if (k < nc)
 			cnt[k].n++;
 	}
-	fprintf(out, "# TYPE hitless_findings gauge\n"
-		     "# HELP hitless_findings Findings per rule and severity.\n");
+	hl_mw_family(&w, "hitless_findings");
 	for (int k = 0; k < nc; k++)
-		fprintf(out, "hitless_findings{rule=\"%s\",severity=\"%s\"} %d\n", cnt[k].rule, cnt[k].sev, cnt[k].n);
-	fprintf(out, "# TYPE hitless_entry_updates gauge\n"
-		     "# HELP hitless_entry_updates STE/CD updates by kind.\n");
+		hl_mw_sample(&w, cnt[k].n, "rule", cnt[k].rule, "severity", cnt[k].sev, NULL);
+	hl_mw_family(&w, "hitless_entry_updates");
 	o = json_object_object_get(d, "transition_counts");
 	json_object_object_foreach(o, k, v)
-		fprintf(out, "hitless_entry_updates{kind=\"%s\"} %d\n", k, json_object_get_int(v));
-	fprintf(out, "# EOF\n");
+		hl_mw_sample(&w, json_object_get_int(v), "kind", k, NULL);
+	hl_mw_end(&w);
 }
 
 static void diff_help(FILE *f)
@@ -113,7 +115,7 @@ static void diff_help(FILE *f)
 		"       hitless diff [OPTIONS] [--protect SIDS] SNAPSHOT\n"
 		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
 		HL_COMMON_HELP
-		"       FORMAT := { text | json | openmetrics }\n"
+		"       FORMAT := { text | json | prometheus | openmetrics | junit | html }\n"
 		"Judge the event log(s) by the verdict rules and, given two snapshots,\n"
 		"each protected StreamID's translation across the live update.\n"
 		"Protected StreamIDs: --protect, else those the snapshots recorded.\n"
@@ -122,7 +124,7 @@ static void diff_help(FILE *f)
 
 int do_diff(int argc, char **argv)
 {
-	static const struct hl_render r = { "diff", diff_text, diff_openmetrics, NULL };
+	static const struct hl_render r = { "diff", diff_text, diff_metrics, NULL, hl_diff_junit, hl_diff_html };
 	struct hl_state a, b, prot;
 	struct hl_verdict v;
 	json_object *doc, *pa;
@@ -141,6 +143,9 @@ int do_diff(int argc, char **argv)
 		json_object_object_add(doc, "note", json_object_new_string(
 			"no protected StreamIDs (none given with --protect, none recorded): "
 			"breaks are classified only, cross-kexec identity is not checked"));
+	if (env.format == FMT_HTML)	/* the report draws the critical path too */
+		json_object_object_add(doc, "timeline", hl_timeline_build(&a, nfiles == 2 ? &b : NULL,
+									 prot.protect.v, prot.protect.n));
 	rc = hl_emit(doc, &r);
 	if (!rc)
 		rc = hl_verdict_exit(&v);

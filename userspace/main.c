@@ -38,7 +38,7 @@ static void usage(FILE *f)
 		"                        [--pinned [DIR]] [--buffer SIZE] [--window N]\n"
 		"       hitless help\n"
 		HL_COMMON_HELP
-		"       FORMAT := { text | json | openmetrics | chrome }   (-j = -f json)\n"
+		"       FORMAT := { text | json | prometheus | openmetrics | chrome | junit | html }   (-j = -f json)\n"
 		"       hitless VERB --help   for a verb's synopsis\n"
 		"Exit: 0 hitless, 1 findings, 2 error, bad input (a foreign, truncated or damaged\n"
 		"      file) or incomplete (records lost); record, snapshot and monitor only: 3 not root\n"

@@ -47,7 +47,7 @@ void hl_mon_init(struct hl_mon *m, const struct hl_protect_disk *prot, size_t np
 	m->window = window ? window : 1;
 	m->settle_ns = HL_MON_SETTLE_NS;
 	for (size_t i = 0; i < nprot; i++) {
-		struct hl_mon_sid s = { .smmu = prot[i].smmu, .sid = prot[i].sid };
+		struct hl_mon_sid s = { .smmu = prot[i].smmu, .sid = prot[i].sid, .label_smmu = prot[i].smmu };
 
 		VEC_PUSH(m->sids, s);
 	}
@@ -107,6 +107,8 @@ static void sids_update(struct hl_mon *m, u64 t)
 
 			valid = e->sid == s->sid && (s->smmu == HL_ANY_SMMU || e->smmu == s->smmu) &&
 				!smmu_is_off(m, e->smmu);
+			if (valid && s->label_smmu == HL_ANY_SMMU)
+				s->label_smmu = e->smmu;
 		}
 		if (!s->known || s->valid != valid)
 			sid_set(s, valid, t);
@@ -130,9 +132,14 @@ void hl_mon_feed(struct hl_mon *m, const struct hl_record *r)
 	} else if (r->hdr.kind == HL_K_STE && hl_protected(m->prot, m->nprot, r->ste.smmu, r->ste.sid)) {
 		sids_update(m, r->hdr.ktime_ns);
 	} else if (r->hdr.kind == HL_K_ATTACH && r->hdr.mode != HL_MODE_WALKER) {
-		for (size_t i = 0; i < m->sids.n; i++)
-			if (m->sids.v[i].detached && names(r, &m->prot[i]))
-				m->sids.v[i].detached = false;
+		for (size_t i = 0; i < m->sids.n; i++) {
+			if (!names(r, &m->prot[i]))
+				continue;
+			m->sids.v[i].detached = false;
+			m->sids.v[i].label_smmu = r->attach.smmu;
+			snprintf(m->sids.v[i].dev, sizeof(m->sids.v[i].dev), "%.*s",
+				 (int)sizeof(r->attach.dev), r->attach.dev);
+		}
 	}
 }
 
@@ -409,95 +416,69 @@ void hl_mon_sid_times(const struct hl_mon *m, const struct hl_mon_sid *s, u64 no
 		*(s->valid ? valid_ns : dark_ns) += now - s->since;
 }
 
-static void om_head(FILE *out, const char *name, const char *type, const char *help)
+/* One sample per protected StreamID: its SMMU, StreamID and device labels. */
+static void mw_sid(struct hl_mw *w, const struct hl_mon_sid *s, double v)
 {
-	fprintf(out, "# TYPE %s %s\n", name, type);
-	if (strlen(name) > 8 && !strcmp(name + strlen(name) - 8, "_seconds"))
-		fprintf(out, "# UNIT %s seconds\n", name);
-	fprintf(out, "# HELP %s %s\n", name, help);
-}
-
-static void om_sid(FILE *out, const struct hl_mon_sid *s)
-{
-	if (s->smmu == HL_ANY_SMMU)
-		fprintf(out, "{sid=\"%u\"}", s->sid);
-	else
-		fprintf(out, "{smmu=\"%u\",sid=\"%u\"}", s->smmu, s->sid);
+	hl_mw_sid_sample(w, v, s->label_smmu, s->sid, s->dev);
 }
 
 /* One sample per protected StreamID: its valid time, or its dark time. */
-static void om_sid_seconds(FILE *out, const struct hl_mon *m, u64 now_ktime, const char *name,
+static void mw_sid_seconds(struct hl_mw *w, const struct hl_mon *m, u64 now_ktime, const char *name,
 			   bool dark)
 {
+	hl_mw_family(w, name);
 	for (size_t i = 0; i < m->sids.n; i++) {
 		u64 va, dk;
 
 		hl_mon_sid_times(m, &m->sids.v[i], now_ktime, &va, &dk);
-		fprintf(out, "%s", name);
-		om_sid(out, &m->sids.v[i]);
-		fprintf(out, " %.9f\n", (dark ? dk : va) / 1e9);
+		mw_sid(w, &m->sids.v[i], (dark ? dk : va) / 1e9);
 	}
 }
 
-void hl_mon_metrics(const struct hl_mon *m, FILE *out, u64 now_ktime, u64 now_real,
+void hl_mon_metrics(const struct hl_mon *m, FILE *out, enum hl_mfmt fmt, u64 now_ktime, u64 now_real,
 		    u64 ringbuf_used, u64 ringbuf_size)
 {
 	int e = !hl_mon_complete(m) ? 2 : m->nerrors + m->nwarnings ? 1 : 0;
+	struct hl_mw w;
 
-	om_head(out, "hitless_verdict_exit_status", "gauge",
-		"0 hitless, 1 findings, 2 incomplete (records lost): the verdict so far.");
-	fprintf(out, "hitless_verdict_exit_status %d\n", e);
-	om_head(out, "hitless_lost_records", "gauge", "Records the producer dropped.");
-	fprintf(out, "hitless_lost_records %llu\n", (unsigned long long)hl_mon_lost(m));
-	om_head(out, "hitless_sequence_gaps", "gauge", "Records missing from the sequence numbers.");
-	fprintf(out, "hitless_sequence_gaps %llu\n", (unsigned long long)m->gaps);
-	om_head(out, "hitless_inconsistent_writes", "gauge",
-		"Entry writes whose before is not the last after (a write was missed).");
-	fprintf(out, "hitless_inconsistent_writes %llu\n", (unsigned long long)m->inconsistent);
-	om_head(out, "hitless_findings", "gauge", "Findings per rule and severity.");
-	for (size_t i = 0; i < m->counts.n; i++) {
-		fprintf(out, "hitless_findings{rule=\"");
-		om_label(out, m->counts.v[i].rule);
-		fprintf(out, "\",severity=\"%s\"} %llu\n",
-			m->counts.v[i].sev == SEV_ERROR ? "error" : "warning",
-			(unsigned long long)m->counts.v[i].n);
-	}
-	om_head(out, "hitless_verdict_findings", "gauge", "Findings per severity, every rule.");
-	fprintf(out, "hitless_verdict_findings{severity=\"error\"} %llu\n", (unsigned long long)m->nerrors);
-	fprintf(out, "hitless_verdict_findings{severity=\"warning\"} %llu\n", (unsigned long long)m->nwarnings);
-	om_head(out, "hitless_protected_valid_seconds", "gauge",
-		"Time the protected StreamID's STE was valid with its SMMU enabled, since the monitor started.");
-	om_sid_seconds(out, m, now_ktime, "hitless_protected_valid_seconds", false);
-	om_head(out, "hitless_device_dark_seconds", "gauge",
-		"Time the StreamID had no translation: STE invalid or SMMU disabled.");
-	om_sid_seconds(out, m, now_ktime, "hitless_device_dark_seconds", true);
-	om_head(out, "hitless_device_darkenings", "counter",
-		"Times the protected StreamID went from valid to dark.");
-	for (size_t i = 0; i < m->sids.n; i++) {
-		fprintf(out, "hitless_device_darkenings_total");
-		om_sid(out, &m->sids.v[i]);
-		fprintf(out, " %llu\n", (unsigned long long)m->sids.v[i].darkenings);
-	}
-	om_head(out, "hitless_monitor_records", "counter", "Records captured.");
-	fprintf(out, "hitless_monitor_records_total %llu\n", (unsigned long long)m->records);
-	om_head(out, "hitless_monitor_window_records", "gauge",
-		"Records the judging window holds now (the anchor's entries included).");
-	fprintf(out, "hitless_monitor_window_records %zu\n", m->st.events.n);
-	om_head(out, "hitless_monitor_reanchors", "counter", "Times the window was re-anchored.");
-	fprintf(out, "hitless_monitor_reanchors_total %llu\n", (unsigned long long)m->anchors);
-	om_head(out, "hitless_ringbuf_used_bytes", "gauge",
-		"Most bytes waiting in the BPF ring buffer at one poll since the last write.");
-	fprintf(out, "hitless_ringbuf_used_bytes %llu\n", (unsigned long long)ringbuf_used);
-	om_head(out, "hitless_ringbuf_size_bytes", "gauge", "The BPF ring buffer's size.");
-	fprintf(out, "hitless_ringbuf_size_bytes %llu\n", (unsigned long long)ringbuf_size);
-	om_head(out, "hitless_monitor_last_update_timestamp_seconds", "gauge",
-		"When this file was written (Unix time).");
-	fprintf(out, "hitless_monitor_last_update_timestamp_seconds %.3f\n", now_real / 1e9);
-	fprintf(out, "# EOF\n");
+	hl_mw_init(&w, out, fmt);
+	hl_mw_family(&w, "hitless_verdict_exit_status");
+	hl_mw_sample(&w, e, NULL);
+	hl_mw_family(&w, "hitless_lost_records");
+	hl_mw_sample(&w, hl_mon_lost(m), NULL);
+	hl_mw_family(&w, "hitless_sequence_gaps");
+	hl_mw_sample(&w, m->gaps, NULL);
+	hl_mw_family(&w, "hitless_inconsistent_writes");
+	hl_mw_sample(&w, m->inconsistent, NULL);
+	hl_mw_family(&w, "hitless_findings");
+	for (size_t i = 0; i < m->counts.n; i++)
+		hl_mw_sample(&w, m->counts.v[i].n, "rule", m->counts.v[i].rule,
+			     "severity", m->counts.v[i].sev == SEV_ERROR ? "error" : "warning", NULL);
+	hl_mw_family(&w, "hitless_verdict_findings");
+	hl_mw_sample(&w, m->nerrors, "severity", "error", NULL);
+	hl_mw_sample(&w, m->nwarnings, "severity", "warning", NULL);
+	mw_sid_seconds(&w, m, now_ktime, "hitless_protected_valid_seconds", false);
+	mw_sid_seconds(&w, m, now_ktime, "hitless_device_dark_seconds", true);
+	hl_mw_family(&w, "hitless_device_darkenings");
+	for (size_t i = 0; i < m->sids.n; i++)
+		mw_sid(&w, &m->sids.v[i], m->sids.v[i].darkenings);
+	hl_mw_family(&w, "hitless_monitor_records");
+	hl_mw_sample(&w, m->records, NULL);
+	hl_mw_family(&w, "hitless_monitor_window_records");
+	hl_mw_sample(&w, m->st.events.n, NULL);
+	hl_mw_family(&w, "hitless_monitor_reanchors");
+	hl_mw_sample(&w, m->anchors, NULL);
+	hl_mw_family(&w, "hitless_ringbuf_used_bytes");
+	hl_mw_sample(&w, ringbuf_used, NULL);
+	hl_mw_family(&w, "hitless_ringbuf_size_bytes");
+	hl_mw_sample(&w, ringbuf_size, NULL);
+	hl_mw_family(&w, "hitless_monitor_last_update_timestamp_seconds");
+	hl_mw_sample(&w, now_real / 1e9, NULL);
+	hl_mw_end(&w);
 }
 
-int hl_mon_metrics_write(const struct hl_mon *m, const char *path, u64 now_ktime, u64 now_real,
-			 u64 ringbuf_used, u64 ringbuf_size)
+int hl_mon_metrics_write(const struct hl_mon *m, const char *path, enum hl_mfmt fmt, u64 now_ktime,
+			 u64 now_real, u64 ringbuf_used, u64 ringbuf_size)
 {
 	char tmp[4096];
 	FILE *f;
@@ -516,7 +497,7 @@ int hl_mon_metrics_write(const struct hl_mon *m, const char *path, u64 now_ktime
 		close(fd);
 		goto fail;
 	}
-	hl_mon_metrics(m, f, now_ktime, now_real, ringbuf_used, ringbuf_size);
+	hl_mon_metrics(m, f, fmt, now_ktime, now_real, ringbuf_used, ringbuf_size);
 	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
 		err = errno ? errno : EIO;
 		fclose(f);

@@ -9,6 +9,7 @@
 #define HL_MONITOR_H
 
 #include <stdio.h>
+#include "metrics.h"
 #include "verdict.h"
 
 struct hl_mon_key {		/* a finding already reported */
@@ -29,6 +30,13 @@ struct hl_mon_sid {		/* one protected StreamID's valid/dark time */
 	 * not protected until a driver attach names it again.
 	 */
 	bool detached;
+	/*
+	 * The metrics' labels: the SMMU (that of --protect, else the first
+	 * valid STE's or a driver attach's) and the device the last driver
+	 * attach named ("" until one does).
+	 */
+	u32 label_smmu;
+	char dev[HL_NOTE_LEN];
 };
 
 struct hl_mon_count {
@@ -95,13 +103,14 @@ bool hl_mon_complete(const struct hl_mon *m);
 void hl_mon_sid_times(const struct hl_mon *m, const struct hl_mon_sid *s, u64 now,
 		      u64 *valid_ns, u64 *dark_ns);
 /*
- * The metrics file's text (OpenMetrics): the names of `diff -f openmetrics`
- * where they apply.  ringbuf_*: the BPF ring buffer's use (0, 0: unknown).
+ * The metrics file's text (Prometheus text format or OpenMetrics, metrics.h):
+ * the names of `diff -f prometheus` where they apply.  ringbuf_*: the BPF
+ * ring buffer's use (0, 0: unknown).
  */
-void hl_mon_metrics(const struct hl_mon *m, FILE *out, u64 now_ktime, u64 now_real,
+void hl_mon_metrics(const struct hl_mon *m, FILE *out, enum hl_mfmt fmt, u64 now_ktime, u64 now_real,
 		    u64 ringbuf_used, u64 ringbuf_size);
 /* Write the metrics to path atomically: a temporary file, then rename. 0, or -1 with errno. */
-int hl_mon_metrics_write(const struct hl_mon *m, const char *path, u64 now_ktime, u64 now_real,
-			 u64 ringbuf_used, u64 ringbuf_size);
+int hl_mon_metrics_write(const struct hl_mon *m, const char *path, enum hl_mfmt fmt, u64 now_ktime,
+			 u64 now_real, u64 ringbuf_used, u64 ringbuf_size);
 
 #endif

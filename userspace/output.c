@@ -6,7 +6,7 @@
 
 struct hl_env env;
 
-static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome" };
+static const char *const fmt_names[] = { "text", "json", "openmetrics", "chrome", "prometheus", "junit", "html" };
 
 const char *hl_format_name(enum hl_format f)
 {
@@ -70,10 +70,17 @@ int hl_emit(json_object *doc, const struct hl_render *r)
 		fn = r->text;
 		break;
 	case FMT_OPENMETRICS:
-		fn = r->openmetrics;
+	case FMT_PROMETHEUS:
+		fn = r->metrics;
 		break;
 	case FMT_CHROME:
 		fn = r->chrome;
+		break;
+	case FMT_JUNIT:
+		fn = r->junit;
+		break;
+	case FMT_HTML:
+		fn = r->html;
 		break;
 	}
 	if (!fn) {

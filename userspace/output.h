@@ -2,8 +2,8 @@
 /*
  * One output layer (bpftool's json_writer + p_err, with json-c): diff and
  * timeline build one json_object document; the layer prints it as JSON
- * (-j/-p), or hands it to the verb's text, OpenMetrics or Chrome trace
- * renderer.  show streams through hl_jw (below).
+ * (-j/-p), or hands it to the verb's text, metrics (Prometheus text or
+ * OpenMetrics: metrics.h) or Chrome trace renderer.  show streams through hl_jw (below).
  */
 #ifndef HL_OUTPUT_H
 #define HL_OUTPUT_H
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <json-c/json.h>
 
-enum hl_format { FMT_TEXT, FMT_JSON, FMT_OPENMETRICS, FMT_CHROME };
+enum hl_format { FMT_TEXT, FMT_JSON, FMT_OPENMETRICS, FMT_CHROME, FMT_PROMETHEUS, FMT_JUNIT, FMT_HTML };
 
 struct hl_env {
 	enum hl_format format;
@@ -24,7 +24,8 @@ extern struct hl_env env;
 typedef void (*hl_renderer)(json_object *doc, FILE *out);
 struct hl_render {
 	const char *verb;
-	hl_renderer text, openmetrics, chrome;
+	hl_renderer text, metrics, chrome;	/* metrics: -f prometheus and -f openmetrics */
+	hl_renderer junit, html;
 };
 
 /* Errors: text to stderr ("Error: ..."), or {"error": "..."} on stdout in JSON mode. */
@@ -71,7 +72,7 @@ void hl_jw_hex(struct hl_jw *w, const char *name, unsigned long long v);	/* "0x.
 /* After the top-level value: a newline, and the stream flushed. */
 void hl_jw_finish(struct hl_jw *w);
 
-/* OpenMetrics label value escaping */
+/* A label value, escaped (backslash, double quote, line feed): both metrics formats */
 void om_label(FILE *out, const char *v);
 
 #endif

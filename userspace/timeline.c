@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "main.h"
+#include "metrics.h"
 #include "records.h"
 #include "smmu.h"
 #include "timeline.h"
@@ -327,6 +328,8 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 		double dark = 0, inv_at = -1;
 		bool ever = false;
 		size_t lw = 0;
+		char dev[HL_NOTE_LEN] = "";
+		u32 dev_smmu = protect[k].smmu;
 
 		/*
 		 * dark: the union of the times the STE was invalid (from the V=0
@@ -420,8 +423,14 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 			src = "STE preserved: valid once the SMMU probe ends";
 		}
 		jadd_u(d, "sid", protect[k].sid);
-		if (protect[k].smmu != HL_ANY_SMMU)
-			jadd_u(d, "smmu", protect[k].smmu);
+		/* the labels: the device the later capture's attach names, else the earlier's */
+		for (int j = 1; j >= 0 && !dev[0]; j--)
+			if (st[j])
+				hl_sid_ident(st[j], protect[k].smmu, protect[k].sid, &dev_smmu, dev, sizeof(dev));
+		if (dev_smmu != HL_ANY_SMMU)
+			jadd_u(d, "smmu", dev_smmu);
+		if (dev[0])
+			jadd_s(d, "device", dev);
 		json_object_object_add(d, "ste_writes_seen", json_object_new_boolean(ever));
 		json_object_object_add(d, "dark_ns", json_object_new_int64(llround(dark * 1e9 / t.cntfrq)));
 		if (when) {
@@ -528,7 +537,7 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 
 /* ---- renderers -------------------------------------------------------- */
 
-static void fmt_dur(char *b, size_t n, long long ns)
+void hl_fmt_dur(char *b, size_t n, long long ns)
 {
 	if (llabs(ns) >= 1000000000LL)
 		snprintf(b, n, "%.3f s", ns / 1e9);
@@ -548,10 +557,10 @@ static void text_steps(FILE *out, json_object *arr, const char *rel)
 		json_object *p = json_object_array_get_idx(arr, i), *d;
 		char t[32], dd[32] = "";
 
-		fmt_dur(t, sizeof(t), json_object_get_int64(json_object_object_get(p, "t_ns")));
+		hl_fmt_dur(t, sizeof(t), json_object_get_int64(json_object_object_get(p, "t_ns")));
 		if (rel && json_object_object_get_ex(p, rel, &d)) {
 			dd[0] = '+';
-			fmt_dur(dd + 1, sizeof(dd) - 1, json_object_get_int64(d));
+			hl_fmt_dur(dd + 1, sizeof(dd) - 1, json_object_get_int64(d));
 		}
 		fprintf(out, "  %-48s %12s%s%s%s\n", jget_s(p, "step"), t, dd[0] ? "  " : "", dd,
 			json_object_get_boolean(json_object_object_get(p, "approximate")) ? "  (approximate)" : "");
@@ -583,7 +592,7 @@ static void timeline_text(json_object *doc, FILE *out)
 		"; NOT correlated: cross-kexec durations are not exact");
 	o = json_object_object_get(doc, "totals");
 	json_object_object_foreach(o, k, v) {
-		fmt_dur(b, sizeof(b), json_object_get_int64(v));
+		hl_fmt_dur(b, sizeof(b), json_object_get_int64(v));
 		fprintf(out, "  %-48s %12s\n", total_label(k), b);
 	}
 	if (json_object_array_length(json_object_object_get(doc, "before_kexec"))) {
@@ -599,9 +608,9 @@ static void timeline_text(json_object *doc, FILE *out)
 			json_object *d = json_object_array_get_idx(o, i);
 			char v[32];
 
-			fmt_dur(b, sizeof(b), json_object_get_int64(json_object_object_get(d, "dark_ns")));
+			hl_fmt_dur(b, sizeof(b), json_object_get_int64(json_object_object_get(d, "dark_ns")));
 			if (json_object_object_get_ex(d, "valid_t_ns", NULL)) {
-				fmt_dur(v, sizeof(v), json_object_get_int64(json_object_object_get(d, "valid_t_ns")));
+				hl_fmt_dur(v, sizeof(v), json_object_get_int64(json_object_object_get(d, "valid_t_ns")));
 				fprintf(out, "  StreamID %-6llu translation valid at %s; STE invalid for %s\n",
 					jget_u(d, "sid"), v, b);
 			} else {
@@ -617,40 +626,32 @@ static void timeline_text(json_object *doc, FILE *out)
 		fprintf(out, "note: %s\n", json_object_get_string(json_object_array_get_idx(o, i)));
 }
 
-static void om_gauge(FILE *out, const char *name, const char *help)
-{
-	fprintf(out, "# TYPE %s gauge\n", name);
-	if (strlen(name) > 8 && !strcmp(name + strlen(name) - 8, "_seconds"))
-		fprintf(out, "# UNIT %s seconds\n", name);
-	fprintf(out, "# HELP %s %s\n", name, help);
-}
-
-static void timeline_openmetrics(json_object *doc, FILE *out)
+static void timeline_metrics(json_object *doc, FILE *out)
 {
 	json_object *o;
+	struct hl_mw w;
 
-	om_gauge(out, "hitless_timeline_complete", "1 if no record was lost");
-	fprintf(out, "hitless_timeline_complete %d\n", json_object_get_boolean(json_object_object_get(doc, "complete")));
-	om_gauge(out, "hitless_critical_path_step_seconds", "Duration of each critical-path step.");
+	hl_mw_init(&w, out, env.format == FMT_OPENMETRICS ? HL_MF_OPENMETRICS : HL_MF_PROMETHEUS);
+	hl_mw_family(&w, "hitless_timeline_complete");
+	hl_mw_sample(&w, json_object_get_boolean(json_object_object_get(doc, "complete")), NULL);
+	hl_mw_family(&w, "hitless_critical_path_step_seconds");
 	o = json_object_object_get(doc, "critical_path");
 	for (size_t i = 0; i < json_object_array_length(o); i++) {
 		json_object *p = json_object_array_get_idx(o, i), *d;
 
-		if (!json_object_object_get_ex(p, "since_previous_ns", &d))
-			continue;
-		fprintf(out, "hitless_critical_path_step_seconds{step=\"");
-		om_label(out, jget_s(p, "step"));
-		fprintf(out, "\"} %.9f\n", json_object_get_int64(d) / 1e9);
+		if (json_object_object_get_ex(p, "since_previous_ns", &d))
+			hl_mw_sample(&w, json_object_get_int64(d) / 1e9, "step", jget_s(p, "step"), NULL);
 	}
-	om_gauge(out, "hitless_device_dark_seconds", "Time the StreamID had no translation: STE invalid or SMMU disabled.");
+	hl_mw_family(&w, "hitless_device_dark_seconds");
 	o = json_object_object_get(doc, "devices");
 	for (size_t i = 0; i < json_object_array_length(o); i++) {
 		json_object *d = json_object_array_get_idx(o, i);
 
-		fprintf(out, "hitless_device_dark_seconds{sid=\"%llu\"} %.9f\n", jget_u(d, "sid"),
-			json_object_get_int64(json_object_object_get(d, "dark_ns")) / 1e9);
+		hl_mw_sid_sample(&w, json_object_get_int64(json_object_object_get(d, "dark_ns")) / 1e9,
+				 json_object_object_get_ex(d, "smmu", NULL) ? jget_u(d, "smmu") : HL_ANY_SMMU,
+				 jget_u(d, "sid"), jget_s(d, "device"));
 	}
-	om_gauge(out, "hitless_live_update_seconds", "End-to-end durations of the live update.");
+	hl_mw_family(&w, "hitless_live_update_seconds");
 	o = json_object_object_get(doc, "totals");
 	json_object_object_foreach(o, k, v) {
 		char name[64];
@@ -658,81 +659,173 @@ static void timeline_openmetrics(json_object *doc, FILE *out)
 		snprintf(name, sizeof(name), "%s", k);
 		if (strlen(name) > 3 && !strcmp(name + strlen(name) - 3, "_ns"))
 			name[strlen(name) - 3] = 0;
-		fprintf(out, "hitless_live_update_seconds{span=\"%s\"} %.9f\n", name, json_object_get_int64(v) / 1e9);
+		hl_mw_sample(&w, json_object_get_int64(v) / 1e9, "span", name, NULL);
 	}
-	fprintf(out, "# EOF\n");
+	hl_mw_end(&w);
 }
 
-static json_object *ch_ev(const char *name, const char *ph, double ts_us, int tid)
+/*
+ * Chrome trace-event format (the JSON Perfetto and chrome://tracing open):
+ * one process per boot, named; in each, tracks (threads) for the critical
+ * path, the warm path, the milestones, the SMMU and each protected device.
+ * A critical-path slice is named for what it spans ("A -> B", from the step
+ * before to this one) and sits in the boot where it starts (the kexec's in
+ * the old kernel's).
+ */
+enum { TR_CRIT = 1, TR_WARM, TR_MS, TR_SMMU, TR_DEV };
+
+static json_object *ch_ev(const char *name, const char *ph, double ts_us, int pid, int tid)
 {
 	json_object *e = json_object_new_object();
 
 	jadd_s(e, "name", name);
 	jadd_s(e, "ph", ph);
 	json_object_object_add(e, "ts", json_object_new_double(ts_us));
-	json_object_object_add(e, "pid", json_object_new_int(1));
+	json_object_object_add(e, "pid", json_object_new_int(pid));
 	json_object_object_add(e, "tid", json_object_new_int(tid));
 	return e;
 }
 
-static void ch_thread(json_object *arr, int tid, const char *name)
+static void ch_meta(json_object *arr, const char *what, int pid, int tid, const char *name)
 {
-	json_object *e = ch_ev("thread_name", "M", 0, tid), *a = json_object_new_object();
+	json_object *e = ch_ev(what, "M", 0, pid, tid), *a = json_object_new_object();
 
 	jadd_s(a, "name", name);
 	json_object_object_add(e, "args", a);
 	json_object_array_add(arr, e);
 }
 
-/* Chrome trace-event format (the JSON Perfetto and chrome://tracing open). */
-static void steps_to_slices(json_object *arr, json_object *steps, int tid, const char *cat)
+/* The process (1, 2, ...) of a step's boot: its place in the document's boots. */
+static int ch_pid(json_object *doc, json_object *p)
 {
-	size_t n = json_object_array_length(steps);
+	json_object *boots = json_object_object_get(doc, "boots");
+	const char *b = jget_s(p, "boot");
 
-	for (size_t i = 0; i < n; i++) {
-		json_object *p = json_object_array_get_idx(steps, i), *e, *args = json_object_new_object();
-		double ts = json_object_get_int64(json_object_object_get(p, "t_ns")) / 1e3;
-		json_object *d;
+	for (size_t i = 0; b && i < json_object_array_length(boots); i++)
+		if (!strcmp(jget_s(json_object_array_get_idx(boots, i), "boot"), b))
+			return (int)i + 1;
+	return 1;
+}
 
-		if (json_object_object_get_ex(p, "since_previous_ns", &d)) {
-			double dur = json_object_get_int64(d) / 1e3;
+static double ch_ts(json_object *p)
+{
+	return json_object_get_int64(json_object_object_get(p, "t_ns")) / 1e3;
+}
 
-			e = ch_ev(jget_s(p, "step"), "X", ts - dur, tid);
-			json_object_object_add(e, "dur", json_object_new_double(dur));
-		} else {
-			e = ch_ev(jget_s(p, "step"), "i", ts, tid);
-			jadd_s(e, "s", "t");
-		}
-		jadd_s(e, "cat", cat);
-		jadd_s(args, "boot", jget_s(p, "boot"));
-		jadd_u(args, "seq", jget_u(p, "seq"));
-		json_object_object_add(e, "args", args);
-		json_object_array_add(arr, e);
+static void ch_args(json_object *e, json_object *p)
+{
+	json_object *a;
+
+	if (!json_object_object_get_ex(e, "args", &a)) {
+		a = json_object_new_object();
+		json_object_object_add(e, "args", a);
 	}
+	jadd_s(a, "boot", jget_s(p, "boot"));
+	jadd_u(a, "seq", jget_u(p, "seq"));
+	if (jget_s(p, "source"))
+		jadd_s(a, "source", jget_s(p, "source"));
+}
+
+static void ch_instant(json_object *arr, json_object *doc, json_object *p, int tid, const char *cat)
+{
+	json_object *e = ch_ev(jget_s(p, "step"), "i", ch_ts(p), ch_pid(doc, p), tid);
+
+	jadd_s(e, "s", "t");
+	jadd_s(e, "cat", cat);
+	ch_args(e, p);
+	json_object_array_add(arr, e);
+}
+
+/* A slice from step a to step b, named for what it spans, in a's boot. */
+static void ch_span(json_object *arr, json_object *doc, json_object *a, json_object *b, int tid,
+		    const char *cat, const char *name)
+{
+	char n[256];
+	json_object *e, *args = json_object_new_object();
+
+	if (!name) {
+		snprintf(n, sizeof(n), "%s -> %s", jget_s(a, "step"), jget_s(b, "step"));
+		name = n;
+	}
+	e = ch_ev(name, "X", ch_ts(a), ch_pid(doc, a), tid);
+	json_object_object_add(e, "dur", json_object_new_double(ch_ts(b) - ch_ts(a)));
+	jadd_s(e, "cat", cat);
+	jadd_s(args, "from", jget_s(a, "step"));
+	jadd_s(args, "to", jget_s(b, "step"));
+	jadd_s(args, "to_boot", jget_s(b, "boot"));
+	jadd_u(args, "to_seq", jget_u(b, "seq"));
+	json_object_object_add(e, "args", args);
+	ch_args(e, a);
+	json_object_array_add(arr, e);
+}
+
+static bool step_is(json_object *p, const char *source)
+{
+	const char *s = jget_s(p, "source");
+
+	return s && !strcmp(s, source);
 }
 
 static void timeline_chrome(json_object *doc, FILE *out)
 {
-	json_object *t = json_object_new_object(), *arr = json_object_new_array(), *o;
+	json_object *t = json_object_new_object(), *arr = json_object_new_array();
+	json_object *boots = json_object_object_get(doc, "boots"), *cp = json_object_object_get(doc, "critical_path");
+	json_object *devs = json_object_object_get(doc, "devices"), *o, *probe = NULL;
+	size_t nb = json_object_array_length(boots), n = json_object_array_length(cp);
 
-	ch_thread(arr, 1, "critical path");
-	ch_thread(arr, 2, "warm path");
-	ch_thread(arr, 3, "milestones");
-	steps_to_slices(arr, json_object_object_get(doc, "critical_path"), 1, "critical");
-	steps_to_slices(arr, json_object_object_get(doc, "warm_path"), 2, "warm");
-	o = json_object_object_get(doc, "milestones");
-	for (size_t i = 0; i < json_object_array_length(o); i++) {
-		json_object *p = json_object_array_get_idx(o, i);
-		json_object *e = ch_ev(jget_s(p, "step"), "i", json_object_get_int64(
-			json_object_object_get(p, "t_ns")) / 1e3, 3);
+	for (size_t i = 0; i < nb; i++) {
+		int pid = (int)i + 1;
+		char name[128];
 
-		jadd_s(e, "s", "g");
-		jadd_s(e, "cat", "milestone");
-		json_object_array_add(arr, e);
+		snprintf(name, sizeof(name), "boot %d: %s%s", pid, jget_s(json_object_array_get_idx(boots, i), "boot"),
+			 nb < 2 ? "" : !i ? " (old kernel)" : i == nb - 1 ? " (new kernel)" : "");
+		ch_meta(arr, "process_name", pid, 0, name);
+		ch_meta(arr, "thread_name", pid, TR_CRIT, "critical path");
+		ch_meta(arr, "thread_name", pid, TR_WARM, "warm path");
+		ch_meta(arr, "thread_name", pid, TR_MS, "milestones");
+		ch_meta(arr, "thread_name", pid, TR_SMMU, "SMMU");
+		for (size_t k = 0; k < json_object_array_length(devs); k++) {
+			json_object *d = json_object_array_get_idx(devs, k);
+
+			snprintf(name, sizeof(name), "StreamID %llu%s%s", jget_u(d, "sid"), jget_s(d, "device") ? " " : "",
+				 jget_s(d, "device") ? jget_s(d, "device") : "");
+			ch_meta(arr, "thread_name", pid, TR_DEV + (int)k, name);
+		}
 	}
+	/* the critical path: its first point, then a slice per step from the one before */
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(cp, i);
+
+		if (!i)
+			ch_instant(arr, doc, p, TR_CRIT, "critical");
+		else
+			ch_span(arr, doc, json_object_array_get_idx(cp, i - 1), p, TR_CRIT, "critical", NULL);
+		/* the SMMU's own track: its probe as one slice, its enable/disable writes */
+		if (step_is(p, "SMMU_PROBE_START"))
+			probe = p;
+		else if (step_is(p, "SMMU_PROBE_END") && probe)
+			ch_span(arr, doc, probe, p, TR_SMMU, "smmu", "SMMU probe");
+		else if (step_is(p, "SMMU_CR0"))
+			ch_instant(arr, doc, p, TR_SMMU, "smmu");
+		/* a device's track: when its translation is valid again */
+		for (size_t k = 0; k < json_object_array_length(devs); k++) {
+			char want[64];
+
+			snprintf(want, sizeof(want), "StreamID %llu: translation valid",
+				 jget_u(json_object_array_get_idx(devs, k), "sid"));
+			if (!strcmp(jget_s(p, "step"), want))
+				ch_instant(arr, doc, p, TR_DEV + (int)k, "device");
+		}
+	}
+	o = json_object_object_get(doc, "warm_path");
+	for (size_t i = 0; i < json_object_array_length(o); i++)
+		ch_instant(arr, doc, json_object_array_get_idx(o, i), TR_WARM, "warm");
+	o = json_object_object_get(doc, "milestones");
+	for (size_t i = 0; i < json_object_array_length(o); i++)
+		ch_instant(arr, doc, json_object_array_get_idx(o, i), TR_MS, "milestone");
 	json_object_object_add(t, "traceEvents", arr);
 	jadd_s(t, "displayTimeUnit", "ns");
-	fprintf(out, "%s\n", json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN));
+	fprintf(out, "%s\n", json_object_to_json_string_ext(t, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(t);
 }
 
@@ -742,7 +835,7 @@ static void timeline_help(FILE *f)
 		"Usage: hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
 		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
 		HL_COMMON_HELP
-		"       FORMAT := { text | json | openmetrics | chrome }\n"
+		"       FORMAT := { text | json | prometheus | openmetrics | chrome }\n"
 		"The critical path of a live update across kexec, from one snapshot whose\n"
 		"log spans both kernels or from the snapshots taken before and after.\n"
 		"Exit: 0 complete, 2 error or records lost.\n");
@@ -750,7 +843,7 @@ static void timeline_help(FILE *f)
 
 int do_timeline(int argc, char **argv)
 {
-	static const struct hl_render r = { "timeline", timeline_text, timeline_openmetrics, timeline_chrome };
+	static const struct hl_render r = { "timeline", timeline_text, timeline_metrics, timeline_chrome, NULL, NULL };
 	struct hl_state a, b, prot;
 	json_object *doc;
 	int rc, nfiles;

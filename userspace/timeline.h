@@ -12,4 +12,7 @@
 json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *b,
 			       const struct hl_protect_disk *protect, size_t nprotect);
 
+/* A duration for people: "180.001 ms", "2.001 us", "12 ns". */
+void hl_fmt_dur(char *b, size_t n, long long ns);
+
 #endif

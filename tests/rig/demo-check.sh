@@ -67,8 +67,14 @@ fi
 check 'python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$out/timeline.json"' "timeline.json parses"
 check 'python3 -c "import json,sys; t=[s[\"t_ns\"] for s in json.load(open(sys.argv[1]))[\"before_kexec\"]]; assert len(t) >= 2 and t == sorted(t)" "$out/timeline.json"' \
 	"the old kernel's live-update milestones (LUO prepare/freeze, KHO) are listed as they happened"
-check 'tail -n1 "$out/metrics.prom" | grep -qx "# EOF" && grep -qE "^[a-z_]+(\{.*\})? [0-9.e+-]+$" "$out/metrics.prom"' \
-	"metrics.prom is OpenMetrics text (samples, # EOF)"
+v=$(sed -n '1s/^verdict: \([A-Z ]*(exit [0-9])\).*/\1/p' "$out/verdict.txt")
+check '[ -n "$v" ] && grep -q "^<h1 id=\"verdict\"[^>]*>$v</h1>" "$out/report.html" && grep -q "^<svg id=\"timeline\"" "$out/report.html"' \
+	"report.html: the verdict of verdict.txt ($v) and the critical path's SVG"
+check '/usr/bin/python3 -c "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.find(\"testsuite[@name=\x27StreamID 8\x27]\") is not None" "$out/verdict.junit.xml"' \
+	"verdict.junit.xml parses, with a testsuite for StreamID 8"
+# the metrics, read by the real parser (tests/lib/parse-metrics)
+check '"$top/tests/lib/parse-metrics" "$out/verdict.prom" >/dev/null && "$top/tests/lib/parse-metrics" "$out/metrics.prom" | grep -qE "^hitless_device_dark_seconds\{smmu=\"[0-9]+\",sid=\"8\"(,device=\"[0-9a-f:.]+\")?\} [0-9.e+-]+$"' \
+	"metrics.prom and verdict.prom parse (Prometheus text format); StreamID 8's dark time carries its SMMU"
 check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d[\"traceEvents\"] if isinstance(d,dict) else d; assert len(e) > 3 and all(\"ph\" in x for x in e)" "$out/timeline.perfetto.json"' \
 	"timeline.perfetto.json is Chrome trace-event JSON"
 # The critical path, in order, on one counter timeline across the kexec.

@@ -3,7 +3,7 @@
 #   monitor-break  a seeded breaking replace of StreamID 8 (as seed-break-ste):
 #                  the running monitor printed STE-BREAK for StreamID 8 before
 #                  it was stopped; it exits 1; its metrics file (exported back)
-#                  parses as OpenMetrics and counts the STE-BREAK
+#                  parses (Prometheus text format) and counts the STE-BREAK
 #   monitor-clean  the VMM's clean run, -j: no finding in its JSON lines,
 #                  stopped by SIGTERM, exit 0, metrics 0
 #   monitor-lost   a one-page ring buffer under a map/unmap burst: LOST
@@ -13,24 +13,16 @@ flavor=$1
 n=0
 check() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $flavor $scen: $2"; else echo "not ok $n - $flavor $scen: $2"; fi; }
 
-# The metrics file, parsed back: every line a comment or a sample, "# EOF"
-# last; prints "name{labels} value" of each sample.
-parse() {
-	python3 - "$1" <<'PY'
-import re, sys
-lines = open(sys.argv[1]).read().split("\n")
-assert lines[-1] == "" and lines[-2] == "# EOF", "no # EOF at the end"
-for l in lines[:-2]:
-    if l.startswith("# TYPE ") or l.startswith("# HELP ") or l.startswith("# UNIT "):
-        continue
-    m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+)', l)
-    assert m, "not a sample: " + l
-    print(m.group(1) + (m.group(2) or ""), float(m.group(3)))
-PY
-}
+# The metrics file, read by the real parser (tests/lib/parse-metrics): the
+# Prometheus text format, monitor's default; prints "name{labels} value".
+parse() { "$top/tests/lib/parse-metrics" --format prometheus "$1"; }
 # the sample's value, "none" when there is no such sample
 val() { printf '%s\n' "$metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "none" : v }'; }
 atleast() { v=$(val "$1"); [ "$v" != none ] && awk -v v="$v" -v m="$2" 'BEGIN { exit !(v >= m) }'; }
+# StreamID 8's series: NAME{smmu="N",sid="8"[,device="PCI address"]}, the
+# SMMU and the device as the records name them (the device once a driver
+# attach was seen)
+sid8() { printf '%s\n' "$metrics" | sed -n "s/^\($1{smmu=\"[0-9][0-9]*\",sid=\"8\"\(,device=\"[0-9a-f:.]*\"\)\{0,1\}}\) .*/\1/p" | head -n1; }
 
 for scen in monitor-break monitor-clean monitor-lost; do
 	files="$top/out/rig/$flavor-$scen.files"
@@ -43,13 +35,16 @@ for scen in monitor-break monitor-clean monitor-lost; do
 	metrics=$(parse "$files/monitor.prom" 2>&1)
 	prc=$?
 	printf '%s\n' "$metrics" | sed 's/^/# metrics| /'
-	check '[ $prc = 0 ]' "the metrics file parses as OpenMetrics"
+	check '[ $prc = 0 ]' "the metrics file parses (Prometheus text format)"
 	[ $scen = monitor-lost ] ||
-		check '[ "$(val hitless_lost_records)" = 0.0 ] && [ "$(val hitless_sequence_gaps)" = 0.0 ]' \
+		check '[ "$(val hitless_lost_records_total)" = 0.0 ] && [ "$(val hitless_sequence_gaps_total)" = 0.0 ]' \
 			"no record lost or missing"
 	check 'atleast hitless_monitor_records_total 1' "records were captured"
-	check 'atleast "hitless_device_dark_seconds{sid=\"8\"}" 0 && atleast "hitless_protected_valid_seconds{sid=\"8\"}" 0.000001' \
-		"StreamID 8's valid and dark time are there"
+	check 'atleast "$(sid8 hitless_device_dark_seconds)" 0 && atleast "$(sid8 hitless_protected_valid_seconds)" 0.000001' \
+		"StreamID 8's valid and dark time are there, labelled with its SMMU"
+	[ $scen = monitor-lost ] ||
+		check 'sid8 hitless_device_dark_seconds | grep -q "device=\"0000:00:0[0-9a-f].0\""' \
+			"and with the PCI address its driver attach named ($(sid8 hitless_device_dark_seconds))"
 	case $scen in
 	monitor-break)
 		check 'printf "%s\n" "$out" | grep -q "# live: STE-BREAK$"' \
@@ -58,10 +53,10 @@ for scen in monitor-break monitor-clean monitor-lost; do
 			"the finding names the rule, StreamID 8 and its records"
 		check 'printf "%s\n" "$out" | grep -q "# monitor exit 1$" && grep -q "^verdict: NOT HITLESS (exit 1)" "$files/monitor.out"' \
 			"final verdict NOT HITLESS, exit 1"
-		check 'atleast "hitless_findings{rule=\"STE-BREAK\",severity=\"error\"}" 1' \
+		check 'atleast "hitless_findings_total{rule=\"STE-BREAK\",severity=\"error\"}" 1' \
 			"the metrics count the STE-BREAK"
 		check '[ "$(val hitless_verdict_exit_status)" = 1.0 ]' "the metrics' exit status is 1"
-		check 'atleast "hitless_device_darkenings_total{sid=\"8\"}" 1 && atleast "hitless_device_dark_seconds{sid=\"8\"}" 0.000000001' \
+		check 'atleast "$(sid8 hitless_device_darkenings_total)" 1 && atleast "$(sid8 hitless_device_dark_seconds)" 0.000000001' \
 			"the metrics count StreamID 8 going dark"
 		;;
 	monitor-clean)
@@ -78,7 +73,7 @@ assert v["event"] == "verdict" and v["verdict"] == "hitless" and v["exit_status"
 		check '[ $prc = 0 ] && [ "$events" = verdict ]' "-j: JSON lines, no finding, the verdict hitless with exit_status 0"
 		check 'printf "%s\n" "$out" | grep -q "# sent SIGTERM$" && printf "%s\n" "$out" | grep -q "# monitor exit 0$"' \
 			"stopped by SIGTERM: exit 0"
-		check '[ "$(val "hitless_verdict_findings{severity=\"error\"}")" = 0.0 ] && [ "$(val "hitless_verdict_findings{severity=\"warning\"}")" = 0.0 ] && ! printf "%s\n" "$metrics" | grep -q "^hitless_findings{"' \
+		check '[ "$(val "hitless_verdict_findings_total{severity=\"error\"}")" = 0.0 ] && [ "$(val "hitless_verdict_findings_total{severity=\"warning\"}")" = 0.0 ] && ! printf "%s\n" "$metrics" | grep -q "^hitless_findings_total{"' \
 			"the metrics count no finding"
 		check '[ "$(val hitless_verdict_exit_status)" = 0.0 ]' "the metrics' exit status is 0"
 		;;
@@ -88,7 +83,7 @@ assert v["event"] == "verdict" and v["verdict"] == "hitless" and v["exit_status"
 			"LOST printed while running (${lost:-no} records in all)"
 		check 'printf "%s\n" "$out" | grep -q "# monitor exit 2$" && grep -q "^verdict: INCOMPLETE (exit 2): [1-9][0-9]* records lost" "$files/monitor.out" && ! grep -q "HITLESS (exit 0)" "$files/monitor.out"' \
 			"final verdict INCOMPLETE with the count, exit 2, never HITLESS"
-		check 'atleast hitless_lost_records 1 && [ "$(val hitless_verdict_exit_status)" = 2.0 ]' \
+		check 'atleast hitless_lost_records_total 1 && [ "$(val hitless_verdict_exit_status)" = 2.0 ]' \
 			"the metrics count the loss and say exit status 2"
 		;;
 	esac

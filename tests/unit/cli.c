@@ -71,6 +71,7 @@ int main(void)
 			{ "--buffer", "3K", "bad --buffer" }, { "--duration", "", "bad --duration" },
 			{ "--mode", "kprobe", "--mode is auto" },
 			{ "--metrics", "/nonexistent/dir/m.prom", "cannot write in /nonexistent/dir" },
+			{ "--metrics-format", "json", "--metrics-format is prometheus or openmetrics" },
 		};
 
 		static const char syn[] = "Usage: hitless monitor [OPTIONS] [--protect SIDS] [--metrics FILE]";
@@ -86,7 +87,7 @@ int main(void)
 		tap_ok(run("monitor", "--protect", "8", "out.prom", NULL) == 2 &&
 		       strstr(run_err, "monitor takes no file argument"), "monitor FILE: the metrics go to --metrics, exit 2");
 		tap_ok(run("-f", "openmetrics", "monitor", NULL) == 2 && strstr(run_err, "text or JSON lines"),
-		       "monitor -f openmetrics: refused (the metrics file is OpenMetrics), exit 2");
+		       "monitor -f openmetrics: refused (the metrics go to --metrics FILE), exit 2");
 		tap_ok(run("monitor", "--bogus", NULL) == 2 && strstr(run_err, "Usage: hitless monitor"),
 		       "monitor --bogus: synopsis, exit 2");
 	} else {

@@ -55,6 +55,11 @@ muts = {
  'monitor: a detach before the anchor forgotten': ('userspace/monitor.c', '		if (!later)\n			m->sids.v[k].detached = true;', ''),
  'monitor metrics: written in place': ('userspace/monitor.c', '	if (rename(tmp, path)) {', '	if (unlink(tmp) || 1) {\n		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); if (fd >= 0) { f = fdopen(fd, "w"); hl_mon_metrics(m, f, now_ktime, now_real, ringbuf_used, ringbuf_size); fclose(f); return 0; }'),
  'atomic rename replaced by direct write': ('userspace/snapshot.c', '	w.fd = mkstemp(tmp);	/* created 0600 */', '	snprintf(tmp, sizeof(tmp), "%s", path); w.fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC, 0600);'),
+ 'metrics: findings typed as a gauge': ('userspace/metrics.c', '{ "hitless_findings", "counter", NULL,', '{ "hitless_findings", "gauge", NULL,'),
+ 'metrics: label values not escaped': ('userspace/output.c', "		if (*v == '\"' || *v == '\\\\')\n			fputc('\\\\', out);", ''),
+ 'metrics: no _total on counter samples': ('userspace/metrics.c', 'is_counter(w->fam) ? "_total" : ""', '""'),
+ 'metrics: OpenMetrics without # UNIT': ('userspace/metrics.c', '		if (f->unit)\n', '		if (0)\n'),
+ 'metrics: per-StreamID series without smmu': ('userspace/metrics.c', '		hl_mw_sample(w, val, "smmu", sm, "sid", sd, NULL);', '		hl_mw_sample(w, val, "sid", sd, NULL);'),
 }
 only = sys.argv[1:]
 missed = 0

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Every output form of diff and timeline, parsed back: JSON with json-c,
- * OpenMetrics with a small parser of the text exposition format, Chrome
- * trace-event JSON checked for the shape Perfetto loads.
+ * metrics with the real parser (promparse.h), Chrome trace-event JSON
+ * checked for the shape Perfetto loads and the processes and tracks it shows.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +10,8 @@
 #include "tap.h"
 #include "build.h"
 #include "run.h"
+#include "promparse.h"
+#include "junit.h"
 
 static char dir[] = "/tmp/hl-out-test.XXXXXX";
 static char before[4200], after[4200], broken[4200], lossy[4200];
@@ -46,104 +48,6 @@ static int has_finding(json_object *d, const char *rule, unsigned sid)
 	return 0;
 }
 
-/*
- * OpenMetrics text (openmetrics.io): "# TYPE name type", "# HELP name text",
- * samples "name{label="value",...} number", ending with "# EOF".  Returns
- * the number of samples, or -1; *val gets the value of `want` (if found).
- */
-static int om_parse(const char *text, const char *want, double *val)
-{
-	char types[64][96];
-	int ntypes = 0, samples = 0, eof = 0;
-	const char *l = text;
-
-	while (*l) {
-		const char *nl = strchr(l, '\n');
-		char line[1024], name[96];
-		size_t len;
-
-		if (!nl)
-			return -1;	/* every line ends with \n */
-		len = nl - l;
-		if (len >= sizeof(line) || eof)
-			return -1;	/* nothing after # EOF */
-		memcpy(line, l, len);
-		line[len] = 0;
-		l = nl + 1;
-		if (!strcmp(line, "# EOF")) {
-			eof = 1;
-			continue;
-		}
-		if (!strncmp(line, "# TYPE ", 7)) {
-			char type[32];
-
-			if (sscanf(line + 7, "%95s %31s", name, type) != 2 || ntypes == 64 ||
-			    (strcmp(type, "gauge") && strcmp(type, "counter") && strcmp(type, "info")))
-				return -1;
-			strcpy(types[ntypes++], name);
-			continue;
-		}
-		if (!strncmp(line, "# HELP ", 7))
-			continue;
-		if (!strncmp(line, "# UNIT ", 7)) {
-			char unit[32];
-
-			/* the family must be declared and end in _<unit> */
-			if (sscanf(line + 7, "%95s %31s", name, unit) != 2 || !ntypes || strcmp(types[ntypes - 1], name) ||
-			    strlen(name) <= strlen(unit) || strcmp(name + strlen(name) - strlen(unit), unit))
-				return -1;
-			continue;
-		}
-		if (line[0] == '#')
-			return -1;
-		{
-			char *sp = strrchr(line, ' '), *end, *brace;
-			double v;
-			int known = 0;
-
-			if (!sp)
-				return -1;
-			*sp = 0;
-			v = strtod(sp + 1, &end);
-			if (*end || end == sp + 1)
-				return -1;
-			brace = strchr(line, '{');
-			if (brace) {
-				if (line[strlen(line) - 1] != '}')
-					return -1;
-				/* labels: name="value" pairs, comma separated */
-				for (char *q = brace + 1; *q != '}';) {
-					char *eq = strchr(q, '=');
-
-					if (!eq || eq[1] != '"')
-						return -1;
-					for (q = eq + 2; *q && *q != '"'; q++)
-						if (*q == '\\')
-							q++;
-					if (*q != '"')
-						return -1;
-					q++;
-					if (*q == ',')
-						q++;
-					else if (*q != '}')
-						return -1;
-				}
-				snprintf(name, sizeof(name), "%.*s", (int)(brace - line), line);
-			} else {
-				snprintf(name, sizeof(name), "%.95s", line);
-			}
-			for (int i = 0; i < ntypes; i++)
-				known |= !strcmp(types[i], name);
-			if (!known)
-				return -1;	/* sample of an undeclared family */
-			if (want && !strcmp(line, want))
-				*val = v;
-			samples++;
-		}
-	}
-	return eof ? samples : -1;
-}
-
 static void diff_outputs(void)
 {
 	json_object *d = NULL;
@@ -173,12 +77,18 @@ static void diff_outputs(void)
 	tap_ok(run("diff", before, lossy, NULL) == 2 && !strncmp(run_out, "verdict: INCOMPLETE", 19),
 	       "diff text: incomplete shown first");
 
-	tap_ok(run("diff", "-f", "openmetrics", before, broken, NULL) == 1 &&
-	       om_parse(run_out, "hitless_verdict_exit_status", &v) > 0 && v == 1,
-	       "diff openmetrics: valid exposition, exit status 1");
-	v = -1;
-	tap_ok(om_parse(run_out, "hitless_findings{rule=\"STE-BREAK\",severity=\"error\"}", &v) > 0 && v == 1,
-	       "diff openmetrics: one STE-BREAK finding counted");
+	for (int f = 0; f < 2; f++) {
+		const char *fmt = f ? "openmetrics" : "prometheus";
+
+		v = -1;
+		tap_ok(run("diff", "-f", fmt, before, broken, NULL) == 1 && !metrics_parse(run_out, fmt) &&
+		       metrics_val("hitless_verdict_exit_status", &v) && v == 1,
+		       "diff %s: its parser takes it, exit status 1", fmt);
+		v = -1;
+		tap_ok(metrics_val("hitless_findings_total{rule=\"STE-BREAK\",severity=\"error\"}", &v) && v == 1 &&
+		       metrics_has("# TYPE hitless_findings counter") && metrics_has("# TYPE hitless_lost_records counter"),
+		       "diff %s: one STE-BREAK finding counted; findings and lost records are counters", fmt);
+	}
 	tap_ok(run("diff", "-f", "chrome", before, after, NULL) == 2 && strstr(run_err, "no chrome output"),
 	       "diff has no chrome output: exit 2, said so");
 }
@@ -218,28 +128,64 @@ static void timeline_outputs(void)
 
 	tap_ok(run("timeline", before, after, NULL) == 0 && strstr(run_out, "\ncritical path ") &&
 	       strstr(run_out, "+180.001 ms") && strstr(run_out, "warm path"), "timeline text");
-	tap_ok(run("timeline", "-f", "openmetrics", before, after, NULL) == 0 &&
-	       om_parse(run_out, "hitless_critical_path_step_seconds{step=\"new kernel: start\"}", &v) > 0 &&
-	       fabs(v - 0.180001) < 1e-6, "timeline openmetrics: valid, kexec step 0.180001 s");
+	for (int f = 0; f < 2; f++) {
+		const char *fmt = f ? "openmetrics" : "prometheus";
+
+		v = -1;
+		tap_ok(run("timeline", "-f", fmt, before, after, NULL) == 0 && !metrics_parse(run_out, fmt) &&
+		       metrics_val("hitless_critical_path_step_seconds{step=\"new kernel: start\"}", &v) &&
+		       fabs(v - 0.180001) < 1e-6 && metrics_val("hitless_device_dark_seconds{smmu=\"0\",sid=\"16\"}", &v) &&
+		       v == 0, "timeline %s: its parser takes it, kexec step 0.180001 s, StreamID 16 on SMMU 0", fmt);
+	}
 	tap_ok(run("timeline", "-f", "chrome", before, after, NULL) == 0 && (d = parse(run_out)),
 	       "timeline chrome: JSON");
 	{
 		json_object *ev = get(d, "traceEvents");
-		int slices = 0, good = ev && json_object_is_type(ev, json_type_array), resumed = 0;
+		int slices = 0, good = ev && json_object_is_type(ev, json_type_array), global = 0;
+		int procs = 0, tracks = 0, kexec = 0, probe = 0, dev = 0, ms_ok = 1, ms = 0, resumed = 0;
 
 		for (size_t i = 0; good && i < json_object_array_length(ev); i++) {
 			json_object *e = json_object_array_get_idx(ev, i);
-			const char *ph = json_object_get_string(get(e, "ph"));
+			const char *ph = json_object_get_string(get(e, "ph")), *name = json_object_get_string(get(e, "name"));
+			const char *cat = get(e, "cat") ? json_object_get_string(get(e, "cat")) : "";
+			int pid = json_object_get_int(get(e, "pid")), tid = json_object_get_int(get(e, "tid"));
+			double dur = get(e, "dur") ? json_object_get_double(get(e, "dur")) : -1;
+			const char *an = get(e, "args") && get(get(e, "args"), "name") ?
+					 json_object_get_string(get(get(e, "args"), "name")) : "";
 
-			good &= get(e, "name") && ph && get(e, "pid") && get(e, "tid") && get(e, "ts");
-			if (ph && !strcmp(ph, "X")) {
+			good &= name && ph && get(e, "pid") && get(e, "tid") && get(e, "ts");
+			if (!good)
+				break;
+			if (!strcmp(ph, "M") && !strcmp(name, "process_name"))
+				procs += (pid == 1 && !strcmp(an, "boot 1: a1a1a1a1a1a1a1a1 (old kernel)")) ||
+					 (pid == 2 && !strcmp(an, "boot 2: b2b2b2b2b2b2b2b2 (new kernel)"));
+			if (!strcmp(ph, "M") && !strcmp(name, "thread_name"))
+				tracks += (tid == 1 && !strcmp(an, "critical path")) || (tid == 3 && !strcmp(an, "milestones")) ||
+					  (tid == 4 && !strcmp(an, "SMMU")) || (tid == 5 && !strcmp(an, "StreamID 16"));
+			if (!strcmp(ph, "X")) {
 				slices++;
-				good &= get(e, "dur") && json_object_get_double(get(e, "dur")) >= 0;
+				good &= dur >= 0;
 			}
-			resumed |= !strcmp(json_object_get_string(get(e, "name")), "VM resumed");
+			global |= get(e, "s") && !strcmp(json_object_get_string(get(e, "s")), "g");
+			kexec |= !strcmp(ph, "X") && pid == 1 && tid == 1 && fabs(dur - 180001) < 1 &&
+				 !strcmp(name, "old kernel: last instant (kexec reboot) -> new kernel: start");
+			probe |= !strcmp(ph, "X") && pid == 2 && tid == 4 && !strcmp(name, "SMMU probe") && fabs(dur - 1001) < 1;
+			dev |= !strcmp(ph, "i") && pid == 2 && tid == 5 && !strcmp(name, "StreamID 16: translation valid");
+			resumed |= !strcmp(ph, "X") && !strcmp(name, "StreamID 16: translation valid -> VM resumed");
+			if (!strcmp(cat, "milestone")) {
+				const char *boot = json_object_get_string(get(get(e, "args"), "boot"));
+
+				ms++;
+				ms_ok &= tid == 3 && pid == (strncmp(boot, "a1", 2) ? 2 : 1);
+			}
 		}
-		tap_ok(good && slices >= 5 && resumed, "timeline chrome: traceEvents with %d complete slices, VM resumed",
-		       slices);
+		tap_ok(good && slices >= 5 && procs == 2 && tracks == 8, "timeline chrome: %d slices; a process per boot, "
+		       "named (old, new kernel); tracks for the critical path, milestones, SMMU, StreamID 16", slices);
+		tap_ok(kexec && resumed, "timeline chrome: slices named for what they span (the kexec: 'old kernel: last "
+		       "instant -> new kernel: start', 180.001 ms, in the old kernel's process)");
+		tap_ok(!global && ms > 4 && ms_ok, "timeline chrome: %d milestones on their boot's milestone track, none global",
+		       ms);
+		tap_ok(probe && dev, "timeline chrome: the SMMU probe on the SMMU's track, StreamID 16 valid on its own");
 	}
 	json_object_put(d);
 	tap_ok(run("timeline", "-j", before, lossy, NULL) == 2 && (d = parse(run_out)) &&
@@ -264,6 +210,19 @@ static void show_outputs(void)
 	       strstr(run_out, "CMD_CFGI_STE") && strstr(run_out, "S1ContextPtr="), "show text: spec field names");
 	tap_ok(run("show", lossy, NULL) == 2 && strstr(run_out, "INCOMPLETE"), "show of a lossy snapshot: exit 2, said first");
 	tap_ok(run("show", "-f", "openmetrics", before, NULL) == 2, "show has no openmetrics output: exit 2");
+}
+
+/* The XML text escaping of -f junit (and -f html): the five specials, no control characters. */
+static void xml_escaping(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	hl_xml_text(m, "a<b&c\"d'e>f\x01g\nh");
+	fclose(m);
+	tap_ok(buf && !strcmp(buf, "a&lt;b&amp;c&quot;d&apos;e&gt;fg\nh"), "XML text: <, &, \", ', > escaped, control characters dropped");
+	free(buf);
 }
 
 int main(void)
@@ -291,6 +250,7 @@ int main(void)
 	diff_outputs();
 	timeline_outputs();
 	show_outputs();
+	xml_escaping();
 	{
 		char cmd[4200];
 
