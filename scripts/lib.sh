@@ -32,6 +32,21 @@ side_apt() {
 		-o APT::Sandbox::User=root
 }
 
+# The folder of kernel flavor $1 (Image, kernel.release, modroot/): patched and
+# stock are built here (scripts/kernel.sh); debian, debian-7.2 and a folder
+# (a path) are kernels as shipped (scripts/distro-kernel.sh).
+kernel_dir() {
+	case "$1" in
+	patched | stock) "$HITLESS_TOP/scripts/kernel.sh" path "$1" ;;
+	*) "$HITLESS_TOP/scripts/distro-kernel.sh" path "$1" ;;
+	esac
+}
+
+# A flavor as a file name: a folder flavor by its base name.
+flavor_name() {
+	case "$1" in */*) basename "$1" ;; *) printf '%s\n' "$1" ;; esac
+}
+
 # The kernel command line of docs/early-boot-tracing.md: a persistent trace
 # instance "hitless" with the series' event systems, in memory that survives
 # kexec, and its previous boot's contents kept as "hitless_prev".
