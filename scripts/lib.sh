@@ -61,18 +61,26 @@ trace_instance_args() {
 # the chain and in the same order (so each event keeps its type id across the
 # kexec), the kprobe events "hitless/..." that userspace/tracebuf.c reads.
 # Spaces are written as ',' (the kernel turns them back). $1: the kernel's
-# vmlinux, for the offset of arm_smmu_device.base (pahole, from its BTF).
+# vmlinux or its raw BTF (a kernel folder's btf), for the offset of
+# arm_smmu_device.base in the SMMUv3 driver's type (a kernel that builds both
+# Arm SMMU drivers, as distributions do, has two types of that name: the
+# SMMUv3 one is the one with a strtab_cfg).
 stock_kprobe_events() {
 	local vmlinux=$1 base drvdata
-	command -v pahole >/dev/null || die "pahole (dwarves) is needed to read struct offsets from $vmlinux"
-	member_offset() {	# STRUCT MEMBER: its byte offset, from the BTF
-		pahole -C "$1" "$vmlinux" 2>/dev/null |
-			sed -n "s/^[[:space:]]*[^/]*[ *]$2;[[:space:]]*\/\*[[:space:]]*\([0-9]*\).*/\1/p" | head -n 1
+	command -v bpftool >/dev/null || die "bpftool is needed to read struct offsets from $vmlinux"
+	member_offset() {	# STRUCT MEMBER [MEMBER-IT-MUST-HAVE]: its byte offset, from the BTF
+		bpftool btf dump file "$vmlinux" format raw 2>/dev/null |
+			awk -v s="'$1'" -v m="'$2'" -v h="'${3:-$2}'" '
+			function done_() { if (in_ && off != "" && has && !out) { print off; out = 1; exit } }
+			/^\[[0-9]+\] / { done_(); in_ = ($2 == "STRUCT" && $3 == s); off = ""; has = 0; next }
+			in_ && $1 == m { for (i = 2; i <= NF; i++) if ($i ~ /^bits_offset=/) off = substr($i, 13) / 8 }
+			in_ && $1 == h { has = 1 }
+			END { done_() }'
 	}
-	base=$(member_offset arm_smmu_device base)
+	base=$(member_offset arm_smmu_device base strtab_cfg)
 	drvdata=$(member_offset device driver_data)
 	[ -n "$base" ] && [ -n "$drvdata" ] ||
-		die "no arm_smmu_device.base or device.driver_data in the BTF of $vmlinux"
+		die "no arm_smmu_device.base (SMMUv3's) or device.driver_data in the BTF of $vmlinux"
 	# arm_smmu_device.dev, device.kobj and kobject.name are each at offset 0:
 	# +0(+0(+0($arg1))) is dev_name(smmu->dev). platform_device.dev is at 16
 	# (name, id, id_auto before it). cr0 reads SMMU_CR0 (0x20) before the
