@@ -1032,7 +1032,8 @@ static void monitor_usage(FILE *f)
 		HL_COMMON_HELP
 		"       Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
 		"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
-		"             hitless series, 6 no SMMUv3 driver\n");
+		"             hitless series, 6 no SMMUv3 driver, 7 no finding but no\n"
+		"             --protect (nothing was judged as a VMM's)\n");
 }
 
 struct mon_out {
@@ -1385,11 +1386,15 @@ int do_monitor(int argc, char **argv)
 	ring_buffer__consume(c.rb);
 	mon_losses(&c, &m, &out, &reported_lost);
 	rc = hl_mon_final(&m, mon_print, &out);
+	/* no finding over nothing protected is no green light */
+	if (!rc && !prot.protect.n)
+		rc = HL_EXIT_UNPROTECTED;
 	if (out.json) {
 		json_object *j = json_object_new_object();
 
 		jadd_s(j, "event", "verdict");
-		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc ? "findings" : "hitless");
+		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc == 1 ? "findings" :
+			rc == HL_EXIT_UNPROTECTED ? "unprotected" : "hitless");
 		jadd_u(j, "exit_status", rc);
 		jadd_u(j, "errors", m.nerrors);
 		jadd_u(j, "warnings", m.nwarnings);
@@ -1408,6 +1413,9 @@ int do_monitor(int argc, char **argv)
 		printf("verdict: NOT HITLESS (exit 1): %llu errors, %llu warnings over %llu records\n",
 		       (unsigned long long)m.nerrors, (unsigned long long)m.nwarnings,
 		       (unsigned long long)m.records);
+	else if (rc == HL_EXIT_UNPROTECTED)
+		printf("verdict: NOTHING PROTECTED (exit %d) over %llu records: no --protect, no StreamID judged\n",
+		       rc, (unsigned long long)m.records);
 	else
 		printf("verdict: HITLESS (exit 0) over %llu records\n", (unsigned long long)m.records);
 	fflush(stdout);
