@@ -24,6 +24,7 @@
 #include "snapshot.h"
 #include "monitor.h"
 #include "verdict.h"
+#include "kbtf.h"
 #include "../bpf/core.h"
 
 /* ---- identity and clocks ---- */
@@ -341,6 +342,27 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 		return -1;
 	}
 	c->cfg->boot = c->st.meta.boot;
+	/* the SMMUv3 struct arm_smmu_device, whatever else the kernel builds (kbtf.c) */
+	{
+		struct btf *all[129] = { k.vmlinux };
+		struct hl_smmu_layout lay;
+		char why[256];
+
+		memcpy(all + 1, k.mods, k.nmods * sizeof(k.mods[0]));
+		if (hl_smmu_layout_find(all, k.nmods + 1, &lay, why, sizeof(why))) {
+			p_err("%s", why);
+			kbtf_free(&k);
+			return -1;
+		}
+		if (lay.set > 1)
+			p_note(c->quiet, "struct arm_smmu_device: %u types of that name in this kernel's BTF "
+			       "(both Arm SMMU drivers built): the SMMUv3 driver's is the one its struct "
+			       "arm_smmu_master points to, read at its offsets", lay.set);
+		if (c->sk_tp)
+			c->sk_tp->rodata->hl_smmu_lay = lay;
+		else
+			c->sk->rodata->hl_smmu_lay = lay;
+	}
 	if (ringbuf_bytes &&
 	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), ringbuf_bytes)) {
 		p_err("--buffer %lu bytes: %s", ringbuf_bytes, strerror(errno));
@@ -348,7 +370,9 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 		return -1;
 	}
 	bpf_object__for_each_program(p, c->obj) {
-		if (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger")) {
+		/* hl_walk_trigger is bpftool's (CO-RE reads of the SMMU): this loader gives the layout */
+		if (!strcmp(bpf_program__name(p), "hl_walk_trigger") ||
+		    (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger_btf"))) {
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
@@ -419,6 +443,8 @@ static int cap_pinned(struct cap *c, const char *dir)
 	return 0;
 }
 
+static void cap_register(struct cap *c);
+
 /* 0, or the exit status after p_err. */
 static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode,
 		    const char *verb)
@@ -441,6 +467,7 @@ static int cap_open(struct cap *c, const char *pinned, int only_walker, const ch
 		p_err("ring buffer: %s", strerror(errno));
 		return HL_EXIT_ERROR;
 	}
+	cap_register(c);
 	return 0;
 }
 
@@ -543,6 +570,35 @@ static int cap_walk(struct cap *c, unsigned budget)
 	}
 	closedir(d);
 	return rc ? -1 : n;
+}
+
+/*
+ * Register every SMMU bound to arm-smmu-v3 with the BPF side (a read of its
+ * uevent, no walk asked): the walker's trigger is the only program that
+ * reads a struct arm_smmu_device (bpf/hitless.bpf.c), every other one finds
+ * its SMMU in hl_smmus.  Done at the start of every capture, walk or not.
+ */
+static void cap_register(struct cap *c)
+{
+	DIR *d = opendir(SMMU_DRIVER_DIR);
+	struct dirent *e;
+	struct hl_walk idle = { 0 };
+	u32 zero = 0;
+
+	if (!d || bpf_map_update_elem(c->walk_fd, &zero, &idle, 0)) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char path[512];
+
+		if (e->d_name[0] == '.' || e->d_type != DT_LNK || !strcmp(e->d_name, "module"))
+			continue;
+		snprintf(path, sizeof(path), SMMU_DRIVER_DIR "/%s/uevent", e->d_name);
+		read_uevent(path);
+	}
+	closedir(d);
 }
 
 /* The SMMU section from what the BPF side learnt about each SMMU. */
@@ -1032,7 +1088,8 @@ static void monitor_usage(FILE *f)
 		HL_COMMON_HELP
 		"       Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
 		"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
-		"             hitless series, 6 no SMMUv3 driver\n");
+		"             hitless series, 6 no SMMUv3 driver, 7 no finding but no\n"
+		"             --protect (nothing was judged as a VMM's)\n");
 }
 
 struct mon_out {
@@ -1385,11 +1442,15 @@ int do_monitor(int argc, char **argv)
 	ring_buffer__consume(c.rb);
 	mon_losses(&c, &m, &out, &reported_lost);
 	rc = hl_mon_final(&m, mon_print, &out);
+	/* no finding over nothing protected is no green light */
+	if (!rc && !prot.protect.n)
+		rc = HL_EXIT_UNPROTECTED;
 	if (out.json) {
 		json_object *j = json_object_new_object();
 
 		jadd_s(j, "event", "verdict");
-		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc ? "findings" : "hitless");
+		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc == 1 ? "findings" :
+			rc == HL_EXIT_UNPROTECTED ? "unprotected" : "hitless");
 		jadd_u(j, "exit_status", rc);
 		jadd_u(j, "errors", m.nerrors);
 		jadd_u(j, "warnings", m.nwarnings);
@@ -1408,6 +1469,9 @@ int do_monitor(int argc, char **argv)
 		printf("verdict: NOT HITLESS (exit 1): %llu errors, %llu warnings over %llu records\n",
 		       (unsigned long long)m.nerrors, (unsigned long long)m.nwarnings,
 		       (unsigned long long)m.records);
+	else if (rc == HL_EXIT_UNPROTECTED)
+		printf("verdict: NOTHING PROTECTED (exit %d) over %llu records: no --protect, no StreamID judged\n",
+		       rc, (unsigned long long)m.records);
 	else
 		printf("verdict: HITLESS (exit 0) over %llu records\n", (unsigned long long)m.records);
 	fflush(stdout);

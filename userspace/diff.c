@@ -18,6 +18,10 @@ static void diff_text(json_object *d, FILE *out)
 	} else if (!strcmp(verdict, "findings")) {
 		fprintf(out, "verdict: NOT HITLESS (exit 1): %llu errors, %llu warnings\n",
 			jget_u(d, "errors"), jget_u(d, "warnings"));
+	} else if (!strcmp(verdict, "unprotected")) {
+		fprintf(out, "verdict: NOTHING PROTECTED (exit %d): no StreamID was judged as a VMM's: "
+			"no --protect, none recorded, no VMM attach or preserved device in the logs\n",
+			HL_EXIT_UNPROTECTED);
 	} else {
 		fprintf(out, "verdict: HITLESS (exit 0)\n");
 	}
@@ -77,7 +81,7 @@ static void diff_openmetrics(json_object *d, FILE *out)
 	int nc = 0;
 
 	fprintf(out, "# TYPE hitless_verdict_exit_status gauge\n"
-		     "# HELP hitless_verdict_exit_status 0 hitless, 1 findings, 2 incomplete.\n"
+		     "# HELP hitless_verdict_exit_status 0 hitless, 1 findings, 2 incomplete, 7 nothing protected.\n"
 		     "hitless_verdict_exit_status %llu\n", jget_u(d, "exit_status"));
 	fprintf(out, "# TYPE hitless_lost_records gauge\n"
 		     "# HELP hitless_lost_records Records the producer dropped.\n"
@@ -116,8 +120,11 @@ static void diff_help(FILE *f)
 		"       FORMAT := { text | json | openmetrics }\n"
 		"Judge the event log(s) by the verdict rules and, given two snapshots,\n"
 		"each protected StreamID's translation across the live update.\n"
-		"Protected StreamIDs: --protect, else those the snapshots recorded.\n"
-		"Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost).\n");
+		"Protected StreamIDs: --protect, else those the snapshots recorded, else\n"
+		"every StreamID the logs saw a VMM attach (iommufd or VFIO type1) or a\n"
+		"kernel restore.\n"
+		"Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
+		"      7 no finding but nothing protected (no verdict on any VMM's device).\n");
 }
 
 int do_diff(int argc, char **argv)
@@ -137,13 +144,22 @@ int do_diff(int argc, char **argv)
 	for (size_t i = 0; i < prot.protect.n; i++)
 		json_object_array_add(pa, json_object_new_uint64(prot.protect.v[i].sid));
 	json_object_object_add(doc, "protected", pa);
-	if (!prot.protect.n)
+	json_object_object_add(doc, "protected_from", json_object_new_string(hl_protect_source));
+	rc = hl_verdict_exit(&v);
+	if (!prot.protect.n) {
 		json_object_object_add(doc, "note", json_object_new_string(
-			"no protected StreamIDs (none given with --protect, none recorded): "
-			"breaks are classified only, cross-kexec identity is not checked"));
-	rc = hl_emit(doc, &r);
-	if (!rc)
-		rc = hl_verdict_exit(&v);
+			"no protected StreamIDs (none given with --protect, none recorded, no VMM attach "
+			"or restored device in the logs): breaks are classified only, cross-kexec identity "
+			"is not checked"));
+		/* no finding over nothing protected is no green light */
+		if (!rc) {
+			rc = HL_EXIT_UNPROTECTED;
+			json_object_object_add(doc, "verdict", json_object_new_string("unprotected"));
+			json_object_object_add(doc, "exit_status", json_object_new_int(rc));
+		}
+	}
+	if (hl_emit(doc, &r))
+		rc = HL_EXIT_ERROR;
 	json_object_put(doc);
 	hl_verdict_free(&v);
 	hl_state_free(&a);

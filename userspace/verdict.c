@@ -304,6 +304,55 @@ static void prot_windows(struct ctx *c, const struct hl_record *ev, size_t n)
 	}
 }
 
+/*
+ * The default protected set (docs/rules.md "Protection"): every StreamID
+ * that s's log saw a VMM take, by the same attribution as the windows above
+ * (the driver's attach records since the previous HWPT operation belong to
+ * the successful attach or replace that follows them, iommufd's or the VFIO
+ * type1 container's), and every StreamID a kernel restored from a live
+ * update (DEVICE_RESTORE).  Appended to prot, without duplicates.
+ */
+void hl_protect_default(const struct hl_state *s, struct hl_state *prot)
+{
+	size_t pend = 0;
+	bool have_pend = false;
+
+	for (size_t i = 0; i < s->events.n; i++) {
+		const struct hl_record *r = &s->events.v[i];
+		struct hl_protect_disk p = { 0 };
+
+		if (r->hdr.mode == HL_MODE_WALKER)
+			continue;
+		if (r->hdr.kind == HL_K_MILESTONE && r->ms.id == HL_MS_DEVICE_RESTORE) {
+			p.smmu = HL_ANY_SMMU;
+			p.sid = r->ms.arg;
+			if (!hl_protected(prot->protect.v, prot->protect.n, p.smmu, p.sid))
+				VEC_PUSH(prot->protect, p);
+			continue;
+		}
+		if (r->hdr.kind == HL_K_ATTACH && !have_pend) {
+			have_pend = true;
+			pend = i;
+		}
+		if (!is_hwpt_op(r))
+			continue;
+		if (have_pend && !r->iommufd.result && r->iommufd.op != HL_IOMMUFD_HWPT_DETACH)
+			for (size_t j = pend; j < i; j++) {
+				const struct hl_record *a = &s->events.v[j];
+
+				if (a->hdr.kind != HL_K_ATTACH || a->hdr.mode == HL_MODE_WALKER)
+					continue;
+				for (u32 k = 0; k < a->attach.nsids && k < HL_MAX_ATTACH_SIDS; k++) {
+					p.smmu = a->attach.smmu;
+					p.sid = a->attach.sids[k];
+					if (!hl_protected(prot->protect.v, prot->protect.n, p.smmu, p.sid))
+						VEC_PUSH(prot->protect, p);
+				}
+			}
+		have_pend = false;
+	}
+}
+
 /* ---- STE / CD updates ------------------------------------------------- */
 
 static void check_update(struct ctx *c, struct upd *u)
