@@ -194,7 +194,7 @@ static __always_inline __u32 hl_smmu_id(struct arm_smmu_device *smmu)
 	return id;
 }
 
-static __always_inline __attribute__((unused)) __u64 hl_hash_ptr(const void *p)
+static __always_inline __u64 hl_hash_ptr(const void *p)
 {
 	return p ? ((__u64)p * 0x9e3779b97f4a7c15ULL) ^ 0x68697473ULL : 0;
 }
@@ -294,9 +294,8 @@ static __always_inline void hl_emit_sync(__u32 id, __u32 flags)
 	hl_submit(r);
 }
 
-SEC("fentry/__arm_smmu_cmdq_issue_cmdlist")
-int BPF_PROG(hl_cmdq_issue, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
-	     struct arm_smmu_cmd *cmds, int n, bool sync)
+static __always_inline void hl_cmdq_enter(struct arm_smmu_device *smmu, struct arm_smmu_cmd *cmds,
+					  int n, bool sync)
 {
 	struct hl_cmd_loop lp = { .cmds = hl_num(cmds) };
 
@@ -306,6 +305,19 @@ int BPF_PROG(hl_cmdq_issue, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *
 		bpf_loop(n, hl_cmd_cb, &lp, 0);
 	if (sync)
 		hl_emit_sync(lp.id, 0);
+}
+
+static __always_inline void hl_cmdq_exit(struct arm_smmu_device *smmu, bool sync, int ret)
+{
+	if (sync)
+		hl_emit_sync(hl_smmu_id(smmu), HL_CMD_F_SYNC_DONE | (ret ? HL_CMD_F_ERROR : 0));
+}
+
+SEC("fentry/__arm_smmu_cmdq_issue_cmdlist")
+int BPF_PROG(hl_cmdq_issue, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
+	     struct arm_smmu_cmd *cmds, int n, bool sync)
+{
+	hl_cmdq_enter(smmu, cmds, n, sync);
 	return 0;
 }
 
@@ -313,8 +325,29 @@ SEC("fexit/__arm_smmu_cmdq_issue_cmdlist")
 int BPF_PROG(hl_cmdq_issue_done, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
 	     struct arm_smmu_cmd *cmds, int n, bool sync, int ret)
 {
-	if (sync)
-		hl_emit_sync(hl_smmu_id(smmu), HL_CMD_F_SYNC_DONE | (ret ? HL_CMD_F_ERROR : 0));
+	hl_cmdq_exit(smmu, sync, ret);
+	return 0;
+}
+
+/*
+ * Linux 7.2 (and before): the same function without the leading
+ * underscores (7.3 wraps it to repeat a batch for an erratum).  Loaded only
+ * where __arm_smmu_cmdq_issue_cmdlist is not (capture.c): on 7.3 the
+ * wrapper would count every command twice.
+ */
+SEC("fentry/arm_smmu_cmdq_issue_cmdlist")
+int BPF_PROG(hl_cmdq_issue_alt, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
+	     struct arm_smmu_cmd *cmds, int n, bool sync)
+{
+	hl_cmdq_enter(smmu, cmds, n, sync);
+	return 0;
+}
+
+SEC("fexit/arm_smmu_cmdq_issue_cmdlist")
+int BPF_PROG(hl_cmdq_issue_alt_done, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
+	     struct arm_smmu_cmd *cmds, int n, bool sync, int ret)
+{
+	hl_cmdq_exit(smmu, sync, ret);
 	return 0;
 }
 
@@ -949,6 +982,126 @@ HL_MILESTONE("fentry/arm_smmu_device_shutdown", arm_smmu_device_shutdown, HL_MS_
 #else /* HL_TRACEPOINTS */
 #include "tracepoints.bpf.h"
 #endif
+
+/* ---- the VFIO type1 container (vfio_iommu_type1, often a module) ----------- */
+/*
+ * A VMM's way in where the kernel has no iommufd (Debian's 7.3): the group's
+ * attach to the container (VFIO_SET_IOMMU: a paging domain per container,
+ * the driver's attach records inside), VFIO_IOMMU_MAP_DMA / UNMAP_DMA
+ * (vfio_dma_do_map/_unmap are inlined into the ioctl: at its return, the
+ * arguments read back from the VMM, the unmapped size as the kernel wrote it
+ * back), the group's detach (at its start, as iommufd's: the driver's records
+ * follow).  iommufd records with src HL_IOMMUFD_SRC_TYPE1; obj_id and pt_id
+ * the container, dev_id the IOMMU group.
+ *
+ * kprobes, not fentry: vfio_iommu_type1 is a module, loaded when the first
+ * VM starts, often after the capture.  An fentry program needs the
+ * function's BTF when it is loaded; a kprobe needs no module type, and the
+ * loader defines it as a kprobe event on MODULE:FUNCTION, which the kernel
+ * arms as the module comes in, before its init runs (capture.c): nothing
+ * the module does is missed.  In both objects: the series has no type1 events.
+ */
+#define HL_VFIO_IOMMU_MAP_DMA	0x3b71	/* _IO(VFIO_TYPE, VFIO_BASE + 13) */
+#define HL_VFIO_IOMMU_UNMAP_DMA	0x3b72	/* _IO(VFIO_TYPE, VFIO_BASE + 14) */
+
+/* A call in progress on a task, from its kprobe to its kretprobe. */
+struct hl_t1call {
+	__u64 container;	/* iommu_data */
+	__u64 arg;		/* the ioctl's user pointer */
+	__u32 group;		/* IOMMU group id */
+	__u32 cmd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_t1call);
+} hl_t1_calls SEC(".maps");
+
+static __always_inline __u32 hl_container_id(__u64 iommu_data)
+{
+	return (__u32)(hl_hash_ptr((void *)iommu_data) >> 32);
+}
+
+static __always_inline __u32 hl_group_id(__u64 group)
+{
+	return BPF_CORE_READ((struct iommu_group *)group, id);
+}
+
+/* vfio_iommu_type1_attach_group(iommu_data, iommu_group, type): entry, then return */
+SEC("kprobe")
+int hl_mod_type1_attach(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_t1call c = { .container = PT_REGS_PARM1(ctx), .group = hl_group_id(PT_REGS_PARM2(ctx)) };
+
+	bpf_map_update_elem(&hl_t1_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe")
+int hl_mod_type1_attach_ret(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_t1call *c = bpf_map_lookup_elem(&hl_t1_calls, &tid);
+	__u32 id;
+
+	if (!c)
+		return 0;
+	id = hl_container_id(c->container);
+	hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_HWPT_ATTACH, id, c->group, id, 0, 0,
+		    (int)PT_REGS_RC(ctx));
+	bpf_map_delete_elem(&hl_t1_calls, &tid);
+	return 0;
+}
+
+/* vfio_iommu_type1_detach_group(iommu_data, iommu_group) */
+SEC("kprobe")
+int hl_mod_type1_detach(struct pt_regs *ctx)
+{
+	__u32 id = hl_container_id(PT_REGS_PARM1(ctx));
+
+	hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_HWPT_DETACH, id,
+		    hl_group_id(PT_REGS_PARM2(ctx)), id, 0, 0, 0);
+	return 0;
+}
+
+/* vfio_iommu_type1_ioctl(iommu_data, cmd, arg) */
+SEC("kprobe")
+int hl_mod_type1_ioctl(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_t1call c = { .container = PT_REGS_PARM1(ctx), .cmd = PT_REGS_PARM2(ctx),
+			       .arg = PT_REGS_PARM3(ctx) };
+
+	if (c.cmd == HL_VFIO_IOMMU_MAP_DMA || c.cmd == HL_VFIO_IOMMU_UNMAP_DMA)
+		bpf_map_update_elem(&hl_t1_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe")
+int hl_mod_type1_ioctl_ret(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_t1call *c = bpf_map_lookup_elem(&hl_t1_calls, &tid);
+	/* struct vfio_iommu_type1_dma_map: argsz, flags, vaddr, iova, size; _unmap: argsz, flags, iova, size */
+	__u64 a[4] = {};
+	__u32 id;
+	int ret = (int)PT_REGS_RC(ctx);
+
+	if (!c)
+		return 0;
+	id = hl_container_id(c->container);
+	if (bpf_probe_read_user(a, sizeof(a), (void *)c->arg))
+		hl_count(HL_STAT_READ_FAULT, 1);
+	if (c->cmd == HL_VFIO_IOMMU_MAP_DMA)
+		hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_IOAS_MAP, id, 0, 0, a[2], a[3], ret);
+	else
+		hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_IOAS_UNMAP, id, 0, 0, a[1], a[2], ret);
+	bpf_map_delete_elem(&hl_t1_calls, &tid);
+	return 0;
+}
 
 /* ---- the walker's trigger ------------------------------------------------ */
 

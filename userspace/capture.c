@@ -107,6 +107,7 @@ void hl_state_identity(struct hl_state *s, unsigned mode)
 #include "hitless_tp.skel.h"
 
 #include <linux/capability.h>
+#include <linux/perf_event.h>
 #include <sys/syscall.h>
 
 #define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
@@ -129,6 +130,11 @@ struct cap {
 	int quiet;
 	u64 seq_base;			/* this boot's records imported from the trace (--trace) */
 	struct hl_mon *mon;		/* monitor: records go to its window, not to st */
+	/* programs on a module's functions (kprobe events, armed as the module comes) */
+	struct bpf_link *mlinks[16];
+	char mevents[16][64];
+	int nmlinks;
+	unsigned mods_pending;		/* bit per modprobe_mods[] entry: not loaded yet */
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -296,6 +302,177 @@ static unsigned pick_mode(const struct kbtf *k, const char *want)
 }
 
 /*
+ * What the verdict loses without a program (named once at start with the
+ * program).  By name prefix: the first match.
+ */
+static const struct { const char *prog, *loses; } losses[] = {
+	{ "hl_cmdq_issue", "the commands and CMD_SYNC completions: every INV-* rule goes unmet "
+	  "(each write is owed its invalidation), STE writes cannot fall back to CFGI_STE" },
+	{ "hl_write_entry", "STE/CD update grouping and steps (STE from the stream table at CFGI_STE, step unknown)" },
+	{ "hl_ste_sync", "STE writes as the driver makes them (STE from the stream table at CFGI_STE, step unknown)" },
+	{ "hl_cd_sync", "CD writes: no CD-TORN, CD-BREAK or CD-REMOVE" },
+	{ "hl_qword_diff", "nothing if the get_used hooks attach (the step is recomputed)" },
+	{ "hl_ste_used", "the step recomputation where qword_diff is inlined" },
+	{ "hl_cd_used", "the step recomputation where qword_diff is inlined" },
+	{ "hl_ste_safe", "the update-safe bits of the step recomputation" },
+	{ "hl_attach", "the driver's attach records: ATTACH-BREAK, and which StreamIDs a VMM's attach "
+	  "names (protection windows, the default protected set)" },
+	{ "hl_lpae", "I/O page-table writes: BBM-SIZE, PTE-LIVE, INV-TLB and the log's translations" },
+	{ "hl_ioas", "iommufd's IOAS map/unmap records" },
+	{ "hl_idev", "iommufd's attach/replace/detach: its VMMs are not protected by default, "
+	  "their windows not opened" },
+	{ "hl_reg_write", "SMMU_CR0 writes: SMMU-OFF (an SMMU disabled under a protected StreamID)" },
+	{ "arm_smmu_device_probe", "the SMMU probe milestones of a probe in this boot (rebind, module)" },
+	{ "arm_smmu_device_shutdown", "the SMMU shutdown milestone (this kernel's last SMMU act)" },
+	{ "machine_kexec", "the old kernel's last instant (only a persistent trace buffer can keep it anyway)" },
+	{ "kernel_kexec", "the kexec milestone" },
+	{ "luo_", "the live update orchestrator's milestones (no LUO: none to lose)" },
+	{ "kho_", "the KHO milestone (no KHO: none to lose)" },
+	{ "hl_tp_", "the series' records of this event" },
+};
+
+static const char *loss_of(const char *prog)
+{
+	for (size_t i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
+		if (!strncmp(prog, losses[i].prog, strlen(losses[i].prog)))
+			return losses[i].loses;
+	return "its records";
+}
+
+/*
+ * Programs loaded only where another's function is missing: the same hook
+ * under the name an older kernel gives it (Linux 7.2's
+ * arm_smmu_cmdq_issue_cmdlist is 7.3's __arm_smmu_cmdq_issue_cmdlist; on 7.3
+ * it is a wrapper and would count every command twice).
+ */
+static const struct { const char *alt, *primary; } alternates[] = {
+	{ "hl_cmdq_issue_alt", "hl_cmdq_issue" },
+	{ "hl_cmdq_issue_alt_done", "hl_cmdq_issue_done" },
+};
+
+/*
+ * Programs on a module's functions (bpf/hitless.bpf.c, the VFIO type1
+ * container): kprobes the loader defines as kprobe events on
+ * MODULE:FUNCTION (FUNCTION alone where the module is built in).  The kernel
+ * arms an event on a module not yet loaded as the module comes in, before
+ * its init runs: a VMM's first VFIO_SET_IOMMU after `modprobe
+ * vfio_iommu_type1` is seen, however soon.
+ */
+static const char *const modprobe_mods[] = { "vfio_iommu_type1" };
+static const struct { const char *prog, *func; unsigned mod; bool ret; } modprobes[] = {
+	{ "hl_mod_type1_attach", "vfio_iommu_type1_attach_group", 0, false },
+	{ "hl_mod_type1_attach_ret", "vfio_iommu_type1_attach_group", 0, true },
+	{ "hl_mod_type1_detach", "vfio_iommu_type1_detach_group", 0, false },
+	{ "hl_mod_type1_ioctl", "vfio_iommu_type1_ioctl", 0, false },
+	{ "hl_mod_type1_ioctl_ret", "vfio_iommu_type1_ioctl", 0, true },
+};
+#define N_MODPROBES (sizeof(modprobes) / sizeof(modprobes[0]))
+
+static int modprobe_of(const char *prog)
+{
+	for (size_t i = 0; i < N_MODPROBES; i++)
+		if (!strcmp(prog, modprobes[i].prog))
+			return i;
+	return -1;
+}
+
+static int module_loaded(const char *mod)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/sys/module/%s", mod);
+	return !access(p, F_OK);
+}
+
+static const char *tracefs_dir(void)
+{
+	return !access("/sys/kernel/tracing/kprobe_events", W_OK) ? "/sys/kernel/tracing" :
+	       "/sys/kernel/debug/tracing";
+}
+
+static int kprobe_event_write(const char *line)
+{
+	char p[128];
+	int fd, rc;
+
+	snprintf(p, sizeof(p), "%s/kprobe_events", tracefs_dir());
+	fd = open(p, O_WRONLY | O_APPEND);
+	if (fd < 0)
+		return -1;
+	rc = write(fd, line, strlen(line)) == (ssize_t)strlen(line) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* Define the kprobe event of modprobes[i] and attach its program; 0, or -1 with errno. */
+static int modprobe_attach(struct cap *c, struct bpf_program *p, size_t i, bool builtin)
+{
+	struct perf_event_attr attr = { .size = sizeof(attr), .type = PERF_TYPE_TRACEPOINT };
+	char line[256], path[256];
+	struct bpf_link *l;
+	int pfd, err;
+	FILE *f;
+	unsigned long long id;
+
+	if (c->nmlinks >= 16) {
+		errno = ENOSPC;
+		return -1;
+	}
+	snprintf(c->mevents[c->nmlinks], sizeof(c->mevents[0]), "hitless_%d/%s", (int)getpid(),
+		 modprobes[i].prog + 3);
+	snprintf(line, sizeof(line), "%c:%s %s%s%s\n", modprobes[i].ret ? 'r' : 'p', c->mevents[c->nmlinks],
+		 builtin ? "" : modprobe_mods[modprobes[i].mod], builtin ? "" : ":", modprobes[i].func);
+	if (kprobe_event_write(line))
+		return -1;
+	snprintf(path, sizeof(path), "%s/events/%s/id", tracefs_dir(), c->mevents[c->nmlinks]);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &id) != 1) {
+		err = errno ? errno : EINVAL;
+		if (f)
+			fclose(f);
+		goto undo;
+	}
+	fclose(f);
+	attr.config = id;
+	attr.sample_period = 1;
+	attr.wakeup_events = 1;
+	pfd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0) {
+		err = errno;
+		goto undo;
+	}
+	l = bpf_program__attach_perf_event(p, pfd);
+	if (!l) {
+		err = errno;
+		close(pfd);
+		goto undo;
+	}
+	c->mlinks[c->nmlinks++] = l;
+	return 0;
+undo:
+	snprintf(line, sizeof(line), "-:%s\n", c->mevents[c->nmlinks]);
+	kprobe_event_write(line);
+	errno = err;
+	return -1;
+}
+
+/* Which modules have come since the last call: their programs, armed before, are attached now. */
+static void mods_poll(struct cap *c)
+{
+	for (unsigned m = 0; c->mods_pending && m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
+		int n = 0;
+
+		if (!(c->mods_pending & 1u << m) || !module_loaded(modprobe_mods[m]))
+			continue;
+		c->mods_pending &= ~(1u << m);
+		for (size_t i = 0; i < N_MODPROBES; i++)
+			n += modprobes[i].mod == m;
+		p_note(c->quiet, "attached %d programs in %s (loaded now; armed since the start, "
+		       "so nothing since its init is missed)", n, modprobe_mods[m]);
+	}
+}
+
+/*
  * Load the programs this kernel can take, attach each, name every one that
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
@@ -306,7 +483,8 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 {
 	struct kbtf k;
 	struct bpf_program *p;
-	int err, attached = 0, skipped = 0, ste_hooks = 0;
+	int err, attached = 0, skipped = 0, ste_hooks = 0, alt, marmed[4] = { 0 };
+	bool modbuiltin[N_MODPROBES] = { 0 };
 
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_override());
 
@@ -376,16 +554,51 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
+		if (modprobe_of(bpf_program__name(p)) >= 0) {
+			if (only_walker || c->mode != HL_MODE_FENTRY)
+				bpf_program__set_autoload(p, false);
+			continue;
+		}
+		alt = -1;
+		for (size_t i = 0; i < sizeof(alternates) / sizeof(alternates[0]); i++)
+			if (!strcmp(bpf_program__name(p), alternates[i].alt))
+				alt = i;
+		if (alt >= 0) {
+			struct bpf_program *pr = bpf_object__find_program_by_name(c->obj, alternates[alt].primary);
+
+			/* only in place of a primary this kernel lacks, and then silently if it lacks both */
+			if (!pr || target_exists(&k, pr) || !target_exists(&k, p))
+				bpf_program__set_autoload(p, false);
+			else
+				p_note(c->quiet, "program %s (%s): in place of %s (%s, not in this kernel)",
+				       bpf_program__name(p), bpf_program__section_name(p), alternates[alt].primary,
+				       bpf_program__section_name(pr));
+			continue;
+		}
 		if (!target_exists(&k, p)) {
-			p_note(c->quiet, "program %s (%s): not loaded: %s", bpf_program__name(p),
+			const char *in = NULL;
+
+			for (size_t i = 0; i < sizeof(alternates) / sizeof(alternates[0]); i++) {
+				struct bpf_program *a = bpf_object__find_program_by_name(c->obj, alternates[i].alt);
+
+				if (!strcmp(bpf_program__name(p), alternates[i].primary) && a && target_exists(&k, a))
+					in = alternates[i].alt;
+			}
+			bpf_program__set_autoload(p, false);
+			if (in)
+				continue;
+			p_note(c->quiet, "program %s (%s): not loaded: %s; the verdict loses %s", bpf_program__name(p),
 			    bpf_program__section_name(p),
 			    !strncmp(bpf_program__section_name(p), "tp_btf/", 7) ?
 			    "this kernel has no such tracepoint (not a kernel with kernel/patches)" :
-			    "the function is not in this kernel's BTF (inlined, renamed or not built)");
-			bpf_program__set_autoload(p, false);
+			    "the function is not in this kernel's BTF (inlined, renamed or not built)",
+			    loss_of(bpf_program__name(p)));
 			skipped++;
 		}
 	}
+	/* which modules the module programs wait for, and whether they are built in */
+	for (size_t i = 0; i < N_MODPROBES; i++)
+		modbuiltin[i] = btf__find_by_name_kind(k.vmlinux, modprobes[i].func, BTF_KIND_FUNC) >= 0;
 	kbtf_free(&k);
 	err = c->sk_tp ? hitless_tp__load(c->sk_tp) : hitless__load(c->sk);
 	if (err) {
@@ -398,6 +611,18 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 
 		if (!bpf_program__autoload(p))
 			continue;
+		if ((alt = modprobe_of(bpf_program__name(p))) >= 0) {
+			if (modprobe_attach(c, p, alt, modbuiltin[alt])) {
+				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses "
+				       "the VFIO type1 container (its VMMs not protected by default)",
+				       bpf_program__name(p), modprobe_mods[modprobes[alt].mod], modprobes[alt].func,
+				       strerror(errno));
+				skipped++;
+			} else {
+				marmed[modprobes[alt].mod]++;
+			}
+			continue;
+		}
 		l = bpf_program__attach(p);
 		if (!l) {
 			p_note(c->quiet, "program %s (%s): loaded, not attached: %s", bpf_program__name(p),
@@ -413,6 +638,24 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2) {
 		c->cfg->ste_from_cfgi = 1;
 		p_note(c->quiet, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
+	}
+	for (unsigned m = 0; m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
+		bool builtin = true;
+
+		if (!marmed[m])
+			continue;
+		for (size_t i = 0; i < N_MODPROBES; i++)
+			if (modprobes[i].mod == m)
+				builtin &= modbuiltin[i];
+		if (builtin || module_loaded(modprobe_mods[m])) {
+			p_note(c->quiet, "attached %d programs in %s", marmed[m], modprobe_mods[m]);
+			attached += marmed[m];
+		} else {
+			c->mods_pending |= 1u << m;
+			p_note(c->quiet, "%s has not come yet: %d programs armed on its functions, attached by the "
+			       "kernel when it loads (until then no VFIO type1 container is seen)",
+			       modprobe_mods[m], marmed[m]);
+		}
 	}
 	p_note(c->quiet, "%d program(s) attached, %d not (%s mode)", attached, skipped,
 	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
@@ -473,6 +716,14 @@ static int cap_open(struct cap *c, const char *pinned, int only_walker, const ch
 
 static void cap_close(struct cap *c)
 {
+	for (int i = 0; i < c->nmlinks; i++) {
+		char line[96];
+
+		bpf_link__destroy(c->mlinks[i]);
+		snprintf(line, sizeof(line), "-:%s\n", c->mevents[i]);
+		kprobe_event_write(line);
+	}
+	c->nmlinks = 0;
 	ring_buffer__free(c->rb);
 	if (c->sk)
 		hitless__destroy(c->sk);
@@ -1034,6 +1285,7 @@ int do_record(int argc, char **argv)
 		}
 		/* the BPF side wakes us once per sixteenth of the ring: drain a trickle too */
 		ring_buffer__consume(c.rb);
+		mods_poll(&c);
 		if (o.duration > 0 && hl_now_ns(CLOCK_MONOTONIC) - t0 >= o.duration * 1e9)
 			break;
 		if (o.stop_file && !access(o.stop_file, F_OK))
@@ -1413,6 +1665,7 @@ int do_monitor(int argc, char **argv)
 		 * the poll's 100 ms, not when the ring has filled that far.
 		 */
 		ring_buffer__consume(c.rb);
+		mods_poll(&c);
 		mon_losses(&c, &m, &out, &reported_lost);
 		/*
 		 * Each judgement replays the whole window: at most one per
