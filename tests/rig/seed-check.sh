@@ -48,6 +48,15 @@ iv = [f[\"iova_start\"] for f in d[\"findings\"] if \"iova_start\" in f]
 assert iv and all(int(v, 16) == int(sys.argv[1], 16) for v in iv), iv
 " "$want_iova"' "the page-table finding names IOVA $want_iova"
 fi
+# Without --protect, the default: every device the capture saw a VMM attach
+# (iommufd or VFIO type1) is protected, here StreamID 8: the same verdict.
+def_json=$("$hl" -j diff "$snap" 2>/dev/null)
+def_rc=$?
+check '[ $def_rc = $want_rc ] && printf "%s" "$def_json" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert 8 in d[\"protected\"], d[\"protected\"]
+"' "without --protect, StreamID 8 (the VMM attached it) is protected by default, exit $want_rc (got $def_rc)"
 # The timeline: how long StreamID 8's STE was invalid (a break is dark time,
 # the clean run has none)
 tl=$("$hl" timeline --protect 8 "$snap" 2>&1 | grep -E '^ +StreamID 8 ')
