@@ -11,6 +11,11 @@
 #                                                   folder (.../lib/modules/REL)
 #   scripts/distro-kernel.sh path FLAVOR            the folder of a flavor: debian (Debian's
 #                                                   7.3), debian-7.2, or a folder import made
+#   scripts/distro-kernel.sh build-dir FLAVOR       a folder to build out-of-tree modules for
+#                                                   that kernel in (M=): the rig's Linux source
+#                                                   prepared with the kernel's own config and
+#                                                   release (modules_prepare, cached); only for
+#                                                   a kernel of the source's version (7.3.4)
 #
 # DIR gets: Image, kernel.release, btf (the kernel's BTF, read out of the
 # Image: the .BTF blob /sys/kernel/btf/vmlinux shows), config (when given),
@@ -23,7 +28,7 @@ set -euo pipefail
 # What a VMM with a passthrough device loads (VFIO type1 and vfio-pci).
 MODULES="vfio vfio_iommu_type1 vfio-pci"
 
-usage() { sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 # The raw arm64 Image's magic ("ARM\x64" at 0x38), or an error saying what it is.
 check_image() {
@@ -146,7 +151,41 @@ flavor_path() {
 	esac
 }
 
+# The rig's test modules (tests/kmod) for a kernel this project did not build:
+# same source, same config, same release string, so the module's vermagic and
+# the driver structures it reaches into are the kernel's. No Module.symvers
+# (the kernel was not built here): undefined symbols are checked at insmod.
+build_dir() {
+	local kdir rel src obj want
+	kdir=$(flavor_path "$1")
+	rel=$(cat "$kdir/kernel.release")
+	src="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
+	[ -f "$kdir/config" ] || die "no config for $rel in $kdir: cannot build modules for it"
+	[ "${rel%%[+-]*}" = "$(make -s -C "$src" kernelversion 2>/dev/null)" ] ||
+		die "$rel is not the rig's Linux source ($LINUX_SOURCE_VERSION): no modules can be built for it here"
+	obj="$HITLESS_CACHE/build/distro-$rel"
+	want=$(cat "$kdir/config" | sha256sum | cut -d' ' -f1)
+	mkdir -p "$obj"
+	exec 8>"$obj.lock"
+	flock 8
+	if [ "$(cat "$obj/.hitless-prepared" 2>/dev/null)" != "$want" ] || [ ! -f "$obj/Module.symvers" ]; then
+		log "preparing $obj for modules of $rel (its config, modules_prepare)"
+		cp "$kdir/config" "$obj/.config"
+		make -s -C "$src" O="$obj" LOCALVERSION="${rel#"${rel%%[+-]*}"}" olddefconfig >"$obj/build.log" 2>&1 &&
+			make -s -C "$src" O="$obj" LOCALVERSION="${rel#"${rel%%[+-]*}"}" -j"$(nproc)" \
+				modules_prepare >>"$obj/build.log" 2>&1 ||
+			{ tail -n 20 "$obj/build.log" >&2; die "modules_prepare failed for $rel (log: $obj/build.log)"; }
+		[ "$(cat "$obj/include/config/kernel.release")" = "$rel" ] ||
+			die "prepared $obj as $(cat "$obj/include/config/kernel.release"), not $rel"
+		# none: the kernel's symbols are not known here (modpost warns, insmod checks)
+		: >"$obj/Module.symvers"
+		echo "$want" >"$obj/.hitless-prepared"
+	fi
+	echo "$obj"
+}
+
 case "${1:-}" in
+build-dir) [ -n "${2:-}" ] || usage; build_dir "$2" ;;
 import) [ $# -ge 4 ] || usage; shift; import "$@" ;;
 path) [ -n "${2:-}" ] || usage; flavor_path "$2" ;;
 *) usage ;;

@@ -10,8 +10,8 @@
 # FLAVOR: patched, stock (built here), debian, debian-7.2 or a kernel folder
 # (scripts/distro-kernel.sh: kernels as shipped). With NEXT (another flavor),
 # the kexec goes into NEXT's kernel (/boot/Image is NEXT's) and both kernels'
-# modules are in; the project's test modules (tests/kmod) only exist for the
-# kernels built here.
+# modules are in; the project's test modules (tests/kmod) exist for the
+# kernels built here and for Debian's 7.3 (the same source, its config).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -41,7 +41,7 @@ for o in hitless hitless_tp veto; do
 done
 
 kmod="" kmod_dma=""
-case "$flavor" in patched | stock)
+case "$flavor" in patched | stock | debian)
 	kmod="$out/kmod/$flavor/hitless_seed.ko"
 	kmod_dma="$out/kmod/$flavor/hitless_dmaapi.ko"
 	[ -f "$kmod" ] && [ -f "$kmod_dma" ] || die "no $kmod or $kmod_dma: run make guest" ;;
