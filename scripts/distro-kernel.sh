@@ -105,12 +105,13 @@ copy_modules() {
 }
 
 import() {
-	local dir=$1; shift
-	local tmp image moddir config="" rel
+	dir=$1; shift	# global, as tmp: the EXIT trap below needs them
+	local image moddir config="" rel
 	[ $# -ge 2 ] || usage
-	rm -rf "$dir.new"; mkdir -p "$dir.new"
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/hitless-kernel.XXXXXX")
-	trap 'rm -rf "$tmp"' RETURN
+	# bad input leaves nothing behind: no half-made folder, an old one kept
+	trap 'rm -rf "$tmp" "$dir.new"' EXIT
+	rm -rf "$dir.new"; mkdir -p "$dir.new"
 	if [ $# = 2 ] && [ -f "$1" ] && [ -d "$2" ]; then
 		image=$1 moddir=${2%/}
 		[ -f "$moddir/../../../boot/config-$(basename "$moddir")" ] &&
