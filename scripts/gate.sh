@@ -24,8 +24,9 @@
 #
 # --no-setup: skip the set-up and the build (tests/rig/*-debian.t, after
 # scripts/test.sh did both).
-# Writes out/gate/OLD-NEW/: verdict.txt, verdict.json, timeline.txt,
-# timeline.json, metrics.prom, the snapshots and the serial log.
+# Writes out/gate/OLD-NEW/: verdict.txt, verdict.json, verdict.prom,
+# timeline.txt, timeline.json, metrics.prom, timeline.perfetto.json, the
+# snapshots and the serial log.
 # Exit status: hitless diff's (0 hitless, 1 findings, 2 error or incomplete,
 # 7 nothing protected).
 set -euo pipefail
@@ -77,27 +78,8 @@ if ! "$HITLESS_TOP/scripts/rig.sh" --tap -k "$old" -n "$new" -s type1-kexec-capt
 	grep -E '^(not ok|# rig:)' "$out/rig.tap" >&2 || true
 	die "the gate's scenario failed on the rig (serial log: $out/serial.log)"
 fi
-files="$out/serial.files"
-H="$HITLESS_TOP/userspace/build/host/hitless"
-set +e
-"$H" diff "$files/before.snap" "$files/after.snap" >"$out/verdict.txt"
-rc=$?
-"$H" diff -j "$files/before.snap" "$files/after.snap" >"$out/verdict.json"
-"$H" timeline "$files/before.snap" "$files/after.snap" >"$out/timeline.txt"
-"$H" timeline -j "$files/before.snap" "$files/after.snap" >"$out/timeline.json"
-"$H" timeline -f openmetrics "$files/before.snap" "$files/after.snap" >"$out/metrics.prom"
-set -e
-
-echo
-echo "== hitless gate: $(flavor_name "$old") -> $(flavor_name "$new"), the devices a VMM attached =="
-cat "$out/verdict.txt"
-echo
-cat "$out/timeline.txt"
-echo
-echo "files:"
-echo "  snapshots        $files/before.snap $files/after.snap"
-echo "  verdict          $out/verdict.txt $out/verdict.json"
-echo "  timeline         $out/timeline.txt $out/timeline.json"
-echo "  metrics          $out/metrics.prom   (OpenMetrics text)"
-echo "  serial log       $out/serial.log   (each line marked with its boot)"
+# With the default protection: every device a VMM attached.
+rc=0
+judge_update "$out" "$out/serial.files" \
+	"hitless gate: $(flavor_name "$old") -> $(flavor_name "$new"), the devices a VMM attached" || rc=$?
 exit $rc

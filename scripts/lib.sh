@@ -101,3 +101,38 @@ stock_kprobe_events() {
 	p+=";p:hitless/machine_kexec,machine_kexec"
 	printf 'kprobe_event=%s\n' "$p"
 }
+
+# Judge a live update from the two snapshots a scenario exported (scripts/demo.sh,
+# scripts/gate.sh): hitless diff and timeline in every form into OUT, then the
+# verdict, the timeline and where the files are. $1 OUT, $2 the folder of
+# before.snap and after.snap, $3 the title; the rest: options for both
+# (--protect SIDS). Returns hitless diff's exit status.
+judge_update() {
+	local out=$1 files=$2 title=$3 rc H="$HITLESS_TOP/userspace/build/host/hitless"
+	shift 3
+	local snaps=("$files/before.snap" "$files/after.snap")
+	set +e
+	"$H" diff "$@" "${snaps[@]}" >"$out/verdict.txt"
+	rc=$?
+	"$H" diff -j "$@" "${snaps[@]}" >"$out/verdict.json"
+	"$H" diff -f openmetrics "$@" "${snaps[@]}" >"$out/verdict.prom"
+	"$H" timeline "$@" "${snaps[@]}" >"$out/timeline.txt"
+	"$H" timeline -j "$@" "${snaps[@]}" >"$out/timeline.json"
+	"$H" timeline -f openmetrics "$@" "${snaps[@]}" >"$out/metrics.prom"
+	"$H" timeline -f chrome "$@" "${snaps[@]}" >"$out/timeline.perfetto.json"
+	set -e
+	echo
+	echo "== $title =="
+	cat "$out/verdict.txt"
+	echo
+	cat "$out/timeline.txt"
+	echo
+	echo "files:"
+	echo "  snapshots        ${snaps[*]}"
+	echo "  verdict (JSON)   $out/verdict.json"
+	echo "  timeline (JSON)  $out/timeline.json"
+	echo "  metrics          $out/metrics.prom $out/verdict.prom   (OpenMetrics text)"
+	echo "  Perfetto         $out/timeline.perfetto.json   (ui.perfetto.dev: Open trace file)"
+	echo "  serial log       $out/serial.log   (each line marked with its boot)"
+	return $rc
+}
