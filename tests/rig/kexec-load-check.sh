@@ -48,6 +48,17 @@ assert 8 in d[\"protected\"], d[\"protected\"]
 f = [x for x in d[\"findings\"] if x.get(\"sid\") == 8 and x[\"records\"]]
 assert f, d[\"findings\"]
 "' "StreamID 8 is protected by default (the VMM attached it) and the findings name it with their records"
+# What a plain kexec does to the VM's device, and nothing else: its
+# translation is not the one it had (XK-XLATE), its STE goes to abort while
+# the new kernel binds it (STE-REMOVE), the SMMU off if the log saw it; no
+# invalidation or break-before-make finding (those would be the capture's
+# own gaps: a missing command hook).
+check 'printf "%s" "$json" | python3 -c "
+import json, sys
+r = {x[\"rule\"] for x in json.load(sys.stdin)[\"findings\"]}
+print(\"# rules: \" + \", \".join(sorted(r)))
+assert \"XK-XLATE\" in r and r <= {\"XK-XLATE\", \"STE-REMOVE\", \"SMMU-OFF\"}, r
+"' "the rules that fire are the kexec's: XK-XLATE, and only STE-REMOVE or SMMU-OFF besides"
 
 # The evidence on the timeline: the new kernel's SMMU reset (its CR0 writes)
 # from records, and the old kernel's last instant (machine_kexec, through the
