@@ -331,6 +331,33 @@ static const struct { const char *prog, *loses; } losses[] = {
 	{ "hl_tp_", "the series' records of this event" },
 };
 
+/*
+ * How many text symbols of this name /proc/kallsyms lists (0 if it cannot
+ * be read).  A kernel with both Arm SMMU drivers has two static
+ * arm_smmu_device_probe and arm_smmu_device_shutdown; its BTF keeps one
+ * FUNC of the name, and the kernel resolves an fentry target by name to the
+ * first in kallsyms' order: the SMMUv1/v2 driver's (drivers/iommu/arm/
+ * arm-smmu/ links before arm-smmu-v3/; seen on Debian's 7.3).
+ */
+static void ksym_counts(const char *const *names, int n, int *count)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512], sym[256], t;
+	unsigned long long a;
+
+	memset(count, 0, n * sizeof(*count));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &a, &t, sym) != 3 || (t != 't' && t != 'T'))
+			continue;
+		for (int i = 0; i < n; i++)
+			if (!strcmp(sym, names[i]))
+				count[i]++;
+	}
+	fclose(f);
+}
+
 static const char *loss_of(const char *prog)
 {
 	for (size_t i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
@@ -485,6 +512,8 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 	struct bpf_program *p;
 	int err, attached = 0, skipped = 0, ste_hooks = 0, alt, marmed[4] = { 0 };
 	bool modbuiltin[N_MODPROBES] = { 0 };
+	const char *fn[64];
+	int fncount[64] = { 0 }, nfn = 0;
 
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_override());
 
@@ -547,6 +576,13 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 		kbtf_free(&k);
 		return -1;
 	}
+	/* every fentry/fexit target: how many functions of its name the kernel has */
+	bpf_object__for_each_program(p, c->obj)
+		if (nfn < 64 && (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
+				 !strncmp(bpf_program__section_name(p), "fexit/", 6)))
+			fn[nfn++] = target_of(p);
+	if (!btf_override())
+		ksym_counts(fn, nfn, fncount);
 	bpf_object__for_each_program(p, c->obj) {
 		/* hl_walk_trigger is bpftool's (CO-RE reads of the SMMU): this loader gives the layout */
 		if (!strcmp(bpf_program__name(p), "hl_walk_trigger") ||
@@ -574,6 +610,23 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 				       bpf_program__name(p), bpf_program__section_name(p), alternates[alt].primary,
 				       bpf_program__section_name(pr));
 			continue;
+		}
+		if (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
+		    !strncmp(bpf_program__section_name(p), "fexit/", 6)) {
+			int nsym = 0;
+
+			for (int i = 0; i < nfn; i++)
+				if (!strcmp(fn[i], target_of(p)))
+					nsym = fncount[i];
+			if (nsym > 1) {
+				p_note(c->quiet, "program %s (%s): not loaded: %d functions of that name in this "
+				       "kernel (/proc/kallsyms), the BPF attach takes the first, which need not be "
+				       "the SMMUv3 driver's; the verdict loses %s", bpf_program__name(p),
+				       bpf_program__section_name(p), nsym, loss_of(bpf_program__name(p)));
+				bpf_program__set_autoload(p, false);
+				skipped++;
+				continue;
+			}
 		}
 		if (!target_exists(&k, p)) {
 			const char *in = NULL;

@@ -29,6 +29,8 @@ static void diff_text(json_object *d, FILE *out)
 		json_object_get_boolean(json_object_object_get(d, "bbml2")) ? "; SMMU has BBML2" : "");
 	if (jget_s(d, "note"))
 		fprintf(out, "note: %s\n", jget_s(d, "note"));
+	if (jget_s(d, "untied_because"))
+		fprintf(out, "boots not tied: %s\n", jget_s(d, "untied_because"));
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *f = json_object_array_get_idx(a, i), *refs;
 
@@ -110,6 +112,44 @@ static void diff_openmetrics(json_object *d, FILE *out)
 	fprintf(out, "# EOF\n");
 }
 
+/*
+ * Are the two boots tied (a kexec between them, the old kernel's end seen)?
+ * AFTER's log spans BEFORE's boot when it imported the previous kernel's
+ * persistent trace instance and found BEFORE's capture marker in it
+ * (tracebuf.c).  Otherwise the switch was not seen: said, never silently.
+ */
+static void diff_boots(json_object *doc, const struct hl_state *a, const struct hl_state *b)
+{
+	char why[400];
+	u64 prev = 0;
+
+	if (a->meta.boot == b->meta.boot) {
+		json_object_object_add(doc, "boots_tied", json_object_new_boolean(true));
+		return;
+	}
+	if (hl_state_boot(b, a->meta.boot)) {
+		json_object_object_add(doc, "boots_tied", json_object_new_boolean(true));
+		return;
+	}
+	for (size_t i = 0; i < b->boots.n; i++)
+		if (b->boots.v[i].boot != b->meta.boot)
+			prev = b->boots.v[i].boot;
+	if (prev)
+		snprintf(why, sizeof(why), "AFTER's boot %016llx follows boot %016llx (its persistent trace), "
+			 "not BEFORE's %016llx: another boot came between, or BEFORE's capture left no marker "
+			 "there; the switch from BEFORE's kernel was not seen",
+			 (unsigned long long)b->meta.boot, (unsigned long long)prev,
+			 (unsigned long long)a->meta.boot);
+	else
+		snprintf(why, sizeof(why), "AFTER's boot %016llx has nothing of BEFORE's %016llx: no trace of "
+			 "the previous kernel came through the kexec (no persistent trace instance, or not "
+			 "imported: record --trace); the switch (the old kernel's SMMU shutdown, its last "
+			 "instant) was not seen: the two states are compared, the transition is not judged",
+			 (unsigned long long)b->meta.boot, (unsigned long long)a->meta.boot);
+	json_object_object_add(doc, "boots_tied", json_object_new_boolean(false));
+	json_object_object_add(doc, "untied_because", json_object_new_string(why));
+}
+
 static void diff_help(FILE *f)
 {
 	fprintf(f,
@@ -145,6 +185,8 @@ int do_diff(int argc, char **argv)
 		json_object_array_add(pa, json_object_new_uint64(prot.protect.v[i].sid));
 	json_object_object_add(doc, "protected", pa);
 	json_object_object_add(doc, "protected_from", json_object_new_string(hl_protect_source));
+	if (nfiles == 2)
+		diff_boots(doc, &a, &b);
 	rc = hl_verdict_exit(&v);
 	if (!prot.protect.n) {
 		json_object_object_add(doc, "note", json_object_new_string(

@@ -6,7 +6,7 @@
 #include "run.h"
 
 static char dir[] = "/tmp/hl-cli-test.XXXXXX";
-static char before[4200], broken[4200], bare_a[4200], bare_b[4200], vmm_a[4200];
+static char before[4200], broken[4200], bare_a[4200], bare_b[4200], vmm_a[4200], tied_b[4200];
 
 /* r, after the last record of s's log (its boot, the next sequence number) */
 static void append(struct hl_state *s, struct hl_record r)
@@ -74,6 +74,7 @@ int main(void)
 	snprintf(bare_a, sizeof(bare_a), "%s/bare-a.snap", dir);
 	snprintf(bare_b, sizeof(bare_b), "%s/bare-b.snap", dir);
 	snprintf(vmm_a, sizeof(vmm_a), "%s/vmm-a.snap", dir);
+	snprintf(tied_b, sizeof(tied_b), "%s/tied-b.snap", dir);
 	fx_build(&a, &b, 1);
 	if (hl_snapshot_write(before, &a, err, sizeof(err)) || hl_snapshot_write(broken, &b, err, sizeof(err))) {
 		printf("Bail out! %s\n", err);
@@ -107,6 +108,26 @@ int main(void)
 	       "--protect 0x10 (hex), global -j before the verb");
 	tap_ok(run("diff", before, broken, "-j", NULL) == 1 && strstr(run_out, "\"verdict\":\"findings\""),
 	       "options after the files (-j)");
+	/* the two boots: tied when AFTER's log spans BEFORE's boot (its persistent trace), else said */
+	tap_ok(run("diff", before, broken, NULL) == 1 &&
+	       strstr(run_out, "boots not tied: AFTER's boot b2b2b2b2b2b2b2b2 has nothing of BEFORE's a1a1a1a1a1a1a1a1"),
+	       "AFTER knows nothing of BEFORE's boot: 'boots not tied', with both boots");
+	{
+		struct hl_state a2, b2;
+
+		fx_build(&a2, &b2, 1);
+		VEC_PUSH(b2.boots, a2.boots.v[0]);	/* what an import of the previous kernel's trace adds */
+		if (hl_snapshot_write(tied_b, &b2, err, sizeof(err))) {
+			printf("Bail out! %s\n", err);
+			return 1;
+		}
+		hl_state_free(&a2);
+		hl_state_free(&b2);
+	}
+	tap_ok(run("-j", "diff", before, tied_b, NULL) == 1 && strstr(run_out, "\"boots_tied\":true") &&
+	       !strstr(run_out, "untied_because"), "AFTER's log spans BEFORE's boot: boots_tied true");
+	tap_ok(run("-j", "diff", before, broken, NULL) == 1 && strstr(run_out, "\"boots_tied\":false") &&
+	       strstr(run_out, "\"untied_because\""), "... and false in JSON, with untied_because");
 	/* the default protected set: the StreamIDs the logs saw a VMM attach; none: exit 7, never 0 */
 	if (bare_pair(-1, 0))
 		return 1;
