@@ -10,7 +10,8 @@
 #   scripts/gate.sh [--no-setup] OLD NEW
 #
 # OLD and NEW, each one of:
-#   debian | debian-7.2 | stock | patched   a kernel the rig has (scripts/setup.sh, kernel.sh)
+#   debian | debian-7.2        a kernel the rig has (scripts/setup.sh; the rig's own stock
+#                              and patched have no type1 container: scripts/demo.sh)
 #   DIR                        a kernel folder (scripts/distro-kernel.sh import)
 #   IMAGE,MODDIR               an arm64 Image (raw, as QEMU -kernel boots it) and its
 #                              modules folder (.../lib/modules/REL)
@@ -60,6 +61,15 @@ new=$(kernel_arg "$2" new)
 for k in "$old" "$new"; do
 	[ -f "$(kernel_dir "$k")/btf" ] || [ -e "$(kernel_dir "$k")/vmlinux" ] ||
 		die "no BTF for the kernel in $(kernel_dir "$k"): the stock capture needs CONFIG_DEBUG_INFO_BTF"
+done
+# The gate's VM runs on the VFIO type1 container: a kernel whose config says
+# it has none (the rig's own, iommufd only: their live update is
+# scripts/demo.sh's) is refused before anything boots.
+for k in "$old" "$new"; do
+	c=$(kernel_dir "$k")/config
+	[ -f "$c" ] || c=$(kernel_dir "$k")/.config
+	[ -f "$c" ] && ! grep -q '^CONFIG_VFIO_CONTAINER=y' "$c" &&
+		die "the kernel in $(kernel_dir "$k") has no VFIO type1 container (CONFIG_VFIO_CONTAINER): the gate's VM cannot run on it (the rig's own kernels: scripts/demo.sh)"
 done
 btf_of() { local d; d=$(kernel_dir "$1"); [ -f "$d/btf" ] && echo "$d/btf" || echo "$d/vmlinux"; }
 name=$(flavor_name "$old")-$(flavor_name "$new")
