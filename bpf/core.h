@@ -129,6 +129,8 @@ struct hl_smmu_info {
 	__u32 idr[6];		/* SMMU_IDR0..5 as read at discovery (0 if unreadable) */
 	__u32 pad1;
 	__u64 mmio;		/* smmu->base: the registers' mapping (virtual) */
+	/* the bound driver's own probe and shutdown (its struct platform_driver) */
+	__u64 drv_probe, drv_shutdown;
 };
 
 #endif /* HITLESS_CORE_H */

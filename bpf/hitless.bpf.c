@@ -63,6 +63,7 @@ const volatile struct hl_smmu_layout hl_smmu_lay = {};
 struct hl_smmu_dev {
 	__u64 features, options, sid_bits, ssid_bits;
 	__u64 l1tab, l1_dma, num_l1_ents, table, ste_dma, num_ents, dev, mmio;
+	__u64 drv_probe, drv_shutdown;
 };
 
 static __always_inline __u64 hl_lay_read(__u64 smmu, unsigned k)
@@ -127,6 +128,8 @@ static __always_inline struct hl_smmu_info *hl_smmu_add(__u64 key, const struct 
 	n.strtab_dma = n.two_level ? d->l1_dma : d->ste_dma;
 	n.nents = n.two_level ? d->num_l1_ents : d->num_ents;
 	n.mmio = d->mmio;
+	n.drv_probe = d->drv_probe;
+	n.drv_shutdown = d->drv_shutdown;
 	{
 		struct platform_device *pd =
 			(void *)(d->dev - bpf_core_field_offset(struct platform_device, dev));
@@ -967,6 +970,23 @@ HL_MILESTONE("fentry/arm_smmu_device_probe", arm_smmu_device_probe, HL_MS_SMMU_P
 HL_MILESTONE("fexit/arm_smmu_device_probe", arm_smmu_device_probe_done, HL_MS_SMMU_PROBE_END)
 HL_MILESTONE("fentry/arm_smmu_device_shutdown", arm_smmu_device_shutdown, HL_MS_USER)
 
+/*
+ * The same three where the name is two functions (both Arm SMMU drivers
+ * built): an fentry on the name would take the first, the SMMUv1/v2
+ * driver's.  kprobes the loader attaches at the SMMUv3 driver's own
+ * functions, as its struct platform_driver names them (hl_smmu_info).
+ */
+#define HL_MILESTONE_KP(sec, name, id, what)					\
+	SEC(sec) int name(struct pt_regs *ctx)					\
+	{									\
+		static const char note[] = what;				\
+		hl_milestone(id, note);						\
+		return 0;							\
+	}
+HL_MILESTONE_KP("kprobe", hl_kp_smmu_probe, HL_MS_SMMU_PROBE_START, "arm_smmu_device_probe")
+HL_MILESTONE_KP("kretprobe", hl_kp_smmu_probe_done, HL_MS_SMMU_PROBE_END, "arm_smmu_device_probe_done")
+HL_MILESTONE_KP("kprobe", hl_kp_smmu_shutdown, HL_MS_USER, "arm_smmu_device_shutdown")
+
 #else /* HL_TRACEPOINTS */
 #include "tracepoints.bpf.h"
 #endif
@@ -1115,6 +1135,21 @@ static __always_inline __u64 hl_smmu_of(struct device *dev)
 	return (__u64)BPF_CORE_READ(dev, driver_data);
 }
 
+/*
+ * The bound driver's probe and shutdown, from its struct platform_driver:
+ * which of two functions of that name is the SMMUv3 driver's (capture.c
+ * attaches the milestone kprobes there when the name is not unique).
+ */
+static __always_inline void hl_smmu_drv(struct device *dev, struct hl_smmu_dev *d)
+{
+	__u64 drv = (__u64)BPF_CORE_READ(dev, driver);
+	struct platform_driver *pd =
+		(void *)(drv - bpf_core_field_offset(struct platform_driver, driver));
+
+	d->drv_probe = (__u64)BPF_CORE_READ(pd, probe);
+	d->drv_shutdown = (__u64)BPF_CORE_READ(pd, shutdown);
+}
+
 static __always_inline void hl_walk_smmu(__u64 smmu, struct hl_smmu_info *info)
 {
 	struct hl_walk *w;
@@ -1152,6 +1187,7 @@ int BPF_PROG(hl_walk_trigger_btf, struct device *dev)
 	if (!smmu)
 		return 0;
 	hl_smmu_dev_lay(smmu, &d);
+	hl_smmu_drv(dev, &d);
 	hl_walk_smmu(smmu, hl_smmu_add(smmu, &d));
 	return 0;
 }
@@ -1169,6 +1205,7 @@ int BPF_PROG(hl_walk_trigger, struct device *dev)
 	if (!smmu)
 		return 0;
 	hl_smmu_dev_core((void *)smmu, &d);
+	hl_smmu_drv(dev, &d);
 	hl_walk_smmu(smmu, hl_smmu_add(smmu, &d));
 	return 0;
 }

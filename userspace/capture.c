@@ -135,6 +135,8 @@ struct cap {
 	char mevents[16][64];
 	int nmlinks;
 	unsigned mods_pending;		/* bit per modprobe_mods[] entry: not loaded yet */
+	struct bpf_link *alinks[4];	/* the milestone kprobes at the SMMUv3 driver's addresses */
+	int nalinks;
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -395,6 +397,70 @@ static const struct { const char *prog, *func; unsigned mod; bool ret; } modprob
 };
 #define N_MODPROBES (sizeof(modprobes) / sizeof(modprobes[0]))
 
+/*
+ * In place of an fentry milestone whose name is two functions: a kprobe at
+ * the SMMUv3 driver's own, the address its struct platform_driver holds
+ * (hl_smmu_info, filled when the walker's trigger registers the SMMU).
+ */
+static const struct { const char *prog, *func; size_t off; bool ret; } byaddr[] = {
+	{ "hl_kp_smmu_probe", "arm_smmu_device_probe", offsetof(struct hl_smmu_info, drv_probe), false },
+	{ "hl_kp_smmu_probe_done", "arm_smmu_device_probe", offsetof(struct hl_smmu_info, drv_probe), true },
+	{ "hl_kp_smmu_shutdown", "arm_smmu_device_shutdown", offsetof(struct hl_smmu_info, drv_shutdown), false },
+};
+#define N_BYADDR (sizeof(byaddr) / sizeof(byaddr[0]))
+
+static int byaddr_of(const char *prog)
+{
+	for (size_t i = 0; i < N_BYADDR; i++)
+		if (!strcmp(prog, byaddr[i].prog))
+			return i;
+	return -1;
+}
+
+/* Attach the by-address milestone kprobes once an SMMU is registered. */
+static void byaddr_attach(struct cap *c)
+{
+	struct hl_smmu_info info;
+	u64 key;
+	bool have;
+
+	if (!c->obj)
+		return;
+	have = !bpf_map_get_next_key(c->smmus_fd, NULL, &key) &&
+	       !bpf_map_lookup_elem(c->smmus_fd, &key, &info);
+	for (size_t i = 0; i < N_BYADDR && c->nalinks < 4; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(c->obj, byaddr[i].prog);
+		u64 addr = 0;
+		struct bpf_link *l;
+
+		if (!p || !bpf_program__autoload(p))
+			continue;
+		if (have)
+			memcpy(&addr, (char *)&info + byaddr[i].off, sizeof(addr));
+		if (!addr) {
+			p_note(c->quiet, "program %s (%s at the SMMUv3 driver's %s): not attached: no SMMU "
+			       "registered to take the address from; the verdict loses %s", byaddr[i].prog,
+			       byaddr[i].ret ? "kretprobe" : "kprobe", byaddr[i].func, loss_of(byaddr[i].func));
+			continue;
+		}
+		{
+			LIBBPF_OPTS(bpf_kprobe_opts, ko, .offset = addr, .retprobe = byaddr[i].ret);
+
+			l = bpf_program__attach_kprobe_opts(p, NULL, &ko);
+		}
+		if (!l) {
+			p_note(c->quiet, "program %s (%s at 0x%llx, the SMMUv3 driver's %s): not attached: %s; "
+			       "the verdict loses %s", byaddr[i].prog, byaddr[i].ret ? "kretprobe" : "kprobe",
+			       (unsigned long long)addr, byaddr[i].func, strerror(errno), loss_of(byaddr[i].func));
+			continue;
+		}
+		c->alinks[c->nalinks++] = l;
+		p_note(c->quiet, "program %s (%s at 0x%llx): attached to the SMMUv3 driver's %s (its "
+		       "platform_driver's), not the other driver's of that name", byaddr[i].prog,
+		       byaddr[i].ret ? "kretprobe" : "kprobe", (unsigned long long)addr, byaddr[i].func);
+	}
+}
+
 static int modprobe_of(const char *prog)
 {
 	for (size_t i = 0; i < N_MODPROBES; i++)
@@ -590,8 +656,20 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
+		if ((alt = byaddr_of(bpf_program__name(p))) >= 0) {
+			int nsym = 0;
+
+			for (int i = 0; i < nfn; i++)
+				if (!strcmp(fn[i], byaddr[alt].func))
+					nsym = fncount[i];
+			/* only where the name is two functions; attached after the SMMU is registered */
+			if (only_walker || nsym < 2)
+				bpf_program__set_autoload(p, false);
+			continue;
+		}
+		/* the type1 kprobes: in both modes (the series has no type1 events) */
 		if (modprobe_of(bpf_program__name(p)) >= 0) {
-			if (only_walker || c->mode != HL_MODE_FENTRY)
+			if (only_walker)
 				bpf_program__set_autoload(p, false);
 			continue;
 		}
@@ -619,12 +697,19 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 				if (!strcmp(fn[i], target_of(p)))
 					nsym = fncount[i];
 			if (nsym > 1) {
+				const char *in = NULL;
+
+				for (size_t i = 0; i < N_BYADDR; i++)
+					if (!strcmp(byaddr[i].func, target_of(p)) &&
+					    byaddr[i].ret == !strncmp(bpf_program__section_name(p), "fexit/", 6))
+						in = byaddr[i].prog;
 				p_note(c->quiet, "program %s (%s): not loaded: %d functions of that name in this "
 				       "kernel (/proc/kallsyms), the BPF attach takes the first, which need not be "
-				       "the SMMUv3 driver's; the verdict loses %s", bpf_program__name(p),
-				       bpf_program__section_name(p), nsym, loss_of(bpf_program__name(p)));
+				       "the SMMUv3 driver's; %s%s", bpf_program__name(p), bpf_program__section_name(p),
+				       nsym, in ? "in its place at the SMMUv3 driver's own: " : "the verdict loses ",
+				       in ? in : loss_of(bpf_program__name(p)));
 				bpf_program__set_autoload(p, false);
-				skipped++;
+				skipped += !in;
 				continue;
 			}
 		}
@@ -664,6 +749,8 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 
 		if (!bpf_program__autoload(p))
 			continue;
+		if (byaddr_of(bpf_program__name(p)) >= 0)
+			continue;	/* byaddr_attach(), once the SMMU is registered */
 		if ((alt = modprobe_of(bpf_program__name(p))) >= 0) {
 			if (modprobe_attach(c, p, alt, modbuiltin[alt])) {
 				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses "
@@ -764,6 +851,7 @@ static int cap_open(struct cap *c, const char *pinned, int only_walker, const ch
 		return HL_EXIT_ERROR;
 	}
 	cap_register(c);
+	byaddr_attach(c);
 	return 0;
 }
 
@@ -777,6 +865,9 @@ static void cap_close(struct cap *c)
 		kprobe_event_write(line);
 	}
 	c->nmlinks = 0;
+	for (int i = 0; i < c->nalinks; i++)
+		bpf_link__destroy(c->alinks[i]);
+	c->nalinks = 0;
 	ring_buffer__free(c->rb);
 	if (c->sk)
 		hitless__destroy(c->sk);
