@@ -164,9 +164,12 @@ static __always_inline void hl_submit(struct hl_record *r)
 			   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
-/* An iommufd operation, as both capture modes report it. */
-static __always_inline void hl_emit_iommufd(__u8 mode, __u32 op, __u32 obj, __u32 dev, __u32 pt,
-					    __u64 iova, __u64 len, int ret)
+/*
+ * A VMM's operation on its DMA translation, as both capture modes report it:
+ * through iommufd, or through the VFIO type1 container (src, hitless.h).
+ */
+static __always_inline void hl_emit_vmm(__u8 mode, __u32 src, __u32 op, __u32 obj, __u32 dev,
+					__u32 pt, __u64 iova, __u64 len, int ret)
 {
 	struct hl_record *r = hl_reserve(HL_K_IOMMUFD, mode);
 
@@ -179,7 +182,14 @@ static __always_inline void hl_emit_iommufd(__u8 mode, __u32 op, __u32 obj, __u3
 	r->iommufd.iova = iova;
 	r->iommufd.length = len;
 	r->iommufd.result = ret;
+	r->iommufd.src = src;
 	hl_submit(r);
+}
+
+static __always_inline void hl_emit_iommufd(__u8 mode, __u32 op, __u32 obj, __u32 dev, __u32 pt,
+					    __u64 iova, __u64 len, int ret)
+{
+	hl_emit_vmm(mode, HL_IOMMUFD_SRC_IOMMUFD, op, obj, dev, pt, iova, len, ret);
 }
 
 /* Keep a bound check the compiler would fold away (the verifier needs it). */

@@ -83,6 +83,35 @@ struct hl_walk {
 	__u32 nent[4];
 };
 
+/*
+ * Where the SMMUv3 driver's struct arm_smmu_device keeps what the walker's
+ * trigger reads, found by the loader in the kernel's BTF
+ * (userspace/kbtf.c): a kernel that builds both Arm SMMU drivers
+ * (ARM_SMMU=y, ARM_SMMU_V3=y: every distribution's) has two types of that
+ * name, and a CO-RE read through the name is ambiguous (bpf/README.md).
+ */
+enum hl_smmu_field {
+	HL_SF_FEATURES,
+	HL_SF_OPTIONS,
+	HL_SF_SID_BITS,
+	HL_SF_SSID_BITS,
+	HL_SF_L1TAB,		/* strtab_cfg.l2.l1tab */
+	HL_SF_L1_DMA,		/* strtab_cfg.l2.l1_dma */
+	HL_SF_NUM_L1_ENTS,	/* strtab_cfg.l2.num_l1_ents */
+	HL_SF_TABLE,		/* strtab_cfg.linear.table */
+	HL_SF_STE_DMA,		/* strtab_cfg.linear.ste_dma */
+	HL_SF_NUM_ENTS,		/* strtab_cfg.linear.num_ents */
+	HL_SF_DEV,
+	HL_SF_BASE,		/* the MMIO mapping */
+	HL_SF_MAX
+};
+
+struct hl_smmu_layout {
+	__u32 set;		/* 0: not given (bpftool's load): the CO-RE trigger reads */
+	__u16 off[HL_SF_MAX];	/* byte offset in struct arm_smmu_device */
+	__u8 size[HL_SF_MAX];	/* bytes, 1 to 8 */
+};
+
 /* What the collector needs about each SMMU; hl_smmus is keyed by the kernel pointer. */
 struct hl_smmu_info {
 	__u32 id;		/* the records' smmu: order of discovery in this boot */
@@ -99,6 +128,9 @@ struct hl_smmu_info {
 	__u64 base;		/* MMIO base (physical), from the platform device */
 	__u32 idr[6];		/* SMMU_IDR0..5 as read at discovery (0 if unreadable) */
 	__u32 pad1;
+	__u64 mmio;		/* smmu->base: the registers' mapping (virtual) */
+	/* the bound driver's own probe and shutdown (its struct platform_driver) */
+	__u64 drv_probe, drv_shutdown;
 };
 
 #endif /* HITLESS_CORE_H */

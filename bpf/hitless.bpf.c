@@ -47,45 +47,109 @@ struct {
 
 __u32 hl_nsmmu = 0;
 
-static __always_inline struct hl_smmu_info *hl_smmu(struct arm_smmu_device *smmu)
+/*
+ * The SMMUv3 struct arm_smmu_device's layout, from the loader (core.h):
+ * with both Arm SMMU drivers built in, the kernel's BTF has two types of
+ * that name and a CO-RE read of a field both have (features, options, dev,
+ * base) is ambiguous; libbpf refuses the whole object.  So only the walker's
+ * trigger reads the device, in two forms: hl_walk_trigger_btf by these
+ * offsets (the collector's, on every kernel), hl_walk_trigger by CO-RE (for
+ * a loader that cannot set them: bpftool, on a kernel with one such type).
+ * Every other program finds the SMMU in hl_smmus by its pointer.
+ */
+const volatile struct hl_smmu_layout hl_smmu_lay = {};
+
+/* What a new SMMU's hl_smmu_info needs from its struct arm_smmu_device. */
+struct hl_smmu_dev {
+	__u64 features, options, sid_bits, ssid_bits;
+	__u64 l1tab, l1_dma, num_l1_ents, table, ste_dma, num_ents, dev, mmio;
+	__u64 drv_probe, drv_shutdown;
+};
+
+static __always_inline __u64 hl_lay_read(__u64 smmu, unsigned k)
+{
+	__u64 v = 0;
+	unsigned sz;
+
+	if (k >= HL_SF_MAX)
+		return 0;
+	sz = hl_smmu_lay.size[k];
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)(smmu + hl_smmu_lay.off[k]));
+	return sz >= 8 ? v : v & ((1ULL << (sz * 8)) - 1);
+}
+
+static __always_inline void hl_smmu_dev_lay(__u64 smmu, struct hl_smmu_dev *d)
+{
+	d->features = hl_lay_read(smmu, HL_SF_FEATURES);
+	d->options = hl_lay_read(smmu, HL_SF_OPTIONS);
+	d->sid_bits = hl_lay_read(smmu, HL_SF_SID_BITS);
+	d->ssid_bits = hl_lay_read(smmu, HL_SF_SSID_BITS);
+	d->l1tab = hl_lay_read(smmu, HL_SF_L1TAB);
+	d->l1_dma = hl_lay_read(smmu, HL_SF_L1_DMA);
+	d->num_l1_ents = hl_lay_read(smmu, HL_SF_NUM_L1_ENTS);
+	d->table = hl_lay_read(smmu, HL_SF_TABLE);
+	d->ste_dma = hl_lay_read(smmu, HL_SF_STE_DMA);
+	d->num_ents = hl_lay_read(smmu, HL_SF_NUM_ENTS);
+	d->dev = hl_lay_read(smmu, HL_SF_DEV);
+	d->mmio = hl_lay_read(smmu, HL_SF_BASE);
+}
+
+static __always_inline void hl_smmu_dev_core(struct arm_smmu_device *smmu, struct hl_smmu_dev *d)
+{
+	d->features = BPF_CORE_READ(smmu, features);
+	d->options = BPF_CORE_READ(smmu, options);
+	d->sid_bits = BPF_CORE_READ(smmu, sid_bits);
+	d->ssid_bits = BPF_CORE_READ(smmu, ssid_bits);
+	d->l1tab = (__u64)BPF_CORE_READ(smmu, strtab_cfg.l2.l1tab);
+	d->l1_dma = BPF_CORE_READ(smmu, strtab_cfg.l2.l1_dma);
+	d->num_l1_ents = BPF_CORE_READ(smmu, strtab_cfg.l2.num_l1_ents);
+	d->table = (__u64)BPF_CORE_READ(smmu, strtab_cfg.linear.table);
+	d->ste_dma = BPF_CORE_READ(smmu, strtab_cfg.linear.ste_dma);
+	d->num_ents = BPF_CORE_READ(smmu, strtab_cfg.linear.num_ents);
+	d->dev = (__u64)BPF_CORE_READ(smmu, dev);
+	d->mmio = (__u64)BPF_CORE_READ(smmu, base);
+}
+
+/* Register the SMMU at `key` (its struct arm_smmu_device) from what d read. */
+static __always_inline struct hl_smmu_info *hl_smmu_add(__u64 key, const struct hl_smmu_dev *d)
 {
 	struct hl_smmu_info *i, n = {};
-	__u64 key = hl_num(smmu);
 
-	if (!smmu)
-		return NULL;
 	i = bpf_map_lookup_elem(&hl_smmus, &key);
 	if (i)
 		return i;
 	n.ptr = key;
-	n.features = BPF_CORE_READ(smmu, features);
-	n.options = BPF_CORE_READ(smmu, options);
-	n.sid_bits = BPF_CORE_READ(smmu, sid_bits);
-	n.ssid_bits = BPF_CORE_READ(smmu, ssid_bits);
+	n.features = d->features;
+	n.options = d->options;
+	n.sid_bits = d->sid_bits;
+	n.ssid_bits = d->ssid_bits;
 	n.two_level = !!(n.features & ARM_SMMU_FEAT_2_LVL_STRTAB);
-	if (n.two_level) {
-		n.strtab = (__u64)BPF_CORE_READ(smmu, strtab_cfg.l2.l1tab);
-		n.strtab_dma = BPF_CORE_READ(smmu, strtab_cfg.l2.l1_dma);
-		n.nents = BPF_CORE_READ(smmu, strtab_cfg.l2.num_l1_ents);
-	} else {
-		n.strtab = (__u64)BPF_CORE_READ(smmu, strtab_cfg.linear.table);
-		n.strtab_dma = BPF_CORE_READ(smmu, strtab_cfg.linear.ste_dma);
-		n.nents = BPF_CORE_READ(smmu, strtab_cfg.linear.num_ents);
-	}
+	n.strtab = n.two_level ? d->l1tab : d->table;
+	n.strtab_dma = n.two_level ? d->l1_dma : d->ste_dma;
+	n.nents = n.two_level ? d->num_l1_ents : d->num_ents;
+	n.mmio = d->mmio;
+	n.drv_probe = d->drv_probe;
+	n.drv_shutdown = d->drv_shutdown;
 	{
-		__u64 d = (__u64)BPF_CORE_READ(smmu, dev);
 		struct platform_device *pd =
-			(void *)(d - bpf_core_field_offset(struct platform_device, dev));
-		void *mmio = BPF_CORE_READ(smmu, base);
+			(void *)(d->dev - bpf_core_field_offset(struct platform_device, dev));
 
 		n.base = BPF_CORE_READ(pd, resource, start);
 		/* SMMU_IDR0..5 (offsets 0x0-0x14): identification registers, reads have no side effect */
-		if (mmio && bpf_probe_read_kernel(n.idr, sizeof(n.idr), mmio))
+		if (d->mmio && bpf_probe_read_kernel(n.idr, sizeof(n.idr), (void *)d->mmio))
 			__builtin_memset(n.idr, 0, sizeof(n.idr));
 	}
 	n.id = __sync_fetch_and_add(&hl_nsmmu, 1);
 	bpf_map_update_elem(&hl_smmus, &key, &n, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&hl_smmus, &key);
+}
+
+/* An SMMU the walker's trigger registered, or NULL. */
+static __always_inline struct hl_smmu_info *hl_smmu(struct arm_smmu_device *smmu)
+{
+	__u64 key = hl_num(smmu);
+
+	return key ? bpf_map_lookup_elem(&hl_smmus, &key) : NULL;
 }
 
 /*
@@ -133,7 +197,7 @@ static __always_inline __u32 hl_smmu_id(struct arm_smmu_device *smmu)
 	return id;
 }
 
-static __always_inline __attribute__((unused)) __u64 hl_hash_ptr(const void *p)
+static __always_inline __u64 hl_hash_ptr(const void *p)
 {
 	return p ? ((__u64)p * 0x9e3779b97f4a7c15ULL) ^ 0x68697473ULL : 0;
 }
@@ -233,9 +297,8 @@ static __always_inline void hl_emit_sync(__u32 id, __u32 flags)
 	hl_submit(r);
 }
 
-SEC("fentry/__arm_smmu_cmdq_issue_cmdlist")
-int BPF_PROG(hl_cmdq_issue, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
-	     struct arm_smmu_cmd *cmds, int n, bool sync)
+static __always_inline void hl_cmdq_enter(struct arm_smmu_device *smmu, struct arm_smmu_cmd *cmds,
+					  int n, bool sync)
 {
 	struct hl_cmd_loop lp = { .cmds = hl_num(cmds) };
 
@@ -245,17 +308,39 @@ int BPF_PROG(hl_cmdq_issue, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *
 		bpf_loop(n, hl_cmd_cb, &lp, 0);
 	if (sync)
 		hl_emit_sync(lp.id, 0);
-	return 0;
 }
 
-SEC("fexit/__arm_smmu_cmdq_issue_cmdlist")
-int BPF_PROG(hl_cmdq_issue_done, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,
-	     struct arm_smmu_cmd *cmds, int n, bool sync, int ret)
+static __always_inline void hl_cmdq_exit(struct arm_smmu_device *smmu, bool sync, int ret)
 {
 	if (sync)
 		hl_emit_sync(hl_smmu_id(smmu), HL_CMD_F_SYNC_DONE | (ret ? HL_CMD_F_ERROR : 0));
-	return 0;
 }
+
+/* The command queue's issue function: every command at entry, CMD_SYNC's completion at exit. */
+#define HL_CMDQ_HOOKS(fn, entry, exit)							\
+	SEC("fentry/" #fn)								\
+	int BPF_PROG(entry, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,	\
+		     struct arm_smmu_cmd *cmds, int n, bool sync)			\
+	{										\
+		hl_cmdq_enter(smmu, cmds, n, sync);					\
+		return 0;								\
+	}										\
+	SEC("fexit/" #fn)								\
+	int BPF_PROG(exit, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,	\
+		     struct arm_smmu_cmd *cmds, int n, bool sync, int ret)		\
+	{										\
+		hl_cmdq_exit(smmu, sync, ret);						\
+		return 0;								\
+	}
+
+HL_CMDQ_HOOKS(__arm_smmu_cmdq_issue_cmdlist, hl_cmdq_issue, hl_cmdq_issue_done)
+/*
+ * Linux 7.2 (and before): the same function without the leading
+ * underscores (7.3 wraps it to repeat a batch for an erratum).  Loaded only
+ * where __arm_smmu_cmdq_issue_cmdlist is not (capture.c): on 7.3 the
+ * wrapper would count every command twice.
+ */
+HL_CMDQ_HOOKS(arm_smmu_cmdq_issue_cmdlist, hl_cmdq_issue_alt, hl_cmdq_issue_alt_done)
 
 /* ---- STE and CD writes: arm_smmu_write_entry() and its syncs -------------- */
 
@@ -834,7 +919,8 @@ int BPF_PROG(hl_reg_write, struct arm_smmu_device *smmu, u32 val, unsigned int r
 	     unsigned int ack_off)
 {
 	struct hl_record *r = hl_reserve(HL_K_REG, HL_MODE_FENTRY);
-	__u64 base = (__u64)BPF_CORE_READ(smmu, base);
+	struct hl_smmu_info *info = hl_smmu(smmu);
+	__u64 base = info ? info->mmio : 0;
 	__u32 old = 0;
 
 	if (!r)
@@ -884,9 +970,146 @@ HL_MILESTONE("fentry/arm_smmu_device_probe", arm_smmu_device_probe, HL_MS_SMMU_P
 HL_MILESTONE("fexit/arm_smmu_device_probe", arm_smmu_device_probe_done, HL_MS_SMMU_PROBE_END)
 HL_MILESTONE("fentry/arm_smmu_device_shutdown", arm_smmu_device_shutdown, HL_MS_USER)
 
+/*
+ * The same three where the name is two functions (both Arm SMMU drivers
+ * built): an fentry on the name would take the first, the SMMUv1/v2
+ * driver's.  kprobes the loader attaches at the SMMUv3 driver's own
+ * functions, as its struct platform_driver names them (hl_smmu_info).
+ */
+#define HL_MILESTONE_KP(sec, name, id, what)					\
+	SEC(sec) int name(struct pt_regs *ctx)					\
+	{									\
+		static const char note[] = what;				\
+		hl_milestone(id, note);						\
+		return 0;							\
+	}
+HL_MILESTONE_KP("kprobe", hl_kp_smmu_probe, HL_MS_SMMU_PROBE_START, "arm_smmu_device_probe")
+HL_MILESTONE_KP("kretprobe", hl_kp_smmu_probe_done, HL_MS_SMMU_PROBE_END, "arm_smmu_device_probe_done")
+HL_MILESTONE_KP("kprobe", hl_kp_smmu_shutdown, HL_MS_USER, "arm_smmu_device_shutdown")
+
 #else /* HL_TRACEPOINTS */
 #include "tracepoints.bpf.h"
 #endif
+
+/* ---- the VFIO type1 container (vfio_iommu_type1, often a module) ----------- */
+/*
+ * A VMM's way in where the kernel has no iommufd (Debian's 7.3): the group's
+ * attach to the container (VFIO_SET_IOMMU: a paging domain per container,
+ * the driver's attach records inside), VFIO_IOMMU_MAP_DMA / UNMAP_DMA
+ * (vfio_dma_do_map/_unmap are inlined into the ioctl: at its return, the
+ * arguments read back from the VMM, the unmapped size as the kernel wrote it
+ * back), the group's detach (at its start, as iommufd's: the driver's records
+ * follow).  iommufd records with src HL_IOMMUFD_SRC_TYPE1; obj_id and pt_id
+ * the container, dev_id the IOMMU group.
+ *
+ * kprobes, not fentry: vfio_iommu_type1 is a module, loaded when the first
+ * VM starts, often after the capture.  An fentry program needs the
+ * function's BTF when it is loaded; a kprobe needs no module type, and the
+ * loader defines it as a kprobe event on MODULE:FUNCTION, which the kernel
+ * arms as the module comes in, before its init runs (capture.c): nothing
+ * the module does is missed.  In both objects: the series has no type1 events.
+ */
+#define HL_VFIO_IOMMU_MAP_DMA	0x3b71	/* _IO(VFIO_TYPE, VFIO_BASE + 13) */
+#define HL_VFIO_IOMMU_UNMAP_DMA	0x3b72	/* _IO(VFIO_TYPE, VFIO_BASE + 14) */
+
+/* A call in progress on a task, from its kprobe to its kretprobe. */
+struct hl_t1call {
+	__u64 container;	/* iommu_data */
+	__u64 arg;		/* the ioctl's user pointer */
+	__u32 group;		/* IOMMU group id */
+	__u32 cmd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_t1call);
+} hl_t1_calls SEC(".maps");
+
+static __always_inline __u32 hl_container_id(__u64 iommu_data)
+{
+	return (__u32)(hl_hash_ptr((void *)iommu_data) >> 32);
+}
+
+static __always_inline __u32 hl_group_id(__u64 group)
+{
+	return BPF_CORE_READ((struct iommu_group *)group, id);
+}
+
+/* vfio_iommu_type1_attach_group(iommu_data, iommu_group, type): entry, then return */
+SEC("kprobe")
+int hl_mod_type1_attach(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_t1call c = { .container = PT_REGS_PARM1(ctx), .group = hl_group_id(PT_REGS_PARM2(ctx)) };
+
+	bpf_map_update_elem(&hl_t1_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe")
+int hl_mod_type1_attach_ret(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_t1call *c = bpf_map_lookup_elem(&hl_t1_calls, &tid);
+	__u32 id;
+
+	if (!c)
+		return 0;
+	id = hl_container_id(c->container);
+	hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_HWPT_ATTACH, id, c->group, id, 0, 0,
+		    (int)PT_REGS_RC(ctx));
+	bpf_map_delete_elem(&hl_t1_calls, &tid);
+	return 0;
+}
+
+/* vfio_iommu_type1_detach_group(iommu_data, iommu_group) */
+SEC("kprobe")
+int hl_mod_type1_detach(struct pt_regs *ctx)
+{
+	__u32 id = hl_container_id(PT_REGS_PARM1(ctx));
+
+	hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_HWPT_DETACH, id,
+		    hl_group_id(PT_REGS_PARM2(ctx)), id, 0, 0, 0);
+	return 0;
+}
+
+/* vfio_iommu_type1_ioctl(iommu_data, cmd, arg) */
+SEC("kprobe")
+int hl_mod_type1_ioctl(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_t1call c = { .container = PT_REGS_PARM1(ctx), .cmd = PT_REGS_PARM2(ctx),
+			       .arg = PT_REGS_PARM3(ctx) };
+
+	if (c.cmd == HL_VFIO_IOMMU_MAP_DMA || c.cmd == HL_VFIO_IOMMU_UNMAP_DMA)
+		bpf_map_update_elem(&hl_t1_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe")
+int hl_mod_type1_ioctl_ret(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_t1call *c = bpf_map_lookup_elem(&hl_t1_calls, &tid);
+	/* struct vfio_iommu_type1_dma_map: argsz, flags, vaddr, iova, size; _unmap: argsz, flags, iova, size */
+	__u64 a[4] = {};
+	__u32 id;
+	int ret = (int)PT_REGS_RC(ctx);
+
+	if (!c)
+		return 0;
+	id = hl_container_id(c->container);
+	if (bpf_probe_read_user(a, sizeof(a), (void *)c->arg))
+		hl_count(HL_STAT_READ_FAULT, 1);
+	if (c->cmd == HL_VFIO_IOMMU_MAP_DMA)
+		hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_IOAS_MAP, id, 0, 0, a[2], a[3], ret);
+	else
+		hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_IOAS_UNMAP, id, 0, 0, a[1], a[2], ret);
+	bpf_map_delete_elem(&hl_t1_calls, &tid);
+	return 0;
+}
 
 /* ---- the walker's trigger ------------------------------------------------ */
 
@@ -895,34 +1118,51 @@ HL_MILESTONE("fentry/arm_smmu_device_shutdown", arm_smmu_device_shutdown, HL_MS_
  * uevent_show() with the SMMU's platform device, whose driver data is the
  * struct arm_smmu_device: the one way in without a data symbol (7.3 kernels
  * are often built without KALLSYMS_ALL).  A read registers the SMMU in
- * hl_smmus and, when hl_walk_ctl asks for a walk of it, walks a budget.
+ * hl_smmus (the only place an SMMU is registered) and, when hl_walk_ctl asks
+ * for a walk of it, walks a budget.
  */
-SEC("fentry/uevent_show")
-int BPF_PROG(hl_walk_trigger, struct device *dev)
+static __always_inline __u64 hl_smmu_of(struct device *dev)
 {
 	static const char want[] = "arm-smmu-v3";
-	struct arm_smmu_device *smmu;
-	struct hl_smmu_info *info;
-	struct hl_walk *w;
 	char name[sizeof(want)] = {};
 	const char *dn = BPF_CORE_READ(dev, driver, name);
-	__u32 zero = 0;
 
 	if (!dn || bpf_probe_read_kernel_str(name, sizeof(name), dn) != sizeof(want))
 		return 0;
 	for (int i = 0; i < sizeof(want); i++)
 		if (name[i] != want[i])
 			return 0;
-	smmu = BPF_CORE_READ(dev, driver_data);
-	info = hl_smmu(smmu);
+	return (__u64)BPF_CORE_READ(dev, driver_data);
+}
+
+/*
+ * The bound driver's probe and shutdown, from its struct platform_driver:
+ * which of two functions of that name is the SMMUv3 driver's (capture.c
+ * attaches the milestone kprobes there when the name is not unique).
+ */
+static __always_inline void hl_smmu_drv(struct device *dev, struct hl_smmu_dev *d)
+{
+	__u64 drv = (__u64)BPF_CORE_READ(dev, driver);
+	struct platform_driver *pd =
+		(void *)(drv - bpf_core_field_offset(struct platform_driver, driver));
+
+	d->drv_probe = (__u64)BPF_CORE_READ(pd, probe);
+	d->drv_shutdown = (__u64)BPF_CORE_READ(pd, shutdown);
+}
+
+static __always_inline void hl_walk_smmu(__u64 smmu, struct hl_smmu_info *info)
+{
+	struct hl_walk *w;
+	__u32 zero = 0;
+
 	w = bpf_map_lookup_elem(&hl_walk_ctl, &zero);
 	if (!info || !w || w->state != HL_WS_RUN)
-		return 0;
+		return;
 	/* smmu_ptr 0: the first SMMU whose uevent is read is the one walked */
 	if (!w->smmu_ptr)
-		w->smmu_ptr = hl_num(smmu);
-	if (w->smmu_ptr != hl_num(smmu))
-		return 0;
+		w->smmu_ptr = smmu;
+	if (w->smmu_ptr != smmu)
+		return;
 	if (!w->strtab) {
 		w->smmu = info->id;
 		w->strtab = info->strtab;
@@ -932,5 +1172,40 @@ int BPF_PROG(hl_walk_trigger, struct device *dev)
 			w->delta = info->strtab - info->strtab_dma;
 	}
 	hl_walk_run(w);
+}
+
+/* The collector's: the device read at the offsets the loader found. */
+SEC("fentry/uevent_show")
+int BPF_PROG(hl_walk_trigger_btf, struct device *dev)
+{
+	struct hl_smmu_dev d;
+	__u64 smmu;
+
+	if (!hl_smmu_lay.set)
+		return 0;
+	smmu = hl_smmu_of(dev);
+	if (!smmu)
+		return 0;
+	hl_smmu_dev_lay(smmu, &d);
+	hl_smmu_drv(dev, &d);
+	hl_walk_smmu(smmu, hl_smmu_add(smmu, &d));
+	return 0;
+}
+
+/* bpftool's (no layout given): the device read by CO-RE, on a kernel with one such type. */
+SEC("fentry/uevent_show")
+int BPF_PROG(hl_walk_trigger, struct device *dev)
+{
+	struct hl_smmu_dev d;
+	__u64 smmu;
+
+	if (hl_smmu_lay.set)
+		return 0;
+	smmu = hl_smmu_of(dev);
+	if (!smmu)
+		return 0;
+	hl_smmu_dev_core((void *)smmu, &d);
+	hl_smmu_drv(dev, &d);
+	hl_walk_smmu(smmu, hl_smmu_add(smmu, &d));
 	return 0;
 }

@@ -19,7 +19,8 @@
 #include <linux/types.h>
 #endif
 
-#define HL_RECORD_VERSION	1
+#define HL_RECORD_VERSION	2	/* 2: hl_iommufd.src (was pad0, zero in version 1) */
+#define HL_RECORD_VERSION_MIN	1	/* oldest a reader takes: version 1 reads as 2 with src 0 */
 #define HL_RECORD_SIZE		192
 #define HL_ENTRY_QWORDS		8	/* STE and CD are both 64 bytes */
 #define HL_MAX_ATTACH_SIDS	8
@@ -174,15 +175,28 @@ struct hl_attach {
 	__u32 ssid;
 };
 
+/*
+ * A VMM's operation on its DMA translation.  src says through which uAPI:
+ * iommufd (IOAS map/unmap, HWPT attach/replace/detach of a device), or the
+ * VFIO type1 container (VFIO_IOMMU_MAP_DMA/UNMAP_DMA: IOAS_MAP/UNMAP; a
+ * group's attach to / detach from the container: HWPT_ATTACH/DETACH, obj_id
+ * and pt_id the container, dev_id the IOMMU group's id).  Every rule treats
+ * both alike (docs/rules.md "Protection").
+ */
+enum hl_iommufd_src {
+	HL_IOMMUFD_SRC_IOMMUFD	= 0,
+	HL_IOMMUFD_SRC_TYPE1	= 1,	/* vfio_iommu_type1 */
+};
+
 struct hl_iommufd {
 	__u32 op;		/* enum hl_iommufd_op */
-	__u32 obj_id;		/* IOAS or HWPT id */
-	__u32 dev_id;
+	__u32 obj_id;		/* IOAS or HWPT id; type1: the container */
+	__u32 dev_id;		/* type1: the IOMMU group */
 	__u32 pt_id;		/* HWPT: the page table (IOAS/HWPT) attached */
 	__u64 iova;
 	__u64 length;
 	__s32 result;		/* 0 or -errno */
-	__u32 pad0;
+	__u32 src;		/* enum hl_iommufd_src (record version 1: pad, zero) */
 };
 
 struct hl_milestone {

@@ -38,37 +38,9 @@ if ! "$HITLESS_TOP/scripts/rig.sh" --tap -k "$flavor" -s demo -a "$trace" -o "$o
 	grep -E '^(not ok|# rig:)' "$out/rig.tap" >&2 || true
 	die "the demo scenario failed on the rig (serial log: $out/serial.log)"
 fi
-files="$out/serial.files"
-H="$HITLESS_TOP/userspace/build/host/hitless"
 # The edu device's StreamID on the virt machine: its PCI requester ID (00:01.0).
 protect=0x8
-
-set +e
-"$H" diff --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.txt"
-rc=$?
-"$H" diff -j --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.json"
-"$H" diff -f prometheus --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.prom"
-"$H" diff -f junit --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/verdict.junit.xml"
-"$H" diff -f html --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/report.html"
-"$H" timeline --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/timeline.txt"
-"$H" timeline -j --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/timeline.json"
-"$H" timeline -f prometheus --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/metrics.prom"
-"$H" timeline -f chrome --protect "$protect" "$files/before.snap" "$files/after.snap" >"$out/timeline.perfetto.json"
-set -e
-
-echo
-echo "== hitless: $flavor kernel, StreamID $protect (edu) across a KHO kexec =="
-cat "$out/verdict.txt"
-echo
-cat "$out/timeline.txt"
-echo
-echo "files:"
-echo "  snapshots        $files/before.snap $files/after.snap"
-echo "  verdict (JSON)   $out/verdict.json"
-echo "  report           $out/report.html   (one page: verdict, devices, findings, critical path)"
-echo "  JUnit            $out/verdict.junit.xml   (for a CI system's test report)"
-echo "  timeline (JSON)  $out/timeline.json"
-echo "  metrics          $out/metrics.prom $out/verdict.prom   (Prometheus text format, for node_exporter's textfile collector)"
-echo "  Perfetto         $out/timeline.perfetto.json   (ui.perfetto.dev: Open trace file)"
-echo "  serial log       $out/serial.log   (each line marked with its boot)"
+rc=0
+judge_update "$out" "$out/serial.files" \
+	"hitless: $flavor kernel, StreamID $protect (edu) across a KHO kexec" --protect "$protect" || rc=$?
 exit $rc

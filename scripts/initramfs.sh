@@ -5,13 +5,25 @@
 # scenarios and their steps, the flavor's modules, and its Image (for the
 # kexec into the next boot).
 #
-#   scripts/initramfs.sh FLAVOR     -> out/initramfs-FLAVOR.cpio
+#   scripts/initramfs.sh FLAVOR [NEXT]   -> out/initramfs-FLAVOR[-NEXT].cpio
+#
+# FLAVOR: patched, stock (built here), debian, debian-7.2 or a kernel folder
+# (scripts/distro-kernel.sh: kernels as shipped). With NEXT (another flavor),
+# the kexec goes into NEXT's kernel (/boot/Image is NEXT's) and both kernels'
+# modules are in; the project's test modules (tests/kmod) exist for the
+# kernels built here and for Debian's 7.3 (the same source, its config).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavor=${1:?usage: scripts/initramfs.sh patched|stock}
-kout=$("$HITLESS_TOP/scripts/kernel.sh" path "$flavor")
-[ -f "$kout/Image" ] || die "no $flavor kernel: run scripts/kernel.sh $flavor"
+flavor=${1:?usage: scripts/initramfs.sh FLAVOR [NEXT]}
+next=${2:-$flavor}
+kout=$(kernel_dir "$flavor")
+nout=$(kernel_dir "$next")
+for k in "$kout" "$nout"; do
+	[ -f "$k/Image" ] || die "no kernel in $k: run scripts/kernel.sh (patched, stock) or scripts/setup.sh (debian)"
+done
+name=$(flavor_name "$flavor")
+[ "$next" = "$flavor" ] || name+="-$(flavor_name "$next")"
 out="$HITLESS_TOP/out"
 guest="$out/guest"
 sysroot="$HITLESS_CACHE/sysroot-arm64"
@@ -28,9 +40,12 @@ for o in hitless hitless_tp veto; do
 	[ -f "$HITLESS_TOP/out/bpf/stock/$o.bpf.o" ] || die "no out/bpf/stock/$o.bpf.o: run make bpf"
 done
 
-kmod="$out/kmod/$flavor/hitless_seed.ko"
-kmod_dma="$out/kmod/$flavor/hitless_dmaapi.ko"
-[ -f "$kmod" ] && [ -f "$kmod_dma" ] || die "no $kmod or $kmod_dma: run make guest"
+kmod="" kmod_dma=""
+case "$flavor" in patched | stock | debian)
+	kmod="$out/kmod/$flavor/hitless_seed.ko"
+	kmod_dma="$out/kmod/$flavor/hitless_dmaapi.ko"
+	[ -f "$kmod" ] && [ -f "$kmod_dma" ] || die "no $kmod or $kmod_dma: run make guest" ;;
+esac
 
 # The kernel's own cpio writer, built for the host once.
 gen="$out/host/gen_init_cpio"
@@ -46,7 +61,7 @@ BUSYBOX_APPLETS="sh ash cat cp mv rm ln ls mkdir rmdir echo printf test [ true f
 	base64 sha256sum gzip gunzip
 	timeout kill ps uname id which"
 
-list="$out/initramfs-$flavor.list"
+list="$out/initramfs-$name.list"
 {
 	for d in /bin /sbin /usr /usr/bin /usr/sbin /dev /proc /sys /run /tmp /root /boot \
 		/lib /lib/modules /scenarios /steps; do
@@ -59,7 +74,7 @@ list="$out/initramfs-$flavor.list"
 	echo "file /bin/vmm $guest/vmm 0755 0 0"
 	echo "file /bin/busybox $sysroot/bin/busybox 0755 0 0"
 	for a in $BUSYBOX_APPLETS; do echo "slink /bin/$a busybox 0777 0 0"; done
-	echo "file /boot/Image $kout/Image 0644 0 0"
+	echo "file /boot/Image $nout/Image 0644 0 0"
 	echo "file /bin/hitless $collector 0755 0 0"
 	# bpftool (bookworm-backports, dynamic) and the BPF objects, for
 	# `bpftool prog loadall` without the collector (bpf/README.md)
@@ -75,26 +90,29 @@ list="$out/initramfs-$flavor.list"
 	for o in hitless hitless_tp veto; do
 		echo "file /lib/hitless/$o.bpf.o $HITLESS_TOP/out/bpf/stock/$o.bpf.o 0644 0 0"
 	done
-	# the seeded-fault test module (tests/kmod), built against this flavor
-	echo "file /lib/hitless/hitless_seed.ko $kmod 0644 0 0"
-	# a DMA API driver bound by driver_override (tests/kmod)
-	echo "file /lib/hitless/hitless_dmaapi.ko $kmod_dma 0644 0 0"
+	if [ -n "$kmod" ]; then
+		# the seeded-fault test module (tests/kmod), built against this flavor
+		echo "file /lib/hitless/hitless_seed.ko $kmod 0644 0 0"
+		# a DMA API driver bound by driver_override (tests/kmod)
+		echo "file /lib/hitless/hitless_dmaapi.ko $kmod_dma 0644 0 0"
+	fi
 	(cd "$HITLESS_TOP/tests/guest" && find scenarios steps -type f | LC_ALL=C sort) |
 		while read -r f; do
 			mode=0644; [ -x "$HITLESS_TOP/tests/guest/$f" ] && mode=0755
 			echo "file /$f $HITLESS_TOP/tests/guest/$f $mode 0 0"
 		done
-	if [ -d "$kout/modroot/lib/modules" ]; then
-		(cd "$kout/modroot" && find lib/modules -mindepth 1 | LC_ALL=C sort) |
+	for k in $(printf '%s\n' "$kout" "$nout" | uniq); do
+		[ -d "$k/modroot/lib/modules" ] || continue
+		(cd "$k/modroot" && find lib/modules -mindepth 1 | LC_ALL=C sort) |
 			while read -r f; do
-				if [ -d "$kout/modroot/$f" ]; then echo "dir /$f 0755 0 0"
-				elif [ -L "$kout/modroot/$f" ]; then :
-				else echo "file /$f $kout/modroot/$f 0644 0 0"
+				if [ -d "$k/modroot/$f" ]; then echo "dir /$f 0755 0 0"
+				elif [ -L "$k/modroot/$f" ]; then :
+				else echo "file /$f $k/modroot/$f 0644 0 0"
 				fi
 			done
-	fi
+	done
 } >"$list"
 
-"$gen" -t 0 -o "$out/initramfs-$flavor.cpio.tmp" "$list"
-mv "$out/initramfs-$flavor.cpio.tmp" "$out/initramfs-$flavor.cpio"
-log "initramfs for $flavor: $out/initramfs-$flavor.cpio ($(du -h "$out/initramfs-$flavor.cpio" | cut -f1))"
+"$gen" -t 0 -o "$out/initramfs-$name.cpio.tmp" "$list"
+mv "$out/initramfs-$name.cpio.tmp" "$out/initramfs-$name.cpio"
+log "initramfs for $name: $out/initramfs-$name.cpio ($(du -h "$out/initramfs-$name.cpio" | cut -f1))"

@@ -32,6 +32,21 @@ side_apt() {
 		-o APT::Sandbox::User=root
 }
 
+# The folder of kernel flavor $1 (Image, kernel.release, modroot/): patched and
+# stock are built here (scripts/kernel.sh); debian, debian-7.2 and a folder
+# (a path) are kernels as shipped (scripts/distro-kernel.sh).
+kernel_dir() {
+	case "$1" in
+	patched | stock) "$HITLESS_TOP/scripts/kernel.sh" path "$1" ;;
+	*) "$HITLESS_TOP/scripts/distro-kernel.sh" path "$1" ;;
+	esac
+}
+
+# A flavor as a file name: a folder flavor by its base name.
+flavor_name() {
+	case "$1" in */*) basename "$1" ;; *) printf '%s\n' "$1" ;; esac
+}
+
 # The kernel command line of docs/early-boot-tracing.md: a persistent trace
 # instance "hitless" with the series' event systems, in memory that survives
 # kexec, and its previous boot's contents kept as "hitless_prev".
@@ -46,18 +61,26 @@ trace_instance_args() {
 # the chain and in the same order (so each event keeps its type id across the
 # kexec), the kprobe events "hitless/..." that userspace/tracebuf.c reads.
 # Spaces are written as ',' (the kernel turns them back). $1: the kernel's
-# vmlinux, for the offset of arm_smmu_device.base (pahole, from its BTF).
+# vmlinux or its raw BTF (a kernel folder's btf), for the offset of
+# arm_smmu_device.base in the SMMUv3 driver's type (a kernel that builds both
+# Arm SMMU drivers, as distributions do, has two types of that name: the
+# SMMUv3 one is the one with a strtab_cfg).
 stock_kprobe_events() {
 	local vmlinux=$1 base drvdata
-	command -v pahole >/dev/null || die "pahole (dwarves) is needed to read struct offsets from $vmlinux"
-	member_offset() {	# STRUCT MEMBER: its byte offset, from the BTF
-		pahole -C "$1" "$vmlinux" 2>/dev/null |
-			sed -n "s/^[[:space:]]*[^/]*[ *]$2;[[:space:]]*\/\*[[:space:]]*\([0-9]*\).*/\1/p" | head -n 1
+	command -v bpftool >/dev/null || die "bpftool is needed to read struct offsets from $vmlinux"
+	member_offset() {	# STRUCT MEMBER [MEMBER-IT-MUST-HAVE]: its byte offset, from the BTF
+		bpftool btf dump file "$vmlinux" format raw 2>/dev/null |
+			awk -v s="'$1'" -v m="'$2'" -v h="'${3:-$2}'" '
+			function done_() { if (in_ && off != "" && has && !out) { print off; out = 1; exit } }
+			/^\[[0-9]+\] / { done_(); in_ = ($2 == "STRUCT" && $3 == s); off = ""; has = 0; next }
+			in_ && $1 == m { for (i = 2; i <= NF; i++) if ($i ~ /^bits_offset=/) off = substr($i, 13) / 8 }
+			in_ && $1 == h { has = 1 }
+			END { done_() }'
 	}
-	base=$(member_offset arm_smmu_device base)
+	base=$(member_offset arm_smmu_device base strtab_cfg)
 	drvdata=$(member_offset device driver_data)
 	[ -n "$base" ] && [ -n "$drvdata" ] ||
-		die "no arm_smmu_device.base or device.driver_data in the BTF of $vmlinux"
+		die "no arm_smmu_device.base (SMMUv3's) or device.driver_data in the BTF of $vmlinux"
 	# arm_smmu_device.dev, device.kobj and kobject.name are each at offset 0:
 	# +0(+0(+0($arg1))) is dev_name(smmu->dev). platform_device.dev is at 16
 	# (name, id, id_auto before it). cr0 reads SMMU_CR0 (0x20) before the
@@ -77,4 +100,43 @@ stock_kprobe_events() {
 	p+=";p:hitless/liveupdate_reboot,liveupdate_reboot"
 	p+=";p:hitless/machine_kexec,machine_kexec"
 	printf 'kprobe_event=%s\n' "$p"
+}
+
+# Judge a live update from the two snapshots a scenario exported (scripts/demo.sh,
+# scripts/gate.sh): hitless diff and timeline in every form into OUT, then the
+# verdict, the timeline and where the files are. $1 OUT, $2 the folder of
+# before.snap and after.snap, $3 the title; the rest: options for both
+# (--protect SIDS). Returns hitless diff's exit status.
+judge_update() {
+	local out=$1 files=$2 title=$3 rc H="$HITLESS_TOP/userspace/build/host/hitless"
+	shift 3
+	local snaps=("$files/before.snap" "$files/after.snap")
+	set +e
+	"$H" diff "$@" "${snaps[@]}" >"$out/verdict.txt"
+	rc=$?
+	"$H" diff -j "$@" "${snaps[@]}" >"$out/verdict.json"
+	"$H" diff -f prometheus "$@" "${snaps[@]}" >"$out/verdict.prom"
+	"$H" diff -f junit "$@" "${snaps[@]}" >"$out/verdict.junit.xml"
+	"$H" diff -f html "$@" "${snaps[@]}" >"$out/report.html"
+	"$H" timeline "$@" "${snaps[@]}" >"$out/timeline.txt"
+	"$H" timeline -j "$@" "${snaps[@]}" >"$out/timeline.json"
+	"$H" timeline -f prometheus "$@" "${snaps[@]}" >"$out/metrics.prom"
+	"$H" timeline -f chrome "$@" "${snaps[@]}" >"$out/timeline.perfetto.json"
+	set -e
+	echo
+	echo "== $title =="
+	cat "$out/verdict.txt"
+	echo
+	cat "$out/timeline.txt"
+	echo
+	echo "files:"
+	echo "  snapshots        ${snaps[*]}"
+	echo "  verdict (JSON)   $out/verdict.json"
+	echo "  report           $out/report.html   (one page: verdict, devices, findings, critical path)"
+	echo "  JUnit            $out/verdict.junit.xml   (for a CI system's test report)"
+	echo "  timeline (JSON)  $out/timeline.json"
+	echo "  metrics          $out/metrics.prom $out/verdict.prom   (Prometheus text format, for node_exporter's textfile collector)"
+	echo "  Perfetto         $out/timeline.perfetto.json   (ui.perfetto.dev: Open trace file)"
+	echo "  serial log       $out/serial.log   (each line marked with its boot)"
+	return $rc
 }

@@ -3,7 +3,11 @@
 # from the guest's KTAP.
 #
 #   scripts/rig.sh [options]
-#     -k, --kernel FLAVOR    patched (default) or stock
+#     -k, --kernel FLAVOR    patched (default), stock, debian (Debian's own 7.3 as
+#                            shipped), debian-7.2, or a kernel folder
+#                            (scripts/distro-kernel.sh import: your own kernel)
+#     -n, --next FLAVOR      the kernel the scenario's kexec goes into (default:
+#                            the same): the new side of a live update
 #     -s, --scenario NAME    tests/guest/scenarios/NAME (default: boot)
 #     -t, --timeout SEC      bound on the whole run (default 300)
 #     -a, --append ARGS      more kernel command line for the first boot
@@ -12,19 +16,20 @@
 #     -q, --qemu-arg ARG     one more QEMU argument (repeatable)
 #
 # Files the guest exports (tests/guest/steps/export) land, checked, in
-# out/rig/FLAVOR-NAME.files/.
+# out/rig/FLAVOR-NAME.files/ (FLAVOR-NEXT-NAME with --next).
 # The serial log has every line prefixed with the boot it came from ("b1| ",
 # "b2| ", ...): a new boot starts where the kernel prints "Booting Linux".
 # Exit status: 0 when every test of the scenario reported ok, 1 otherwise.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-flavor=patched scenario=boot timeout=300 append="" log="" tap=0
+flavor=patched next="" scenario=boot timeout=300 append="" log="" tap=0
 qemu_extra=()
-usage() { sed -n '2,20s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k | --kernel) flavor=$2; shift 2 ;;
+	-n | --next) next=$2; shift 2 ;;
 	-s | --scenario) scenario=$2; shift 2 ;;
 	-t | --timeout) timeout=$2; shift 2 ;;
 	-a | --append) append=$2; shift 2 ;;
@@ -35,20 +40,24 @@ while [ $# -gt 0 ]; do
 	*) echo "rig: unknown argument $1" >&2; usage ;;
 	esac
 done
-case "$flavor" in patched | stock) ;; *) die "--kernel is patched or stock, not $flavor" ;; esac
+case "$flavor" in patched | stock | debian | debian-7.2 | */*) ;;
+*) die "--kernel is patched, stock, debian, debian-7.2 or a kernel folder, not $flavor" ;; esac
+next=${next:-$flavor}
 [ -f "$HITLESS_TOP/tests/guest/scenarios/$scenario" ] ||
 	die "no scenario $scenario in tests/guest/scenarios"
 
 QEMU_ROOT="$HITLESS_CACHE/qemu-${QEMU_VERSION#*:}"
 QEMU="$QEMU_ROOT/usr/bin/qemu-system-aarch64"
 [ -x "$QEMU" ] || die "no QEMU at $QEMU: run scripts/setup.sh"
-kout=$("$HITLESS_TOP/scripts/kernel.sh" path "$flavor")
-[ -f "$kout/Image" ] || die "no $flavor kernel: run scripts/kernel.sh $flavor"
-"$HITLESS_TOP/scripts/initramfs.sh" "$flavor" 2>/dev/null
-initrd="$HITLESS_TOP/out/initramfs-$flavor.cpio"
+kout=$(kernel_dir "$flavor")
+[ -f "$kout/Image" ] || die "no $flavor kernel in $kout: run scripts/kernel.sh $flavor (or scripts/setup.sh)"
+fname=$(flavor_name "$flavor")
+[ "$next" = "$flavor" ] || fname+="-$(flavor_name "$next")"
+"$HITLESS_TOP/scripts/initramfs.sh" "$flavor" "$next" 2>/dev/null
+initrd="$HITLESS_TOP/out/initramfs-$fname.cpio"
 
 mkdir -p "$HITLESS_TOP/out/rig"
-log=${log:-$HITLESS_TOP/out/rig/$flavor-$scenario.log}
+log=${log:-$HITLESS_TOP/out/rig/$fname-$scenario.log}
 mkdir -p "$(dirname "$log")"
 raw="$log.raw"
 rm -f "$raw" "$log"
@@ -85,7 +94,7 @@ if [ $tap = 1 ]; then
 	timeout -k 10 "$timeout" "${qemu_cmd[@]}" </dev/null >/dev/null 2>"$log.qemu-stderr"
 	rc=$?
 else
-	log "booting $flavor kernel, scenario $scenario (bound: $timeout s)"
+	log "booting $fname kernel, scenario $scenario (bound: $timeout s)"
 	timeout -k 10 "$timeout" "${qemu_cmd[@]}" </dev/null 2>"$log.qemu-stderr" | annotate
 	rc=${PIPESTATUS[0]}
 fi
@@ -163,7 +172,7 @@ done
 boots=$(grep -c 'Booting Linux on physical CPU' "$log" || true)
 
 if [ $tap = 1 ]; then
-	echo "# rig: $flavor kernel, scenario $scenario, $boots boot(s), ${elapsed} s, log $log"
+	echo "# rig: $fname kernel, scenario $scenario, $boots boot(s), ${elapsed} s, log $log"
 	grep -E '^b[0-9]+\| #' "$log" | grep -v '^b[0-9]*| # hitless-file-data ' | sed 's/^/# /' || true
 	[ -d "$files" ] && echo "# rig: exported files in $files: $(ls "$files" | tr '\n' ' ')"
 	if [ "$plan" = 0 ]; then
@@ -177,7 +186,7 @@ if [ $tap = 1 ]; then
 else
 	printf '%s\n' "${tap_out[@]}" >&2
 	for p in "${problems[@]}"; do echo "rig: $p" >&2; done
-	log "$flavor/$scenario: $pass of $plan ok, $boots boot(s), ${elapsed} s; log: $log"
+	log "$fname/$scenario: $pass of $plan ok, $boots boot(s), ${elapsed} s; log: $log"
 	[ -d "$files" ] && log "exported files: $files"
 fi
 if [ ${#problems[@]} -gt 0 ] || [ $fail -gt 0 ] || [ "$plan" = 0 ]; then

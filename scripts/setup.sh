@@ -3,7 +3,9 @@
 # with no network but Debian's package registry. Idempotent: a second run only
 # checks. Prints the versions it ends up with.
 #
-#   scripts/setup.sh            host packages, Linux 7.3 source, QEMU, arm64 sysroot
+#   scripts/setup.sh            host packages, Linux 7.3 source, QEMU, arm64 sysroot,
+#                               Debian's own arm64 kernels (scripts/versions)
+#   scripts/setup.sh debian-kernels   only the host packages and Debian's kernels
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -47,22 +49,63 @@ cached_deb() {
 	return 1
 }
 
-# $1 package, $2 version, $3 suite: download into $HITLESS_CACHE/debs once.
+# $1 package, $2 version, $3 suite, $4 the apt to ask (default: the side
+# suites of the host's architecture, side_apt side): download into
+# $HITLESS_CACHE/debs once.
 fetch_deb() {
-	local pkg=$1 ver=$2 suite=$3 now
+	local pkg=$1 ver=$2 suite=$3 now lists
+	local apt=(${4:-side_apt side})
+	lists=${4:+arm64-kernel}
 	mkdir -p "$HITLESS_CACHE/debs"
 	cached_deb "$pkg" "$ver" && return
-	side_lists_fresh side || side_apt side apt-get update -q >/dev/null
-	if ! side_apt side apt-cache madison "$pkg" 2>/dev/null |
+	side_lists_fresh "${lists:-side}" || "${apt[@]}" apt-get update -q >/dev/null
+	if ! "${apt[@]}" apt-cache madison "$pkg" 2>/dev/null |
 		awk -F'|' -v v="$ver" '{ gsub(/ /, "", $2) } $2 == v { f = 1 } END { exit !f }'; then
-		now=$(side_apt side apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/{print $2}')
+		now=$("${apt[@]}" apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/{print $2}')
 		die "pinned package $pkg=$ver is gone from $suite (registry now has: ${now:-nothing}).
-  Change the version in scripts/versions, then check that kernel/patches still apply."
+  Change the version in scripts/versions (for linux-source, then check that kernel/patches still apply)."
 	fi
-	(cd "$HITLESS_CACHE/debs" && side_apt side apt-get download -q "$pkg=$ver" >/dev/null) ||
+	(cd "$HITLESS_CACHE/debs" && "${apt[@]}" apt-get download -q "$pkg=$ver" >/dev/null) ||
 		die "could not download $pkg=$ver from $suite"
 	cached_deb "$pkg" "$ver" || die "downloaded $pkg=$ver but cannot find its .deb"
 }
+
+# --- Debian's own arm64 kernels (the distribution flavors), as shipped ---------
+# Pinned like the packages above (scripts/versions), from their own arm64 lists
+# (trixie-backports and sid), then made into rig kernel folders by
+# scripts/distro-kernel.sh import: the raw Image, its config, its BTF and the
+# VFIO modules (decompressed, with a modules.dep). Nothing is rebuilt.
+kernel_apt() {
+	local d="$HITLESS_CACHE/apt/arm64-kernel"
+	mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+	printf 'deb [trusted=yes] http://deb.debian.org/debian %s main\n' \
+		"$DEBIAN_KERNEL_SUITE" "$DEBIAN72_KERNEL_SUITE" | sort -u >"$d/sources.list"
+	"$@" -o Dir::Etc::SourceList="$d/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$d/lists" -o Dir::Cache="$d/cache" \
+		-o APT::Architecture=arm64 -o APT::Architectures=arm64 \
+		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root
+}
+# $1 release (7.3.4+deb13-arm64), $2 version, $3 suite: the three packages,
+# imported into $HITLESS_CACHE/distro/$1 once.
+debian_kernel() {
+	local rel=$1 ver=$2 suite=$3 dir="$HITLESS_CACHE/distro/$1" debs=() p
+	[ "$(cat "$dir/.hitless-version" 2>/dev/null)" = "$ver" ] && return
+	for p in linux-binary-unsigned-$rel linux-modules-$rel linux-base-$rel; do
+		p=$(fetch_deb "$p" "$ver" "$suite" kernel_apt)
+		debs+=("$p")
+	done
+	"$HITLESS_TOP/scripts/distro-kernel.sh" import "$dir" "${debs[@]}"
+	echo "$ver" >"$dir/.hitless-version"
+}
+debian_kernels() {
+	debian_kernel "$DEBIAN_KERNEL_RELEASE" "$DEBIAN_KERNEL_VERSION" "$DEBIAN_KERNEL_SUITE"
+	debian_kernel "$DEBIAN72_KERNEL_RELEASE" "$DEBIAN72_KERNEL_VERSION" "$DEBIAN72_KERNEL_SUITE"
+}
+# `scripts/setup.sh debian-kernels`: only these (host packages first).
+if [ "${1:-}" = debian-kernels ]; then
+	debian_kernels
+	exit 0
+fi
 
 # Linux 7.3 source: the pristine tree, extracted once.
 LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
@@ -134,6 +177,15 @@ BPFTOOL_ROOT="$HITLESS_CACHE/bpftool-arm64"
 arm64_root arm64-bpo "$BPFTOOL_ROOT" "bookworm-backports bookworm" \
 	bpftool/bookworm-backports libc6 libcap2 libelf1 zlib1g libzstd1
 [ -x "$BPFTOOL_ROOT/usr/sbin/bpftool" ] || die "bpftool:arm64 unpacked without usr/sbin/bpftool"
+
+debian_kernels
+
+# --- libfdt for the guest's kexec_load(2) loader (arm64, static, bookworm) ----
+# tests/guest/kexec-load.c edits the device tree's /chosen for the next kernel
+# (command line, initrd) when the kernel has no kexec_file_load (Debian's).
+FDT_ROOT="$HITLESS_CACHE/libfdt-arm64"
+arm64_root arm64-fdt "$FDT_ROOT" bookworm libfdt-dev libfdt1
+[ -f "$FDT_ROOT/usr/lib/aarch64-linux-gnu/libfdt.a" ] || die "libfdt-dev:arm64 unpacked without libfdt.a"
 
 # --- report -------------------------------------------------------------------
 log "versions:"

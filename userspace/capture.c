@@ -25,6 +25,7 @@
 #include "monitor.h"
 #include "progress.h"
 #include "verdict.h"
+#include "kbtf.h"
 #include "../bpf/core.h"
 
 /* ---- identity and clocks ---- */
@@ -107,6 +108,7 @@ void hl_state_identity(struct hl_state *s, unsigned mode)
 #include "hitless_tp.skel.h"
 
 #include <linux/capability.h>
+#include <linux/perf_event.h>
 #include <sys/syscall.h>
 
 #define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
@@ -129,6 +131,13 @@ struct cap {
 	int quiet;
 	u64 seq_base;			/* this boot's records imported from the trace (--trace) */
 	struct hl_mon *mon;		/* monitor: records go to its window, not to st */
+	/* programs on a module's functions (kprobe events, armed as the module comes) */
+	struct bpf_link *mlinks[16];
+	char mevents[16][64];
+	int nmlinks;
+	unsigned mods_pending;		/* bit per modprobe_mods[] entry: not loaded yet */
+	struct bpf_link *alinks[4];	/* the milestone kprobes at the SMMUv3 driver's addresses */
+	int nalinks;
 };
 
 static int on_record(void *ctx, void *data, size_t len)
@@ -296,6 +305,268 @@ static unsigned pick_mode(const struct kbtf *k, const char *want)
 }
 
 /*
+ * What the verdict loses without a program (named once at start with the
+ * program).  By name prefix: the first match.
+ */
+static const struct { const char *prog, *loses; } losses[] = {
+	{ "hl_cmdq_issue", "the commands and CMD_SYNC completions: every INV-* rule goes unmet "
+	  "(each write is owed its invalidation), STE writes cannot fall back to CFGI_STE" },
+	{ "hl_write_entry", "STE/CD update grouping and steps (STE from the stream table at CFGI_STE, step unknown)" },
+	{ "hl_ste_sync", "STE writes as the driver makes them (STE from the stream table at CFGI_STE, step unknown)" },
+	{ "hl_cd_sync", "CD writes: no CD-TORN, CD-BREAK or CD-REMOVE" },
+	{ "hl_qword_diff", "nothing if the get_used hooks attach (the step is recomputed)" },
+	{ "hl_ste_used", "the step recomputation where qword_diff is inlined" },
+	{ "hl_cd_used", "the step recomputation where qword_diff is inlined" },
+	{ "hl_ste_safe", "the update-safe bits of the step recomputation" },
+	{ "hl_attach", "the driver's attach records: ATTACH-BREAK, and which StreamIDs a VMM's attach "
+	  "names (protection windows, the default protected set)" },
+	{ "hl_lpae", "I/O page-table writes: BBM-SIZE, PTE-LIVE, INV-TLB and the log's translations" },
+	{ "hl_ioas", "iommufd's IOAS map/unmap records" },
+	{ "hl_idev", "iommufd's attach/replace/detach: its VMMs are not protected by default, "
+	  "their windows not opened" },
+	{ "hl_reg_write", "SMMU_CR0 writes: SMMU-OFF (an SMMU disabled under a protected StreamID)" },
+	{ "arm_smmu_device_probe", "the SMMU probe milestones of a probe in this boot (rebind, module)" },
+	{ "arm_smmu_device_shutdown", "the SMMU shutdown milestone (this kernel's last SMMU act)" },
+	{ "machine_kexec", "the old kernel's last instant (only a persistent trace buffer can keep it anyway)" },
+	{ "kernel_kexec", "the kexec milestone" },
+	{ "luo_", "the live update orchestrator's milestones (no LUO: none to lose)" },
+	{ "kho_", "the KHO milestone (no KHO: none to lose)" },
+	{ "hl_tp_", "the series' records of this event" },
+};
+
+/*
+ * How many text symbols of this name /proc/kallsyms lists (0 if it cannot
+ * be read).  A kernel with both Arm SMMU drivers has two static
+ * arm_smmu_device_probe and arm_smmu_device_shutdown; its BTF keeps one
+ * FUNC of the name, and the kernel resolves an fentry target by name to the
+ * first in kallsyms' order: the SMMUv1/v2 driver's (drivers/iommu/arm/
+ * arm-smmu/ links before arm-smmu-v3/; seen on Debian's 7.3).
+ */
+static void ksym_counts(const char *const *names, int n, int *count)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[512], sym[256], t;
+	unsigned long long a;
+
+	memset(count, 0, n * sizeof(*count));
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %255s", &a, &t, sym) != 3 || (t != 't' && t != 'T'))
+			continue;
+		for (int i = 0; i < n; i++)
+			if (!strcmp(sym, names[i]))
+				count[i]++;
+	}
+	fclose(f);
+}
+
+static const char *loss_of(const char *prog)
+{
+	for (size_t i = 0; i < sizeof(losses) / sizeof(losses[0]); i++)
+		if (!strncmp(prog, losses[i].prog, strlen(losses[i].prog)))
+			return losses[i].loses;
+	return "its records";
+}
+
+/*
+ * Programs loaded only where another's function is missing: the same hook
+ * under the name an older kernel gives it (Linux 7.2's
+ * arm_smmu_cmdq_issue_cmdlist is 7.3's __arm_smmu_cmdq_issue_cmdlist; on 7.3
+ * it is a wrapper and would count every command twice).
+ */
+static const struct { const char *alt, *primary; } alternates[] = {
+	{ "hl_cmdq_issue_alt", "hl_cmdq_issue" },
+	{ "hl_cmdq_issue_alt_done", "hl_cmdq_issue_done" },
+};
+
+/*
+ * Programs on a module's functions (bpf/hitless.bpf.c, the VFIO type1
+ * container): kprobes the loader defines as kprobe events on
+ * MODULE:FUNCTION (FUNCTION alone where the module is built in).  The kernel
+ * arms an event on a module not yet loaded as the module comes in, before
+ * its init runs: a VMM's first VFIO_SET_IOMMU after `modprobe
+ * vfio_iommu_type1` is seen, however soon.
+ */
+static const char *const modprobe_mods[] = { "vfio_iommu_type1" };
+static const struct { const char *prog, *func; unsigned mod; bool ret; } modprobes[] = {
+	{ "hl_mod_type1_attach", "vfio_iommu_type1_attach_group", 0, false },
+	{ "hl_mod_type1_attach_ret", "vfio_iommu_type1_attach_group", 0, true },
+	{ "hl_mod_type1_detach", "vfio_iommu_type1_detach_group", 0, false },
+	{ "hl_mod_type1_ioctl", "vfio_iommu_type1_ioctl", 0, false },
+	{ "hl_mod_type1_ioctl_ret", "vfio_iommu_type1_ioctl", 0, true },
+};
+#define N_MODPROBES (sizeof(modprobes) / sizeof(modprobes[0]))
+
+/*
+ * In place of an fentry milestone whose name is two functions: a kprobe at
+ * the SMMUv3 driver's own, the address its struct platform_driver holds
+ * (hl_smmu_info, filled when the walker's trigger registers the SMMU).
+ */
+static const struct { const char *prog, *func; size_t off; bool ret; } byaddr[] = {
+	{ "hl_kp_smmu_probe", "arm_smmu_device_probe", offsetof(struct hl_smmu_info, drv_probe), false },
+	{ "hl_kp_smmu_probe_done", "arm_smmu_device_probe", offsetof(struct hl_smmu_info, drv_probe), true },
+	{ "hl_kp_smmu_shutdown", "arm_smmu_device_shutdown", offsetof(struct hl_smmu_info, drv_shutdown), false },
+};
+#define N_BYADDR (sizeof(byaddr) / sizeof(byaddr[0]))
+
+static int byaddr_of(const char *prog)
+{
+	for (size_t i = 0; i < N_BYADDR; i++)
+		if (!strcmp(prog, byaddr[i].prog))
+			return i;
+	return -1;
+}
+
+/* Attach the by-address milestone kprobes once an SMMU is registered. */
+static void byaddr_attach(struct cap *c)
+{
+	struct hl_smmu_info info;
+	u64 key;
+	bool have;
+
+	if (!c->obj)
+		return;
+	have = !bpf_map_get_next_key(c->smmus_fd, NULL, &key) &&
+	       !bpf_map_lookup_elem(c->smmus_fd, &key, &info);
+	for (size_t i = 0; i < N_BYADDR && c->nalinks < 4; i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(c->obj, byaddr[i].prog);
+		u64 addr = 0;
+		struct bpf_link *l;
+
+		if (!p || !bpf_program__autoload(p))
+			continue;
+		if (have)
+			memcpy(&addr, (char *)&info + byaddr[i].off, sizeof(addr));
+		if (!addr) {
+			p_note(c->quiet, "program %s (%s at the SMMUv3 driver's %s): not attached: no SMMU "
+			       "registered to take the address from; the verdict loses %s", byaddr[i].prog,
+			       byaddr[i].ret ? "kretprobe" : "kprobe", byaddr[i].func, loss_of(byaddr[i].func));
+			continue;
+		}
+		{
+			LIBBPF_OPTS(bpf_kprobe_opts, ko, .offset = addr, .retprobe = byaddr[i].ret);
+
+			l = bpf_program__attach_kprobe_opts(p, NULL, &ko);
+		}
+		if (!l) {
+			p_note(c->quiet, "program %s (%s at 0x%llx, the SMMUv3 driver's %s): not attached: %s; "
+			       "the verdict loses %s", byaddr[i].prog, byaddr[i].ret ? "kretprobe" : "kprobe",
+			       (unsigned long long)addr, byaddr[i].func, strerror(errno), loss_of(byaddr[i].func));
+			continue;
+		}
+		c->alinks[c->nalinks++] = l;
+		p_note(c->quiet, "program %s (%s at 0x%llx): attached to the SMMUv3 driver's %s (its "
+		       "platform_driver's), not the other driver's of that name", byaddr[i].prog,
+		       byaddr[i].ret ? "kretprobe" : "kprobe", (unsigned long long)addr, byaddr[i].func);
+	}
+}
+
+static int modprobe_of(const char *prog)
+{
+	for (size_t i = 0; i < N_MODPROBES; i++)
+		if (!strcmp(prog, modprobes[i].prog))
+			return i;
+	return -1;
+}
+
+static int module_loaded(const char *mod)
+{
+	char p[128];
+
+	snprintf(p, sizeof(p), "/sys/module/%s", mod);
+	return !access(p, F_OK);
+}
+
+static const char *tracefs_dir(void)
+{
+	return !access("/sys/kernel/tracing/kprobe_events", W_OK) ? "/sys/kernel/tracing" :
+	       "/sys/kernel/debug/tracing";
+}
+
+static int kprobe_event_write(const char *line)
+{
+	char p[128];
+	int fd, rc;
+
+	snprintf(p, sizeof(p), "%s/kprobe_events", tracefs_dir());
+	fd = open(p, O_WRONLY | O_APPEND);
+	if (fd < 0)
+		return -1;
+	rc = write(fd, line, strlen(line)) == (ssize_t)strlen(line) ? 0 : -1;
+	close(fd);
+	return rc;
+}
+
+/* Define the kprobe event of modprobes[i] and attach its program; 0, or -1 with errno. */
+static int modprobe_attach(struct cap *c, struct bpf_program *p, size_t i, bool builtin)
+{
+	struct perf_event_attr attr = { .size = sizeof(attr), .type = PERF_TYPE_TRACEPOINT };
+	char line[256], path[256];
+	struct bpf_link *l;
+	int pfd, err;
+	FILE *f;
+	unsigned long long id;
+
+	if (c->nmlinks >= 16) {
+		errno = ENOSPC;
+		return -1;
+	}
+	snprintf(c->mevents[c->nmlinks], sizeof(c->mevents[0]), "hitless_%d/%s", (int)getpid(),
+		 modprobes[i].prog + 3);
+	snprintf(line, sizeof(line), "%c:%s %s%s%s\n", modprobes[i].ret ? 'r' : 'p', c->mevents[c->nmlinks],
+		 builtin ? "" : modprobe_mods[modprobes[i].mod], builtin ? "" : ":", modprobes[i].func);
+	if (kprobe_event_write(line))
+		return -1;
+	snprintf(path, sizeof(path), "%s/events/%s/id", tracefs_dir(), c->mevents[c->nmlinks]);
+	f = fopen(path, "r");
+	if (!f || fscanf(f, "%llu", &id) != 1) {
+		err = errno ? errno : EINVAL;
+		if (f)
+			fclose(f);
+		goto undo;
+	}
+	fclose(f);
+	attr.config = id;
+	attr.sample_period = 1;
+	attr.wakeup_events = 1;
+	pfd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0) {
+		err = errno;
+		goto undo;
+	}
+	l = bpf_program__attach_perf_event(p, pfd);
+	if (!l) {
+		err = errno;
+		close(pfd);
+		goto undo;
+	}
+	c->mlinks[c->nmlinks++] = l;
+	return 0;
+undo:
+	snprintf(line, sizeof(line), "-:%s\n", c->mevents[c->nmlinks]);
+	kprobe_event_write(line);
+	errno = err;
+	return -1;
+}
+
+/* Which modules have come since the last call: their programs, armed before, are attached now. */
+static void mods_poll(struct cap *c)
+{
+	for (unsigned m = 0; c->mods_pending && m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
+		int n = 0;
+
+		if (!(c->mods_pending & 1u << m) || !module_loaded(modprobe_mods[m]))
+			continue;
+		c->mods_pending &= ~(1u << m);
+		for (size_t i = 0; i < N_MODPROBES; i++)
+			n += modprobes[i].mod == m;
+		p_note(c->quiet, "attached %d programs in %s (loaded now; armed since the start, "
+		       "so nothing since its init is missed)", n, modprobe_mods[m]);
+	}
+}
+
+/*
  * Load the programs this kernel can take, attach each, name every one that
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
@@ -306,7 +577,10 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 {
 	struct kbtf k;
 	struct bpf_program *p;
-	int err, attached = 0, skipped = 0, ste_hooks = 0;
+	int err, attached = 0, skipped = 0, ste_hooks = 0, alt, marmed[4] = { 0 };
+	bool modbuiltin[N_MODPROBES] = { 0 };
+	const char *fn[64];
+	int fncount[64] = { 0 }, nfn = 0;
 
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_override());
 
@@ -342,27 +616,128 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 		return -1;
 	}
 	c->cfg->boot = c->st.meta.boot;
+	/* the SMMUv3 struct arm_smmu_device, whatever else the kernel builds (kbtf.c) */
+	{
+		struct btf *all[129] = { k.vmlinux };
+		struct hl_smmu_layout lay;
+		char why[256];
+
+		memcpy(all + 1, k.mods, k.nmods * sizeof(k.mods[0]));
+		if (hl_smmu_layout_find(all, k.nmods + 1, &lay, why, sizeof(why))) {
+			p_err("%s", why);
+			kbtf_free(&k);
+			return -1;
+		}
+		if (lay.set > 1)
+			p_note(c->quiet, "struct arm_smmu_device: %u types of that name in this kernel's BTF "
+			       "(both Arm SMMU drivers built): the SMMUv3 driver's is the one its struct "
+			       "arm_smmu_master points to, read at its offsets", lay.set);
+		if (c->sk_tp)
+			c->sk_tp->rodata->hl_smmu_lay = lay;
+		else
+			c->sk->rodata->hl_smmu_lay = lay;
+	}
 	if (ringbuf_bytes &&
 	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), ringbuf_bytes)) {
 		p_err("--buffer %lu bytes: %s", ringbuf_bytes, strerror(errno));
 		kbtf_free(&k);
 		return -1;
 	}
+	/* every fentry/fexit target: how many functions of its name the kernel has */
+	bpf_object__for_each_program(p, c->obj)
+		if (nfn < 64 && (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
+				 !strncmp(bpf_program__section_name(p), "fexit/", 6)))
+			fn[nfn++] = target_of(p);
+	if (!btf_override())
+		ksym_counts(fn, nfn, fncount);
 	bpf_object__for_each_program(p, c->obj) {
-		if (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger")) {
+		/* hl_walk_trigger is bpftool's (CO-RE reads of the SMMU): this loader gives the layout */
+		if (!strcmp(bpf_program__name(p), "hl_walk_trigger") ||
+		    (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger_btf"))) {
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
+		if ((alt = byaddr_of(bpf_program__name(p))) >= 0) {
+			int nsym = 0;
+
+			for (int i = 0; i < nfn; i++)
+				if (!strcmp(fn[i], byaddr[alt].func))
+					nsym = fncount[i];
+			/* only where the name is two functions; attached after the SMMU is registered */
+			if (only_walker || nsym < 2)
+				bpf_program__set_autoload(p, false);
+			continue;
+		}
+		/* the type1 kprobes: in both modes (the series has no type1 events) */
+		if (modprobe_of(bpf_program__name(p)) >= 0) {
+			if (only_walker)
+				bpf_program__set_autoload(p, false);
+			continue;
+		}
+		alt = -1;
+		for (size_t i = 0; i < sizeof(alternates) / sizeof(alternates[0]); i++)
+			if (!strcmp(bpf_program__name(p), alternates[i].alt))
+				alt = i;
+		if (alt >= 0) {
+			struct bpf_program *pr = bpf_object__find_program_by_name(c->obj, alternates[alt].primary);
+
+			/* only in place of a primary this kernel lacks, and then silently if it lacks both */
+			if (!pr || target_exists(&k, pr) || !target_exists(&k, p))
+				bpf_program__set_autoload(p, false);
+			else
+				p_note(c->quiet, "program %s (%s): in place of %s (%s, not in this kernel)",
+				       bpf_program__name(p), bpf_program__section_name(p), alternates[alt].primary,
+				       bpf_program__section_name(pr));
+			continue;
+		}
+		if (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
+		    !strncmp(bpf_program__section_name(p), "fexit/", 6)) {
+			int nsym = 0;
+
+			for (int i = 0; i < nfn; i++)
+				if (!strcmp(fn[i], target_of(p)))
+					nsym = fncount[i];
+			if (nsym > 1) {
+				const char *in = NULL;
+
+				for (size_t i = 0; i < N_BYADDR; i++)
+					if (!strcmp(byaddr[i].func, target_of(p)) &&
+					    byaddr[i].ret == !strncmp(bpf_program__section_name(p), "fexit/", 6))
+						in = byaddr[i].prog;
+				p_note(c->quiet, "program %s (%s): not loaded: %d functions of that name in this "
+				       "kernel (/proc/kallsyms), the BPF attach takes the first, which need not be "
+				       "the SMMUv3 driver's; %s%s", bpf_program__name(p), bpf_program__section_name(p),
+				       nsym, in ? "in its place at the SMMUv3 driver's own: " : "the verdict loses ",
+				       in ? in : loss_of(bpf_program__name(p)));
+				bpf_program__set_autoload(p, false);
+				skipped += !in;
+				continue;
+			}
+		}
 		if (!target_exists(&k, p)) {
-			p_note(c->quiet, "program %s (%s): not loaded: %s", bpf_program__name(p),
+			const char *in = NULL;
+
+			for (size_t i = 0; i < sizeof(alternates) / sizeof(alternates[0]); i++) {
+				struct bpf_program *a = bpf_object__find_program_by_name(c->obj, alternates[i].alt);
+
+				if (!strcmp(bpf_program__name(p), alternates[i].primary) && a && target_exists(&k, a))
+					in = alternates[i].alt;
+			}
+			bpf_program__set_autoload(p, false);
+			if (in)
+				continue;
+			p_note(c->quiet, "program %s (%s): not loaded: %s; the verdict loses %s", bpf_program__name(p),
 			    bpf_program__section_name(p),
 			    !strncmp(bpf_program__section_name(p), "tp_btf/", 7) ?
 			    "this kernel has no such tracepoint (not a kernel with kernel/patches)" :
-			    "the function is not in this kernel's BTF (inlined, renamed or not built)");
-			bpf_program__set_autoload(p, false);
+			    "the function is not in this kernel's BTF (inlined, renamed or not built)",
+			    loss_of(bpf_program__name(p)));
 			skipped++;
 		}
 	}
+	/* which modules the module programs wait for, and whether they are built in */
+	for (size_t i = 0; i < N_MODPROBES; i++)
+		modbuiltin[i] = btf__find_by_name_kind(k.vmlinux, modprobes[i].func, BTF_KIND_FUNC) >= 0;
 	kbtf_free(&k);
 	err = c->sk_tp ? hitless_tp__load(c->sk_tp) : hitless__load(c->sk);
 	if (err) {
@@ -375,6 +750,20 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 
 		if (!bpf_program__autoload(p))
 			continue;
+		if (byaddr_of(bpf_program__name(p)) >= 0)
+			continue;	/* byaddr_attach(), once the SMMU is registered */
+		if ((alt = modprobe_of(bpf_program__name(p))) >= 0) {
+			if (modprobe_attach(c, p, alt, modbuiltin[alt])) {
+				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses "
+				       "the VFIO type1 container (its VMMs not protected by default)",
+				       bpf_program__name(p), modprobe_mods[modprobes[alt].mod], modprobes[alt].func,
+				       strerror(errno));
+				skipped++;
+			} else {
+				marmed[modprobes[alt].mod]++;
+			}
+			continue;
+		}
 		l = bpf_program__attach(p);
 		if (!l) {
 			p_note(c->quiet, "program %s (%s): loaded, not attached: %s", bpf_program__name(p),
@@ -390,6 +779,24 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2) {
 		c->cfg->ste_from_cfgi = 1;
 		p_note(c->quiet, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
+	}
+	for (unsigned m = 0; m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
+		bool builtin = true;
+
+		if (!marmed[m])
+			continue;
+		for (size_t i = 0; i < N_MODPROBES; i++)
+			if (modprobes[i].mod == m)
+				builtin &= modbuiltin[i];
+		if (builtin || module_loaded(modprobe_mods[m])) {
+			p_note(c->quiet, "attached %d programs in %s", marmed[m], modprobe_mods[m]);
+			attached += marmed[m];
+		} else {
+			c->mods_pending |= 1u << m;
+			p_note(c->quiet, "%s has not come yet: %d programs armed on its functions, attached by the "
+			       "kernel when it loads (until then no VFIO type1 container is seen)",
+			       modprobe_mods[m], marmed[m]);
+		}
 	}
 	p_note(c->quiet, "%d program(s) attached, %d not (%s mode)", attached, skipped,
 	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
@@ -420,6 +827,8 @@ static int cap_pinned(struct cap *c, const char *dir)
 	return 0;
 }
 
+static void cap_register(struct cap *c);
+
 /* 0, or the exit status after p_err. */
 static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode,
 		    const char *verb)
@@ -442,11 +851,24 @@ static int cap_open(struct cap *c, const char *pinned, int only_walker, const ch
 		p_err("ring buffer: %s", strerror(errno));
 		return HL_EXIT_ERROR;
 	}
+	cap_register(c);
+	byaddr_attach(c);
 	return 0;
 }
 
 static void cap_close(struct cap *c)
 {
+	for (int i = 0; i < c->nmlinks; i++) {
+		char line[96];
+
+		bpf_link__destroy(c->mlinks[i]);
+		snprintf(line, sizeof(line), "-:%s\n", c->mevents[i]);
+		kprobe_event_write(line);
+	}
+	c->nmlinks = 0;
+	for (int i = 0; i < c->nalinks; i++)
+		bpf_link__destroy(c->alinks[i]);
+	c->nalinks = 0;
 	ring_buffer__free(c->rb);
 	if (c->sk)
 		hitless__destroy(c->sk);
@@ -550,6 +972,35 @@ static int cap_walk(struct cap *c, unsigned budget)
 	}
 	closedir(d);
 	return rc ? -1 : n;
+}
+
+/*
+ * Register every SMMU bound to arm-smmu-v3 with the BPF side (a read of its
+ * uevent, no walk asked): the walker's trigger is the only program that
+ * reads a struct arm_smmu_device (bpf/hitless.bpf.c), every other one finds
+ * its SMMU in hl_smmus.  Done at the start of every capture, walk or not.
+ */
+static void cap_register(struct cap *c)
+{
+	DIR *d = opendir(SMMU_DRIVER_DIR);
+	struct dirent *e;
+	struct hl_walk idle = { 0 };
+	u32 zero = 0;
+
+	if (!d || bpf_map_update_elem(c->walk_fd, &zero, &idle, 0)) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((e = readdir(d))) {
+		char path[512];
+
+		if (e->d_name[0] == '.' || e->d_type != DT_LNK || !strcmp(e->d_name, "module"))
+			continue;
+		snprintf(path, sizeof(path), SMMU_DRIVER_DIR "/%s/uevent", e->d_name);
+		read_uevent(path);
+	}
+	closedir(d);
 }
 
 /* The SMMU section from what the BPF side learnt about each SMMU. */
@@ -991,6 +1442,7 @@ int do_record(int argc, char **argv)
 		}
 		/* the BPF side wakes us once per sixteenth of the ring: drain a trickle too */
 		ring_buffer__consume(c.rb);
+		mods_poll(&c);
 		if (o.duration > 0 && hl_now_ns(CLOCK_MONOTONIC) - t0 >= o.duration * 1e9)
 			break;
 		if (o.stop_file && !access(o.stop_file, F_OK))
@@ -1049,7 +1501,8 @@ static void monitor_usage(FILE *f)
 		HL_COMMON_HELP
 		"       Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
 		"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
-		"             hitless series, 6 no SMMUv3 driver\n");
+		"             hitless series, 6 no SMMUv3 driver, 7 no finding but no\n"
+		"             --protect (nothing was judged as a VMM's)\n");
 }
 
 struct mon_out {
@@ -1382,6 +1835,7 @@ int do_monitor(int argc, char **argv)
 		 * the poll's 100 ms, not when the ring has filled that far.
 		 */
 		ring_buffer__consume(c.rb);
+		mods_poll(&c);
 		mon_losses(&c, &m, &out, &reported_lost);
 		/*
 		 * Each judgement replays the whole window: at most one per
@@ -1411,11 +1865,15 @@ int do_monitor(int argc, char **argv)
 	ring_buffer__consume(c.rb);
 	mon_losses(&c, &m, &out, &reported_lost);
 	rc = hl_mon_final(&m, mon_print, &out);
+	/* no finding over nothing protected is no green light */
+	if (!rc && !prot.protect.n)
+		rc = HL_EXIT_UNPROTECTED;
 	if (out.json) {
 		json_object *j = json_object_new_object();
 
 		jadd_s(j, "event", "verdict");
-		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc ? "findings" : "hitless");
+		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc == 1 ? "findings" :
+			rc == HL_EXIT_UNPROTECTED ? "unprotected" : "hitless");
 		jadd_u(j, "exit_status", rc);
 		jadd_u(j, "errors", m.nerrors);
 		jadd_u(j, "warnings", m.nwarnings);
@@ -1434,6 +1892,9 @@ int do_monitor(int argc, char **argv)
 		printf("verdict: NOT HITLESS (exit 1): %llu errors, %llu warnings over %llu records\n",
 		       (unsigned long long)m.nerrors, (unsigned long long)m.nwarnings,
 		       (unsigned long long)m.records);
+	else if (rc == HL_EXIT_UNPROTECTED)
+		printf("verdict: NOTHING PROTECTED (exit %d) over %llu records: no --protect, no StreamID judged\n",
+		       rc, (unsigned long long)m.records);
 	else
 		printf("verdict: HITLESS (exit 0) over %llu records\n", (unsigned long long)m.records);
 	fflush(stdout);

@@ -2,6 +2,9 @@
 /* What every verb shares: the common options and loading a snapshot. */
 #include "main.h"
 #include "snapshot.h"
+#include "verdict.h"
+
+const char *hl_protect_source = "none";
 
 int hl_common_opt(int c, const char *arg)
 {
@@ -48,7 +51,12 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		hl_state_free(a);
 		return -1;
 	}
-	/* protected StreamIDs: the command line's, else what the snapshots recorded */
+	/*
+	 * protected StreamIDs: the command line's, else what the snapshots
+	 * recorded, else every one the logs saw a VMM take (docs/rules.md
+	 * "Protection": the default protected set)
+	 */
+	hl_protect_source = prot->protect.n ? "command line" : "none";
 	if (!prot->protect.n) {
 		for (size_t i = 0; i < a->protect.n; i++)
 			VEC_PUSH(prot->protect, a->protect.v[i]);
@@ -56,6 +64,15 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 			if (!hl_protected(prot->protect.v, prot->protect.n, b->protect.v[i].smmu,
 					  b->protect.v[i].sid))
 				VEC_PUSH(prot->protect, b->protect.v[i]);
+		if (prot->protect.n)
+			hl_protect_source = "snapshots";
+	}
+	if (!prot->protect.n) {
+		hl_protect_default(a, prot);
+		if (n == 2)
+			hl_protect_default(b, prot);
+		if (prot->protect.n)
+			hl_protect_source = "capture";
 	}
 	return 0;
 }

@@ -22,6 +22,10 @@ static void diff_text(json_object *d, FILE *out)
 	} else if (!strcmp(verdict, "findings")) {
 		fprintf(out, "verdict: NOT HITLESS (exit 1): %llu errors, %llu warnings\n",
 			jget_u(d, "errors"), jget_u(d, "warnings"));
+	} else if (!strcmp(verdict, "unprotected")) {
+		fprintf(out, "verdict: NOTHING PROTECTED (exit %d): no StreamID was judged as a VMM's: "
+			"no --protect, none recorded, no VMM attach or preserved device in the logs\n",
+			HL_EXIT_UNPROTECTED);
 	} else {
 		fprintf(out, "verdict: HITLESS (exit 0)\n");
 	}
@@ -29,6 +33,8 @@ static void diff_text(json_object *d, FILE *out)
 		json_object_get_boolean(json_object_object_get(d, "bbml2")) ? "; SMMU has BBML2" : "");
 	if (jget_s(d, "note"))
 		fprintf(out, "note: %s\n", jget_s(d, "note"));
+	if (jget_s(d, "untied_because"))
+		fprintf(out, "boots not tied: %s\n", jget_s(d, "untied_because"));
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *f = json_object_array_get_idx(a, i), *refs;
 
@@ -108,6 +114,44 @@ static void diff_metrics(json_object *d, FILE *out)
 	hl_mw_end(&w);
 }
 
+/*
+ * Are the two boots tied (a kexec between them, the old kernel's end seen)?
+ * AFTER's log spans BEFORE's boot when it imported the previous kernel's
+ * persistent trace instance and found BEFORE's capture marker in it
+ * (tracebuf.c).  Otherwise the switch was not seen: said, never silently.
+ */
+static void diff_boots(json_object *doc, const struct hl_state *a, const struct hl_state *b)
+{
+	char why[400];
+	u64 prev = 0;
+
+	if (a->meta.boot == b->meta.boot) {
+		json_object_object_add(doc, "boots_tied", json_object_new_boolean(true));
+		return;
+	}
+	if (hl_state_boot(b, a->meta.boot)) {
+		json_object_object_add(doc, "boots_tied", json_object_new_boolean(true));
+		return;
+	}
+	for (size_t i = 0; i < b->boots.n; i++)
+		if (b->boots.v[i].boot != b->meta.boot)
+			prev = b->boots.v[i].boot;
+	if (prev)
+		snprintf(why, sizeof(why), "AFTER's boot %016llx follows boot %016llx (its persistent trace), "
+			 "not BEFORE's %016llx: another boot came between, or BEFORE's capture left no marker "
+			 "there; the switch from BEFORE's kernel was not seen",
+			 (unsigned long long)b->meta.boot, (unsigned long long)prev,
+			 (unsigned long long)a->meta.boot);
+	else
+		snprintf(why, sizeof(why), "AFTER's boot %016llx has nothing of BEFORE's %016llx: no trace of "
+			 "the previous kernel came through the kexec (no persistent trace instance, or not "
+			 "imported: record --trace); the switch (the old kernel's SMMU shutdown, its last "
+			 "instant) was not seen: the two states are compared, the transition is not judged",
+			 (unsigned long long)b->meta.boot, (unsigned long long)a->meta.boot);
+	json_object_object_add(doc, "boots_tied", json_object_new_boolean(false));
+	json_object_object_add(doc, "untied_because", json_object_new_string(why));
+}
+
 static void diff_help(FILE *f)
 {
 	fprintf(f,
@@ -118,8 +162,11 @@ static void diff_help(FILE *f)
 		"       FORMAT := { text | json | prometheus | openmetrics | junit | html }\n"
 		"Judge the event log(s) by the verdict rules and, given two snapshots,\n"
 		"each protected StreamID's translation across the live update.\n"
-		"Protected StreamIDs: --protect, else those the snapshots recorded.\n"
-		"Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost).\n");
+		"Protected StreamIDs: --protect, else those the snapshots recorded, else\n"
+		"every StreamID the logs saw a VMM attach (iommufd or VFIO type1) or a\n"
+		"kernel restore.\n"
+		"Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
+		"      7 no finding but nothing protected (no verdict on any VMM's device).\n");
 }
 
 int do_diff(int argc, char **argv)
@@ -139,16 +186,27 @@ int do_diff(int argc, char **argv)
 	for (size_t i = 0; i < prot.protect.n; i++)
 		json_object_array_add(pa, json_object_new_uint64(prot.protect.v[i].sid));
 	json_object_object_add(doc, "protected", pa);
-	if (!prot.protect.n)
+	json_object_object_add(doc, "protected_from", json_object_new_string(hl_protect_source));
+	if (nfiles == 2)
+		diff_boots(doc, &a, &b);
+	rc = hl_verdict_exit(&v);
+	if (!prot.protect.n) {
 		json_object_object_add(doc, "note", json_object_new_string(
-			"no protected StreamIDs (none given with --protect, none recorded): "
-			"breaks are classified only, cross-kexec identity is not checked"));
+			"no protected StreamIDs (none given with --protect, none recorded, no VMM attach "
+			"or restored device in the logs): breaks are classified only, cross-kexec identity "
+			"is not checked"));
+		/* no finding over nothing protected is no green light */
+		if (!rc) {
+			rc = HL_EXIT_UNPROTECTED;
+			json_object_object_add(doc, "verdict", json_object_new_string("unprotected"));
+			json_object_object_add(doc, "exit_status", json_object_new_int(rc));
+		}
+	}
 	if (env.format == FMT_HTML)	/* the report draws the critical path too */
 		json_object_object_add(doc, "timeline", hl_timeline_build(&a, nfiles == 2 ? &b : NULL,
 									 prot.protect.v, prot.protect.n));
-	rc = hl_emit(doc, &r);
-	if (!rc)
-		rc = hl_verdict_exit(&v);
+	if (hl_emit(doc, &r))
+		rc = HL_EXIT_ERROR;
 	json_object_put(doc);
 	hl_verdict_free(&v);
 	hl_state_free(&a);

@@ -12,6 +12,8 @@
 #define HL_EXIT_HITLESS		0
 #define HL_EXIT_FINDINGS	1
 #define HL_EXIT_ERROR		2	/* error, or an incomplete log */
+/* A judgement over nothing: no StreamID was protected (diff, timeline, monitor). */
+#define HL_EXIT_UNPROTECTED	7
 /* The capture verbs (record, snapshot): what this host lacks, one status each. */
 #define HL_EXIT_NO_PRIV		3	/* not root: no CAP_BPF + CAP_PERFMON, no CAP_SYS_ADMIN */
 #define HL_EXIT_NO_BTF		4	/* the kernel's BTF is missing or unreadable */
@@ -40,10 +42,14 @@ int hl_load(const char *path, struct hl_state *s);
 /*
  * Load BEFORE [AFTER] (n = 1 or 2) into a and b, and settle the protected
  * StreamIDs in prot: those of the command line if any, else those the
- * snapshots recorded. 0, or -1 after p_err with nothing left allocated.
+ * snapshots recorded, else every StreamID their logs saw a VMM attach or a
+ * kernel restore (hl_protect_default()); hl_protect_source says which.
+ * 0, or -1 after p_err with nothing left allocated.
  */
 int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		 struct hl_state *prot);
+/* "command line", "snapshots", "capture" or "none": where hl_load_pair() found prot's StreamIDs. */
+extern const char *hl_protect_source;
 /*
  * The command line of a verb that judges BEFORE [AFTER] (diff, timeline):
  * the common options and --protect into prot, then hl_load_pair(). Returns

@@ -142,6 +142,7 @@ json_object *hl_record_json(const struct hl_record *r, bool raw)
 	}
 	case HL_K_IOMMUFD:
 		jadd_s(o, "op", hl_iommufd_name(r->iommufd.op));
+		jadd_s(o, "src", r->iommufd.src == HL_IOMMUFD_SRC_TYPE1 ? "vfio-type1" : "iommufd");
 		jadd_u(o, "obj_id", r->iommufd.obj_id);
 		jadd_u(o, "dev_id", r->iommufd.dev_id);
 		jadd_u(o, "pt_id", r->iommufd.pt_id);
@@ -194,8 +195,9 @@ int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "record of %zu bytes, expected %zu", len, sizeof(*r));
 		return -1;
 	}
-	if (r->hdr.version != HL_RECORD_VERSION) {
-		snprintf(err, errlen, "record version %u, expected %d", r->hdr.version, HL_RECORD_VERSION);
+	if (r->hdr.version < HL_RECORD_VERSION_MIN || r->hdr.version > HL_RECORD_VERSION) {
+		snprintf(err, errlen, "record version %u, expected %d to %d", r->hdr.version,
+			 HL_RECORD_VERSION_MIN, HL_RECORD_VERSION);
 		return -1;
 	}
 	if (!r->hdr.kind || r->hdr.kind >= HL_K_MAX) {

@@ -425,9 +425,10 @@ static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *
 	if (hd.major != HL_SNAP_MAJOR)
 		FAIL("%s: format version %u.%u, this hitless reads %d.x", path, hd.major, hd.minor, HL_SNAP_MAJOR);
 	if (hd.header_size != sizeof(hd) || hd.record_size != HL_RECORD_SIZE ||
-	    hd.record_version != HL_RECORD_VERSION)
-		FAIL("%s: header at offset 0: record size %u version %u, expected %d version %d",
-		     path, hd.record_size, hd.record_version, HL_RECORD_SIZE, HL_RECORD_VERSION);
+	    hd.record_version < HL_RECORD_VERSION_MIN || hd.record_version > HL_RECORD_VERSION)
+		FAIL("%s: header at offset 0: record size %u version %u, expected %d version %d to %d",
+		     path, hd.record_size, hd.record_version, HL_RECORD_SIZE, HL_RECORD_VERSION_MIN,
+		     HL_RECORD_VERSION);
 	if (hd.file_size != size)
 		FAIL("%s: truncated or extended: %zu bytes, header says %llu", path, size,
 		     (unsigned long long)hd.file_size);

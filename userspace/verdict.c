@@ -197,6 +197,10 @@ struct ctx {
 	bool gbpa_abort;		/* last SMMU_GBPA.ABORT written */
 	bool holed;			/* records were lost earlier in this boot */
 	const char *xk_when;		/* which "after" cross_kexec() compares */
+	u64 first_boot;			/* the merged log's first boot */
+	/* per SMMU: SMMUEN as the log's CR0 writes last left it, and in which boot */
+	u8 cr0[16];			/* 0 not seen, 1 enabled, 2 disabled */
+	u64 cr0_boot[16];
 };
 
 /* Is StreamID sid protected at merged-log index `at` (docs/rules.md "Protection")? */
@@ -301,6 +305,55 @@ static void prot_windows(struct ctx *c, const struct hl_record *ev, size_t n)
 			VEC_PUSH(c->win, ((struct pwin){ k, start, n }));
 		if (have_pend && pend < c->pend)
 			c->pend = pend;
+	}
+}
+
+/*
+ * The default protected set (docs/rules.md "Protection"): every StreamID
+ * that s's log saw a VMM take, by the same attribution as the windows above
+ * (the driver's attach records since the previous HWPT operation belong to
+ * the successful attach or replace that follows them, iommufd's or the VFIO
+ * type1 container's), and every StreamID a kernel restored from a live
+ * update (DEVICE_RESTORE).  Appended to prot, without duplicates.
+ */
+void hl_protect_default(const struct hl_state *s, struct hl_state *prot)
+{
+	size_t pend = 0;
+	bool have_pend = false;
+
+	for (size_t i = 0; i < s->events.n; i++) {
+		const struct hl_record *r = &s->events.v[i];
+		struct hl_protect_disk p = { 0 };
+
+		if (r->hdr.mode == HL_MODE_WALKER)
+			continue;
+		if (r->hdr.kind == HL_K_MILESTONE && r->ms.id == HL_MS_DEVICE_RESTORE) {
+			p.smmu = HL_ANY_SMMU;
+			p.sid = r->ms.arg;
+			if (!hl_protected(prot->protect.v, prot->protect.n, p.smmu, p.sid))
+				VEC_PUSH(prot->protect, p);
+			continue;
+		}
+		if (r->hdr.kind == HL_K_ATTACH && !have_pend) {
+			have_pend = true;
+			pend = i;
+		}
+		if (!is_hwpt_op(r))
+			continue;
+		if (have_pend && !r->iommufd.result && r->iommufd.op != HL_IOMMUFD_HWPT_DETACH)
+			for (size_t j = pend; j < i; j++) {
+				const struct hl_record *a = &s->events.v[j];
+
+				if (a->hdr.kind != HL_K_ATTACH || a->hdr.mode == HL_MODE_WALKER)
+					continue;
+				for (u32 k = 0; k < a->attach.nsids && k < HL_MAX_ATTACH_SIDS; k++) {
+					p.smmu = a->attach.smmu;
+					p.sid = a->attach.sids[k];
+					if (!hl_protected(prot->protect.v, prot->protect.n, p.smmu, p.sid))
+						VEC_PUSH(prot->protect, p);
+				}
+			}
+		have_pend = false;
 	}
 }
 
@@ -909,6 +962,17 @@ static void attach(struct ctx *c, const struct hl_record *r)
  * bypass translation by SMMU_GBPA (spec 6.3.9, 6.3.14).  Either way every
  * protected device loses its translation, however intact its STE is.
  */
+/* The protected StreamIDs with a valid STE on smmu as the log leaves them (at most 8). */
+static int prot_valid_on(struct ctx *c, u32 smmu, u32 *sids)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < c->replay.stes.n && n < 8; i++)
+		if (c->replay.stes.v[i].smmu == smmu && is_prot(c, smmu, c->replay.stes.v[i].sid))
+			sids[n++] = c->replay.stes.v[i].sid;
+	return n;
+}
+
 static void reg_write(struct ctx *c, const struct hl_record *r)
 {
 	const struct hl_reg *g = &r->reg;
@@ -920,6 +984,33 @@ static void reg_write(struct ctx *c, const struct hl_record *r)
 		c->gbpa_abort = g->new_val & HL_SMMU_GBPA_ABORT;
 		return;
 	}
+	if (g->offset == HL_SMMU_CR0 && g->smmu < 16) {
+		bool first = c->cr0_boot[g->smmu] != r->hdr.boot;
+
+		/*
+		 * A later boot's first CR0 write reads SMMUEN=0 (its reset) while
+		 * the log last left the SMMU enabled or never saw it written: the
+		 * switch disabled it unseen (a plain kexec, the old kernel's
+		 * shutdown not traced).  The new kernel's reset is the evidence.
+		 */
+		if (first && r->hdr.boot != c->first_boot && g->old_val != HL_REG_UNKNOWN &&
+		    !(g->old_val & HL_SMMU_CR0_SMMUEN) && c->cr0[g->smmu] != 2) {
+			n = prot_valid_on(c, g->smmu, sids);
+			if (n) {
+				f = finding(c->v, R_SMMU_OFF, SEV_ERROR,
+					    "SMMU %u found disabled by the new kernel's reset (CR0.SMMUEN=0 read "
+					    "before its first CR0 write) with %d protected StreamID%s valid at the "
+					    "old kernel's end (first %u): the switch disabled it, unseen; DMA %s "
+					    "untranslated until the reset", g->smmu, n, n > 1 ? "s" : "", sids[0],
+					    c->gbpa_abort ? "aborts" : "bypasses");
+				at_sid(f, g->smmu, sids[0]);
+				ref(f, r->hdr.boot, r->hdr.seq);
+			}
+		}
+		c->cr0_boot[g->smmu] = r->hdr.boot;
+		c->cr0[g->smmu] = g->new_val & HL_SMMU_CR0_SMMUEN ? 1 : 2;
+		n = 0;
+	}
 	/*
 	 * An old value never seen (HL_REG_UNKNOWN: the previous kernel's
 	 * persistent trace read from after its capture ended, with no
@@ -930,9 +1021,7 @@ static void reg_write(struct ctx *c, const struct hl_record *r)
 	if (g->offset != HL_SMMU_CR0 || (g->new_val & HL_SMMU_CR0_SMMUEN) ||
 	    (g->old_val != HL_REG_UNKNOWN && !(g->old_val & HL_SMMU_CR0_SMMUEN)))
 		return;
-	for (size_t i = 0; i < c->replay.stes.n && n < 8; i++)
-		if (c->replay.stes.v[i].smmu == g->smmu && is_prot(c, g->smmu, c->replay.stes.v[i].sid))
-			sids[n++] = c->replay.stes.v[i].sid;
+	n = prot_valid_on(c, g->smmu, sids);
 	if (!n)
 		return;
 	f = finding(c->v, R_SMMU_OFF, SEV_ERROR,
@@ -1250,6 +1339,8 @@ static void analyze(const struct hl_state *a, const struct hl_state *b,
 		const struct hl_record *r = &ev[i];
 
 		c.cur = i;
+		if (!i)
+			c.first_boot = r->hdr.boot;
 		if (!i || r->hdr.boot != c.boot) {
 			if (i)
 				end_boot(&c);

@@ -87,6 +87,12 @@ void hl_analyze_live(const struct hl_state *a, const struct hl_protect_disk *pro
 bool hl_protected_at(const struct hl_state *a, const struct hl_protect_disk *protect,
 		     size_t nprotect, size_t k, size_t at, bool live);
 void hl_verdict_free(struct hl_verdict *v);
+/*
+ * The default protected set: append to prot every StreamID s's log saw a VMM
+ * attach (iommufd or VFIO type1, the driver's attach records attributed as
+ * the protection windows are) or a kernel restore (DEVICE_RESTORE).
+ */
+void hl_protect_default(const struct hl_state *s, struct hl_state *prot);
 bool hl_verdict_complete(const struct hl_verdict *v);
 /* 0 hitless, 1 findings, 2 incomplete */
 int hl_verdict_exit(const struct hl_verdict *v);

@@ -41,6 +41,11 @@
  *                        guest's init is about to kexec (/run/kexec-notify),
  *                        so that it lands during the switch; resume says
  *                        whether it landed
+ *   --type1              run: the VFIO type1 container (/dev/vfio/vfio, the
+ *                        device's group, VFIO_SET_IOMMU TYPE1v2,
+ *                        VFIO_IOMMU_MAP_DMA) instead of iommufd, as a VMM on
+ *                        a kernel without iommufd (Debian's); the teardown
+ *                        unmaps (VFIO_IOMMU_UNMAP_DMA) and detaches the group
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -134,7 +139,7 @@ static struct {
 	uint64_t iova, size, seed;
 	const char *session;
 	uint64_t stray_iova;
-	bool map_file, thp, daemon, hold, dma_at_kexec;
+	bool map_file, thp, daemon, hold, dma_at_kexec, type1;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -536,6 +541,7 @@ static int open_vfio_cdev(char *name, size_t size)
 
 struct vm_dev {
 	int iommufd, devfd;
+	int container, group;		/* --type1 */
 	uint32_t devid, ioas, hwpt;
 	volatile uint8_t *bar0;
 	uint64_t bar0_size;
@@ -624,6 +630,103 @@ static void iommufd_attach(struct vm_dev *v, int memfd, uint64_t *ram)
 					(unsigned long long)ranges[i].last);
 		msg("IOAS %u usable IOVA ranges:%s", v->ioas, buf);
 	}
+}
+
+/*
+ * --type1: the VFIO container, as a VMM does on a kernel without iommufd
+ * (Debian's): /dev/vfio/vfio, the device's group /dev/vfio/N added to it,
+ * VFIO_SET_IOMMU with the type1v2 backend (which attaches the group to a new
+ * IOMMU domain), guest memory mapped with VFIO_IOMMU_MAP_DMA at the IOVA, and
+ * the device's fd from the group.
+ */
+static void type1_attach(struct vm_dev *v, uint64_t *ram)
+{
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)ram, .iova = opt.iova, .size = opt.size,
+	};
+	char path[PATH_MAX], link[PATH_MAX], g[16];
+	uint64_t t0 = hl_ktime_ns();
+	ssize_t n;
+	int api;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", opt.bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		die_errno("readlink %s", path);
+	link[n] = '\0';
+	scopy(g, sizeof(g), strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
+
+	v->iommufd = -1;
+	v->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (v->container < 0)
+		die_errno("open /dev/vfio/vfio (the VFIO container: vfio loaded, CONFIG_VFIO_CONTAINER?)");
+	api = ioctl(v->container, VFIO_GET_API_VERSION);
+	if (api != VFIO_API_VERSION)
+		die("VFIO_GET_API_VERSION says %d, not %d", api, VFIO_API_VERSION);
+	if (ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0)
+		die("the VFIO container has no type1v2 IOMMU backend (vfio_iommu_type1 not loaded?)");
+
+	snprintf(path, sizeof(path), "/dev/vfio/%s", g);
+	for (int i = 0; i < 100; i++) {
+		v->group = open(path, O_RDWR | O_CLOEXEC);
+		if (v->group >= 0 || errno != ENOENT)
+			break;
+		usleep(10000);
+	}
+	if (v->group < 0)
+		die_errno("open %s (the device's VFIO group)", path);
+	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &gs))
+		die_errno("ioctl VFIO_GROUP_GET_STATUS (%s)", path);
+	if (!(gs.flags & VFIO_GROUP_FLAGS_VIABLE))
+		die("VFIO group %s is not viable (another device of the group has a host driver)", g);
+	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
+		die_errno("ioctl VFIO_GROUP_SET_CONTAINER (group %s)", g);
+	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		die_errno("ioctl VFIO_SET_IOMMU (VFIO_TYPE1v2_IOMMU)");
+	if (ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map))
+		die_errno("ioctl VFIO_IOMMU_MAP_DMA (va %p, length %#" PRIx64 ", iova %#" PRIx64 ")",
+			  (void *)ram, opt.size, opt.iova);
+	v->devfd = ioctl(v->group, VFIO_GROUP_GET_DEVICE_FD, opt.bdf);
+	if (v->devfd < 0)
+		die_errno("ioctl VFIO_GROUP_GET_DEVICE_FD (%s)", opt.bdf);
+	snprintf(v->cdev, sizeof(v->cdev), "group %s", g);
+	msg("%s: VFIO group %s in a type1v2 container; %" PRIu64 " KiB of guest memory mapped at"
+	    " IOVA %#" PRIx64 "-%#" PRIx64 " (VFIO_IOMMU_MAP_DMA); device fd from the group"
+	    " (%.1f ms)", opt.bdf, g, opt.size / 1024, opt.iova, opt.iova + opt.size - 1,
+	    (hl_ktime_ns() - t0) / 1e6);
+}
+
+/* A VMM's teardown: unmap guest memory, close the device, detach the group. */
+static void vm_detach(struct vm_dev *v)
+{
+	if (!opt.type1) {
+		close(v->devfd);
+		close(v->iommufd);
+		return;
+	}
+	{
+		struct vfio_iommu_type1_dma_unmap unmap = {
+			.argsz = sizeof(unmap), .iova = opt.iova, .size = opt.size,
+		};
+
+		if (ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &unmap))
+			die_errno("ioctl VFIO_IOMMU_UNMAP_DMA (iova %#" PRIx64 ", length %#" PRIx64 ")",
+				  opt.iova, opt.size);
+		if (unmap.size != opt.size)
+			die("VFIO_IOMMU_UNMAP_DMA unmapped %#llx bytes, not %#" PRIx64,
+			    (unsigned long long)unmap.size, opt.size);
+	}
+	munmap((void *)v->bar0, v->bar0_size);
+	close(v->devfd);
+	if (ioctl(v->group, VFIO_GROUP_UNSET_CONTAINER))
+		die_errno("ioctl VFIO_GROUP_UNSET_CONTAINER");
+	close(v->group);
+	close(v->container);
+	msg("%s: guest memory unmapped (VFIO_IOMMU_UNMAP_DMA), group detached from the container",
+	    opt.bdf);
 }
 
 static void vfio_open_bar0(struct vm_dev *v)
@@ -838,7 +941,10 @@ static int attach_and_check_dma(struct vm_dev *v, int memfd, uint64_t *ram, uint
 	char when[64];
 
 	bind_vfio_pci();
-	iommufd_attach(v, memfd, ram);
+	if (opt.type1)
+		type1_attach(v, ram);
+	else
+		iommufd_attach(v, memfd, ram);
 	vfio_open_bar0(v);
 	edu_check(v);
 	snprintf(when, sizeof(when), "boot %d DMA", opt.boot);
@@ -1015,8 +1121,7 @@ static int cmd_prepare(bool live_update)
 			hold(v.cdev, "", "while the VM runs");
 			return 0;
 		}
-		close(v.devfd);
-		close(v.iommufd);
+		vm_detach(&v);
 		msg("run: done, device detached");
 		return 0;
 	}
@@ -1214,7 +1319,8 @@ static void __attribute__((noreturn)) usage(void)
 	fprintf(stderr,
 		"usage: vmm prepare|resume|run [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
-		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n");
+		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n"
+		"           [--type1]\n");
 	exit(2);
 }
 
@@ -1241,6 +1347,8 @@ int main(int argc, char **argv)
 			opt.hold = true;
 		} else if (!strcmp(a, "--dma-at-kexec")) {
 			opt.dma_at_kexec = true;
+		} else if (!strcmp(a, "--type1")) {
+			opt.type1 = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {
@@ -1276,6 +1384,10 @@ int main(int argc, char **argv)
 	if (opt.iova + opt.size > (1ull << 28))
 		fprintf(stderr, "vmm: warning: IOVAs above 256 MiB: edu's 28-bit DMA mask clamps them\n");
 
+	if (opt.type1 && strcmp(opt.cmd, "run")) {
+		fprintf(stderr, "vmm: --type1 is for run (the live update of prepare/resume needs iommufd and LUO)\n");
+		exit(2);
+	}
 	if (!strcmp(opt.cmd, "prepare"))
 		return cmd_prepare(true);
 	if (!strcmp(opt.cmd, "run"))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad input and a host that cannot capture: each a clear message naming the
 # problem and its own exit status (hitless help, docs/output.md):
-# 2 a foreign or truncated file, 3 not root, 4 no kernel BTF, 5 --mode
+# 2 a foreign or truncated file, 7 nothing protected (diff), 3 not root, 4 no kernel BTF, 5 --mode
 # tracepoint on a kernel without the series (here: the stock kernel's BTF
 # through HITLESS_BTF; in the rig: the stock kernel itself, steps/bpf-load),
 # 6 no SMMUv3 driver (this x86 host); record, snapshot and monitor alike.
@@ -28,7 +28,7 @@ check() {
 }
 skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
 
-echo "1..17"
+echo "1..18"
 "$synth" -r 100 -s 1 "$tmp/a.snap" || { echo "not ok 1 - synth"; exit 1; }
 head -c 4096 /bin/sh >"$tmp/foreign"
 head -c 1000 "$tmp/a.snap" >"$tmp/trunc"
@@ -36,6 +36,13 @@ for verb in show diff timeline; do
 	check "$verb of a foreign file" 2 "foreign: not a hitless snapshot" "$H" $verb "$tmp/foreign"
 done
 check "diff with a truncated file" 2 "trunc: truncated" "$H" diff "$tmp/a.snap" "$tmp/trunc"
+# nothing protected (no --protect, no PROTECT section, no VMM in the log): no green light
+n=$((n + 1))
+"$synth" -r 100 -s 1 -u "$tmp/u.snap" && "$H" diff "$tmp/u.snap" "$tmp/u.snap" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ $rc = 7 ] && grep -q "^verdict: NOTHING PROTECTED (exit 7)" "$tmp/out" &&
+	echo "ok $n - diff with nothing protected: exit 7, NOTHING PROTECTED" ||
+	{ echo "not ok $n - diff with nothing protected: exit $rc (want 7)"; sed 's/^/# /' "$tmp/out" "$tmp/err"; }
 n=$((n + 1))
 "$H" -j show "$tmp/trunc" >"$tmp/out" 2>"$tmp/err"
 rc=$?

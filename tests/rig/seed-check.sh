@@ -48,6 +48,23 @@ iv = [f[\"iova_start\"] for f in d[\"findings\"] if \"iova_start\" in f]
 assert iv and all(int(v, 16) == int(sys.argv[1], 16) for v in iv), iv
 " "$want_iova"' "the page-table finding names IOVA $want_iova"
 fi
+# Without --protect, the default: every device the capture saw a VMM attach
+# (iommufd or VFIO type1) is protected, with the same exit status: StreamID 8
+# when the capture saw edu attached (a driver attach naming StreamID 8 and a
+# VMM's attach); a capture started after the VMM attached edu does not
+# protect it by default (another device's attach it saw may be).
+def_json=$("$hl" -j diff "$snap" 2>/dev/null)
+def_rc=$?
+saw=$("$hl" show -j "$snap" 2>/dev/null | python3 -c '
+import json, sys
+ev = json.load(sys.stdin)["events"]
+print(int(any(e["kind"] == "iommufd" and e["op"] == "HWPT_ATTACH" for e in ev) and
+          any(e["kind"] == "attach" and 8 in e.get("sids", []) for e in ev)))' 2>/dev/null)
+check '[ $def_rc = $want_rc ] && printf "%s" "$def_json" | python3 -c "
+import json, sys
+p = json.load(sys.stdin)[\"protected\"]
+assert (8 in p) == (sys.argv[1] == \"1\"), p
+" "$saw"' "without --protect, the default protects StreamID 8 exactly when the capture saw the VMM attach it (saw: ${saw:-?}), exit $want_rc (got $def_rc)"
 # The timeline: how long StreamID 8's STE was invalid (a break is dark time,
 # the clean run has none)
 tl=$("$hl" timeline --protect 8 "$snap" 2>&1 | grep -E '^ +StreamID 8 ')

@@ -28,6 +28,13 @@ muts = {
  'S2 S2TTB used removed': ('userspace/smmu.c', '		used_bits[3] |= STRTAB_STE_3_S2TTB_MASK;', ''),
  'EATS_TRANS safe removed': ('userspace/smmu.c', '		safe_bits[1] |= eats_trans;', '		;'),
  'sync-after-each-step (critical qword path) broken': ('userspace/smmu.c', '		unused_update[crit] = entry[crit];', '		unused_update[crit] = target[crit];'),
+ 'default protection from VMM attaches removed': ('userspace/verdict.c', '		if (have_pend && !r->iommufd.result && r->iommufd.op != HL_IOMMUFD_HWPT_DETACH)\n			for', '		if (0)\n			for'),
+ 'default protection from DEVICE_RESTORE removed': ('userspace/verdict.c', '		if (r->hdr.kind == HL_K_MILESTONE && r->ms.id == HL_MS_DEVICE_RESTORE) {', '		if (0) {'),
+ 'NOTHING PROTECTED exit 7 removed': ('userspace/diff.c', '		if (!rc) {\n			rc = HL_EXIT_UNPROTECTED;', '		if (0) {\n			rc = HL_EXIT_UNPROTECTED;'),
+ 'SMMUv3 struct arm_smmu_device by its master: first instead': ('userspace/kbtf.c', '		if (btf__type_by_id(cb[i], cid[i]) == v3) {', '		if (i == 0) {'),
+ 'anonymous members not looked through': ('userspace/kbtf.c', '		} else if (!member(btf, m->type, name, len, &sub, type)) {', '		} else if (0) {'),
+ 'SMMU found disabled at the next reset not reported': ('userspace/verdict.c', '		    !(g->old_val & HL_SMMU_CR0_SMMUEN) && c->cr0[g->smmu] != 2) {', '		    0) {'),
+ 'untied boots not reported': ('userspace/diff.c', '	if (hl_state_boot(b, a->meta.boot)) {', '	if (1) {'),
  'timeline counter correlation removed': ('userspace/timeline.c', '	if (r->hdr.kind == HL_K_MILESTONE && r->ms.cntvct)\n		return r->ms.cntvct;\n	return to_cnt(t, r->hdr.boot, r->hdr.ktime_ns);', '	return r->hdr.ktime_ns * (t->cntfrq / 1e9);'),
  'CFGI_ALL coverage removed': ('userspace/smmu.c', '		v->sid_lo = sid;\n		v->sid_hi = sid + n - 1 > 0xffffffffULL ? 0xffffffffu : sid + n - 1;', '		v->sid_lo = v->sid_hi = sid;'),
  'CD EPD0 ignore removed': ('userspace/smmu.c', '	if (ent[0] & CTXDESC_CD_0_TCR_EPD0) {', '	if (0) {'),
@@ -76,11 +83,11 @@ for name,(f,old,new) in muts.items():
     if old not in s:
         print('MUTATION NOT APPLIED:', name); continue
     open(p,'w').write(s.replace(old,new,1))
-    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf monitor'.split()], capture_output=True, text=True)
+    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf'.split()], capture_output=True, text=True)
     if r.returncode:
         print('BUILD FAIL', name, r.stderr[-500:]); continue
     fails=[]
-    for t in 'decode entry rules snapshot outputs cli tracebuf monitor'.split():
+    for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf'.split():
         out=subprocess.run([os.path.join(d,'userspace/build/host/tests',t)], capture_output=True, text=True).stdout
         for line in out.splitlines():
             if line.startswith('not ok'): fails.append(t+': '+line.split(' - ',1)[1][:70])

@@ -629,6 +629,32 @@ static void smmu_off(void)
 	judge(NULL);
 	tap_ok(!count(R_SMMU_OFF), "SMMU-OFF: CR0=0 over a known CR0=0 (reset of a disabled SMMU): not a finding");
 	end();
+	/*
+	 * A plain kexec (kexec_load, no KHO) where the old kernel's shutdown is
+	 * not traced: the next boot's reset reads CR0.SMMUEN=0 before its first
+	 * write, with StreamID 16 valid as the old kernel left it.
+	 */
+	for (int shutdown_seen = 0; shutdown_seen < 2; shutdown_seen++) {
+		begin(0, 0);
+		memset(cur, 0, sizeof(cur));
+		t_write_entry(&L, 0, 16, 0, cur, a);
+		t_reg(&L, HL_SMMU_CR0, 0xc, HL_SMMU_CR0_SMMUEN | 0xc);
+		if (shutdown_seen)
+			t_reg(&L, HL_SMMU_CR0, HL_REG_UNKNOWN, 0);
+		t_boot(&S, &L, 0x2222, "test", 9000000000ULL, 1000000000ULL);
+		t_reg(&L, HL_SMMU_CR0, 0, 0);
+		t_reg(&L, HL_SMMU_CR0, 0, HL_SMMU_CR0_SMMUEN | 0xc);
+		judge(NULL);
+		if (!shutdown_seen)
+			tap_ok(count(R_SMMU_OFF) == 1 && first(R_SMMU_OFF)->sid == 16 &&
+			       strstr(first(R_SMMU_OFF)->msg, "found disabled by the new kernel's reset") &&
+			       first(R_SMMU_OFF)->refs[0].boot == 0x2222 && first(R_SMMU_OFF)->refs[0].seq == 1,
+			       "SMMU-OFF: a plain kexec, shutdown unseen: the new kernel's reset found the SMMU disabled");
+		else
+			tap_ok(count(R_SMMU_OFF) == 1 && !strstr(first(R_SMMU_OFF)->msg, "found disabled"),
+			       "SMMU-OFF: the old kernel's shutdown seen: that one finding, not the reset's too");
+		end();
+	}
 }
 
 /* A driver attach record (arm_smmu_attach_*) for StreamID sid. */

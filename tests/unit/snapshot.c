@@ -160,6 +160,44 @@ int main(void)
 		tap_ok(rejects(p("v9"), "format version 9.0"), "unsupported major version named");
 	}
 
+	/* record version 1 (before hl_iommufd.src): still read, its VMM operations iommufd's */
+	{
+		struct hl_state x, y, v1;
+		struct hl_snap_header h;
+		unsigned char *f;
+		size_t fn;
+		int ok = 1, nvmm = 0;
+
+		fx_build(&x, &y, 0);
+		for (size_t i = 0; i < y.events.n; i++)
+			y.events.v[i].hdr.version = 1;
+		hl_snapshot_write(p("v1.snap"), &y, err, sizeof(err));
+		fn = load(p("v1.snap"), &f);
+		memcpy(&h, f, sizeof(h));
+		h.record_version = 1;
+		h.header_crc = crc32(0, (const unsigned char *)&h, offsetof(struct hl_snap_header, header_crc));
+		memcpy(f, &h, sizeof(h));
+		save(p("v1.snap"), f, fn);
+		hl_state_init(&v1);
+		ok = !hl_snapshot_read(p("v1.snap"), &v1, err, sizeof(err));
+		for (size_t i = 0; ok && i < v1.events.n; i++)
+			if (v1.events.v[i].hdr.kind == HL_K_IOMMUFD) {
+				nvmm++;
+				ok &= v1.events.v[i].hdr.version == 1 && v1.events.v[i].iommufd.src == HL_IOMMUFD_SRC_IOMMUFD;
+			}
+		tap_ok(ok && nvmm == 3, "a record version 1 file reads (%d iommufd records, src iommufd)", nvmm);
+		hl_state_free(&v1);
+		h.record_version = HL_RECORD_VERSION + 1;
+		h.header_crc = crc32(0, (const unsigned char *)&h, offsetof(struct hl_snap_header, header_crc));
+		memcpy(f, &h, sizeof(h));
+		save(p("v3.snap"), f, fn);
+		tap_ok(rejects(p("v3.snap"), "version 3, expected 192 version 1 to 2"),
+		       "a newer record version is refused, named");
+		free(f);
+		hl_state_free(&x);
+		hl_state_free(&y);
+	}
+
 	/* trailing garbage */
 	{
 		unsigned char *x = malloc(n + 8);

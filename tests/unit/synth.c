@@ -20,28 +20,31 @@
 int main(int argc, char **argv)
 {
 	unsigned long long nranges = 1000000, nstreams = 4, bootn = 1;
-	int mutate = 0;
+	int mutate = 0, unprotected = 0;
 	struct hl_state s;
 	char err[512];
 	int c;
 
-	while ((c = getopt(argc, argv, "r:s:b:m")) != -1) {
+	while ((c = getopt(argc, argv, "r:s:b:mu")) != -1) {
 		switch (c) {
 		case 'r': nranges = strtoull(optarg, NULL, 0); break;
 		case 's': nstreams = strtoull(optarg, NULL, 0); break;
 		case 'b': bootn = strtoull(optarg, NULL, 0); break;
 		case 'm': mutate = 1; break;
+		case 'u': unprotected = 1; break;
 		default:
-			fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] OUT\n");
+			fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] OUT\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || !nstreams || nstreams > 4096 || !bootn) {
-		fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] OUT\n");
+		fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] OUT\n");
 		return 2;
 	}
 
 	t_synth(&s, nranges, nstreams, bootn, mutate);
+	if (unprotected)
+		s.protect.n = 0;	/* no PROTECT section, and the log shows no VMM */
 	if (hl_snapshot_write(argv[optind], &s, err, sizeof(err))) {
 		fprintf(stderr, "synth: %s\n", err);
 		return 2;
