@@ -22,7 +22,7 @@ struct hl_mfam {
 
 static const struct hl_mfam fams[] = {
 	{ "hitless_verdict_exit_status", "gauge", NULL,
-	  "The verdict's exit status: 0 hitless, 1 findings, 2 incomplete (records lost)." },
+	  "The verdict's exit status: 0 hitless, 1 findings, 2 incomplete (records lost), 7 nothing protected." },
 	{ "hitless_lost_records", "counter", NULL, "Records the producer dropped." },
 	{ "hitless_sequence_gaps", "counter", NULL, "Records missing from the sequence numbers." },
 	{ "hitless_inconsistent_writes", "counter", NULL,
