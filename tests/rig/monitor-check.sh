@@ -13,21 +13,9 @@ flavor=$1
 n=0
 check() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $flavor $scen: $2"; else echo "not ok $n - $flavor $scen: $2"; fi; }
 
-# The metrics file, parsed back: every line a comment or a sample, "# EOF"
-# last; prints "name{labels} value" of each sample.
-parse() {
-	python3 - "$1" <<'PY'
-import re, sys
-lines = open(sys.argv[1]).read().split("\n")
-assert lines[-1] == "" and lines[-2] == "# EOF", "no # EOF at the end"
-for l in lines[:-2]:
-    if l.startswith("# TYPE ") or l.startswith("# HELP ") or l.startswith("# UNIT "):
-        continue
-    m = re.fullmatch(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+)', l)
-    assert m, "not a sample: " + l
-    print(m.group(1) + (m.group(2) or ""), float(m.group(3)))
-PY
-}
+# The metrics file, parsed back line by line by the checks' one OpenMetrics
+# parser (tests/rig/openmetrics.py); prints "name{labels} value" of each sample.
+parse() { python3 "$top/tests/rig/openmetrics.py" "$1"; }
 # the sample's value, "none" when there is no such sample
 val() { printf '%s\n' "$metrics" | awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "none" : v }'; }
 atleast() { v=$(val "$1"); [ "$v" != none ] && awk -v v="$v" -v m="$2" 'BEGIN { exit !(v >= m) }'; }
