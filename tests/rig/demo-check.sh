@@ -12,6 +12,13 @@ n=0
 check() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $flavor: $2"; else echo "not ok $n - $flavor: $2"; fi; }
 
 mkdir -p "$top/out/demo"
+# A rig that cannot run (no QEMU, no kernel under this cache) is the demo's exit 3, never
+# 1 (findings): the status below is the verdict's only when the rig ran.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+HITLESS_CACHE="$tmp" "$top/scripts/demo.sh" --no-setup "$flavor" >"$tmp/norig.out" 2>&1
+rc=$?
+check '[ $rc = 3 ] && grep -q "^hitless: error: " "$tmp/norig.out"' "a rig that cannot run: the demo exits 3, not a verdict's 0, 1 or 2 (got $rc)"
 "$top/scripts/demo.sh" --no-setup "$flavor" >"$out.stdout" 2>&1
 rc=$?
 sed 's/^/# /' "$out.stdout" | grep -vE '^# +(StreamID|IOVA|records)' | head -n 40
@@ -57,18 +64,41 @@ if [ "$flavor" = patched ]; then
 else
 	check '[ $rc = 1 ]' "the demo exits 1 (findings), not 0 or 2 (got $rc)"
 	check 'grep -q "^verdict: NOT HITLESS" "$out/verdict.txt"' "the verdict comes first and says NOT HITLESS"
-	check 'grep -qE "^ERROR +[A-Z-]+ +.*StreamID 8" "$out/verdict.txt" && grep -qE "^ +records: [0-9a-f]+:[0-9]+" "$out/verdict.txt"' \
-		"a finding names its rule, StreamID 8 and the records that show it"
+	# one finding: its line (rule), then its StreamID 8 line and its records line
+	check 'awk "/^(ERROR|WARNING) +[A-Z-]+ /{f=NR} f && NR==f+1 && /^ +StreamID 8 /{s=NR} s && NR==s+1 && /^ +records: [0-9a-f]+:[0-9]+/{ok=1} END{exit !ok}" "$out/verdict.txt"' \
+		"a finding names its rule, StreamID 8 and the records that show it, together"
 	check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"findings\"]" "$out/verdict.json"' \
 		"verdict.json parses and lists the findings"
 	check 'grep -q "DMA at kexec: lost" "$out/serial.log"' \
 		"the DMA edu started as the guest went to kexec is lost"
 fi
 check 'python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$out/timeline.json"' "timeline.json parses"
-check 'python3 -c "import json,sys; t=[s[\"t_ns\"] for s in json.load(open(sys.argv[1]))[\"before_kexec\"]]; assert len(t) >= 2 and t == sorted(t)" "$out/timeline.json"' \
-	"the old kernel's live-update milestones (LUO prepare/freeze, KHO) are listed as they happened"
-check 'tail -n1 "$out/metrics.prom" | grep -qx "# EOF" && grep -qE "^[a-z_]+(\{.*\})? [0-9.e+-]+$" "$out/metrics.prom"' \
-	"metrics.prom is OpenMetrics text (samples, # EOF)"
+# The old kernel's live-update milestones, by name, from the old boot, in the
+# order they happened: LUO prepare, then freeze; on the patched kernel the
+# series' own KHO finalize comes between them.
+want_pre="LUO_PREPARE LUO_FREEZE"
+[ "$flavor" = patched ] && want_pre="LUO_PREPARE KHO_FINALIZE LUO_FREEZE"
+pre_milestones() {
+	python3 - "$out/timeline.json" "$want_pre" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+pre, want = d["before_kexec"], sys.argv[2].split()
+old = d["boots"][0]["boot"] if d.get("boots") and isinstance(d["boots"][0], dict) and "boot" in d["boots"][0] else None
+got = [s["step"] for s in pre if s["step"] in want]
+t = [s["t_ns"] for s in pre]
+print("before the kexec: " + ", ".join("%s %s" % (s["step"], s["t_ns"]) for s in pre))
+sys.exit(not (got == want and t == sorted(t) and len({s["boot"] for s in pre}) == 1
+              and (old is None or pre[0]["boot"] == old)))
+PY
+}
+check 'pre_milestones | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]' \
+	"the old kernel's live-update milestones are there by name ($want_pre), from one boot, as they happened"
+# Every metrics file, line by line, by the one parser (tests/rig/openmetrics.py).
+om() { python3 "$top/tests/rig/openmetrics.py" "$1" >"$tmp/om.out" 2>&1; r=$?; sed 's/^/# /' "$tmp/om.out" | grep -v "^# hitless_entry_updates" | head -n 12; return $r; }
+check 'om "$out/metrics.prom" && grep -qE "^hitless_device_dark_seconds\{sid=\"8\"\} " "$tmp/om.out"' \
+	"metrics.prom is OpenMetrics text, every line, with StreamID 8's dark time"
+check 'om "$out/verdict.prom" && grep -qx "hitless_verdict_exit_status $rc.0" "$tmp/om.out"' \
+	"verdict.prom is OpenMetrics text, every line, and gives the demo's exit status ($rc)"
 check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d[\"traceEvents\"] if isinstance(d,dict) else d; assert len(e) > 3 and all(\"ph\" in x for x in e)" "$out/timeline.perfetto.json"' \
 	"timeline.perfetto.json is Chrome trace-event JSON"
 # The critical path, in order, on one counter timeline across the kexec.
