@@ -65,8 +65,15 @@ else
 	check '[ $rc = 1 ]' "the demo exits 1 (findings), not 0 or 2 (got $rc)"
 	check 'grep -q "^verdict: NOT HITLESS" "$out/verdict.txt"' "the verdict comes first and says NOT HITLESS"
 	# one finding: its line (rule), then its StreamID 8 line and its records line
-	check 'awk "/^(ERROR|WARNING) +[A-Z-]+ /{f=NR} f && NR==f+1 && /^ +StreamID 8 /{s=NR} s && NR==s+1 && /^ +records: [0-9a-f]+:[0-9]+/{ok=1} END{exit !ok}" "$out/verdict.txt"' \
-		"a finding names its rule, StreamID 8 and the records that show it, together"
+	finding_8() {
+		awk '/^(ERROR|WARNING) +[A-Z-]+ /{f=NR} f && NR==f+1 && /^ +StreamID 8 /{s=NR}
+		     s && NR==s+1 && /^ +records: [0-9a-f]+:[0-9]+/{ok=1} END{exit !ok}' "$1"
+	}
+	check 'finding_8 "$out/verdict.txt"' "a finding names its rule, StreamID 8 and the records that show it, together"
+	# the same check on the verdict with each finding's records line taken out
+	# (the StreamID and records of two different findings do not make one)
+	sed '/^ \+records: /d' "$out/verdict.txt" >"$tmp/no-records.txt"
+	check '! finding_8 "$tmp/no-records.txt"' "the check fails on the verdict without its records lines"
 	check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"findings\"]" "$out/verdict.json"' \
 		"verdict.json parses and lists the findings"
 	check 'grep -q "DMA at kexec: lost" "$out/serial.log"' \
@@ -78,8 +85,8 @@ check 'python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$out/timeline
 # series' own KHO finalize comes between them.
 want_pre="LUO_PREPARE LUO_FREEZE"
 [ "$flavor" = patched ] && want_pre="LUO_PREPARE KHO_FINALIZE LUO_FREEZE"
-pre_milestones() {
-	python3 - "$out/timeline.json" "$want_pre" <<'PY'
+pre_milestones() {	# [TIMELINE.JSON]
+	python3 - "${1:-$out/timeline.json}" "$want_pre" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 pre, want = d["before_kexec"], sys.argv[2].split()
@@ -93,6 +100,12 @@ PY
 }
 check 'pre_milestones | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]' \
 	"the old kernel's live-update milestones are there by name ($want_pre), from one boot, as they happened"
+# the same check on the timeline with its last milestone renamed (LUO freeze
+# missing): sorted timestamps alone would still pass
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["before_kexec"][-1]["step"] = "VM_PAUSED"
+json.dump(d, open(sys.argv[2], "w"))' "$out/timeline.json" "$tmp/renamed.json" 2>/dev/null
+check '! pre_milestones "$tmp/renamed.json" >/dev/null' "the check fails on a timeline whose last milestone is another one"
 # Every metrics file, line by line, by the one parser (tests/rig/openmetrics.py).
 om() { python3 "$top/tests/rig/openmetrics.py" "$1" >"$tmp/om.out" 2>&1; r=$?; sed 's/^/# /' "$tmp/om.out" | grep -v "^# hitless_entry_updates" | head -n 12; return $r; }
 check 'om "$out/metrics.prom" && grep -qE "^hitless_device_dark_seconds\{sid=\"8\"\} " "$tmp/om.out"' \
