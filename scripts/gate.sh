@@ -29,12 +29,14 @@
 # timeline.txt, timeline.json, metrics.prom, timeline.perfetto.json, the
 # snapshots and the serial log.
 # Exit status: hitless diff's (0 hitless, 1 findings, 2 error or incomplete,
-# 7 nothing protected).
+# 7 nothing protected), or 3 when there is no verdict to give (a kernel the
+# gate cannot take, the set-up or the build failed, the scenario failed on
+# the rig), as scripts/demo.sh. A bad argument is 2.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 setup=1
 [ "${1:-}" = --no-setup ] && { setup=0; shift; }
-[ $# = 2 ] || { sed -n '2,31s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# = 2 ] || { sed -n '2,34s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 if [ $setup = 1 ]; then
 	"$HITLESS_TOP/scripts/setup.sh"
@@ -48,7 +50,7 @@ kernel_arg() {
 	patched | stock | debian | debian-7.2) printf '%s\n' "$arg"; return ;;
 	*.deb | *.deb,*) ;;
 	*,*) ;;
-	*) [ -d "$arg" ] || die "$side kernel: $arg is no flavor, kernel folder, IMAGE,MODDIR or .deb list"
+	*) [ -d "$arg" ] || { printf "hitless: error: %s\n" "$side kernel: $arg is no flavor, kernel folder, IMAGE,MODDIR or .deb list" >&2; exit 2; }
 		kernel_dir "$arg" >/dev/null; (cd "$arg" && pwd); return ;;
 	esac
 	dir="$HITLESS_TOP/out/gate/kernels/$side"
@@ -60,7 +62,7 @@ old=$(kernel_arg "$1" old)
 new=$(kernel_arg "$2" new)
 for k in "$old" "$new"; do
 	[ -f "$(kernel_dir "$k")/btf" ] || [ -e "$(kernel_dir "$k")/vmlinux" ] ||
-		die "no BTF for the kernel in $(kernel_dir "$k"): the stock capture needs CONFIG_DEBUG_INFO_BTF"
+		no_verdict "no BTF for the kernel in $(kernel_dir "$k"): the stock capture needs CONFIG_DEBUG_INFO_BTF"
 done
 # The gate's VM runs on the VFIO type1 container: a kernel whose config says
 # it has none (the rig's own, iommufd only: their live update is
@@ -69,7 +71,7 @@ for k in "$old" "$new"; do
 	c=$(kernel_dir "$k")/config
 	[ -f "$c" ] || c=$(kernel_dir "$k")/.config
 	[ -f "$c" ] && ! grep -q '^CONFIG_VFIO_CONTAINER=y' "$c" &&
-		die "the kernel in $(kernel_dir "$k") has no VFIO type1 container (CONFIG_VFIO_CONTAINER): the gate's VM cannot run on it (the rig's own kernels: scripts/demo.sh)"
+		no_verdict "the kernel in $(kernel_dir "$k") has no VFIO type1 container (CONFIG_VFIO_CONTAINER): the gate's VM cannot run on it (the rig's own kernels: scripts/demo.sh)"
 done
 btf_of() { local d; d=$(kernel_dir "$1"); [ -f "$d/btf" ] && echo "$d/btf" || echo "$d/vmlinux"; }
 name=$(flavor_name "$old")-$(flavor_name "$new")
@@ -81,12 +83,12 @@ rm -rf "$out"; mkdir -p "$out"
 # same (their struct offsets, from each one's BTF).
 probes=$(stock_kprobe_events "$(btf_of "$old")")
 [ "$probes" = "$(stock_kprobe_events "$(btf_of "$new")")" ] ||
-	die "the two kernels need different switch probes (struct arm_smmu_device or device differ): not supported by the gate yet"
+	no_verdict "the two kernels need different switch probes (struct arm_smmu_device or device differ): not supported by the gate yet"
 log "gate: $(cat "$(kernel_dir "$old")/kernel.release") -> $(cat "$(kernel_dir "$new")/kernel.release"), a VM on VFIO type1 across the kexec (about a minute under TCG)"
 if ! "$HITLESS_TOP/scripts/rig.sh" --tap -k "$old" -n "$new" -s type1-kexec-capture \
 	-a "$(trace_instance_args) $probes" -o "$out/serial.log" >"$out/rig.tap"; then
 	grep -E '^(not ok|# rig:)' "$out/rig.tap" >&2 || true
-	die "the gate's scenario failed on the rig (serial log: $out/serial.log)"
+	no_verdict "the gate's scenario failed on the rig (serial log: $out/serial.log)"
 fi
 # With the default protection: every device a VMM attached.
 rc=0

@@ -15,6 +15,8 @@ export ARCH CROSS_COMPILE
 
 log() { printf '[hitless %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'hitless: error: %s\n' "$*" >&2; exit 1; }
+# demo.sh and gate.sh: no verdict to give (exit 3; 1 is a verdict: findings).
+no_verdict() { printf 'hitless: error: %s\n' "$*" >&2; exit 3; }
 
 # apt with a side configuration for suites other than the system's own,
 # leaving /etc/apt alone. $1: a name for the lists folder, rest: apt args.

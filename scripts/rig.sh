@@ -19,13 +19,25 @@
 # out/rig/FLAVOR-NAME.files/ (FLAVOR-NEXT-NAME with --next).
 # The serial log has every line prefixed with the boot it came from ("b1| ",
 # "b2| ", ...): a new boot starts where the kernel prints "Booting Linux".
-# Exit status: 0 when every test of the scenario reported ok, 1 otherwise.
+# The guest is told its kernel flavor (hitless.flavor=FLAVOR): the steps fail
+# when the kernel lacks what that flavor must have.
+# Exit status:
+#   0  every test of the scenario reported ok
+#   1  the guest reported every test, and some are not ok
+#   2  a bad argument (unknown option, flavor or scenario)
+#   3  the rig itself failed: no QEMU or kernel, QEMU exited non-zero or was
+#      killed at the bound, the guest printed no plan or one that disagrees
+#      with the scenario file, an exported file arrived damaged, the kernel
+#      panicked, or the guest stopped before reporting every test
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# A failure of the rig, not of a test (exit 3).
+rig_die() { printf 'hitless: error: %s\n' "$*" >&2; exit 3; }
+bad_arg() { printf 'hitless: error: %s\n' "$*" >&2; exit 2; }
 
 flavor=patched next="" scenario=boot timeout=300 append="" log="" tap=0
 qemu_extra=()
-usage() { sed -n '2,22s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,33s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k | --kernel) flavor=$2; shift 2 ;;
@@ -41,19 +53,20 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case "$flavor" in patched | stock | debian | debian-7.2 | */*) ;;
-*) die "--kernel is patched, stock, debian, debian-7.2 or a kernel folder, not $flavor" ;; esac
+*) bad_arg "--kernel is patched, stock, debian, debian-7.2 or a kernel folder, not $flavor" ;; esac
 next=${next:-$flavor}
 [ -f "$HITLESS_TOP/tests/guest/scenarios/$scenario" ] ||
-	die "no scenario $scenario in tests/guest/scenarios"
+	bad_arg "no scenario $scenario in tests/guest/scenarios"
 
 QEMU_ROOT="$HITLESS_CACHE/qemu-${QEMU_VERSION#*:}"
 QEMU="$QEMU_ROOT/usr/bin/qemu-system-aarch64"
-[ -x "$QEMU" ] || die "no QEMU at $QEMU: run scripts/setup.sh"
-kout=$(kernel_dir "$flavor")
-[ -f "$kout/Image" ] || die "no $flavor kernel in $kout: run scripts/kernel.sh $flavor (or scripts/setup.sh)"
+[ -x "$QEMU" ] || rig_die "no QEMU at $QEMU: run scripts/setup.sh"
+kout=$(kernel_dir "$flavor") || rig_die "no kernel folder for $flavor"
+[ -f "$kout/Image" ] || rig_die "no $flavor kernel in $kout: run scripts/kernel.sh $flavor (or scripts/setup.sh)"
 fname=$(flavor_name "$flavor")
 [ "$next" = "$flavor" ] || fname+="-$(flavor_name "$next")"
-"$HITLESS_TOP/scripts/initramfs.sh" "$flavor" "$next" 2>/dev/null
+"$HITLESS_TOP/scripts/initramfs.sh" "$flavor" "$next" 2>/dev/null ||
+	rig_die "scripts/initramfs.sh $flavor $next failed"
 initrd="$HITLESS_TOP/out/initramfs-$fname.cpio"
 
 mkdir -p "$HITLESS_TOP/out/rig"
@@ -63,7 +76,7 @@ raw="$log.raw"
 rm -f "$raw" "$log"
 
 cmdline="console=ttyAMA0 rdinit=/init retain_initrd panic=-1 kho=on liveupdate=on"
-cmdline+=" hitless.boot=1 hitless.scenario=$scenario $append"
+cmdline+=" hitless.boot=1 hitless.scenario=$scenario hitless.flavor=$(flavor_name "$flavor") $append"
 
 # The serial console goes to stdout and to the raw log at once.
 qemu_cmd=("$QEMU" -L "$QEMU_ROOT/usr/share/qemu"
@@ -100,6 +113,7 @@ else
 fi
 set -e
 elapsed=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+[ -f "$raw" ] || : >"$raw"	# QEMU may fail before it opens its log
 annotate <"$raw" >"$log"
 rm -f "$raw"
 
@@ -146,8 +160,12 @@ plan=$(grep -B1 -E "^b1\| # boot 1: scenario $scenario, tests " "$log" | sed -n 
 [ "$rc" != 0 ] && [ "$rc" != 124 ] && [ "$rc" != 137 ] &&
 	problems+=("QEMU exited with status $rc: $(tail -n 3 "$log.qemu-stderr" | tr '\n' ' ')")
 [ -n "$plan" ] || { plan=0; problems+=("the guest printed no KTAP plan"); }
+# A kernel panic (panic=-1 reboots at once, and -no-reboot ends QEMU with 0).
+while IFS= read -r l; do
+	problems+=("the kernel panicked in boot ${l%%|*}: ${l#*| }")
+done < <(grep -E '^b[0-9]+\| .*Kernel panic - not syncing' "$log" | sed 's/^b//' || true)
 
-pass=0 fail=0
+pass=0 fail=0 missing=0
 tap_out=()
 for ((n = 1; n <= plan; n++)); do
 	name=${names[$((n - 1))]:-}
@@ -159,6 +177,7 @@ for ((n = 1; n <= plan; n++)); do
 	if [ -z "$line" ]; then
 		tap_out+=("not ok $n - (no result: the guest stopped before this test)")
 		fail=$((fail + 1))
+		missing=$((missing + 1))
 		continue
 	fi
 	b=${line%%|*}
@@ -170,6 +189,7 @@ for ((n = 1; n <= plan; n++)); do
 	tap_out+=("$res [$b]")
 done
 boots=$(grep -c 'Booting Linux on physical CPU' "$log" || true)
+[ $missing = 0 ] || problems+=("the guest stopped before reporting $missing of $plan tests")
 
 if [ $tap = 1 ]; then
 	echo "# rig: $fname kernel, scenario $scenario, $boots boot(s), ${elapsed} s, log $log"
@@ -189,11 +209,12 @@ else
 	log "$fname/$scenario: $pass of $plan ok, $boots boot(s), ${elapsed} s; log: $log"
 	[ -d "$files" ] && log "exported files: $files"
 fi
-if [ ${#problems[@]} -gt 0 ] || [ $fail -gt 0 ] || [ "$plan" = 0 ]; then
+if [ ${#problems[@]} -gt 0 ] || [ $fail -gt 0 ]; then
 	{
 		echo "# rig: the log's last lines:"
 		tail -n 25 "$log" | sed 's/^/#   /'
 	} >&"$([ $tap = 1 ] && echo 1 || echo 2)"
+	[ ${#problems[@]} -gt 0 ] && exit 3
 	exit 1
 fi
 exit 0

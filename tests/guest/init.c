@@ -21,7 +21,9 @@
  * Step output is passed on as KTAP diagnostic lines ("# ...").
  *
  * Command line: hitless.boot=N (default 1), hitless.scenario=NAME (default
- * "boot"), hitless.step_timeout=SECONDS (default 120).
+ * "boot"), hitless.step_timeout=SECONDS (default 120), hitless.flavor=FLAVOR
+ * (the kernel flavor scripts/rig.sh booted: patched, stock, ...; given to the
+ * steps as HITLESS_FLAVOR, empty when absent).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -60,6 +62,7 @@ static int nr_directives;
 static char cmdline[CMDLINE_MAX];
 static int boot = 1;
 static const char *scenario = "boot";
+static const char *flavor = "";
 static int step_timeout = 120;
 
 /* One write per line, so kernel messages cannot split a KTAP line. */
@@ -134,6 +137,8 @@ static void read_cmdline(void)
 			scenario = strdup(tok + 17);
 		else if (!strncmp(tok, "hitless.step_timeout=", 21))
 			step_timeout = atoi(tok + 21);
+		else if (!strncmp(tok, "hitless.flavor=", 15))
+			flavor = strdup(tok + 15);
 	}
 	if (boot < 1)
 		fatal("bad hitless.boot= in '%s'", cmdline);
@@ -197,8 +202,10 @@ static void flush_line(char *line, size_t *len)
  * most step_timeout seconds. A step may leave a daemon behind (the VMM that
  * holds its live update session across the kexec): once the step itself has
  * exited, what is already in the pipe is passed on and the daemon's later
- * output is dropped, so it cannot hold the scenario up. Returns the exit
- * status, or -1 on a timeout or a signal.
+ * output is dropped, so it cannot hold the scenario up. A step that closes
+ * its output (or hands it to a daemon that does) is still waited for only
+ * until the deadline: the end of its output is not the end of the step.
+ * Returns the exit status, or -1 on a timeout or a signal.
  */
 static int run(char *const argv[], const char *what)
 {
@@ -206,6 +213,7 @@ static int run(char *const argv[], const char *what)
 	int pfd[2], status = 0;
 	bool exited = false;
 	int drain = 16;	/* reads allowed after the step exited */
+	bool eof = false;	/* every writer closed the pipe */
 	uint64_t deadline;
 	size_t len = 0;
 	pid_t pid;
@@ -238,6 +246,12 @@ static int run(char *const argv[], const char *what)
 			waitpid(pid, &status, 0);
 			exited = true;
 		}
+		if (eof) {
+			if (exited)
+				break;
+			usleep(50000);
+			continue;
+		}
 		/* Poll briefly: the step's exit is noticed by waitpid, not EOF. */
 		if (poll(&p, 1, exited ? 0 : 50) <= 0) {
 			if (exited)
@@ -247,8 +261,12 @@ static int run(char *const argv[], const char *what)
 		if (exited && !drain--)
 			break;
 		n = read(pfd[0], buf, sizeof(buf));
-		if (n <= 0)
-			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			eof = true;
+			continue;
+		}
 		for (ssize_t i = 0; i < n; i++) {
 			if (buf[i] == '\n') {
 				flush_line(line, &len);
@@ -262,8 +280,6 @@ static int run(char *const argv[], const char *what)
 	if (len)
 		flush_line(line, &len);
 	close(pfd[0]);
-	if (!exited && waitpid(pid, &status, 0) < 0)
-		return -1;
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	say("# %s: killed by signal %d", what, WTERMSIG(status));
@@ -363,6 +379,7 @@ int main(void)
 	snprintf(bootstr, sizeof(bootstr), "%d", boot);
 	setenv("HITLESS_BOOT", bootstr, 1);
 	setenv("HITLESS_SCENARIO", scenario, 1);
+	setenv("HITLESS_FLAVOR", flavor, 1);
 	setenv("PATH", "/bin:/sbin:/usr/bin:/usr/sbin", 1);
 	setenv("HOME", "/root", 1);
 

@@ -10,7 +10,8 @@
  * allocates an IOAS and attaches the device to it (an SMMUv3 S1 domain: a CD
  * and an STE are written), maps 64 KiB at IOVA 0x100000 and 8 KiB at
  * 0x200000, unmaps the 8 KiB, runs CMD (sh -c) with the 64 KiB still mapped,
- * then detaches and closes.  Each step is printed.
+ * then detaches and closes.  Each step is printed.  The exit status is 1
+ * when CMD failed (after the detach), as when a step of its own did.
  *
  * --replace: after the maps, allocate a second HWPT on the IOAS and replace
  * the attached one with it, as a VMM does (S1 to S1: both ASID and TTB0 of
@@ -226,7 +227,7 @@ int main(int argc, char **argv)
 	unsigned ven, dev;
 	char bdf[64];
 	const char *then = NULL;
-	int iommufd, devfd, replace = 0, expect_refusal = 0, s2 = 0;
+	int iommufd, devfd, replace = 0, expect_refusal = 0, s2 = 0, then_failed = 0;
 	unsigned long long burst = 0;
 	unsigned loops = 0;
 	void *buf;
@@ -333,7 +334,8 @@ int main(int argc, char **argv)
 	if (then) {
 		int st = system(then);
 
-		printf("ran '%s': status %d\n", then, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+		then_failed = st == -1 || !WIFEXITED(st) || WEXITSTATUS(st);
+		printf("ran '%s': status %d\n", then, st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	}
 
 	if (loops)
@@ -345,6 +347,10 @@ int main(int argc, char **argv)
 	printf("detached\n");
 	close(devfd);
 	close(iommufd);
+	if (then_failed) {
+		printf("vfio-iommufd: '%s' failed\n", then);
+		return 1;
+	}
 	return 0;
 usage:
 	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--replace | --replace-s2 | --expect-replace-error]\n"

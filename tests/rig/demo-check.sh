@@ -12,6 +12,13 @@ n=0
 check() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $flavor: $2"; else echo "not ok $n - $flavor: $2"; fi; }
 
 mkdir -p "$top/out/demo"
+# A rig that cannot run (no QEMU, no kernel under this cache) is the demo's exit 3, never
+# 1 (findings): the status below is the verdict's only when the rig ran.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+HITLESS_CACHE="$tmp" "$top/scripts/demo.sh" --no-setup "$flavor" >"$tmp/norig.out" 2>&1
+rc=$?
+check '[ $rc = 3 ] && grep -q "^hitless: error: " "$tmp/norig.out"' "a rig that cannot run: the demo exits 3, not a verdict's 0, 1 or 2 (got $rc)"
 "$top/scripts/demo.sh" --no-setup "$flavor" >"$out.stdout" 2>&1
 rc=$?
 sed 's/^/# /' "$out.stdout" | grep -vE '^# +(StreamID|IOVA|records)' | head -n 40
@@ -57,24 +64,60 @@ if [ "$flavor" = patched ]; then
 else
 	check '[ $rc = 1 ]' "the demo exits 1 (findings), not 0 or 2 (got $rc)"
 	check 'grep -q "^verdict: NOT HITLESS" "$out/verdict.txt"' "the verdict comes first and says NOT HITLESS"
-	check 'grep -qE "^ERROR +[A-Z-]+ +.*StreamID 8" "$out/verdict.txt" && grep -qE "^ +records: [0-9a-f]+:[0-9]+" "$out/verdict.txt"' \
-		"a finding names its rule, StreamID 8 and the records that show it"
+	# one finding: its line (rule), then its StreamID 8 line and its records line
+	finding_8() {
+		awk '/^(ERROR|WARNING) +[A-Z-]+ /{f=NR} f && NR==f+1 && /^ +StreamID 8 /{s=NR}
+		     s && NR==s+1 && /^ +records: [0-9a-f]+:[0-9]+/{ok=1} END{exit !ok}' "$1"
+	}
+	check 'finding_8 "$out/verdict.txt"' "a finding names its rule, StreamID 8 and the records that show it, together"
+	# the same check on the verdict with each finding's records line taken out
+	# (the StreamID and records of two different findings do not make one)
+	sed '/^ \+records: /d' "$out/verdict.txt" >"$tmp/no-records.txt"
+	check '! finding_8 "$tmp/no-records.txt"' "the check fails on the verdict without its records lines"
 	check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"findings\"]" "$out/verdict.json"' \
 		"verdict.json parses and lists the findings"
 	check 'grep -q "DMA at kexec: lost" "$out/serial.log"' \
 		"the DMA edu started as the guest went to kexec is lost"
 fi
 check 'python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$out/timeline.json"' "timeline.json parses"
-check 'python3 -c "import json,sys; t=[s[\"t_ns\"] for s in json.load(open(sys.argv[1]))[\"before_kexec\"]]; assert len(t) >= 2 and t == sorted(t)" "$out/timeline.json"' \
-	"the old kernel's live-update milestones (LUO prepare/freeze, KHO) are listed as they happened"
+# The old kernel's live-update milestones, by name, from the old boot, in the
+# order they happened: LUO prepare, then freeze; on the patched kernel the
+# series' own KHO finalize comes between them.
+want_pre="LUO_PREPARE LUO_FREEZE"
+[ "$flavor" = patched ] && want_pre="LUO_PREPARE KHO_FINALIZE LUO_FREEZE"
+pre_milestones() {	# [TIMELINE.JSON]
+	python3 - "${1:-$out/timeline.json}" "$want_pre" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+pre, want = d["before_kexec"], sys.argv[2].split()
+old = d["boots"][0]["boot"] if d.get("boots") and isinstance(d["boots"][0], dict) and "boot" in d["boots"][0] else None
+got = [s["step"] for s in pre if s["step"] in want]
+t = [s["t_ns"] for s in pre]
+print("before the kexec: " + ", ".join("%s %s" % (s["step"], s["t_ns"]) for s in pre))
+sys.exit(not (got == want and t == sorted(t) and len({s["boot"] for s in pre}) == 1
+              and (old is None or pre[0]["boot"] == old)))
+PY
+}
+check 'pre_milestones | sed "s/^/# /"; [ "${PIPESTATUS[0]}" = 0 ]' \
+	"the old kernel's live-update milestones are there by name ($want_pre), from one boot, as they happened"
+# the same check on the timeline with its last milestone renamed (LUO freeze
+# missing): sorted timestamps alone would still pass
+python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["before_kexec"][-1]["step"] = "VM_PAUSED"
+json.dump(d, open(sys.argv[2], "w"))' "$out/timeline.json" "$tmp/renamed.json" 2>/dev/null
+check '! pre_milestones "$tmp/renamed.json" >/dev/null' "the check fails on a timeline whose last milestone is another one"
+# Every metrics file, line by line, by the one parser (tests/lib/parse-metrics:
+# python3-prometheus-client's, in the Prometheus text format the demo writes).
+om() { "$top/tests/lib/parse-metrics" "$1" >"$tmp/om.out" 2>&1; r=$?; sed 's/^/# /' "$tmp/om.out" | grep -v "^# hitless_entry_updates" | head -n 12; return $r; }
+check 'om "$out/metrics.prom" && grep -qE "^hitless_device_dark_seconds\{smmu=\"[0-9]+\",sid=\"8\"(,device=\"[0-9a-f:.]+\")?\} " "$tmp/om.out"' \
+	"metrics.prom parses (Prometheus text format), every line, with StreamID 8's dark time and its SMMU"
+check 'om "$out/verdict.prom" && grep -qx "hitless_verdict_exit_status $rc.0" "$tmp/om.out"' \
+	"verdict.prom parses (Prometheus text format), every line, and gives the demo's exit status ($rc)"
 v=$(sed -n '1s/^verdict: \([A-Z ]*(exit [0-9])\).*/\1/p' "$out/verdict.txt")
 check '[ -n "$v" ] && grep -q "^<h1 id=\"verdict\"[^>]*>$v</h1>" "$out/report.html" && grep -q "^<svg id=\"timeline\"" "$out/report.html"' \
 	"report.html: the verdict of verdict.txt ($v) and the critical path's SVG"
 check '/usr/bin/python3 -c "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.find(\"testsuite[@name=\x27StreamID 8\x27]\") is not None" "$out/verdict.junit.xml"' \
 	"verdict.junit.xml parses, with a testsuite for StreamID 8"
-# the metrics, read by the real parser (tests/lib/parse-metrics)
-check '"$top/tests/lib/parse-metrics" "$out/verdict.prom" >/dev/null && "$top/tests/lib/parse-metrics" "$out/metrics.prom" | grep -qE "^hitless_device_dark_seconds\{smmu=\"[0-9]+\",sid=\"8\"(,device=\"[0-9a-f:.]+\")?\} [0-9.e+-]+$"' \
-	"metrics.prom and verdict.prom parse (Prometheus text format); StreamID 8's dark time carries its SMMU"
 check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d[\"traceEvents\"] if isinstance(d,dict) else d; assert len(e) > 3 and all(\"ph\" in x for x in e)" "$out/timeline.perfetto.json"' \
 	"timeline.perfetto.json is Chrome trace-event JSON"
 # The critical path, in order, on one counter timeline across the kexec.

@@ -13,11 +13,11 @@ files=$top/out/rig/patched-trace-import.files
 . "$top/scripts/lib.sh"
 trace_args=$(trace_instance_args)
 
-rm -rf "$files"
 n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 
 if [ -z "${HITLESS_TRACE_IMPORT_FILES:-}" ]; then
+	rm -rf "$files"
 	out=$("$top/scripts/rig.sh" --kernel patched --scenario trace-import --timeout 300 \
 		--append "$trace_args" -q -global -q e1000e.romfile= 2>&1)
 	rc=$?
@@ -41,6 +41,19 @@ ok $? "hitless timeline -j after.snap: complete"
 ok $? "hitless timeline -j before.snap after.snap: complete"
 "$hl" show -j "$files/rec.snap" >"$tmp/rec.json" 2>"$tmp/rec.err"
 ok $? "hitless show -j rec.snap (record --trace hitless): complete"
+# import.snap (steps/trace-import-again: hitless import after both snapshots
+# and the record read the instances): a complete snapshot of boot 2 with no
+# record, since reading an instance consumes it (none is read twice).
+"$hl" show -j "$files/import.snap" >"$tmp/import.json" 2>"$tmp/import.err"
+rc=$?
+python3 - "$tmp/import.json" "$tmp/show.json" <<'PY' | sed 's/^/# /'
+import json, sys
+i, a = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+print("import.snap: boot %s, %d records; after.snap: boot %s" % (i["meta"]["boot"], len(i["events"]), a["meta"]["boot"]))
+sys.exit(not (i["meta"]["boot"] == a["meta"]["boot"] and not i["events"] and i["complete"]))
+PY
+[ $rc = 0 ] && [ "${PIPESTATUS[0]}" = 0 ]
+ok $? "import.snap: boot 2's, complete, no record left in the instances once read"
 "$hl" timeline "$after" 2>&1 | sed 's/^/# /'
 
 # The checks, in Python (JSON); one TAP line each, numbered on from $n.

@@ -4,8 +4,17 @@
 # "A test that still passes with a rule deleted is not a test of that rule."
 #   tests/unit/mutants.py            every mutant
 #   tests/unit/mutants.py 'NAME'...  only those
-# Not run by prove (no .t): it rebuilds the tree once per mutant.
-import subprocess, shutil, os, sys, tempfile
+#   tests/unit/mutants.py --apply-only [NAME...]
+#                                    only check that each mutant still applies
+#                                    (its text is in its file, once): no build
+#   --extra FILE                     more mutants, a JSON object NAME: [FILE,
+#                                    OLD, NEW] (tests/unit/mutants.t's breaks)
+# Exit 0 only when every mutant named was applied, built and CAUGHT: one that
+# no longer applies (its text is gone or not unique), does not build, or is
+# MISSED is counted and makes the exit 1; an unknown NAME is an error (2).
+# The full run is not run by prove (it rebuilds the tree once per mutant);
+# tests/unit/mutants.t runs --apply-only and the failure paths.
+import subprocess, shutil, os, sys, tempfile, json
 src=os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 muts = {
  'STE-BREAK finding removed': ('userspace/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', 'if (0 &&'),
@@ -22,6 +31,8 @@ muts = {
  'CMD_SYNC requirement removed': ('userspace/verdict.c', '			o->st = OB_COVERED;', '			o->done = true;'),
  'TLBI ASID match removed': ('userspace/verdict.c', 'if (o->stage != 2 && o->nasid && !inv->any_asid && !has_tag(o->asid, o->nasid, inv->asid))', 'if (0)'),
  'XK-XLATE removed': ('userspace/verdict.c', '		if (why) {', '		if (0) {'),
+ 'XK-CD config compare removed': ('userspace/verdict.c', '		if (cmp_fields(ja, jb, diff, sizeof(diff))) {\n				f = finding(c->v, R_XK_CD', '		if (0) {\n				f = finding(c->v, R_XK_CD'),
+ 'XK-CD: a CD gone after kexec not a finding': ('userspace/verdict.c', '			if (!cb) {\n				f = finding(c->v, R_XK_CD', '			if (!cb) {\n				continue;\n				f = finding(c->v, R_XK_CD'),
  'XK-STE config compare removed': ('userspace/verdict.c', '		if (cmp_fields(ja, jb, diff, sizeof(diff))) {\n			f = finding(c->v, R_XK_STE', '		if (0) {\n			f = finding(c->v, R_XK_STE'),
  'safe bits (MEV) removed': ('userspace/smmu.c', '	safe_bits[1] |= STRTAB_STE_1_MEV;', ''),
  'S1DSS=bypass SHCFG used removed': ('userspace/smmu.c', 'if (FIELD_GET(STRTAB_STE_1_S1DSS, ent[1]) == STRTAB_STE_1_S1DSS_BYPASS)', 'if (0)'),
@@ -68,8 +79,30 @@ muts = {
  'metrics: OpenMetrics without # UNIT': ('userspace/metrics.c', '		if (f->unit)\n', '		if (0)\n'),
  'metrics: per-StreamID series without smmu': ('userspace/metrics.c', '		hl_mw_sample(w, val, "smmu", sm, "sid", sd, NULL);', '		hl_mw_sample(w, val, "sid", sd, NULL);'),
 }
-only = sys.argv[1:]
-missed = 0
+args = sys.argv[1:]
+apply_only = '--apply-only' in args
+args = [a for a in args if a != '--apply-only']
+if '--extra' in args:
+    i = args.index('--extra')
+    extra = json.load(open(args[i + 1]))
+    muts.update({k: tuple(v) for k, v in extra.items()})
+    del args[i:i + 2]
+only = args
+unknown = [n for n in only if n not in muts]
+if unknown:
+    print('mutants.py: no such mutant: ' + ', '.join(unknown), file=sys.stderr)
+    sys.exit(2)
+if apply_only:
+    bad = 0
+    for name, (f, old, new) in muts.items():
+        if only and name not in only: continue
+        k = open(os.path.join(src, f)).read().count(old)
+        if k != 1:
+            print('MUTATION NOT APPLIED: %s (its text is in %s %d times, not once)' % (name, f, k))
+            bad += 1
+    print('%d mutant(s), %d no longer apply' % (len(only or muts), bad))
+    sys.exit(1 if bad else 0)
+missed = broken = 0
 # A folder of our own: two checkouts may run this at once.
 top=tempfile.mkdtemp(prefix='hitless-mutant.')
 for name,(f,old,new) in muts.items():
@@ -80,12 +113,16 @@ for name,(f,old,new) in muts.items():
     for sub in ('bpf','userspace','tests'):
         shutil.copytree(os.path.join(src,sub), os.path.join(d,sub), ignore=shutil.ignore_patterns('build'))
     p=os.path.join(d,f); s=open(p).read()
-    if old not in s:
-        print('MUTATION NOT APPLIED:', name); continue
+    if s.count(old) != 1:
+        print('MUTATION NOT APPLIED: %s (its text is in %s %d times, not once)' % (name, f, s.count(old)))
+        broken += 1
+        continue
     open(p,'w').write(s.replace(old,new,1))
     r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf'.split()], capture_output=True, text=True)
     if r.returncode:
-        print('BUILD FAIL', name, r.stderr[-500:]); continue
+        print('BUILD FAIL', name, r.stderr[-500:])
+        broken += 1
+        continue
     fails=[]
     for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf'.split():
         out=subprocess.run([os.path.join(d,'userspace/build/host/tests',t)], capture_output=True, text=True).stdout
@@ -95,4 +132,5 @@ for name,(f,old,new) in muts.items():
     missed = missed + (0 if fails else 1)
     for x in fails[:4]: print('    '+x)
 shutil.rmtree(top, ignore_errors=True)
-sys.exit(1 if missed else 0)
+print('%d missed, %d not applied or not built' % (missed, broken))
+sys.exit(1 if missed or broken else 0)

@@ -508,7 +508,8 @@ static void xk_pair(int variant)
 	mk_s1_cd(cd, variant == 4 ? 9 : 6, 0x90000000);
 	if (variant == 5)
 		cd[0] &= ~CTXDESC_CD_0_A;
-	hl_state_set_cd(&S2, 0, 16, 0, cd);
+	if (variant != 6)
+		hl_state_set_cd(&S2, 0, 16, 0, cd);
 	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x78000000, 0);
 	if (variant == 2)
 		ste[1] &= ~STRTAB_STE_1_S1STALLD;
@@ -554,6 +555,12 @@ static void xk(void)
 	xk_pair(5);
 	tap_ok(count(R_XK_CD) == 1 && strstr(first(R_XK_CD)->msg, "A 1 -> 0"),
 	       "XK-CD: CD configuration field (A) differs");
+	end();
+	hl_state_free(&S2);
+	xk_pair(6);
+	tap_ok(count(R_XK_CD) == 1 && strstr(first(R_XK_CD)->msg, "valid CD before, none after") &&
+	       first(R_XK_CD)->sid == 16,
+	       "XK-CD: protected StreamID's CD gone after kexec");
 	end();
 	hl_state_free(&S2);
 }
