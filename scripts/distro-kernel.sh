@@ -162,7 +162,7 @@ build_dir() {
 	rel=$(cat "$kdir/kernel.release")
 	src="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
 	[ -f "$kdir/config" ] || die "no config for $rel in $kdir: cannot build modules for it"
-	[ "${rel%%[+-]*}" = "$(make -s -C "$src" kernelversion 2>/dev/null)" ] ||
+	[ "${rel%%[+-]*}" = "$(make -s --no-print-directory -C "$src" kernelversion 2>/dev/null)" ] ||
 		die "$rel is not the rig's Linux source ($LINUX_SOURCE_VERSION): no modules can be built for it here"
 	obj="$HITLESS_CACHE/build/distro-$rel"
 	want=$(cat "$kdir/config" | sha256sum | cut -d' ' -f1)
