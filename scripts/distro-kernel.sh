@@ -167,8 +167,7 @@ build_dir() {
 	obj="$HITLESS_CACHE/build/distro-$rel"
 	want=$(cat "$kdir/config" | sha256sum | cut -d' ' -f1)
 	mkdir -p "$obj"
-	exec 8>"$obj.lock"
-	flock 8
+	hold_lock 8 "$obj.lock" "another preparation of $obj"
 	if [ "$(cat "$obj/.hitless-prepared" 2>/dev/null)" != "$want" ] || [ ! -f "$obj/Module.symvers" ]; then
 		log "preparing $obj for modules of $rel (its config, modules_prepare)"
 		cp "$kdir/config" "$obj/.config"

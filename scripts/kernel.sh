@@ -119,23 +119,12 @@ dirname_of() {
 
 # Two builds in one build folder at once corrupt it (a half-written object
 # links into a broken vmlinux): every checkout on the machine shares
-# $HITLESS_CACHE, so hold an exclusive lock on the folder for the whole build.
-# The patched source tree is rewritten by apply_series: it is locked too.
-lock_build() {
-	local lock="$1.lock"
-	exec 8>"$lock"
-	if ! flock -n 8; then
-		log "waiting for another build of $1 to finish (lock: $lock)"
-		flock 8
-	fi
-}
-
+# $HITLESS_CACHE, so hold an exclusive lock on the folder for the whole build
+# (lib.sh hold_lock). The patched source tree is rewritten by apply_series: it
+# is locked too.
 lock_tree() {
-	exec 7>"$PATCHED_SRC.lock"
-	if ! flock -n 7; then
-		log "waiting for another user of $PATCHED_SRC (lock: $PATCHED_SRC.lock)"
-		flock 7
-	fi
+	mkdir -p "$(dirname "$PATCHED_SRC")"
+	hold_lock 7 "$PATCHED_SRC.lock" "another user of $PATCHED_SRC"
 }
 
 build() {
@@ -143,7 +132,7 @@ build() {
 	flavor=$(resolve "$1")
 	[ "$flavor" = "$1" ] || log "kernel/patches/series is empty: the patched kernel is the stock one"
 	case "$flavor" in
-	patched) mkdir -p "$(dirname "$PATCHED_SRC")"; lock_tree
+	patched) lock_tree
 		init_patched_tree; apply_series; src=$PATCHED_SRC ;;
 	stock) src=$LINUX_SRC ;;
 	*) usage ;;
@@ -152,7 +141,7 @@ build() {
 	obj="$HITLESS_CACHE/build/$(dirname_of "$flavor")"
 	out="$HITLESS_CACHE/out/$(dirname_of "$flavor")"
 	mkdir -p "$obj"
-	lock_build "$obj"
+	hold_lock 8 "$obj.lock" "another build of $obj"
 	configure "$src" "$obj"
 	t0=$(date +%s)
 	log "building the $flavor kernel in $obj (-j$(nproc))"
@@ -171,7 +160,7 @@ build() {
 
 case "${1:-}" in
 patched | stock) build "$1" ;;
-tree) mkdir -p "$(dirname "$PATCHED_SRC")"; lock_tree
+tree) lock_tree
 	init_patched_tree; apply_series; echo "$PATCHED_SRC" ;;
 path) [ -n "${2:-}" ] || usage; echo "$HITLESS_CACHE/out/$(dirname_of "$(resolve "$2")")" ;;
 build-dir) [ -n "${2:-}" ] || usage; echo "$HITLESS_CACHE/build/$(dirname_of "$(resolve "$2")")" ;;

@@ -15,6 +15,15 @@ export ARCH CROSS_COMPILE
 
 log() { printf '[hitless %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'hitless: error: %s\n' "$*" >&2; exit 1; }
+# hold_lock FD FILE WHAT: an exclusive lock on FILE for the rest of the
+# script (held on FD), saying what it waits for when WHAT holds it already.
+hold_lock() {
+	eval "exec $1>\"\$2\""
+	if ! flock -n "$1"; then
+		log "waiting for $3 to finish (lock: $2)"
+		flock "$1"
+	fi
+}
 # demo.sh and gate.sh: no verdict to give (exit 3; 1 is a verdict: findings).
 no_verdict() { printf 'hitless: error: %s\n' "$*" >&2; exit 3; }
 
