@@ -39,8 +39,8 @@ setup=1
 [ $# = 2 ] || { sed -n '2,34s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
 if [ $setup = 1 ]; then
-	"$HITLESS_TOP/scripts/setup.sh"
-	make -s -C "$HITLESS_TOP" all
+	"$HITLESS_TOP/scripts/setup.sh" || no_verdict "scripts/setup.sh failed"
+	make -s -C "$HITLESS_TOP" all || no_verdict "make all failed"
 fi
 
 # A kernel given as files becomes a kernel folder under out/gate/kernels/.
@@ -55,13 +55,15 @@ kernel_arg() {
 	esac
 	dir="$HITLESS_TOP/out/gate/kernels/$side"
 	IFS=, read -r -a parts <<<"$arg"
-	"$HITLESS_TOP/scripts/distro-kernel.sh" import "$dir" "${parts[@]}" >&2
+	"$HITLESS_TOP/scripts/distro-kernel.sh" import "$dir" "${parts[@]}" >&2 ||
+		no_verdict "the $side kernel could not be imported from $arg"
 	printf '%s\n' "$dir"
 }
 old=$(kernel_arg "$1" old)
 new=$(kernel_arg "$2" new)
+btf_of() { local d; d=$(kernel_dir "$1"); [ -f "$d/btf" ] && echo "$d/btf" || echo "$d/vmlinux"; }
 for k in "$old" "$new"; do
-	[ -f "$(kernel_dir "$k")/btf" ] || [ -e "$(kernel_dir "$k")/vmlinux" ] ||
+	[ -e "$(btf_of "$k")" ] ||
 		no_verdict "no BTF for the kernel in $(kernel_dir "$k"): the stock capture needs CONFIG_DEBUG_INFO_BTF"
 done
 # The gate's VM runs on the VFIO type1 container: a kernel whose config says
@@ -73,7 +75,6 @@ for k in "$old" "$new"; do
 	[ -f "$c" ] && ! grep -q '^CONFIG_VFIO_CONTAINER=y' "$c" &&
 		no_verdict "the kernel in $(kernel_dir "$k") has no VFIO type1 container (CONFIG_VFIO_CONTAINER): the gate's VM cannot run on it (the rig's own kernels: scripts/demo.sh)"
 done
-btf_of() { local d; d=$(kernel_dir "$1"); [ -f "$d/btf" ] && echo "$d/btf" || echo "$d/vmlinux"; }
 name=$(flavor_name "$old")-$(flavor_name "$new")
 out="$HITLESS_TOP/out/gate/$name"
 rm -rf "$out"; mkdir -p "$out"
