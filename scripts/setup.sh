@@ -34,6 +34,29 @@ if [ ${#missing[@]} -gt 0 ]; then
 		"${missing[@]}" >/dev/null
 fi
 
+# --- the arm64 package, cross-built (tests/install/deb.t) ---------------------
+# dpkg-buildpackage -a arm64 wants debian/control's Build-Depends for arm64:
+# Debian's multiarch (the arm64 -dev packages beside the host's, same
+# versions), the cross toolchain, and user-mode QEMU to run the packaged
+# arm64 binary in the test. An arm64 machine builds its package natively.
+if [ "$(dpkg --print-architecture)" != arm64 ]; then
+	CROSS_PKGS=(crossbuild-essential-arm64 pkg-config:arm64 libbpf-dev:arm64 libelf-dev:arm64
+		libjson-c-dev:arm64 libtraceevent-dev:arm64 libtracefs-dev:arm64 zlib1g-dev:arm64
+		qemu-user-static)
+	missing=()
+	for p in "${CROSS_PKGS[@]}"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing the arm64 cross-build packages: ${missing[*]}"
+		dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+		apt-get update -q >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+			"${missing[@]}" >/dev/null
+	fi
+fi
+
 # --- side suites: Linux source and QEMU --------------------------------------
 side_lists_fresh() {
 	local d="$HITLESS_CACHE/apt/$1/lists"
@@ -196,5 +219,5 @@ log "versions:"
 	echo "  clang:         $(clang --version | head -n1)"
 	echo "  pahole:        $(pahole --version)"
 	echo "  bpftool:       $(bpftool version 2>/dev/null | head -n1)"
-	echo "  libbpf (host): $(dpkg-query -W -f='${Version}' libbpf-dev)"
+	echo "  libbpf (host): $(dpkg-query -W -f='${Version}' libbpf-dev:$(dpkg --print-architecture))"
 } >&2
