@@ -24,9 +24,11 @@
  * S2TTB and VMID: an STE update the driver can only do by breaking.
  *
  * --burst BYTES: after the maps, map BYTES of anonymous memory in 4 KiB pages
- * (MADV_NOHUGEPAGE) at IOVA 0x1000000 in one IOMMU_IOAS_MAP, and unmap it in
+ * (MADV_NOHUGEPAGE) at IOVA 0x1000000 (0x10000000 for more than 112 MiB: the
+ * SMMU's MSI window is at 0x8000000) in one IOMMU_IOAS_MAP, and unmap it in
  * one IOMMU_IOAS_UNMAP: BYTES / 4 KiB descriptor writes inside each ioctl,
- * a burst no capture's reader can drain as it comes (seed-lost).
+ * a burst no capture's reader can drain as it comes with a small ring (seed-lost);
+ * up to 256 MiB (bench/run rig: 256 MiB captured at the default ring size).
  *
  * --loop N: before detaching, time N rounds of IOMMU_IOAS_MAP + IOMMU_IOAS_UNMAP
  * of 64 KiB, then N rounds of detach + attach of the device to the IOAS (an
@@ -248,8 +250,8 @@ int main(int argc, char **argv)
 			char *end;
 
 			burst = strtoull(argv[++i], &end, 0);
-			if (*end || !burst || burst % 0x1000 || burst > 0x4000000) {
-				fprintf(stderr, "vfio-iommufd: --burst %s: a multiple of 4096 up to 64 MiB\n", argv[i]);
+			if (*end || !burst || burst % 0x1000 || burst > 0x10000000) {
+				fprintf(stderr, "vfio-iommufd: --burst %s: a multiple of 4096 up to 256 MiB\n", argv[i]);
 				return 2;
 			}
 		}
@@ -291,18 +293,22 @@ int main(int argc, char **argv)
 	printf("unmapped IOVA 0x200000-0x201fff\n");
 
 	if (burst) {
+		/* below the SMMU's software MSI window (IOVA 0x8000000, 1 MiB,
+		 * reserved in every domain) when it fits, else above it */
+		unsigned long long burst_iova = burst <= 0x7000000 ? 0x1000000 : 0x10000000;
 		void *b = mmap(NULL, burst, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (b == MAP_FAILED)
 			die("mmap --burst");
 		madvise(b, burst, MADV_NOHUGEPAGE);
 		memset(b, 0x5a, burst);	/* every page present, each its own 4 KiB */
-		ioas_map(iommufd, alloc.out_ioas_id, b, burst, 0x1000000);
-		um.iova = 0x1000000;
+		ioas_map(iommufd, alloc.out_ioas_id, b, burst, burst_iova);
+		um.iova = burst_iova;
 		um.length = burst;
 		if (ioctl(iommufd, IOMMU_IOAS_UNMAP, &um))
 			die("IOMMU_IOAS_UNMAP (--burst)");
-		printf("unmapped IOVA 0x1000000-0x%llx\n", 0x1000000 + burst - 1);
+		printf("unmapped IOVA 0x%llx-0x%llx\n", (unsigned long long)burst_iova,
+		       (unsigned long long)(burst_iova + burst - 1));
 		munmap(b, burst);
 	}
 
