@@ -15,6 +15,13 @@
 #         --tap              print TAP (for prove) instead of the live log
 #     -q, --qemu-arg ARG     one more QEMU argument (repeatable)
 #
+# The devices behind the SMMU are the scenario's "topology NAME" line:
+#   simple (the default)  edu at 00:01.0 (StreamID 0x8), e1000e at 00:02.0 (0x10)
+#   host                  those two, and a host's shape behind root ports: edu
+#                         at 01:00.0 (0x100) and 02:00.0 (0x200), a PCIe-to-PCI
+#                         bridge at 03:00.0 with an edu at 04:01.0 (0x408 and
+#                         the bridge's alias 0x400), an igb at 05:00.0 (0x500)
+#
 # Files the guest exports (tests/guest/steps/export) land, checked, in
 # out/rig/FLAVOR-NAME.files/ (FLAVOR-NEXT-NAME with --next).
 # The serial log has every line prefixed with the boot it came from ("b1| ",
@@ -37,7 +44,7 @@ bad_arg() { printf 'hitless: error: %s\n' "$*" >&2; exit 2; }
 
 flavor=patched next="" scenario=boot timeout=300 append="" log="" tap=0
 qemu_extra=()
-usage() { sed -n '2,33s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+usage() { sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-k | --kernel) flavor=$2; shift 2 ;;
@@ -57,6 +64,21 @@ case "$flavor" in patched | stock | debian | debian-7.2 | */*) ;;
 next=${next:-$flavor}
 [ -f "$HITLESS_TOP/tests/guest/scenarios/$scenario" ] ||
 	bad_arg "no scenario $scenario in tests/guest/scenarios"
+topology=$(sed -n 's/^topology[[:space:]]\{1,\}\([^[:space:]#]*\).*/\1/p' \
+	"$HITLESS_TOP/tests/guest/scenarios/$scenario" | head -n1)
+devices=(-device edu -netdev user,id=net0,restrict=on -device e1000e,netdev=net0,romfile=)
+case "${topology:-simple}" in
+simple) ;;
+host)
+	# root ports at fixed slots, so that the buses (and StreamIDs) are these
+	devices+=(-device pcie-root-port,id=rp1,bus=pcie.0,addr=3,chassis=1 -device edu,bus=rp1
+		-device pcie-root-port,id=rp2,bus=pcie.0,addr=4,chassis=2 -device edu,bus=rp2
+		-device pcie-root-port,id=rp3,bus=pcie.0,addr=5,chassis=3
+		-device pcie-pci-bridge,id=br1,bus=rp3 -device edu,bus=br1,addr=1
+		-device pcie-root-port,id=rp4,bus=pcie.0,addr=6,chassis=4
+		-netdev user,id=net1,restrict=on -device igb,netdev=net1,bus=rp4,romfile=) ;;
+*) bad_arg "scenario $scenario: no topology $topology (simple, host)" ;;
+esac
 
 QEMU_ROOT="$HITLESS_CACHE/qemu-${QEMU_VERSION#*:}"
 QEMU="$QEMU_ROOT/usr/bin/qemu-system-aarch64"
@@ -83,8 +105,7 @@ qemu_cmd=("$QEMU" -L "$QEMU_ROOT/usr/share/qemu"
 	-M virt,iommu=smmuv3,gic-version=3 -cpu max,pauth-impdef=on -smp 2 -m 2G
 	-nodefaults -no-reboot -display none -monitor none
 	-chardev "stdio,id=ser0,logfile=$raw,signal=off" -serial chardev:ser0
-	-device edu
-	-netdev user,id=net0,restrict=on -device e1000e,netdev=net0,romfile=
+	"${devices[@]}"
 	-kernel "$kout/Image" -initrd "$initrd" -append "$cmdline"
 	"${qemu_extra[@]}")
 

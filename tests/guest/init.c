@@ -18,6 +18,8 @@
  *                                (a process that wrote its pid to
  *                                /run/kexec-notify gets SIGUSR1 first, and
  *                                up to 1 s to create /run/kexec-notify.ack)
+ *   topology NAME                the rig's devices (scripts/rig.sh reads it;
+ *                                nothing to run here)
  * Step output is passed on as KTAP diagnostic lines ("# ...").
  *
  * Command line: hitless.boot=N (default 1), hitless.scenario=NAME (default
@@ -176,6 +178,10 @@ static void load_scenario(void)
 		} else if (!strcmp(tok, "kexec")) {
 			d->kind = KEXEC;
 			d->name = "kexec";
+		} else if (!strcmp(tok, "topology")) {
+			/* the rig's devices (scripts/rig.sh): nothing to run */
+			nr_directives--;
+			continue;
 		} else {
 			fatal("%s:%d: unknown directive '%s'", path, lineno, tok);
 		}

@@ -3,8 +3,13 @@
  * vfio-iommufd: the smallest VMM-like user of a vfio-pci device through
  * iommufd, to give the capture something to catch.
  *
- *   vfio-iommufd VENDOR:DEVICE [--replace | --replace-s2 | --expect-replace-error]
+ *   vfio-iommufd VENDOR:DEVICE|BDF[,BDF...] [--replace | --replace-s2 | --expect-replace-error]
  *                [--burst BYTES] [--then CMD] [--loop N]
+ *
+ * VENDOR:DEVICE takes the first such device; PCI addresses (0000:01:00.0,
+ * comma-separated, up to 8) take those devices: a VMM holding several, each
+ * bound to the one iommufd and attached to the one IOAS (--replace and
+ * --loop take one device).
  *
  * Binds the device to vfio-pci, opens its cdev, binds it to /dev/iommu,
  * allocates an IOAS and attaches the device to it (an SMMUv3 S1 domain: a CD
@@ -85,7 +90,22 @@ static int read_hex(const char *path)
 	return (int)strtol(b, NULL, 16);
 }
 
-/* The PCI address of VENDOR:DEVICE, bound to vfio-pci. */
+/* Bind the device at PCI address BDF to vfio-pci. */
+static void bind_bdf(const char *bdf)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+	write_file(p, bdf);
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	if (write_file(p, "vfio-pci"))
+		die("driver_override");
+	if (write_file("/sys/bus/pci/drivers_probe", bdf))
+		die("drivers_probe");
+	printf("%s bound to vfio-pci\n", bdf);
+}
+
+/* The PCI address of VENDOR:DEVICE (the first one), bound to vfio-pci. */
 static void bind_vfio(unsigned ven, unsigned dev, char *bdf, size_t n)
 {
 	DIR *d = opendir("/sys/bus/pci/devices");
@@ -112,14 +132,7 @@ static void bind_vfio(unsigned ven, unsigned dev, char *bdf, size_t n)
 		errno = ENODEV;
 		die("no such PCI device");
 	}
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-	write_file(p, bdf);
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	if (write_file(p, "vfio-pci"))
-		die("driver_override");
-	if (write_file("/sys/bus/pci/drivers_probe", bdf))
-		die("drivers_probe");
-	printf("%s bound to vfio-pci\n", bdf);
+	bind_bdf(bdf);
 }
 
 static int open_cdev(const char *bdf)
@@ -129,7 +142,7 @@ static int open_cdev(const char *bdf)
 	struct dirent *e;
 	int fd = -1;
 
-	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	snprintf(p, sizeof(p), "/sys/bus/pci/devices/%.63s/vfio-dev", bdf);
 	d = opendir(p);
 	if (!d)
 		die(p);
@@ -224,19 +237,37 @@ static void ioas_map(int iommufd, uint32_t ioas, void *va, uint64_t len, uint64_
 	printf("mapped IOVA 0x%llx-0x%llx\n", (unsigned long long)iova, (unsigned long long)(iova + len - 1));
 }
 
+#define MAX_DEVS 8
+
 int main(int argc, char **argv)
 {
-	unsigned ven, dev;
-	char bdf[64];
+	unsigned ven, dev, ndev = 0, by_addr = 0;
+	char bdf[MAX_DEVS][64];
 	const char *then = NULL;
-	int iommufd, devfd, replace = 0, expect_refusal = 0, s2 = 0, then_failed = 0;
+	int iommufd, devfd, devfds[MAX_DEVS], replace = 0, expect_refusal = 0, s2 = 0, then_failed = 0;
 	unsigned long long burst = 0;
 	unsigned loops = 0;
 	void *buf;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc < 2 || sscanf(argv[1], "%x:%x", &ven, &dev) != 2)
+	if (argc < 2)
 		goto usage;
+	if (sscanf(argv[1], "%x:%x", &ven, &dev) == 2 && !strchr(argv[1], '.')) {
+		bind_vfio(ven, dev, bdf[0], sizeof(bdf[0]));
+		ndev = 1;
+	} else {
+		/* PCI addresses, comma-separated: one VMM holding several devices */
+		by_addr = 1;
+		for (char *save, *a = strtok_r(argv[1], ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+			unsigned d, b, sl, f;
+
+			if (ndev == MAX_DEVS || sscanf(a, "%x:%x:%x.%x", &d, &b, &sl, &f) != 4)
+				goto usage;
+			snprintf(bdf[ndev++], sizeof(bdf[0]), "%.63s", a);
+		}
+		if (!ndev)
+			goto usage;
+	}
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--replace"))
 			replace = 1;
@@ -260,25 +291,35 @@ int main(int argc, char **argv)
 		else
 			goto usage;
 	}
-	bind_vfio(ven, dev, bdf, sizeof(bdf));
-	devfd = open_cdev(bdf);
+	if (ndev > 1 && (replace || loops)) {
+		fprintf(stderr, "vfio-iommufd: --replace and --loop take one device\n");
+		return 2;
+	}
+	for (unsigned i = 0; by_addr && i < ndev; i++)
+		bind_bdf(bdf[i]);
 	iommufd = open("/dev/iommu", O_RDWR);
 	if (iommufd < 0)
 		die("/dev/iommu");
 
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = iommufd };
-	if (ioctl(devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		die("VFIO_DEVICE_BIND_IOMMUFD");
-	printf("bound to iommufd: dev_id %u\n", bind.out_devid);
-
 	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	if (ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc))
-		die("IOMMU_IOAS_ALLOC");
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = iommufd };
+	struct vfio_device_attach_iommufd_pt at;
 
-	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at), .pt_id = alloc.out_ioas_id };
-	if (ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
-		die("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
-	printf("attached to IOAS %u (hwpt %u)\n", alloc.out_ioas_id, at.pt_id);
+	/* every device bound to the one iommufd and attached to the one IOAS
+	 * (iommufd gives devices on one SMMU the same HWPT when it can) */
+	for (unsigned i = 0; i < ndev; i++) {
+		devfds[i] = open_cdev(bdf[i]);
+		if (ioctl(devfds[i], VFIO_DEVICE_BIND_IOMMUFD, &bind))
+			die("VFIO_DEVICE_BIND_IOMMUFD");
+		printf("%s bound to iommufd: dev_id %u\n", bdf[i], bind.out_devid);
+		if (!i && ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc))
+			die("IOMMU_IOAS_ALLOC");
+		at = (struct vfio_device_attach_iommufd_pt){ .argsz = sizeof(at), .pt_id = alloc.out_ioas_id };
+		if (ioctl(devfds[i], VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+			die("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+		printf("%s attached to IOAS %u (hwpt %u)\n", bdf[i], alloc.out_ioas_id, at.pt_id);
+	}
+	devfd = devfds[0];
 
 	buf = mmap(NULL, 0x20000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (buf == MAP_FAILED)
@@ -347,11 +388,14 @@ int main(int argc, char **argv)
 	if (loops)
 		loop(iommufd, devfd, alloc.out_ioas_id, buf, loops);
 
-	struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
-	if (ioctl(devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt))
-		die("VFIO_DEVICE_DETACH_IOMMUFD_PT");
-	printf("detached\n");
-	close(devfd);
+	for (unsigned i = 0; i < ndev; i++) {
+		struct vfio_device_detach_iommufd_pt dt = { .argsz = sizeof(dt) };
+
+		if (ioctl(devfds[i], VFIO_DEVICE_DETACH_IOMMUFD_PT, &dt))
+			die("VFIO_DEVICE_DETACH_IOMMUFD_PT");
+		printf("%s detached\n", bdf[i]);
+		close(devfds[i]);
+	}
 	close(iommufd);
 	if (then_failed) {
 		printf("vfio-iommufd: '%s' failed\n", then);
@@ -359,7 +403,7 @@ int main(int argc, char **argv)
 	}
 	return 0;
 usage:
-	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE [--replace | --replace-s2 | --expect-replace-error]\n"
+	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE|BDF[,BDF...] [--replace | --replace-s2 | --expect-replace-error]\n"
 		"                    [--burst BYTES] [--then CMD] [--loop N]\n");
 	return 2;
 }
