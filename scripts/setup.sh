@@ -22,39 +22,35 @@ HOST_PKGS=(
 )
 
 # --- host packages (bookworm) ------------------------------------------------
-missing=()
-for p in "${HOST_PKGS[@]}"; do
-	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	log "installing host packages: ${missing[*]}"
+# $1: what they are (for the log), $2: a command to run first when some are
+# missing (or :), the rest: the packages; installs those not installed.
+install_missing() {
+	local what=$1 first=$2 p missing=()
+	shift 2
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
+	log "installing $what: ${missing[*]}"
+	$first
 	apt-get update -q >/dev/null
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"${missing[@]}" >/dev/null
-fi
+}
+install_missing "host packages" : "${HOST_PKGS[@]}"
 
 # --- the arm64 package, cross-built (tests/install/deb.t) ---------------------
 # dpkg-buildpackage -a arm64 wants debian/control's Build-Depends for arm64:
 # Debian's multiarch (the arm64 -dev packages beside the host's, same
 # versions), the cross toolchain, and user-mode QEMU to run the packaged
 # arm64 binary in the test. An arm64 machine builds its package natively.
+add_arm64() { dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64; }
 if [ "$(dpkg --print-architecture)" != arm64 ]; then
-	CROSS_PKGS=(crossbuild-essential-arm64 pkg-config:arm64 libbpf-dev:arm64 libelf-dev:arm64
-		libjson-c-dev:arm64 libtraceevent-dev:arm64 libtracefs-dev:arm64 zlib1g-dev:arm64
-		qemu-user-static)
-	missing=()
-	for p in "${CROSS_PKGS[@]}"; do
-		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	if [ ${#missing[@]} -gt 0 ]; then
-		log "installing the arm64 cross-build packages: ${missing[*]}"
-		dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-		apt-get update -q >/dev/null
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-			"${missing[@]}" >/dev/null
-	fi
+	install_missing "the arm64 cross-build packages" add_arm64 \
+		crossbuild-essential-arm64 pkg-config:arm64 libbpf-dev:arm64 libelf-dev:arm64 \
+		libjson-c-dev:arm64 libtraceevent-dev:arm64 libtracefs-dev:arm64 zlib1g-dev:arm64 \
+		qemu-user-static
 fi
 
 # --- side suites: Linux source and QEMU --------------------------------------
