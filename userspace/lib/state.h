@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../bpf/hitless.h"
+#include "../../bpf/hitless.h"
 #include "smmu.h"
 
 #define VEC(T) struct { T *v; size_t n, cap; }

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "smmu.h"
-#include "../bpf/hitless.h"
+#include "../../bpf/hitless.h"
 
 /* arm_smmu_get_ste_used() */
 void hl_ste_get_used(const u64 *ent, u64 *used_bits)

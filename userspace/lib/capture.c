@@ -19,14 +19,14 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include "counter.h"
-#include "main.h"
+#include "../main.h"
 #include "records.h"
 #include "snapshot.h"
 #include "monitor.h"
 #include "progress.h"
 #include "verdict.h"
 #include "kbtf.h"
-#include "../bpf/core.h"
+#include "../../bpf/core.h"
 
 /* ---- identity and clocks ---- */
 u64 hl_now_ns(clockid_t id)

@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "main.h"
+#include "../main.h"
 #include "metrics.h"
 #include "records.h"
 #include "smmu.h"
