@@ -11,7 +11,7 @@
 #include <string.h>
 #include "html.h"
 #include "junit.h"
-#include "../main.h"
+#include "output.h"
 #include "output.h"
 #include "timeline.h"
 

@@ -207,6 +207,26 @@ int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
 	return 0;
 }
 
+int hl_intake(struct hl_intake *in, const void *data, size_t len, struct hl_record *r)
+{
+	char err[160];
+
+	if (hl_record_check(data, len, err, sizeof(err))) {
+		if (!in->rejected++)
+			snprintf(in->why, sizeof(in->why), "%s", err);
+		return -1;
+	}
+	memcpy(r, data, sizeof(*r));	/* ring buffer data need not be aligned */
+	if (!r->hdr.boot)
+		r->hdr.boot = in->boot;
+	if (in->seq_base && r->hdr.boot == in->boot) {
+		r->hdr.seq += in->seq_base;
+		if (r->hdr.kind == HL_K_LOST && r->lost.first_seq)
+			r->lost.first_seq += in->seq_base;
+	}
+	return 0;
+}
+
 int hl_state_feed(struct hl_state *s, const void *data, size_t len, char *err, size_t errlen)
 {
 	struct hl_record r;

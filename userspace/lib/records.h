@@ -15,6 +15,21 @@ json_object *hl_record_json(const struct hl_record *r, bool raw);
 /* Is buf one well-formed bpf/hitless.h record?  0, or -1 with err. */
 int hl_record_check(const void *buf, size_t len, char *err, size_t errlen);
 /*
+ * The intake of a live record source (the BPF ring buffer, whether the
+ * programs are ours or bpftool's pinned ones): every record is checked
+ * (hl_record_check(): size, version, kind) before it counts.  boot: a
+ * record without a boot identity (bpftool's programs have none) is this
+ * boot's; seq_base: added to this boot's sequence numbers (the records
+ * imported from the trace instance before the capture came first).
+ */
+struct hl_intake {
+	u64 boot, seq_base;
+	u64 rejected;		/* records that failed the check: lost to the verdict */
+	char why[160];		/* the first rejection, for the one message */
+};
+/* 0 with *r settled, or -1 (rejected, counted; the first also in why). */
+int hl_intake(struct hl_intake *in, const void *data, size_t len, struct hl_record *r);
+/*
  * Where a record source plugs in: the BPF ring buffer callback, a file of
  * raw records, the persistent trace-buffer reader each hand their bytes
  * here.  Validates, then hl_state_apply(); -1 with err on a bad record.

@@ -11,7 +11,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../main.h"
 #include "metrics.h"
 #include "records.h"
 #include "smmu.h"
@@ -829,36 +828,6 @@ static void timeline_chrome(json_object *doc, FILE *out)
 	json_object_put(t);
 }
 
-static void timeline_help(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
-		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
-		HL_COMMON_HELP
-		"       FORMAT := { text | json | prometheus | openmetrics | chrome }\n"
-		"The critical path of a live update across kexec, from one snapshot whose\n"
-		"log spans both kernels or from the snapshots taken before and after.\n"
-		"Exit: 0 complete, 2 error or records lost.\n");
-}
-
-int do_timeline(int argc, char **argv)
-{
-	static const struct hl_render r = { "timeline", timeline_text, timeline_metrics, timeline_chrome, NULL, NULL };
-	struct hl_state a, b, prot;
-	json_object *doc;
-	int rc, nfiles;
-
-	nfiles = hl_pair_verb_args(argc, argv, timeline_help, &a, &b, &prot);
-	if (nfiles <= 0)
-		return nfiles ? HL_EXIT_ERROR : 0;
-	doc = hl_timeline_build(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n);
-	rc = hl_emit(doc, &r);
-	if (!rc && !json_object_get_boolean(json_object_object_get(doc, "complete")))
-		rc = HL_EXIT_ERROR;
-	json_object_put(doc);
-	hl_state_free(&a);
-	if (nfiles == 2)
-		hl_state_free(&b);
-	hl_state_free(&prot);
-	return rc;
-}
+const struct hl_render hl_timeline_render = {
+	"timeline", timeline_text, timeline_metrics, timeline_chrome, NULL, NULL
+};
