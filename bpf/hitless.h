@@ -40,7 +40,7 @@ enum hl_kind {
 	HL_K_MAX
 };
 
-/* Which producer made the record (DESIGN.md "Two ways to catch writes"). */
+/* Which producer made the record (bpf/README.md: the stock, patched-kernel and walker modes). */
 enum hl_mode {
 	HL_MODE_UNKNOWN		= 0,
 	HL_MODE_TRACEPOINT	= 1,	/* patched kernel: exact before/after */

@@ -31,10 +31,10 @@ static void diff_text(json_object *d, FILE *out)
 	}
 	fprintf(out, "checked %llu records%s\n", jget_u(d, "records"),
 		json_object_get_boolean(json_object_object_get(d, "bbml2")) ? "; SMMU has BBML2" : "");
-	if (jget_s(d, "note"))
-		fprintf(out, "note: %s\n", jget_s(d, "note"));
-	if (jget_s(d, "untied_because"))
-		fprintf(out, "boots not tied: %s\n", jget_s(d, "untied_because"));
+	if (jopt_s(d, "note"))
+		fprintf(out, "note: %s\n", jopt_s(d, "note"));
+	if (jopt_s(d, "untied_because"))
+		fprintf(out, "boots not tied: %s\n", jopt_s(d, "untied_because"));
 	for (size_t i = 0; i < json_object_array_length(a); i++) {
 		json_object *f = json_object_array_get_idx(a, i), *refs;
 

@@ -72,10 +72,10 @@ static void evidence(FILE *out, json_object *f)
 
 	fprintf(out, "%s %s: ", jget_s(f, "rule"), jget_s(f, "severity"));
 	hl_xml_text(out, jget_s(f, "message"));
-	if (jget_s(f, "iova_start"))
-		fprintf(out, "\n  IOVA [%s, %s)", jget_s(f, "iova_start"), jget_s(f, "iova_end"));
-	if (jget_s(f, "table"))
-		fprintf(out, "%s table %s", jget_s(f, "iova_start") ? "," : "\n ", jget_s(f, "table"));
+	if (jopt_s(f, "iova_start"))
+		fprintf(out, "\n  IOVA [%s, %s)", jopt_s(f, "iova_start"), jget_s(f, "iova_end"));
+	if (jopt_s(f, "table"))
+		fprintf(out, "%s table %s", jopt_s(f, "iova_start") ? "," : "\n ", jopt_s(f, "table"));
 	if (json_object_array_length(r)) {
 		fputs("\n  records:", out);
 		for (size_t i = 0; i < json_object_array_length(r); i++) {

@@ -41,8 +41,10 @@ const char *hl_format_name(enum hl_format f);
 void jadd_hex(json_object *o, const char *k, unsigned long long v);
 void jadd_u(json_object *o, const char *k, unsigned long long v);
 void jadd_s(json_object *o, const char *k, const char *v);
+/* The renderers' reads: k must be in o (else an internal error, exit 2); jopt_s: NULL when absent. */
 unsigned long long jget_u(json_object *o, const char *k);
 const char *jget_s(json_object *o, const char *k);
+const char *jopt_s(json_object *o, const char *k);
 /* "k=v k=v" of a flat object, for text renderers */
 void text_fields(FILE *out, json_object *o);
 

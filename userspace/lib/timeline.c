@@ -648,7 +648,7 @@ static void timeline_metrics(json_object *doc, FILE *out)
 
 		hl_mw_sid_sample(&w, json_object_get_int64(json_object_object_get(d, "dark_ns")) / 1e9,
 				 json_object_object_get_ex(d, "smmu", NULL) ? jget_u(d, "smmu") : HL_ANY_SMMU,
-				 jget_u(d, "sid"), jget_s(d, "device"));
+				 jget_u(d, "sid"), jopt_s(d, "device"));
 	}
 	hl_mw_family(&w, "hitless_live_update_seconds");
 	o = json_object_object_get(doc, "totals");
@@ -721,8 +721,8 @@ static void ch_args(json_object *e, json_object *p)
 	}
 	jadd_s(a, "boot", jget_s(p, "boot"));
 	jadd_u(a, "seq", jget_u(p, "seq"));
-	if (jget_s(p, "source"))
-		jadd_s(a, "source", jget_s(p, "source"));
+	if (jopt_s(p, "source"))
+		jadd_s(a, "source", jopt_s(p, "source"));
 }
 
 static void ch_instant(json_object *arr, json_object *doc, json_object *p, int tid, const char *cat)
@@ -760,7 +760,7 @@ static void ch_span(json_object *arr, json_object *doc, json_object *a, json_obj
 
 static bool step_is(json_object *p, const char *source)
 {
-	const char *s = jget_s(p, "source");
+	const char *s = jopt_s(p, "source");
 
 	return s && !strcmp(s, source);
 }
@@ -786,8 +786,8 @@ static void timeline_chrome(json_object *doc, FILE *out)
 		for (size_t k = 0; k < json_object_array_length(devs); k++) {
 			json_object *d = json_object_array_get_idx(devs, k);
 
-			snprintf(name, sizeof(name), "StreamID %llu%s%s", jget_u(d, "sid"), jget_s(d, "device") ? " " : "",
-				 jget_s(d, "device") ? jget_s(d, "device") : "");
+			snprintf(name, sizeof(name), "StreamID %llu%s%s", jget_u(d, "sid"), jopt_s(d, "device") ? " " : "",
+				 jopt_s(d, "device") ? jopt_s(d, "device") : "");
 			ch_meta(arr, "thread_name", pid, TR_DEV + (int)k, name);
 		}
 	}

@@ -8,7 +8,8 @@
 
 /*
  * The critical path across a kexec from one or two snapshots' logs, every
- * instant placed on the CNTVCT timeline (DESIGN.md "Time across kexec").
+ * instant placed on the CNTVCT timeline (docs/early-boot-tracing.md
+ * "Time across the kexec", docs/output.md "hitless timeline").
  */
 json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *b,
 			       const struct hl_protect_disk *protect, size_t nprotect);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Verdict rules (DESIGN.md "Verdict rules", docs/rules.md).
+ * Verdict rules (docs/rules.md).
  *
  * The log is replayed in order.  STE/CD writes are grouped into updates
  * (one arm_smmu_write_entry() call) and every state the SMMU could observe

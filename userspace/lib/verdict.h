@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The verdict rules of DESIGN.md, over the event log of one or two
+ * The verdict rules of docs/rules.md, over the event log of one or two
  * snapshots.  Each rule has an id (docs/rules.md); each finding names the
  * StreamID/SSID/IOVA range and the records (boot, seq) that show it.
  */
