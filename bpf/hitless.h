@@ -66,6 +66,12 @@ enum hl_entry_step {
 	HL_STEP_MAX
 };
 
+/*
+ * CMD_SYNC's opcode (cmd[0] bits 7:0): a sync completion record carries
+ * it, from whichever producer (the stock mode sees only the opcode).
+ */
+#define HL_CMD_OP_SYNC		0x46
+
 /* Command record flags. */
 #define HL_CMD_F_SYNC_DONE	(1u << 0)	/* CMD_SYNC completed (consumed) */
 #define HL_CMD_F_ERROR		(1u << 1)	/* CERROR reported on this command */

@@ -218,8 +218,8 @@ static int cmp_same(const struct hl_record *a, const struct hl_record *b)
 	case HL_K_CMD:
 		if ((a->cmd.flags & HL_CMD_F_SYNC_DONE) != (b->cmd.flags & HL_CMD_F_SYNC_DONE))
 			return 0;
-		if ((a->cmd.cmd[0] & 0xff) == 0x46)
-			return (b->cmd.cmd[0] & 0xff) == 0x46;
+		if (hl_cmd_op(a->cmd.cmd) == CMDQ_OP_CMD_SYNC)
+			return hl_cmd_op(b->cmd.cmd) == CMDQ_OP_CMD_SYNC;
 		return a->cmd.cmd[0] == b->cmd.cmd[0] && a->cmd.cmd[1] == b->cmd.cmd[1];
 	case HL_K_IOMMUFD:
 		return a->iommufd.op == b->iommufd.op && a->iommufd.iova == b->iommufd.iova &&

@@ -369,7 +369,7 @@ int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *
 		r->hdr.kind = HL_K_CMD;
 		r->cmd.smmu = smmu_index(c, ev, rec);
 		r->cmd.flags = HL_CMD_F_SYNC_DONE | ((int)num(c, ev, 2, rec) ? HL_CMD_F_ERROR : 0);
-		r->cmd.cmd[0] = 0x46;	/* CMD_SYNC */
+		r->cmd.cmd[0] = HL_CMD_OP_SYNC;
 		break;
 	case EV_REG:
 		reg_write(c, r, smmu_index(c, ev, rec), num(c, ev, 1, rec), num(c, ev, 2, rec), HL_REG_UNKNOWN);

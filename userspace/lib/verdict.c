@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "output.h"
 #include "verdict.h"
 
 const char *hl_trans_name(enum hl_trans_kind k)
@@ -1526,14 +1527,6 @@ static json_object *refs_json(const struct hl_recref *r, int n)
 	return a;
 }
 
-static void add_hex(json_object *o, const char *k, u64 v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
-	json_object_object_add(o, k, json_object_new_string(b));
-}
-
 json_object *hl_finding_json(const struct hl_finding *f)
 {
 	json_object *j = json_object_new_object();
@@ -1547,9 +1540,9 @@ json_object *hl_finding_json(const struct hl_finding *f)
 	if (f->has_ssid)
 		json_object_object_add(j, "ssid", json_object_new_uint64(f->ssid));
 	if (f->has_iova) {
-		add_hex(j, "iova_start", f->iova_lo);
-		add_hex(j, "iova_end", f->iova_hi);
-		add_hex(j, "table", f->root);
+		jadd_hex(j, "iova_start", f->iova_lo);
+		jadd_hex(j, "iova_end", f->iova_hi);
+		jadd_hex(j, "table", f->root);
 	}
 	json_object_object_add(j, "message", json_object_new_string(f->msg));
 	json_object_object_add(j, "records", refs_json(f->refs, f->nrefs));
