@@ -152,11 +152,10 @@ static void diff_boots(json_object *doc, const struct hl_state *a, const struct 
 	json_object_object_add(doc, "untied_because", json_object_new_string(why));
 }
 
-static void diff_help(FILE *f)
+void diff_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless diff [OPTIONS] [--protect SIDS] BEFORE AFTER\n"
-		"       hitless diff [OPTIONS] [--protect SIDS] SNAPSHOT\n"
+		"Usage: hitless diff [OPTIONS] [--protect SIDS] BEFORE [AFTER]\n"
 		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | prometheus | openmetrics | junit | html }\n"
@@ -177,7 +176,7 @@ int do_diff(int argc, char **argv)
 	json_object *doc, *pa;
 	int rc, nfiles;
 
-	nfiles = hl_pair_verb_args(argc, argv, diff_help, &a, &b, &prot);
+	nfiles = hl_pair_verb_args(argc, argv, diff_usage, &a, &b, &prot);
 	if (nfiles <= 0)
 		return nfiles ? HL_EXIT_ERROR : 0;
 	hl_analyze(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n, &v);

@@ -17,7 +17,7 @@
 #include "tracebuf.h"
 #include <tracefs/tracefs.h>
 
-static void import_usage(FILE *f)
+void import_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hitless import [OPTIONS] [--trace LIST] -o FILE\n"

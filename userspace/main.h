@@ -9,6 +9,7 @@
 struct cmd {
 	const char *name;
 	int (*func)(int argc, char **argv);
+	void (*usage)(FILE *f);	/* its --help: `hitless help` lists each one's synopsis from it */
 };
 
 /* Options every verb takes, before or after the verb. */
@@ -64,6 +65,15 @@ void hl_touch(const char *path);
 	"                      (INSTANCE[,INSTANCE], e.g. hitless_prev,hitless: the previous\n"	\
 	"                      kernel's last events and this one's early boot; \"top\": the\n"	\
 	"                      top-level buffer, a stock kernel's boot-time switch probes)\n"
+
+/* Each verb's --help (the verb's file); "Usage: hitless VERB" and its continuation lines first. */
+void show_usage(FILE *f);
+void diff_usage(FILE *f);
+void timeline_usage(FILE *f);
+void record_usage(FILE *f);
+void snapshot_usage(FILE *f);
+void import_usage(FILE *f);
+void monitor_usage(FILE *f);
 
 int do_show(int argc, char **argv);
 int do_diff(int argc, char **argv);

@@ -15,12 +15,12 @@
 #include "monitor.h"
 #include "verdict.h"
 
-static void monitor_usage(FILE *f)
+void monitor_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hitless monitor [OPTIONS] [--protect SIDS] [--metrics FILE] [--interval SEC]\n"
 		"                       [--pinned [DIR]] [--buffer SIZE] [--mode MODE] [--window N]\n"
-		"                       [--duration SEC] [--stop-file PATH] [--ready-file PATH]\n"
+		"                       [--duration SEC] [--stop-file PATH] [--ready-file PATH] [-q]\n"
 		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
 		"       Long-running on a host: walk the state, then judge every record as it\n"
 		"       comes; each finding on the protected StreamIDs is printed once, as soon\n"
@@ -36,6 +36,12 @@ static void monitor_usage(FILE *f)
 		"       --window N     re-anchor the judging window past N records (default\n"
 		"                      65536): memory stays bounded (docs/output.md \"monitor\")\n"
 		"       --buffer SIZE  ring buffer size, as record's\n"
+		"       --pinned DIR   use the programs bpftool pinned there (default " HL_PIN_DIR ")\n"
+		"       --mode MODE    auto, tracepoint or fentry, as record's\n"
+		"       --duration SEC stop after SEC seconds\n"
+		"       --stop-file PATH  stop once PATH exists\n"
+		"       --ready-file PATH created once monitoring (for scripts)\n"
+		"       -q, --quiet    no progress or notes on stderr\n"
 		HL_COMMON_HELP
 		"       Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
 		"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"

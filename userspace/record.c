@@ -23,31 +23,36 @@
 	"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"	\
 	"             hitless series, 6 no SMMUv3 driver\n"
 
-static void snapshot_usage(FILE *f)
+void snapshot_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] [--trace LIST] -o FILE\n"
+		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] [--trace LIST] [-q] -o FILE\n"
 		"       The complete current state: every valid STE, the CDs they point to and\n"
 		"       every leaf of every page table they reach, walked by the BPF walker.\n"
 		"       --pinned DIR   use the programs bpftool pinned there (default " HL_PIN_DIR ")\n"
 		"       --budget N     records per walker trigger (default 4096)\n"
+		"       -q, --quiet    no progress or notes on stderr\n"
 		HL_TRACE_HELP
 		HL_COMMON_HELP
 		HL_CAPTURE_EXIT_HELP);
 }
 
-static void record_usage(FILE *f)
+void record_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
-		"                      [--stop-file PATH] [--ready-file PATH] [--verify] [--against FILE]\n"
-		"                      [--buffer SIZE] [--trace LIST] -o FILE\n"
+		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--budget N]\n"
+		"                      [--duration SEC] [--stop-file PATH] [--ready-file PATH] [--verify]\n"
+		"                      [--against FILE] [--buffer SIZE] [--trace LIST] [-q] -o FILE\n"
 		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
 		"                      when the kernel has them (patched), else fentry (stock)\n"
 		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
 		"       and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
 		"       then write the snapshot: the state walked at the start plus every change.\n"
+		"       --pinned DIR   use the programs bpftool pinned there (default " HL_PIN_DIR ")\n"
 		"       --no-walk      do not walk the state first (the snapshot has only changes)\n"
+		"       --budget N     records per walker trigger (default 4096)\n"
+		"       --duration SEC stop after SEC seconds\n"
+		"       --stop-file PATH  stop once PATH exists\n"
 		"       --buffer SIZE  ring buffer size: N MiB, or NK KiB / NM MiB; a power of 2\n"
 		"                      from a page to 1 GiB (default 8): more for big maps, less\n"
 		"                      to provoke loss\n"
@@ -57,6 +62,7 @@ static void record_usage(FILE *f)
 		"       --against FILE the same run captured in the other mode (another record's\n"
 		"                      snapshot): its writes and commands must equal these,\n"
 		"                      record for record (exit 1 if not)\n"
+		"       -q, --quiet    no progress or notes on stderr\n"
 		HL_TRACE_HELP
 		HL_COMMON_HELP
 		HL_CAPTURE_EXIT_HELP);
@@ -96,6 +102,11 @@ static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FIL
 	*o = (struct cap_opts){ .budget = 4096, .walk = 1 };
 	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
 	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "o:q", cap_lo, NULL)) != -1) {
+		if (usage == snapshot_usage && strchr("WdsrVAm", c)) {
+			/* record's: a snapshot is the state now, it has nothing to stop or compare */
+			p_err("snapshot takes no %s (record's)", argv[optind - 1]);
+			return -1;
+		}
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'P': o->pinned = optarg ? optarg : HL_PIN_DIR; break;

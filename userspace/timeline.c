@@ -6,7 +6,7 @@
 #include "main.h"
 #include "timeline.h"
 
-static void timeline_help(FILE *f)
+void timeline_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
@@ -24,7 +24,7 @@ int do_timeline(int argc, char **argv)
 	json_object *doc;
 	int rc, nfiles;
 
-	nfiles = hl_pair_verb_args(argc, argv, timeline_help, &a, &b, &prot);
+	nfiles = hl_pair_verb_args(argc, argv, timeline_usage, &a, &b, &prot);
 	if (nfiles <= 0)
 		return nfiles ? HL_EXIT_ERROR : 0;
 	doc = hl_timeline_build(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n);
