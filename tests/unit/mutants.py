@@ -17,6 +17,9 @@
 import subprocess, shutil, os, sys, tempfile, json
 src=os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 muts = {
+ 'dark: a stretch ends at the write, not its CMD_SYNC': ('userspace/lib/dark.c', '		if (d->pending < 0) {\n			d->pending = t;', '		if (0) {\n			d->pending = t;'),
+ 'dark: the kexec boundary ignored': ('userspace/lib/dark.c', 'become(d, c, d->lit ? d->boundary : t);', 'become(d, c, t);'),
+ 'dark: abort and bypass translate': ('userspace/lib/dark.c', '	if (!(cfg & 4) || !(cfg & 3))', '	if (0)'),
  'STE-BREAK finding removed': ('userspace/lib/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', 'if (0 &&'),
  'new CD table exemption removed': ('userspace/lib/verdict.c', '	    !(is_cd && !memcmp(before, zero_entry, 64)))', '	    1)'),
  'XK at the first walk removed': ('userspace/lib/verdict.c', '		if (first_walk(b, &w)) {', '		if (0 && first_walk(b, &w)) {'),
@@ -118,13 +121,13 @@ for name,(f,old,new) in muts.items():
         broken += 1
         continue
     open(p,'w').write(s.replace(old,new,1))
-    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf'.split()], capture_output=True, text=True)
+    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf dark'.split()], capture_output=True, text=True)
     if r.returncode:
         print('BUILD FAIL', name, r.stderr[-500:])
         broken += 1
         continue
     fails=[]
-    for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf'.split():
+    for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf dark'.split():
         out=subprocess.run([os.path.join(d,'userspace/build/host/tests',t)], capture_output=True, text=True).stdout
         for line in out.splitlines():
             if line.startswith('not ok'): fails.append(t+': '+line.split(' - ',1)[1][:70])

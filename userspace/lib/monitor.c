@@ -13,6 +13,7 @@
  * dropped records held that the verdict counts (sequence gaps, writes whose
  * "before" was not the last "after") is carried.
  */
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ void hl_mon_init(struct hl_mon *m, const struct hl_protect_disk *prot, size_t np
 	for (size_t i = 0; i < nprot; i++) {
 		struct hl_mon_sid s = { .smmu = prot[i].smmu, .sid = prot[i].sid, .label_smmu = prot[i].smmu };
 
+		hl_dark_init(&s.dark, prot[i].smmu, prot[i].sid);
 		VEC_PUSH(m->sids, s);
 	}
 }
@@ -62,14 +64,6 @@ void hl_mon_free(struct hl_mon *m)
 	VEC_FREE(m->sids);
 }
 
-static bool smmu_is_off(const struct hl_mon *m, u32 smmu)
-{
-	for (int i = 0; i < m->nsmmu_off; i++)
-		if (m->smmu_off[i] == smmu)
-			return true;
-	return false;
-}
-
 /* Does the driver attach record r name the StreamID of p? */
 static bool names(const struct hl_record *r, const struct hl_protect_disk *p)
 {
@@ -79,59 +73,21 @@ static bool names(const struct hl_record *r, const struct hl_protect_disk *p)
 	return false;
 }
 
-/* A protected StreamID's translation, valid or dark, from `t` on. */
-static void sid_set(struct hl_mon_sid *s, bool valid, u64 t)
-{
-	if (s->known && t > s->since) {
-		if (s->valid)
-			s->valid_ns += t - s->since;
-		else
-			s->dark_ns += t - s->since;
-	}
-	if (s->known && s->valid && !valid)
-		s->darkenings++;
-	if (!s->known || t > s->since)
-		s->since = t;
-	s->known = true;
-	s->valid = valid;
-}
-
-static void sids_update(struct hl_mon *m, u64 t)
-{
-	for (size_t i = 0; i < m->sids.n; i++) {
-		struct hl_mon_sid *s = &m->sids.v[i];
-		bool valid = false;
-
-		for (size_t k = 0; k < m->st.stes.n && !valid; k++) {
-			const struct hl_ste_disk *e = &m->st.stes.v[k];
-
-			valid = e->sid == s->sid && (s->smmu == HL_ANY_SMMU || e->smmu == s->smmu) &&
-				!smmu_is_off(m, e->smmu);
-			if (valid && s->label_smmu == HL_ANY_SMMU)
-				s->label_smmu = e->smmu;
-		}
-		if (!s->known || s->valid != valid)
-			sid_set(s, valid, t);
-	}
-}
-
 void hl_mon_feed(struct hl_mon *m, const struct hl_record *r)
 {
 	m->records++;
 	m->last_ktime = r->hdr.ktime_ns;
 	hl_state_apply(&m->st, r);
-	if (r->hdr.kind == HL_K_REG && r->reg.offset == HL_SMMU_CR0) {
-		bool off = !(r->reg.new_val & HL_SMMU_CR0_SMMUEN);
+	for (size_t i = 0; i < m->sids.n; i++) {
+		struct hl_mon_sid *s = &m->sids.v[i];
 
-		for (int i = 0; i < m->nsmmu_off; i++)
-			if (m->smmu_off[i] == r->reg.smmu)
-				m->smmu_off[i--] = m->smmu_off[--m->nsmmu_off];
-		if (off && m->nsmmu_off < (int)(sizeof(m->smmu_off) / sizeof(m->smmu_off[0])))
-			m->smmu_off[m->nsmmu_off++] = r->reg.smmu;
-		sids_update(m, r->hdr.ktime_ns);
-	} else if (r->hdr.kind == HL_K_STE && hl_protected(m->prot, m->nprot, r->ste.smmu, r->ste.sid)) {
-		sids_update(m, r->hdr.ktime_ns);
-	} else if (r->hdr.kind == HL_K_ATTACH && r->hdr.mode != HL_MODE_WALKER) {
+		hl_dark_feed(&s->dark, r, r->hdr.ktime_ns);
+		/* the label: the SMMU of the first valid STE that names it */
+		if (s->label_smmu == HL_ANY_SMMU && r->hdr.kind == HL_K_STE && r->ste.sid == s->sid &&
+		    ste_valid(r->ste.after))
+			s->label_smmu = r->ste.smmu;
+	}
+	if (r->hdr.kind == HL_K_ATTACH && r->hdr.mode != HL_MODE_WALKER) {
 		for (size_t i = 0; i < m->sids.n; i++) {
 			if (!names(r, &m->prot[i]))
 				continue;
@@ -409,11 +365,12 @@ bool hl_mon_complete(const struct hl_mon *m)
 void hl_mon_sid_times(const struct hl_mon *m, const struct hl_mon_sid *s, u64 now,
 		      u64 *valid_ns, u64 *dark_ns)
 {
+	double va, dk;
+
 	(void)m;
-	*valid_ns = s->valid_ns;
-	*dark_ns = s->dark_ns;
-	if (s->known && now > s->since)
-		*(s->valid ? valid_ns : dark_ns) += now - s->since;
+	hl_dark_at(&s->dark, now, true, &va, &dk, NULL);
+	*valid_ns = llround(va);
+	*dark_ns = llround(dk);
 }
 
 /* One sample per protected StreamID: its SMMU, StreamID and device labels. */
@@ -461,7 +418,7 @@ void hl_mon_metrics(const struct hl_mon *m, FILE *out, enum hl_mfmt fmt, u64 now
 	mw_sid_seconds(&w, m, now_ktime, "hitless_device_dark_seconds", true);
 	hl_mw_family(&w, "hitless_device_darkenings");
 	for (size_t i = 0; i < m->sids.n; i++)
-		mw_sid(&w, &m->sids.v[i], m->sids.v[i].darkenings);
+		mw_sid(&w, &m->sids.v[i], m->sids.v[i].dark.darkenings);
 	hl_mw_family(&w, "hitless_monitor_records");
 	hl_mw_sample(&w, m->records, NULL);
 	hl_mw_family(&w, "hitless_monitor_window_records");

@@ -15,6 +15,7 @@
 #include "records.h"
 #include "smmu.h"
 #include "timeline.h"
+#include "dark.h"
 #include "verdict.h"
 
 struct sample { u64 ktime, cnt; };
@@ -324,40 +325,22 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 		const struct hl_record *when = NULL, *restore, *lastw = NULL;
 		const char *src = NULL;
 		json_object *d = json_object_new_object(), *pt;
-		double dark = 0, inv_at = -1;
+		double dark = 0;
 		bool ever = false;
 		size_t lw = 0;
 		char dev[HL_NOTE_LEN] = "";
 		u32 dev_smmu = protect[k].smmu;
 
-		/*
-		 * dark: the union of the times the STE was invalid (from the V=0
-		 * write to the sync after V=1) and the SMMU was disabled
-		 * (CR0.SMMUEN 1 -> 0 until 0 -> 1)
-		 */
-		VEC(struct sample) win = { 0 };	/* [ktime=start, cnt=end) in counter ticks */
-		double off_at = -1;
+		/* dark: the time it had no translation (dark.h, the monitor's definition too) */
+		struct hl_dark dk;
+		double part[HL_DARK_NCAUSE] = { 0 };
+		json_object *parts = json_object_new_object();
 
+		hl_dark_init(&dk, protect[k].smmu, protect[k].sid);
 		for (size_t i = 0; i < n; i++) {
 			const struct hl_record *r = &ev[i];
 
-			if (r->hdr.kind == HL_K_REG && r->reg.offset == HL_SMMU_CR0 &&
-			    (protect[k].smmu == HL_ANY_SMMU || r->reg.smmu == protect[k].smmu)) {
-				bool is = r->reg.new_val & HL_SMMU_CR0_SMMUEN;
-				/* an old value never seen: enabled unless this log saw it go off */
-				bool was = r->reg.old_val == HL_REG_UNKNOWN ? off_at < 0 :
-					   r->reg.old_val & HL_SMMU_CR0_SMMUEN;
-
-				if (was && !is)
-					off_at = rec_cnt(&t, r);
-				else if (!was && is && off_at >= 0) {
-					struct sample w = { (u64)off_at, (u64)rec_cnt(&t, r) };
-
-					VEC_PUSH(win, w);
-					off_at = -1;
-				}
-				continue;
-			}
+			hl_dark_feed(&dk, r, rec_cnt(&t, r));
 			if (r->hdr.kind != HL_K_STE || r->ste.sid != protect[k].sid ||
 			    (protect[k].smmu != HL_ANY_SMMU && r->ste.smmu != protect[k].smmu))
 				continue;
@@ -371,39 +354,12 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 				lastw = r;
 				lw = i;
 			}
-			if (ste_valid(r->ste.before) && !ste_valid(r->ste.after))
-				inv_at = rec_cnt(&t, r);
-			else if (!ste_valid(r->ste.before) && ste_valid(r->ste.after)) {
-				const struct hl_record *s = sync_after(ev, i, n, r->ste.smmu);
-				double end = rec_cnt(&t, s ? s : r);
-
-				if (inv_at < 0 && old_hi && i >= new_lo)	/* not preserved: dark since kexec */
-					inv_at = rec_cnt(&t, old_last ? old_last : &ev[old_hi - 1]);
-				if (inv_at >= 0) {
-					struct sample w = { (u64)inv_at, (u64)end };
-
-					VEC_PUSH(win, w);
-				}
-				inv_at = -1;
-			}
 		}
-		if (win.n) {
-			u64 cs, ce;
-
-			qsort(win.v, win.n, sizeof(*win.v), smp_cmp);
-			cs = win.v[0].ktime;
-			ce = win.v[0].cnt;
-			for (size_t i = 1; i < win.n; i++) {
-				if (win.v[i].ktime > ce) {
-					dark += ce - cs;
-					cs = win.v[i].ktime;
-				}
-				if (win.v[i].cnt > ce)
-					ce = win.v[i].cnt;
-			}
-			dark += ce - cs;
-		}
-		VEC_FREE(win);
+		if (n)
+			hl_dark_at(&dk, rec_cnt(&t, &ev[n - 1]), false, NULL, &dark, part);
+		for (int c = 0; c < HL_DARK_NCAUSE; c++)
+			json_object_object_add(parts, hl_dark_cause_name(c),
+					       json_object_new_int64(llround(part[c] * 1e9 / t.cntfrq)));
 		restore = new_hi ? find_ms(ev, new_lo, new_hi, HL_MS_DEVICE_RESTORE, true, protect[k].sid) : NULL;
 		if (lastw) {
 			when = sync_after(ev, lw, new_hi, lastw->ste.smmu);
@@ -432,6 +388,7 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 			jadd_s(d, "device", dev);
 		json_object_object_add(d, "ste_writes_seen", json_object_new_boolean(ever));
 		json_object_object_add(d, "dark_ns", json_object_new_int64(llround(dark * 1e9 / t.cntfrq)));
+		json_object_object_add(d, "dark_parts_ns", parts);
 		if (when) {
 			char step[64];
 			double tv = ns_of(&t, rec_cnt(&t, when));
@@ -607,15 +564,31 @@ static void timeline_text(json_object *doc, FILE *out)
 			json_object *d = json_object_array_get_idx(o, i);
 			char v[32];
 
+			json_object *parts = json_object_object_get(d, "dark_parts_ns");
+			int np = 0;
+
 			hl_fmt_dur(b, sizeof(b), json_object_get_int64(json_object_object_get(d, "dark_ns")));
 			if (json_object_object_get_ex(d, "valid_t_ns", NULL)) {
 				hl_fmt_dur(v, sizeof(v), json_object_get_int64(json_object_object_get(d, "valid_t_ns")));
-				fprintf(out, "  StreamID %-6llu translation valid at %s; STE invalid for %s\n",
+				fprintf(out, "  StreamID %-6llu translation valid at %s; no translation for %s",
 					jget_u(d, "sid"), v, b);
 			} else {
-				fprintf(out, "  StreamID %-6llu never valid in the new kernel; STE invalid for %s\n",
+				fprintf(out, "  StreamID %-6llu never valid in the new kernel; no translation for %s",
 					jget_u(d, "sid"), b);
 			}
+			/* its parts (dark.h): SMMU off, STE invalid, abort or bypass, CD invalid */
+			json_object_object_foreach(parts, cause, ns) {
+				if (!json_object_get_int64(ns))
+					continue;
+				char name[32];
+
+				snprintf(name, sizeof(name), "%s", cause);
+				for (char *c = name; *c; c++)
+					*c = *c == '_' ? ' ' : *c;
+				hl_fmt_dur(v, sizeof(v), json_object_get_int64(ns));
+				fprintf(out, "%s%s %s", np++ ? ", " : " (", name, v);
+			}
+			fprintf(out, "%s\n", np ? ")" : "");
 		}
 	}
 	fprintf(out, "\nwarm path%*s\n", 74, "at  since kernel start");
