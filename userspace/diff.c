@@ -35,31 +35,8 @@ static void diff_text(json_object *d, FILE *out)
 		fprintf(out, "note: %s\n", jopt_s(d, "note"));
 	if (jopt_s(d, "untied_because"))
 		fprintf(out, "boots not tied: %s\n", jopt_s(d, "untied_because"));
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *f = json_object_array_get_idx(a, i), *refs;
-
-		fprintf(out, "\n%-7s %-10s %s\n", !strcmp(jget_s(f, "severity"), "error") ? "ERROR" : "WARNING",
-			jget_s(f, "rule"), jget_s(f, "message"));
-		if (json_object_object_get_ex(f, "sid", NULL)) {
-			fprintf(out, "        StreamID %llu", jget_u(f, "sid"));
-			if (json_object_object_get_ex(f, "ssid", NULL))
-				fprintf(out, " SSID %llu", jget_u(f, "ssid"));
-			fprintf(out, " (SMMU %llu)\n", jget_u(f, "smmu"));
-		}
-		if (json_object_object_get_ex(f, "iova_start", NULL))
-			fprintf(out, "        IOVA %s-0x%llx, table %s\n", jget_s(f, "iova_start"),
-				jget_u(f, "iova_end") - 1, jget_s(f, "table"));
-		refs = json_object_object_get(f, "records");
-		if (json_object_array_length(refs)) {
-			fprintf(out, "        records:");
-			for (size_t k = 0; k < json_object_array_length(refs); k++) {
-				json_object *r = json_object_array_get_idx(refs, k);
-
-				fprintf(out, " %s:%llu", jget_s(r, "boot"), jget_u(r, "seq"));
-			}
-			fputc('\n', out);
-		}
-	}
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		hl_finding_text(out, json_object_array_get_idx(a, i), false);
 	o = json_object_object_get(d, "transition_counts");
 	fprintf(out, "\nentry updates:");
 	json_object_object_foreach(o, k, v)

@@ -71,23 +71,10 @@ static void mon_print(const struct hl_finding *f, void *arg)
 		json_object_object_add(j, "event", json_object_new_string("finding"));
 		mon_json_line(j);
 	} else {
-		printf("%-7s %-10s", f->sev == SEV_ERROR ? "ERROR" : "WARNING", f->rule);
-		if (f->has_sid)
-			printf(" StreamID %u", f->sid);
-		if (f->has_ssid)
-			printf(" SSID %u", f->ssid);
-		if (f->has_iova)
-			printf(" IOVA 0x%llx-0x%llx", (unsigned long long)f->iova_lo,
-			       (unsigned long long)f->iova_hi - 1);
-		printf(": %s", f->msg);
-		if (f->nrefs) {
-			printf(" [records");
-			for (int i = 0; i < f->nrefs; i++)
-				printf(" %llx:%llu", (unsigned long long)f->refs[i].boot,
-				       (unsigned long long)f->refs[i].seq);
-			printf("]");
-		}
-		printf("\n");
+		json_object *j = hl_finding_json(f);
+
+		hl_finding_text(stdout, j, true);
+		json_object_put(j);
 	}
 	fflush(stdout);
 }

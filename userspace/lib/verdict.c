@@ -1549,6 +1549,44 @@ json_object *hl_finding_json(const struct hl_finding *f)
 	return j;
 }
 
+void hl_finding_text(FILE *out, json_object *f, bool line)
+{
+	json_object *refs = json_object_object_get(f, "records");
+	const char *sev = !strcmp(jget_s(f, "severity"), "error") ? "ERROR" : "WARNING";
+
+	if (line)
+		fprintf(out, "%-7s %-10s", sev, jget_s(f, "rule"));
+	else
+		fprintf(out, "\n%-7s %-10s %s\n", sev, jget_s(f, "rule"), jget_s(f, "message"));
+	if (json_object_object_get_ex(f, "sid", NULL)) {
+		fprintf(out, line ? " StreamID %llu" : "        StreamID %llu", jget_u(f, "sid"));
+		if (json_object_object_get_ex(f, "ssid", NULL))
+			fprintf(out, " SSID %llu", jget_u(f, "ssid"));
+		if (!line)
+			fprintf(out, " (SMMU %llu)\n", jget_u(f, "smmu"));
+	}
+	if (json_object_object_get_ex(f, "iova_start", NULL)) {
+		if (line)
+			fprintf(out, " IOVA %s-0x%llx", jget_s(f, "iova_start"), jget_u(f, "iova_end") - 1);
+		else
+			fprintf(out, "        IOVA %s-0x%llx, table %s\n", jget_s(f, "iova_start"),
+				jget_u(f, "iova_end") - 1, jget_s(f, "table"));
+	}
+	if (line)
+		fprintf(out, ": %s", jget_s(f, "message"));
+	if (json_object_array_length(refs)) {
+		fprintf(out, line ? " [records" : "        records:");
+		for (size_t k = 0; k < json_object_array_length(refs); k++) {
+			json_object *r = json_object_array_get_idx(refs, k);
+
+			fprintf(out, " %s:%llu", jget_s(r, "boot"), jget_u(r, "seq"));
+		}
+		fputs(line ? "]\n" : "\n", out);
+	} else if (line) {
+		fputc('\n', out);
+	}
+}
+
 json_object *hl_verdict_json(const struct hl_verdict *v)
 {
 	json_object *o = json_object_new_object(), *fa = json_object_new_array();

@@ -99,6 +99,11 @@ int hl_verdict_exit(const struct hl_verdict *v);
 json_object *hl_verdict_json(const struct hl_verdict *v);
 /* One finding as hl_verdict_json() lists it. */
 json_object *hl_finding_json(const struct hl_finding *f);
+/*
+ * A finding (hl_finding_json()'s object) as text, the one renderer: diff's
+ * block (line = false), or the monitor's one line per finding.
+ */
+void hl_finding_text(FILE *out, json_object *f, bool line);
 const char *hl_trans_name(enum hl_trans_kind k);
 
 /* The merged, ordered, de-duplicated event log of one or two snapshots. */
