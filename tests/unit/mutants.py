@@ -53,7 +53,7 @@ muts = {
  'CFGI_ALL coverage removed': ('userspace/lib/smmu.c', '		v->sid_lo = sid;\n		v->sid_hi = sid + n - 1 > 0xffffffffULL ? 0xffffffffu : sid + n - 1;', '		v->sid_lo = v->sid_hi = sid;'),
  'CD EPD0 ignore removed': ('userspace/lib/smmu.c', '	if (ent[0] & CTXDESC_CD_0_TCR_EPD0) {', '	if (0) {'),
  'SMMU-OFF: unseen old CR0 taken as 0 (import)': ('userspace/lib/tracebuf.c', '	c->reg[c->nreg].val = HL_REG_UNKNOWN;', '	c->reg[c->nreg].val = 0;'),
- 'SMMU-OFF: fires over a known CR0=0': ('userspace/lib/verdict.c', '(g->old_val != HL_REG_UNKNOWN && !(g->old_val & HL_SMMU_CR0_SMMUEN))', '0'),
+ 'SMMU-OFF: fires over a known CR0=0': ('userspace/lib/records.c', '	return is == was ? 0 : is ? 1 : -1;', '	return !is ? -1 : is == was ? 0 : 1;'),
  'stock probes: shutdown CR0 read ignored': ('userspace/lib/tracebuf.c', 'reg_write(c, r, smmu_index(c, ev, rec), HL_SMMU_CR0, 0, num(c, ev, 1, rec));', 'reg_write(c, r, smmu_index(c, ev, rec), HL_SMMU_CR0, 0, 0);'),
  'SMMU-OFF removed': ('userspace/lib/verdict.c', '	if (!n)\n		return;\n	f = finding(c->v, R_SMMU_OFF', '	if (1)\n		return;\n	f = finding(c->v, R_SMMU_OFF'),
  'ATTACH-BREAK removed': ('userspace/lib/verdict.c', '	if (a->outcome != HL_ATTACH_BREAKING && a->outcome != HL_ATTACH_FAILED)', '	if (1)'),

@@ -187,6 +187,17 @@ json_object *hl_record_json(const struct hl_record *r, bool raw)
 	return o;
 }
 
+int hl_smmuen_edge(const struct hl_record *r, bool unknown_on)
+{
+	bool was, is;
+
+	if (r->hdr.kind != HL_K_REG || r->reg.offset != HL_SMMU_CR0)
+		return 0;
+	is = r->reg.new_val & HL_SMMU_CR0_SMMUEN;
+	was = r->reg.old_val == HL_REG_UNKNOWN ? unknown_on : r->reg.old_val & HL_SMMU_CR0_SMMUEN;
+	return is == was ? 0 : is ? 1 : -1;
+}
+
 int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
 {
 	const struct hl_record *r = buf;

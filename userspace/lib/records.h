@@ -12,6 +12,13 @@ const char *hl_attach_outcome_name(unsigned o);
 const char *hl_lost_where_name(unsigned w);
 /* One record, decoded with the one decoder of its payload. */
 json_object *hl_record_json(const struct hl_record *r, bool raw);
+/*
+ * An SMMU_CR0 write's SMMUEN edge: 1 it turns the SMMU on, -1 off, 0 no
+ * edge (or not a CR0 write).  An old value never seen (HL_REG_UNKNOWN)
+ * counts as enabled when unknown_on, else as disabled.  The one place the
+ * edge is read (the timeline's steps, SMMU-OFF; dark.h follows the level).
+ */
+int hl_smmuen_edge(const struct hl_record *r, bool unknown_on);
 /* Is buf one well-formed bpf/hitless.h record?  0, or -1 with err. */
 int hl_record_check(const void *buf, size_t len, char *err, size_t errlen);
 /*

@@ -160,14 +160,7 @@ static const struct hl_record *find_cr0(const struct hl_record *ev, size_t lo, s
 	const struct hl_record *f = NULL;
 
 	for (size_t i = lo; i < hi; i++) {
-		const struct hl_reg *g = &ev[i].reg;
-		bool was, is;
-
-		if (ev[i].hdr.kind != HL_K_REG || g->offset != HL_SMMU_CR0)
-			continue;
-		is = g->new_val & HL_SMMU_CR0_SMMUEN;
-		was = g->old_val == HL_REG_UNKNOWN ? !is : g->old_val & HL_SMMU_CR0_SMMUEN;
-		if (is == on && was != on) {
+		if (hl_smmuen_edge(&ev[i], !on) == (on ? 1 : -1)) {
 			f = &ev[i];
 			if (!last)
 				break;

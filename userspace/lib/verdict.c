@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
+#include "records.h"
 #include "verdict.h"
 
 const char *hl_trans_name(enum hl_trans_kind k)
@@ -1019,8 +1020,7 @@ static void reg_write(struct ctx *c, const struct hl_record *r)
 	 * write leaves the SMMU disabled either way, and a protected StreamID
 	 * that was translating loses its translation here.
 	 */
-	if (g->offset != HL_SMMU_CR0 || (g->new_val & HL_SMMU_CR0_SMMUEN) ||
-	    (g->old_val != HL_REG_UNKNOWN && !(g->old_val & HL_SMMU_CR0_SMMUEN)))
+	if (hl_smmuen_edge(r, true) != -1)
 		return;
 	n = prot_valid_on(c, g->smmu, sids);
 	if (!n)
