@@ -25,7 +25,7 @@ muts = {
  'XK at the first walk removed': ('userspace/lib/verdict.c', '		if (first_walk(b, &w)) {', '		if (0 && first_walk(b, &w)) {'),
  'torn check removed': ('userspace/lib/verdict.c', '} else if (!tr.torn && hl_entry_torn(t, seen, init, target)) {', '} else if (0) {'),
  'BBM direct size change removed': ('userspace/lib/verdict.c', '		if (ol != nl) {', '		if (0) {'),
- 'BBM via invalid removed': ('userspace/lib/verdict.c', '			if (!same) {\n				f = finding(c->v, R_BBM_SIZE', '			if (0) {\n				f = finding(c->v, R_BBM_SIZE'),
+ 'BBM via invalid removed': ('userspace/lib/verdict.c', '			if (!same) {\n				f = finding_sev(c->v, R_BBM_SIZE', '			if (0) {\n				f = finding_sev(c->v, R_BBM_SIZE'),
  'BBML2 downgrade removed': ('userspace/lib/verdict.c', 'enum hl_sev bbm_sev = c->v->bbml2 ? SEV_WARNING : SEV_ERROR;', 'enum hl_sev bbm_sev = SEV_ERROR;'),
  'PTE-LIVE removed': ('userspace/lib/verdict.c', '} else if (ol && nl && (op.oa != np.oa ||', '} else if (0 && (op.oa != np.oa ||'),
  'INV-TLB obligation removed': ('userspace/lib/verdict.c', '		ob_open(c, o);\n		for (int i = 0; i < nats; i++) {', '		for (int i = 0; i < nats; i++) {'),

@@ -10,26 +10,7 @@
 #include <stdbool.h>
 #include "state.h"
 
-/* Rule ids: stable, used in output and docs/rules.md. */
-#define R_STE_TORN	"STE-TORN"	/* an observed STE equals neither old nor new in used bits */
-#define R_STE_BREAK	"STE-BREAK"	/* valid -> V=0 -> valid on a protected StreamID */
-#define R_STE_REMOVE	"STE-REMOVE"	/* valid -> invalid on a protected StreamID */
-#define R_CD_TORN	"CD-TORN"
-#define R_CD_BREAK	"CD-BREAK"
-#define R_CD_REMOVE	"CD-REMOVE"
-#define R_INV_STE	"INV-STE"	/* STE write without CFGI_STE(+range/ALL) then CMD_SYNC */
-#define R_INV_CD	"INV-CD"	/* CD write without CFGI_CD(_ALL) then CMD_SYNC */
-#define R_INV_TLB	"INV-TLB"	/* removed/changed leaf without covering TLBI then CMD_SYNC */
-#define R_INV_ATC	"INV-ATC"	/* ... and without ATC_INV where the StreamID has ATS */
-#define R_BBM_SIZE	"BBM-SIZE"	/* live translation changed size without break-before-make */
-#define R_PTE_LIVE	"PTE-LIVE"	/* live leaf changed output address or attributes */
-#define R_ATTACH_BREAK	"ATTACH-BREAK"	/* the driver reports a breaking attach of a protected StreamID */
-#define R_SMMU_OFF	"SMMU-OFF"	/* CR0.SMMUEN cleared while a protected StreamID's STE is valid */
-#define R_XK_STE	"XK-STE"	/* protected StreamID: STE gone or config changed across kexec */
-#define R_XK_CD		"XK-CD"		/* protected StreamID: CD gone or config changed */
-#define R_XK_XLATE	"XK-XLATE"	/* protected StreamID: translation function differs */
-
-enum hl_sev { SEV_WARNING = 1, SEV_ERROR = 2 };
+#include "rules.h"
 
 struct hl_recref { u64 boot, seq; };
 
