@@ -20,13 +20,15 @@
 void import_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless import [OPTIONS] [--trace LIST] -o FILE\n"
+		"Usage: hitless import [OPTIONS] [--trace LIST] [-q] -o FILE\n"
 		"       A snapshot from the persistent trace instances alone (no BPF): the\n"
 		"       previous kernel's last events and this kernel's early boot, as the\n"
 		"       patched kernel recorded them (docs/early-boot-tracing.md).\n"
 		"       LIST := INSTANCE[,INSTANCE]   default: hitless_prev,hitless (those present),\n"
 		"               and top (the top-level buffer) on a stock kernel with the switch probes\n"
 		"       Reading consumes the instances' buffers (the snapshot keeps the records).\n"
+		"       -o, --output FILE  the snapshot\n"
+		"       -q, --quiet    no notes on stderr\n"
 		HL_COMMON_HELP);
 }
 

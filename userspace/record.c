@@ -26,11 +26,14 @@
 void snapshot_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] [--trace LIST] [-q] -o FILE\n"
+		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] [--buffer SIZE] [--trace LIST]\n"
+		"                        [-q] -o FILE\n"
 		"       The complete current state: every valid STE, the CDs they point to and\n"
 		"       every leaf of every page table they reach, walked by the BPF walker.\n"
 		"       --pinned DIR   use the programs bpftool pinned there (default " HL_PIN_DIR ")\n"
 		"       --budget N     records per walker trigger (default 4096)\n"
+		"       --buffer SIZE  ring buffer size, as record's\n"
+		"       -o, --output FILE  the snapshot\n"
 		"       -q, --quiet    no progress or notes on stderr\n"
 		HL_TRACE_HELP
 		HL_COMMON_HELP
@@ -62,6 +65,7 @@ void record_usage(FILE *f)
 		"       --against FILE the same run captured in the other mode (another record's\n"
 		"                      snapshot): its writes and commands must equal these,\n"
 		"                      record for record (exit 1 if not)\n"
+		"       -o, --output FILE  the snapshot\n"
 		"       -q, --quiet    no progress or notes on stderr\n"
 		HL_TRACE_HELP
 		HL_COMMON_HELP
@@ -97,14 +101,14 @@ struct cap_opts {
 static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FILE *))
 {
 	unsigned long long n;
-	int c, rc;
+	int c, rc, li = 0;
 
 	*o = (struct cap_opts){ .budget = 4096, .walk = 1 };
 	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
-	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "o:q", cap_lo, NULL)) != -1) {
-		if (usage == snapshot_usage && strchr("WdsrVAm", c)) {
+	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "o:q", cap_lo, &li)) != -1) {
+		if (usage == snapshot_usage && c && strchr("WdsrVAm", c)) {
 			/* record's: a snapshot is the state now, it has nothing to stop or compare */
-			p_err("snapshot takes no %s (record's)", argv[optind - 1]);
+			p_err("snapshot takes no --%s (record's)", cap_lo[li].name);
 			return -1;
 		}
 		switch (c) {
