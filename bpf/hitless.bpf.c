@@ -10,7 +10,7 @@
  *
  * What each program hooks and why is in bpf/README.md; a program whose
  * function the running kernel lacks is not loaded, and the loader says so
- * by name (userspace/capture.c).
+ * by name (userspace/lib/capture.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
