@@ -151,4 +151,8 @@ int hl_fn_next(struct hl_fn_iter *it);
 int hl_protected(const struct hl_protect_disk *p, size_t n, u32 smmu, u32 sid);
 int hl_parse_protect(const char *arg, struct hl_state *into);
 
+/* The merged, ordered, de-duplicated event log of one or two snapshots. */
+size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
+		       struct hl_record **out, u64 **boot_order, size_t *nboots);
+
 #endif

@@ -87,8 +87,5 @@ json_object *hl_finding_json(const struct hl_finding *f);
 void hl_finding_text(FILE *out, json_object *f, bool line);
 const char *hl_trans_name(enum hl_trans_kind k);
 
-/* The merged, ordered, de-duplicated event log of one or two snapshots. */
-size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
-		       struct hl_record **out, u64 **boot_order, size_t *nboots);
 
 #endif
