@@ -119,10 +119,12 @@ int main(void)
 	ste(&d, 2, 14.37, abrt, s2);
 	sync_(&d, 2, 14.371);
 	hl_dark_at(&d, 20, false, NULL, &dark, part);
-	tap_ok(dark > 7.840 && dark < 7.842 && part[HL_DARK_SMMU_OFF] > 5.46 && part[HL_DARK_SMMU_OFF] < 5.48 &&
+	tap_ok(dark > 7.840 && dark < 7.842 && part[HL_DARK_SMMU_OFF] > 2.46 && part[HL_DARK_SMMU_OFF] < 2.48 &&
+	       part[HL_DARK_STE_INVALID] > 2.99 && part[HL_DARK_STE_INVALID] < 3.01 &&
 	       part[HL_DARK_ABORT_BYPASS] > 2.36 && part[HL_DARK_ABORT_BYPASS] < 2.38,
-	       "across a stock kexec: dark from the SMMU disable to the VMM's attach (%.3f: SMMU off %.3f, abort %.3f)",
-	       dark, part[HL_DARK_SMMU_OFF], part[HL_DARK_ABORT_BYPASS]);
+	       "across a stock kexec: dark from the SMMU disable to the VMM's attach (%.3f: SMMU off %.3f until the "
+	       "reset, no STE %.3f until the vfio bind, abort %.3f)", dark, part[HL_DARK_SMMU_OFF],
+	       part[HL_DARK_STE_INVALID], part[HL_DARK_ABORT_BYPASS]);
 
 	/* without the disable seen: dark from the old kernel's last record (5.0) */
 	hl_dark_init(&d, 0, 8);

@@ -149,11 +149,15 @@ void hl_dark_feed(struct hl_dark *d, const struct hl_record *r, double t)
 	if (d->new_boot) {
 		/*
 		 * The new kernel's stream table is not known until it writes
-		 * the StreamID: an SMMU disabled is dark, an SMMU enabled
-		 * changes nothing yet.
+		 * the StreamID: an SMMU disabled is dark; enabled again (its
+		 * reset), a device already dark has no STE there yet (its
+		 * first write's "before" says what it had), one with
+		 * translation keeps it (the table was handed over).
 		 */
 		if (d->smmu_off)
 			become(d, HL_DARK_SMMU_OFF, t);
+		else if (!d->lit)
+			become(d, HL_DARK_STE_INVALID, t);
 		goto out;
 	}
 	c = cause_of(d, d->ste);
