@@ -113,7 +113,7 @@ for name,(f,old,new) in muts.items():
     d=os.path.join(top, 'tree')
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
-    for sub in ('bpf','userspace','tests'):
+    for sub in ('bpf','userspace','tests','docs'):
         shutil.copytree(os.path.join(src,sub), os.path.join(d,sub), ignore=shutil.ignore_patterns('build'))
     p=os.path.join(d,f); s=open(p).read()
     if s.count(old) != 1:
