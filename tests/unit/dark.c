@@ -74,6 +74,7 @@ int main(void)
 
 	/* set up (not dark: it never had translation), then a break until the CMD_SYNC after V=1 */
 	hl_dark_init(&d, 0, 8);
+	hl_dark_arm(&d, 0);
 	ste(&d, 1, 0, zero, abrt);
 	ste(&d, 1, 10, abrt, s2);
 	sync_(&d, 1, 12);
@@ -86,6 +87,7 @@ int main(void)
 
 	/* abort, bypass, a stage-1 STE over an invalid CD: each its part */
 	hl_dark_init(&d, 0, 8);
+	hl_dark_arm(&d, 0);
 	ste(&d, 1, 0, zero, s2);
 	ste(&d, 1, 10, s2, abrt);
 	ste(&d, 1, 20, abrt, byp);
@@ -100,6 +102,7 @@ int main(void)
 
 	/* an SMMU disabled: dark at once, lit again when SMMUEN is set (no sync needed) */
 	hl_dark_init(&d, 0, 8);
+	hl_dark_arm(&d, 0);
 	ste(&d, 1, 0, zero, s2);
 	cr0(&d, 1, 10, false);
 	cr0(&d, 1, 11.001, true);
@@ -112,6 +115,7 @@ int main(void)
 	 * (12.0), the VMM's attach translates (14.37, synced at 14.371).
 	 */
 	hl_dark_init(&d, 0, 8);
+	hl_dark_arm(&d, 0);
 	ste(&d, 1, 1.0, zero, s2);
 	cr0(&d, 1, 6.53, false);
 	cr0(&d, 2, 9.0, true);		/* the new kernel's reset: the old STE is gone, nothing lit */
@@ -128,6 +132,7 @@ int main(void)
 
 	/* without the disable seen: dark from the old kernel's last record (5.0) */
 	hl_dark_init(&d, 0, 8);
+	hl_dark_arm(&d, 0);
 	ste(&d, 1, 1.0, zero, s2);
 	sync_(&d, 1, 5.0);
 	ste(&d, 2, 12.0, zero, s2);
@@ -138,6 +143,7 @@ int main(void)
 
 	/* the patched demo's shape: the STE preserved, rewritten hitlessly: never dark */
 	hl_dark_init(&d, 0, 8);
+	hl_dark_arm(&d, 0);
 	ste(&d, 1, 1.0, zero, s2);
 	sync_(&d, 1, 5.0);
 	ste(&d, 2, 12.0, s2, s2);
@@ -145,8 +151,27 @@ int main(void)
 	hl_dark_at(&d, 20, false, &valid, &dark, NULL);
 	tap_ok(dark == 0 && valid == 19 && !d.darkenings, "a preserved STE across the kexec: never dark");
 
+	/* a VMM's attach arms it: the device's hand-over from its driver to vfio is set-up, not dark */
+	hl_dark_init(&d, 0, 8);
+	ste(&d, 1, 0, zero, s2);		/* the DMA API's domain */
+	ste(&d, 1, 10, s2, abrt);		/* vfio-pci takes it */
+	ste(&d, 1, 20, abrt, s2);		/* the VMM's domain */
+	sync_(&d, 1, 21);
+	{
+		struct hl_record r = rec(1, HL_K_IOMMUFD);
+
+		r.iommufd.op = HL_IOMMUFD_HWPT_ATTACH;
+		hl_dark_feed(&d, &r, 22);
+	}
+	ste(&d, 1, 30, s2, zero);
+	ste(&d, 1, 40, zero, s2);
+	sync_(&d, 1, 41);
+	hl_dark_at(&d, 50, false, &valid, &dark, NULL);
+	tap_ok(dark == 11 && valid == 17, "armed by the VMM's attach: the hand-over to vfio not counted, the break after it is (11)");
+
 	/* open: the monitor counts the stretch still running, the timeline does not */
 	hl_dark_init(&d, 0, 8);
+	hl_dark_arm(&d, 0);
 	ste(&d, 1, 0, zero, s2);
 	ste(&d, 1, 10, s2, zero);
 	hl_dark_at(&d, 25, true, &valid, &dark, NULL);

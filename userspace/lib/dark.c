@@ -46,9 +46,9 @@ static void close_at(struct hl_dark *d, double t)
 {
 	double len = t > d->since ? t - d->since : 0;
 
-	d->ever_lit |= d->lit;
+	d->ever_lit |= d->lit && d->armed;
 	if (!d->ever_lit) {
-		/* not translating yet since it was first seen: not dark, unused */
+		/* not the VMM's yet, or not translating since: neither dark nor valid */
 		d->since = t;
 		return;
 	}
@@ -67,7 +67,7 @@ static void become(struct hl_dark *d, int c, double t)
 	if (!d->known) {
 		d->known = true;
 		d->lit = c < 0;
-		d->ever_lit = d->lit;
+		d->ever_lit = d->lit && d->armed;
 		d->cause = c < 0 ? 0 : c;
 		d->since = t;
 		return;
@@ -81,6 +81,17 @@ static void become(struct hl_dark *d, int c, double t)
 		d->darkenings++;
 	d->lit = c < 0;
 	d->cause = c < 0 ? 0 : c;
+}
+
+void hl_dark_arm(struct hl_dark *d, double t)
+{
+	if (d->armed)
+		return;
+	if (d->known)
+		close_at(d, t);
+	d->since = t;
+	d->armed = true;
+	d->ever_lit = d->lit;
 }
 
 void hl_dark_feed(struct hl_dark *d, const struct hl_record *r, double t)
@@ -103,12 +114,21 @@ void hl_dark_feed(struct hl_dark *d, const struct hl_record *r, double t)
 		become(d, -1, t);
 	}
 	switch (r->hdr.kind) {
+	case HL_K_IOMMUFD:
+		/* a VMM takes a device (iommufd, or the VFIO type1 container's attach) */
+		if ((r->iommufd.op == HL_IOMMUFD_HWPT_ATTACH || r->iommufd.op == HL_IOMMUFD_HWPT_REPLACE) &&
+		    !r->iommufd.result)
+			hl_dark_arm(d, t);
+		goto out;
 	case HL_K_REG:
 		if (r->reg.offset != HL_SMMU_CR0 || !mine(d, r->reg.smmu))
 			goto out;
 		d->smmu_off = !(r->reg.new_val & HL_SMMU_CR0_SMMUEN);
 		break;
 	case HL_K_MILESTONE:
+		/* a live update begins (its devices are the VMM's), a device restored for its VMM */
+		if (r->ms.id == HL_MS_LUO_PREPARE || (r->ms.id == HL_MS_DEVICE_RESTORE && r->ms.arg == d->sid))
+			hl_dark_arm(d, t);
 		/* the new kernel's SMMU reset has enabled it */
 		if (r->ms.id != HL_MS_SMMU_PROBE_END || !d->smmu_off)
 			goto out;

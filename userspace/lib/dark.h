@@ -4,8 +4,12 @@
  *
  * A device (StreamID) is dark while its DMA has no translation: its SMMU
  * is disabled (CR0.SMMUEN = 0), its STE is invalid, its STE aborts or
- * bypasses, or its STE uses a context descriptor that is invalid.  The
- * dark time is the sum of those stretches, each cause's part counted
+ * bypasses, or its STE uses a context descriptor that is invalid.  It
+ * counts once a VMM has the device (its attach, a live update's
+ * LUO_PREPARE, its DEVICE_RESTORE; the monitor's --protect from the
+ * start), from the first time it has translation then: a device
+ * handed from its kernel driver to vfio and to the VMM is being set up,
+ * not dark.  The dark time is the sum of those stretches, each cause's part counted
  * apart (the first cause that applies, in that order).  A stretch that a
  * write ends lasts until the CMD_SYNC after it on its SMMU (where the SMMU
  * may observe the write).
@@ -41,7 +45,8 @@ struct hl_dark {
 	u32 smmu, sid;		/* the device; smmu HL_ANY_SMMU: any SMMU */
 	bool known;		/* a record said whether it translates */
 	bool lit;		/* it has translation now */
-	bool ever_lit;		/* it had translation once: dark time counts from then */
+	bool armed;		/* a VMM has it: its attach, a restore, or the caller said so */
+	bool ever_lit;		/* it had translation since: dark time counts from then */
 	int cause;		/* while dark: why (enum hl_dark_cause) */
 	double since;		/* when it last turned dark or lit */
 	double pending;		/* a write lit it: lit from the next CMD_SYNC (-1: none) */
@@ -58,6 +63,15 @@ struct hl_dark {
 };
 
 void hl_dark_init(struct hl_dark *d, u32 smmu, u32 sid);
+/*
+ * From t on the device is a VMM's: its dark time counts from the first
+ * time it has translation.  Fed records arm it at a VMM's attach (iommufd
+ * HWPT attach or replace, VFIO type1's), at LUO_PREPARE and at a
+ * DEVICE_RESTORE of it; the monitor arms its --protect StreamIDs from the
+ * start, the timeline its protected StreamIDs when the log shows no VMM's
+ * attach at all (the capture began with the VM running).
+ */
+void hl_dark_arm(struct hl_dark *d, double t);
 /* One record of the log at time t (walker records: the state found, not changes). */
 void hl_dark_feed(struct hl_dark *d, const struct hl_record *r, double t);
 /*

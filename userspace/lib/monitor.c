@@ -51,6 +51,7 @@ void hl_mon_init(struct hl_mon *m, const struct hl_protect_disk *prot, size_t np
 		struct hl_mon_sid s = { .smmu = prot[i].smmu, .sid = prot[i].sid, .label_smmu = prot[i].smmu };
 
 		hl_dark_init(&s.dark, prot[i].smmu, prot[i].sid);
+		hl_dark_arm(&s.dark, 0);	/* --protect: the VMM's from the start */
 		VEC_PUSH(m->sids, s);
 	}
 }

@@ -202,7 +202,10 @@ static void jw_member(struct hl_jw *w, const char *name)
 			jw_indent(w, w->depth);
 	}
 	w->nonempty[w->depth] = true;
-	if (name) {
+	if (name && !name[strcspn(name, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
+				     "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f")]) {
+		fprintf(w->out, "\"%s\":", name);	/* nothing to escape: the common case, no allocation */
+	} else if (name) {
 		/* the key escaped as json-c escapes a string value: one escaper */
 		json_object *k = json_object_new_string(name);
 

@@ -200,19 +200,20 @@ int hl_smmuen_edge(const struct hl_record *r, bool unknown_on)
 
 int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
 {
-	const struct hl_record *r = buf;
+	struct hl_hdr h;
 
-	if (len != sizeof(*r)) {
-		snprintf(err, errlen, "record of %zu bytes, expected %zu", len, sizeof(*r));
+	if (len != sizeof(struct hl_record)) {
+		snprintf(err, errlen, "record of %zu bytes, expected %zu", len, sizeof(struct hl_record));
 		return -1;
 	}
-	if (r->hdr.version < HL_RECORD_VERSION_MIN || r->hdr.version > HL_RECORD_VERSION) {
-		snprintf(err, errlen, "record version %u, expected %d to %d", r->hdr.version,
+	memcpy(&h, buf, sizeof(h));	/* ring buffer data need not be aligned */
+	if (h.version < HL_RECORD_VERSION_MIN || h.version > HL_RECORD_VERSION) {
+		snprintf(err, errlen, "record version %u, expected %d to %d", h.version,
 			 HL_RECORD_VERSION_MIN, HL_RECORD_VERSION);
 		return -1;
 	}
-	if (!r->hdr.kind || r->hdr.kind >= HL_K_MAX) {
-		snprintf(err, errlen, "record kind %u unknown", r->hdr.kind);
+	if (!h.kind || h.kind >= HL_K_MAX) {
+		snprintf(err, errlen, "record kind %u unknown", h.kind);
 		return -1;
 	}
 	return 0;

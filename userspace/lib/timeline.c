@@ -208,6 +208,7 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 	const struct hl_state *st[2] = { a, b };
 	struct hl_verdict v;
 	double prev = -1;
+	bool vmm_attach = false;
 	const struct hl_record *old_last, *new_start, *p_start, *p_end, *resumed, *paused, *smmu_off, *smmu_on;
 	double last_valid = -1;
 
@@ -312,6 +313,10 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 	if (p_end)
 		add_step(crit, point(&t, "SMMU probe: end", p_end, false, "SMMU_PROBE_END"), &prev);
 
+	/* does the log show a VMM taking a device (dark time counts from there, dark.h)? */
+	for (size_t i = 0; i < n && !vmm_attach; i++)
+		vmm_attach = ev[i].hdr.kind == HL_K_IOMMUFD && !ev[i].iommufd.result &&
+			     (ev[i].iommufd.op == HL_IOMMUFD_HWPT_ATTACH || ev[i].iommufd.op == HL_IOMMUFD_HWPT_REPLACE);
 	/* each protected StreamID: when is its translation valid in the new kernel? */
 	hl_analyze(a, b, protect, nprotect, &v);
 	for (size_t k = 0; k < nprotect; k++) {
@@ -330,6 +335,9 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 		json_object *parts = json_object_new_object();
 
 		hl_dark_init(&dk, protect[k].smmu, protect[k].sid);
+		/* a log that shows no VMM taking a device: the protected ones are the VMM's from its start */
+		if (!vmm_attach)
+			hl_dark_arm(&dk, n ? rec_cnt(&t, &ev[0]) : 0);
 		for (size_t i = 0; i < n; i++) {
 			const struct hl_record *r = &ev[i];
 
