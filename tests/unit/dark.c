@@ -169,6 +169,17 @@ int main(void)
 	hl_dark_at(&d, 50, false, &valid, &dark, NULL);
 	tap_ok(dark == 11 && valid == 17, "armed by the VMM's attach: the hand-over to vfio not counted, the break after it is (11)");
 
+	/* a CD filled in a new CD table while the one in use is valid: not dark */
+	hl_dark_init(&d, 0, 8);
+	hl_dark_arm(&d, 0);
+	ste(&d, 1, 0, zero, s1);
+	cd(&d, 1, true);
+	sync_(&d, 1, 2);
+	cd(&d, 10, false);		/* the new table's CD, V=0 while filled */
+	cd(&d, 12, true);
+	hl_dark_at(&d, 20, false, NULL, &dark, part);
+	tap_ok(dark == 0, "a CD filled from zeroes in a new CD table while the one in use is valid: not dark (%g)", dark);
+
 	/* open: the monitor counts the stretch still running, the timeline does not */
 	hl_dark_init(&d, 0, 8);
 	hl_dark_arm(&d, 0);

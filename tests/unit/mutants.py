@@ -17,6 +17,7 @@
 import subprocess, shutil, os, sys, tempfile, json
 src=os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 muts = {
+ 'dark: a new CD table taken for the one in use': ('userspace/lib/dark.c', '		if (write && d->have_cd && d->cd_valid && !cd_valid(r->cd.after) &&', '		if (0 && d->have_cd && d->cd_valid && !cd_valid(r->cd.after) &&'),
  'dark: a stretch ends at the write, not its CMD_SYNC': ('userspace/lib/dark.c', '		if (d->pending < 0) {\n			d->pending = t;', '		if (0) {\n			d->pending = t;'),
  'dark: the kexec boundary ignored': ('userspace/lib/dark.c', 'become(d, c, d->lit ? d->boundary : t);', 'become(d, c, t);'),
  'dark: abort and bypass translate': ('userspace/lib/dark.c', '	if (!(cfg & 4) || !(cfg & 3))', '	if (0)'),
@@ -74,7 +75,7 @@ muts = {
  'monitor live: open updates judged at once': ('userspace/lib/verdict.c', '			if (u->open && u->w.n && u->t < settled)', '			if (u->open && u->w.n)'),
  'monitor live: pending attach not waited for': ('userspace/lib/verdict.c', '		if (c.pend < n) {\n			size_t k = 0;', '		if (0) {\n			size_t k = 0;'),
  'monitor: a detach before the anchor forgotten': ('userspace/lib/monitor.c', '		if (!later)\n			m->sids.v[k].detached = true;', ''),
- 'monitor metrics: written in place': ('userspace/lib/monitor.c', '	if (rename(tmp, path)) {', '	if (unlink(tmp) || 1) {\n		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); if (fd >= 0) { f = fdopen(fd, "w"); hl_mon_metrics(m, f, now_ktime, now_real, ringbuf_used, ringbuf_size); fclose(f); return 0; }'),
+ 'monitor metrics: written in place': ('userspace/lib/monitor.c', '	if (rename(tmp, path)) {', '	if (unlink(tmp) || 1) {\n		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600); if (fd >= 0) { f = fdopen(fd, "w"); hl_mon_metrics(m, f, fmt, now_ktime, now_real, ringbuf_used, ringbuf_size); fclose(f); return 0; }'),
  'atomic rename replaced by direct write': ('userspace/lib/snapshot.c', '	w.fd = mkstemp(tmp);	/* created 0600 */', '	snprintf(tmp, sizeof(tmp), "%s", path); w.fd = open(tmp, O_WRONLY|O_CREAT|O_TRUNC, 0600);'),
  'metrics: findings typed as a gauge': ('userspace/lib/metrics.c', '{ "hitless_findings", "counter", NULL,', '{ "hitless_findings", "gauge", NULL,'),
  'metrics: label values not escaped': ('userspace/lib/output.c', "		if (*v == '\"' || *v == '\\\\')\n			fputc('\\\\', out);", ''),

@@ -158,6 +158,14 @@ void hl_dark_feed(struct hl_dark *d, const struct hl_record *r, double t)
 	case HL_K_CD:
 		if (r->cd.sid != d->sid || r->cd.ssid || !mine(d, r->cd.smmu))
 			goto out;
+		/*
+		 * A CD filled from zeroes while the one in use is valid goes
+		 * into a new CD table (docs/rules.md: one per master, again
+		 * after kexec): not the CD the STE reads until it moves there.
+		 */
+		if (write && d->have_cd && d->cd_valid && !cd_valid(r->cd.after) &&
+		    !cd_valid(r->cd.before))
+			goto out;
 		d->have_cd = true;
 		d->cd_valid = cd_valid(r->cd.after);
 		break;
