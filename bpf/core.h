@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The capture's control types, shared by the BPF side (core.bpf.h,
- * hitless.bpf.c) and the loaders (userspace/capture.c, tests/bpf): the
+ * hitless.bpf.c) and the loaders (userspace/lib/capture.c, tests/bpf): the
  * counters of hl_stats, the configuration, the walker's control block and
  * what hl_smmus holds per SMMU.  The records themselves are hitless.h.
  */
@@ -86,7 +86,7 @@ struct hl_walk {
 /*
  * Where the SMMUv3 driver's struct arm_smmu_device keeps what the walker's
  * trigger reads, found by the loader in the kernel's BTF
- * (userspace/kbtf.c): a kernel that builds both Arm SMMU drivers
+ * (userspace/lib/kbtf.c): a kernel that builds both Arm SMMU drivers
  * (ARM_SMMU=y, ARM_SMMU_V3=y: every distribution's) has two types of that
  * name, and a CO-RE read through the name is ambiguous (bpf/README.md).
  */

@@ -10,7 +10,7 @@
  *
  * What each program hooks and why is in bpf/README.md; a program whose
  * function the running kernel lacks is not loaded, and the loader says so
- * by name (userspace/capture.c).
+ * by name (userspace/lib/capture.c).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,7 +21,6 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define CMDQ_OP_CFGI_STE	0x03
-#define CMDQ_OP_CMD_SYNC	0x46
 #define ARM_SMMU_FEAT_2_LVL_STRTAB	(1 << 0)
 
 /*
@@ -293,7 +292,7 @@ static __always_inline void hl_emit_sync(__u32 id, __u32 flags)
 	r->cmd.smmu = id;
 	r->cmd.flags = flags;
 	/* the driver builds CMD_SYNC inside (CS, MSI address): only the opcode is known here */
-	r->cmd.cmd[0] = CMDQ_OP_CMD_SYNC;
+	r->cmd.cmd[0] = HL_CMD_OP_SYNC;
 	hl_submit(r);
 }
 

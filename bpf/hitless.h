@@ -40,7 +40,7 @@ enum hl_kind {
 	HL_K_MAX
 };
 
-/* Which producer made the record (DESIGN.md "Two ways to catch writes"). */
+/* Which producer made the record (bpf/README.md: the stock, patched-kernel and walker modes). */
 enum hl_mode {
 	HL_MODE_UNKNOWN		= 0,
 	HL_MODE_TRACEPOINT	= 1,	/* patched kernel: exact before/after */
@@ -65,6 +65,12 @@ enum hl_entry_step {
 	HL_STEP_ONESHOT	= 7,	/* no used bit changes: all qwords at once */
 	HL_STEP_MAX
 };
+
+/*
+ * CMD_SYNC's opcode (cmd[0] bits 7:0): a sync completion record carries
+ * it, from whichever producer (the stock mode sees only the opcode).
+ */
+#define HL_CMD_OP_SYNC		0x46
 
 /* Command record flags. */
 #define HL_CMD_F_SYNC_DONE	(1u << 0)	/* CMD_SYNC completed (consumed) */

@@ -96,7 +96,7 @@ int BPF_PROG(hl_tp_sync, const struct device *smmu, u32 prod, int ret)
 		return 0;
 	r->cmd.smmu = hl_tp_smmu(smmu);
 	r->cmd.flags = HL_CMD_F_SYNC_DONE | (ret ? HL_CMD_F_ERROR : 0);
-	r->cmd.cmd[0] = 0x46;	/* CMD_SYNC */
+	r->cmd.cmd[0] = HL_CMD_OP_SYNC;
 	hl_submit(r);
 	return 0;
 }

@@ -70,7 +70,7 @@ trace_instance_args() {
 # The stock kernel's switch probes (docs/early-boot-tracing.md, "A stock
 # kernel"): the kprobe_event= boot parameter that defines, in every kernel of
 # the chain and in the same order (so each event keeps its type id across the
-# kexec), the kprobe events "hitless/..." that userspace/tracebuf.c reads.
+# kexec), the kprobe events "hitless/..." that userspace/lib/tracebuf.c reads.
 # Spaces are written as ',' (the kernel turns them back). $1: the kernel's
 # vmlinux or its raw BTF (a kernel folder's btf), for the offset of
 # arm_smmu_device.base in the SMMUv3 driver's type (a kernel that builds both

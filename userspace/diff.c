@@ -31,35 +31,12 @@ static void diff_text(json_object *d, FILE *out)
 	}
 	fprintf(out, "checked %llu records%s\n", jget_u(d, "records"),
 		json_object_get_boolean(json_object_object_get(d, "bbml2")) ? "; SMMU has BBML2" : "");
-	if (jget_s(d, "note"))
-		fprintf(out, "note: %s\n", jget_s(d, "note"));
-	if (jget_s(d, "untied_because"))
-		fprintf(out, "boots not tied: %s\n", jget_s(d, "untied_because"));
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *f = json_object_array_get_idx(a, i), *refs;
-
-		fprintf(out, "\n%-7s %-10s %s\n", !strcmp(jget_s(f, "severity"), "error") ? "ERROR" : "WARNING",
-			jget_s(f, "rule"), jget_s(f, "message"));
-		if (json_object_object_get_ex(f, "sid", NULL)) {
-			fprintf(out, "        StreamID %llu", jget_u(f, "sid"));
-			if (json_object_object_get_ex(f, "ssid", NULL))
-				fprintf(out, " SSID %llu", jget_u(f, "ssid"));
-			fprintf(out, " (SMMU %llu)\n", jget_u(f, "smmu"));
-		}
-		if (json_object_object_get_ex(f, "iova_start", NULL))
-			fprintf(out, "        IOVA %s-0x%llx, table %s\n", jget_s(f, "iova_start"),
-				jget_u(f, "iova_end") - 1, jget_s(f, "table"));
-		refs = json_object_object_get(f, "records");
-		if (json_object_array_length(refs)) {
-			fprintf(out, "        records:");
-			for (size_t k = 0; k < json_object_array_length(refs); k++) {
-				json_object *r = json_object_array_get_idx(refs, k);
-
-				fprintf(out, " %s:%llu", jget_s(r, "boot"), jget_u(r, "seq"));
-			}
-			fputc('\n', out);
-		}
-	}
+	if (jopt_s(d, "note"))
+		fprintf(out, "note: %s\n", jopt_s(d, "note"));
+	if (jopt_s(d, "untied_because"))
+		fprintf(out, "boots not tied: %s\n", jopt_s(d, "untied_because"));
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		hl_finding_text(out, json_object_array_get_idx(a, i), false);
 	o = json_object_object_get(d, "transition_counts");
 	fprintf(out, "\nentry updates:");
 	json_object_object_foreach(o, k, v)
@@ -152,11 +129,10 @@ static void diff_boots(json_object *doc, const struct hl_state *a, const struct 
 	json_object_object_add(doc, "untied_because", json_object_new_string(why));
 }
 
-static void diff_help(FILE *f)
+void diff_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: hitless diff [OPTIONS] [--protect SIDS] BEFORE AFTER\n"
-		"       hitless diff [OPTIONS] [--protect SIDS] SNAPSHOT\n"
+		"Usage: hitless diff [OPTIONS] [--protect SIDS] BEFORE [AFTER]\n"
 		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | prometheus | openmetrics | junit | html }\n"
@@ -177,7 +153,7 @@ int do_diff(int argc, char **argv)
 	json_object *doc, *pa;
 	int rc, nfiles;
 
-	nfiles = hl_pair_verb_args(argc, argv, diff_help, &a, &b, &prot);
+	nfiles = hl_pair_verb_args(argc, argv, diff_usage, &a, &b, &prot);
 	if (nfiles <= 0)
 		return nfiles ? HL_EXIT_ERROR : 0;
 	hl_analyze(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n, &v);

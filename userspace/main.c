@@ -11,32 +11,62 @@
 #include "snapshot.h"
 
 static int do_help(int argc, char **argv);
+static void usage(FILE *f);
 
 static const struct cmd cmds[] = {
-	{ "show", do_show },
-	{ "diff", do_diff },
-	{ "timeline", do_timeline },
-	{ "record", do_record },
-	{ "snapshot", do_snapshot },
-	{ "monitor", do_monitor },
-	{ "import", do_import },
-	{ "help", do_help },
+	{ "show", do_show, show_usage },
+	{ "diff", do_diff, diff_usage },
+	{ "timeline", do_timeline, timeline_usage },
+	{ "record", do_record, record_usage },
+	{ "snapshot", do_snapshot, snapshot_usage },
+	{ "import", do_import, import_usage },
+	{ "monitor", do_monitor, monitor_usage },
+	{ "help", do_help, NULL },
 	{ 0 }
 };
 
+/*
+ * A verb's synopsis, from its own --help: the "Usage: hitless VERB ..."
+ * line and the lines that continue it (indented, starting with '['), laid
+ * out under "hitless VERB " padded to the longest verb.  It cannot drift.
+ */
+static void synopsis(FILE *f, const struct cmd *k)
+{
+	char *buf = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int n = 0;
+
+	if (!m)
+		return;
+	k->usage(m);
+	fclose(m);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *t = line + strspn(line, " ");
+
+		if (!n && !strncmp(line, "Usage: hitless ", 15)) {
+			t = line + 15 + strlen(k->name);
+			fprintf(f, "       hitless %-8s%s\n", k->name, t);
+		} else if (n && !strncmp(t, "hitless ", 8) && !strncmp(t + 8, k->name, strlen(k->name))) {
+			/* another form of the verb */
+			fprintf(f, "       hitless %-8s%s\n", k->name, t + 8 + strlen(k->name));
+		} else if (n && t > line && *t == '[') {
+			fprintf(f, "                        %s\n", t);
+		} else {
+			break;
+		}
+		n++;
+	}
+	free(buf);
+}
+
 static void usage(FILE *f)
 {
+	fprintf(f, "Usage: hitless [OPTIONS] VERB ...\n");
+	for (const struct cmd *k = cmds; k->usage; k++)
+		synopsis(f, k);
 	fprintf(f,
-		"Usage: hitless [OPTIONS] VERB ...\n"
-		"       hitless show     [OPTIONS] SNAPSHOT\n"
-		"       hitless diff     [OPTIONS] [--protect SIDS] BEFORE [AFTER]\n"
-		"       hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
-		"       hitless record   [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--verify] [--trace LIST] -o FILE\n"
-		"       hitless snapshot [OPTIONS] [--pinned [DIR]] [--trace LIST] -o FILE\n"
-		"       hitless import   [OPTIONS] [--trace LIST] -o FILE\n"
-		"       hitless monitor  [OPTIONS] [--protect SIDS] [--metrics FILE] [--interval SEC]\n"
-		"                        [--pinned [DIR]] [--buffer SIZE] [--window N]\n"
-		"       hitless help\n"
+		"       hitless help [VERB]\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | prometheus | openmetrics | chrome | junit | html }   (-j = -f json)\n"
 		"       hitless VERB --help   for a verb's synopsis\n"
@@ -47,10 +77,23 @@ static void usage(FILE *f)
 		"Environment: HITLESS_BTF=FILE  the kernel's BTF from FILE, not /sys/kernel/btf/vmlinux\n");
 }
 
+/* help [VERB]: the verb's own --help, else the list of verbs */
 static int do_help(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 2) {
+		p_err("help takes one verb at most");
+		return HL_EXIT_ERROR;
+	}
+	if (argc == 2) {
+		for (const struct cmd *k = cmds; k->name; k++)
+			if (strcmp(k->name, "help") && !strcmp(argv[1], k->name)) {
+				char *av[] = { argv[1], "--help", NULL };
+
+				return k->func(2, av);
+			}
+		p_err("help: unknown verb '%s'; try 'hitless help'", argv[1]);
+		return HL_EXIT_ERROR;
+	}
 	usage(stdout);
 	return 0;
 }

@@ -6,23 +6,10 @@
 #include "output.h"
 #include "state.h"
 
-#define HL_VERSION "0.1"
-
-/* Exit status: a pre-deploy gate. */
-#define HL_EXIT_HITLESS		0
-#define HL_EXIT_FINDINGS	1
-#define HL_EXIT_ERROR		2	/* error, or an incomplete log */
-/* A judgement over nothing: no StreamID was protected (diff, timeline, monitor). */
-#define HL_EXIT_UNPROTECTED	7
-/* The capture verbs (record, snapshot): what this host lacks, one status each. */
-#define HL_EXIT_NO_PRIV		3	/* not root: no CAP_BPF + CAP_PERFMON, no CAP_SYS_ADMIN */
-#define HL_EXIT_NO_BTF		4	/* the kernel's BTF is missing or unreadable */
-#define HL_EXIT_NO_SERIES	5	/* --mode tracepoint on a kernel without kernel/patches */
-#define HL_EXIT_NO_SMMU		6	/* no Arm SMMUv3 driver in this kernel */
-
 struct cmd {
 	const char *name;
 	int (*func)(int argc, char **argv);
+	void (*usage)(FILE *f);	/* its --help: `hitless help` lists each one's synopsis from it */
 };
 
 /* Options every verb takes, before or after the verb. */
@@ -60,27 +47,33 @@ extern const char *hl_protect_source;
 int hl_pair_verb_args(int argc, char **argv, void (*help)(FILE *), struct hl_state *a,
 		      struct hl_state *b, struct hl_state *prot);
 
-/* This boot's identity and clocks (capture.c). */
-#include <time.h>
-u64 hl_now_ns(clockid_t id);
-void hl_clock_sample(struct hl_state *s);
-void hl_state_identity(struct hl_state *s, unsigned mode);
+/* Option values more than one verb takes: each -1 (or 0 for the buffer) after p_err. */
+double hl_parse_seconds(const char *opt, const char *arg);	/* above 0 */
+unsigned long hl_parse_buffer(const char *arg);			/* --buffer: bytes */
+int hl_parse_count(const char *opt, const char *arg, unsigned long long min, unsigned long long max,
+		   unsigned long long *v);
+int hl_parse_mode(const char *arg);				/* --mode: auto, fentry, tracepoint */
+/* SIGINT and SIGTERM set hl_stop (record, monitor). */
+#include <signal.h>
+extern volatile sig_atomic_t hl_stop;
+void hl_catch_stop(void);
+/* Create path (NULL: nothing), a --ready-file. */
+void hl_touch(const char *path);
 
-/*
- * The persistent trace instances (import.c, tracebuf.c): write this
- * capture's start marker to them (and to "hitless"), then, when `list` is
- * set, import them into s.  *seq_base: the sequence numbers this boot's
- * imported records took (the capture numbers its own after them).  0, or
- * HL_EXIT_ERROR after p_err.
- */
-int hl_trace_begin(struct hl_state *s, const char *list, int quiet, u64 *seq_base);
-/* The end marker: what this capture kept of this boot (the next boot's import skips it). */
-void hl_trace_end(const struct hl_state *s, const char *list, u64 imported, int covered);
 #define HL_TRACE_HELP							\
 	"       --trace LIST   also import the persistent trace instances LIST\n"	\
 	"                      (INSTANCE[,INSTANCE], e.g. hitless_prev,hitless: the previous\n"	\
 	"                      kernel's last events and this one's early boot; \"top\": the\n"	\
 	"                      top-level buffer, a stock kernel's boot-time switch probes)\n"
+
+/* Each verb's --help (the verb's file); "Usage: hitless VERB" and its continuation lines first. */
+void show_usage(FILE *f);
+void diff_usage(FILE *f);
+void timeline_usage(FILE *f);
+void record_usage(FILE *f);
+void snapshot_usage(FILE *f);
+void import_usage(FILE *f);
+void monitor_usage(FILE *f);
 
 int do_show(int argc, char **argv);
 int do_diff(int argc, char **argv);

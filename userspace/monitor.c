@@ -1,519 +1,358 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The core of `hitless monitor` (docs/output.md "monitor"): the verdict of
- * verdict.c over a window of the log, judged as the head of a log still
- * being written, re-anchored at the first record something open still needs.
- *
- * What the window holds: the anchor's STEs and CDs, as walker records (the
- * state later writes are judged against, as a capture's first walk is), then
- * every record since.  A re-anchor drops the records before the horizon
- * (hl_analyze_live(): the first record an update still being written, an
- * invalidation still owed or an attach not yet concluded needs), so what
- * was judged before it was judged on everything it needed.  What the
- * dropped records held that the verdict counts (sequence gaps, writes whose
- * "before" was not the last "after") is carried.
+ * monitor: long-running on a host, every record judged as it comes
+ * (lib/monitor.c, over lib/capture.c), each finding printed once settled,
+ * the metrics file rewritten every interval.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
+#include "main.h"
+#include "boot.h"
+#include "capture.h"
+#include "metrics.h"
 #include "monitor.h"
-#include "output.h"
+#include "verdict.h"
 
-/*
- * A window pinned by something open this long (an invalidation owed for 16
- * windows, 64Ki records at least) is cut anyway (see reanchor()).
- */
-#define HL_MON_HARD_FACTOR	16
-#define HL_MON_HARD_MIN		65536
-
-static size_t hard_limit(const struct hl_mon *m)
+void monitor_usage(FILE *f)
 {
-	size_t n = m->window * HL_MON_HARD_FACTOR;
-
-	return n > HL_MON_HARD_MIN ? n : HL_MON_HARD_MIN;
+	fprintf(f,
+		"Usage: hitless monitor [OPTIONS] [--protect SIDS] [--metrics FILE] [--interval SEC]\n"
+		"                       [--pinned [DIR]] [--buffer SIZE] [--mode MODE] [--window N]\n"
+		"                       [--duration SEC] [--stop-file PATH] [--ready-file PATH] [-q]\n"
+		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
+		"       Long-running on a host: walk the state, then judge every record as it\n"
+		"       comes; each finding on the protected StreamIDs is printed once, as soon\n"
+		"       as no later record can change it (one JSON object per line with -j);\n"
+		"       lost records at once.  On SIGINT/SIGTERM (or --duration, PATH) the log's\n"
+		"       end is judged as `diff` judges it, and the verdict printed.\n"
+		"       --metrics FILE the metrics, rewritten atomically every interval (mode\n"
+		"                      0644), for node_exporter's textfile collector\n"
+		"       --metrics-format prometheus|openmetrics\n"
+		"                      the file's format (default prometheus: the text format\n"
+		"                      the textfile collector reads)\n"
+		"       --interval SEC how often the metrics are written (default 10)\n"
+		"       --window N     re-anchor the judging window past N records (default\n"
+		"                      65536): memory stays bounded (docs/output.md \"monitor\")\n"
+		"       --buffer SIZE  ring buffer size, as record's\n"
+		"       --pinned DIR   use the programs bpftool pinned there (default " HL_PIN_DIR ")\n"
+		"       --mode MODE    auto, tracepoint or fentry, as record's\n"
+		"       --duration SEC stop after SEC seconds\n"
+		"       --stop-file PATH  stop once PATH exists\n"
+		"       --ready-file PATH created once monitoring (for scripts)\n"
+		"       -q, --quiet    no progress or notes on stderr\n"
+		HL_COMMON_HELP
+		"       Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
+		"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
+		"             hitless series, 6 no SMMUv3 driver, 7 no finding but no\n"
+		"             --protect (nothing was judged as a VMM's)\n");
 }
 
-void hl_mon_init(struct hl_mon *m, const struct hl_protect_disk *prot, size_t nprot,
-		 size_t window)
-{
-	memset(m, 0, sizeof(*m));
-	hl_state_init(&m->st);
-	m->prot = prot;
-	m->nprot = nprot;
-	m->window = window ? window : 1;
-	m->settle_ns = HL_MON_SETTLE_NS;
-	for (size_t i = 0; i < nprot; i++) {
-		struct hl_mon_sid s = { .smmu = prot[i].smmu, .sid = prot[i].sid, .label_smmu = prot[i].smmu };
+struct mon_out {
+	bool json;
+	u64 boot;
+};
 
-		VEC_PUSH(m->sids, s);
-	}
+/* One event, one line (JSON Lines): -p does not apply. */
+static void mon_json_line(json_object *j)
+{
+	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
+	json_object_put(j);
 }
 
-void hl_mon_free(struct hl_mon *m)
+static void mon_print(const struct hl_finding *f, void *arg)
 {
-	hl_state_free(&m->st);
-	VEC_FREE(m->act);
-	VEC_FREE(m->seen);
-	VEC_FREE(m->counts);
-	VEC_FREE(m->sids);
-}
+	struct mon_out *o = arg;
 
-static bool smmu_is_off(const struct hl_mon *m, u32 smmu)
-{
-	for (int i = 0; i < m->nsmmu_off; i++)
-		if (m->smmu_off[i] == smmu)
-			return true;
-	return false;
-}
+	if (o->json) {
+		json_object *j = hl_finding_json(f);
 
-/* Does the driver attach record r name the StreamID of p? */
-static bool names(const struct hl_record *r, const struct hl_protect_disk *p)
-{
-	for (u32 i = 0; i < r->attach.nsids && i < HL_MAX_ATTACH_SIDS; i++)
-		if (r->attach.sids[i] == p->sid && (p->smmu == HL_ANY_SMMU || p->smmu == r->attach.smmu))
-			return true;
-	return false;
-}
-
-/* A protected StreamID's translation, valid or dark, from `t` on. */
-static void sid_set(struct hl_mon_sid *s, bool valid, u64 t)
-{
-	if (s->known && t > s->since) {
-		if (s->valid)
-			s->valid_ns += t - s->since;
-		else
-			s->dark_ns += t - s->since;
-	}
-	if (s->known && s->valid && !valid)
-		s->darkenings++;
-	if (!s->known || t > s->since)
-		s->since = t;
-	s->known = true;
-	s->valid = valid;
-}
-
-static void sids_update(struct hl_mon *m, u64 t)
-{
-	for (size_t i = 0; i < m->sids.n; i++) {
-		struct hl_mon_sid *s = &m->sids.v[i];
-		bool valid = false;
-
-		for (size_t k = 0; k < m->st.stes.n && !valid; k++) {
-			const struct hl_ste_disk *e = &m->st.stes.v[k];
-
-			valid = e->sid == s->sid && (s->smmu == HL_ANY_SMMU || e->smmu == s->smmu) &&
-				!smmu_is_off(m, e->smmu);
-			if (valid && s->label_smmu == HL_ANY_SMMU)
-				s->label_smmu = e->smmu;
-		}
-		if (!s->known || s->valid != valid)
-			sid_set(s, valid, t);
-	}
-}
-
-void hl_mon_feed(struct hl_mon *m, const struct hl_record *r)
-{
-	m->records++;
-	m->last_ktime = r->hdr.ktime_ns;
-	hl_state_apply(&m->st, r);
-	if (r->hdr.kind == HL_K_REG && r->reg.offset == HL_SMMU_CR0) {
-		bool off = !(r->reg.new_val & HL_SMMU_CR0_SMMUEN);
-
-		for (int i = 0; i < m->nsmmu_off; i++)
-			if (m->smmu_off[i] == r->reg.smmu)
-				m->smmu_off[i--] = m->smmu_off[--m->nsmmu_off];
-		if (off && m->nsmmu_off < (int)(sizeof(m->smmu_off) / sizeof(m->smmu_off[0])))
-			m->smmu_off[m->nsmmu_off++] = r->reg.smmu;
-		sids_update(m, r->hdr.ktime_ns);
-	} else if (r->hdr.kind == HL_K_STE && hl_protected(m->prot, m->nprot, r->ste.smmu, r->ste.sid)) {
-		sids_update(m, r->hdr.ktime_ns);
-	} else if (r->hdr.kind == HL_K_ATTACH && r->hdr.mode != HL_MODE_WALKER) {
-		for (size_t i = 0; i < m->sids.n; i++) {
-			if (!names(r, &m->prot[i]))
-				continue;
-			m->sids.v[i].detached = false;
-			m->sids.v[i].label_smmu = r->attach.smmu;
-			snprintf(m->sids.v[i].dev, sizeof(m->sids.v[i].dev), "%.*s",
-				 (int)sizeof(r->attach.dev), r->attach.dev);
-		}
-	}
-}
-
-/* The protect[] entries not detached before the anchor: what the verdict judges. */
-static void act_list(struct hl_mon *m)
-{
-	m->act.n = 0;
-	for (size_t i = 0; i < m->nprot; i++)
-		if (!m->sids.v[i].detached)
-			VEC_PUSH(m->act, m->prot[i]);
-}
-
-static bool key_eq(const struct hl_mon_key *a, const struct hl_mon_key *b)
-{
-	return !strcmp(a->rule, b->rule) && a->sid == b->sid && a->ssid == b->ssid &&
-	       a->iova_lo == b->iova_lo && a->root == b->root &&
-	       a->first.boot == b->first.boot && a->first.seq == b->first.seq;
-}
-
-/* Count and hand on f unless it was reported before. 1 if new. */
-static int report(struct hl_mon *m, const struct hl_finding *f, hl_mon_report cb, void *arg)
-{
-	struct hl_mon_key k = {
-		.rule = f->rule, .sid = f->has_sid ? f->sid : ~0u, .ssid = f->has_ssid ? f->ssid : ~0u,
-		.iova_lo = f->has_iova ? f->iova_lo : ~0ull, .root = f->has_iova ? f->root : 0,
-	};
-	size_t i;
-
-	if (f->nrefs)
-		k.first = f->refs[0];
-	for (i = 0; i < m->seen.n; i++)
-		if (key_eq(&m->seen.v[i], &k))
-			return 0;
-	VEC_PUSH(m->seen, k);
-	for (i = 0; i < m->counts.n; i++)
-		if (!strcmp(m->counts.v[i].rule, f->rule) && m->counts.v[i].sev == f->sev)
-			break;
-	if (i == m->counts.n) {
-		struct hl_mon_count c = { .rule = f->rule, .sev = f->sev };
-
-		VEC_PUSH(m->counts, c);
-	}
-	m->counts.v[i].n++;
-	if (f->sev == SEV_ERROR)
-		m->nerrors++;
-	else
-		m->nwarnings++;
-	if (cb)
-		cb(f, arg);
-	return 1;
-}
-
-static size_t report_all(struct hl_mon *m, const struct hl_verdict *v, hl_mon_report cb, void *arg)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < v->findings.n; i++)
-		n += report(m, &v->findings.v[i], cb, arg);
-	return n;
-}
-
-/* m->st with other events: a view for hl_analyze (nothing of it is freed). */
-static struct hl_state view(const struct hl_mon *m, struct hl_record *ev, size_t n)
-{
-	struct hl_state s = m->st;
-
-	s.events.v = ev;
-	s.events.n = s.events.cap = n;
-	return s;
-}
-
-/* A walker record of the anchor state at a cut: the entry as it stood there. */
-static void anchor_rec(struct hl_record *r, unsigned kind, u64 boot, u64 seq, u64 ktime)
-{
-	memset(r, 0, sizeof(*r));
-	r->hdr.kind = kind;
-	r->hdr.mode = HL_MODE_WALKER;
-	r->hdr.version = HL_RECORD_VERSION;
-	r->hdr.boot = boot;
-	r->hdr.seq = seq;
-	r->hdr.ktime_ns = ktime;
-}
-
-
-/*
- * Let the records before ev[h] go.  The new window starts with the STEs and
- * CDs as they were just before ev[h] (each entry's first "before" from h on,
- * else its current value), as walker records numbered just below ev[h], so
- * the sequence stays unbroken.  hard: h is past the horizon (something has
- * been open for HL_MON_HARD_FACTOR windows): the dropped part is judged as a
- * whole log first, so what it still owed is reported as owed at its end.
- */
-static void reanchor(struct hl_mon *m, size_t h, bool hard, u64 settled, hl_mon_report cb,
-		     void *arg)
-{
-	struct hl_record *ev, *nv;
-	u64 *order, s0, boot;
-	size_t n, nboots, k, j = 0;
-	struct hl_state anc, dropped;
-	struct hl_verdict v;
-
-	n = hl_merge_events(&m->st, NULL, &ev, &order, &nboots);
-	free(order);
-	if (!h || h > n)
-		goto out;
-	boot = h < n ? ev[h].hdr.boot : ev[n - 1].hdr.boot;
-	s0 = h < n ? ev[h].hdr.seq : ev[n - 1].hdr.seq + 1;
-
-	hl_state_init(&anc);
-	for (size_t i = 0; i < m->st.stes.n; i++)
-		hl_state_set_ste(&anc, m->st.stes.v[i].smmu, m->st.stes.v[i].sid, m->st.stes.v[i].q);
-	for (size_t i = 0; i < m->st.cds.n; i++)
-		hl_state_set_cd(&anc, m->st.cds.v[i].smmu, m->st.cds.v[i].sid, m->st.cds.v[i].ssid,
-				m->st.cds.v[i].q);
-	for (size_t i = n; i-- > h;) {
-		const struct hl_record *r = &ev[i];
-
-		if (r->hdr.mode == HL_MODE_WALKER)
-			continue;
-		if (r->hdr.kind == HL_K_STE)
-			hl_state_set_ste(&anc, r->ste.smmu, r->ste.sid, r->ste.before);
-		else if (r->hdr.kind == HL_K_CD)
-			hl_state_set_cd(&anc, r->cd.smmu, r->cd.sid, r->cd.ssid, r->cd.before);
-	}
-	k = anc.stes.n + anc.cds.n;
-	/* no room below ev[h] for the anchor, or nothing to gain */
-	if (s0 <= k || h <= k) {
-		hl_state_free(&anc);
-		goto out;
-	}
-
-	/*
-	 * A protected StreamID whose window closed before the horizon (its
-	 * VMM detached it) and that no later attach names: the window to come
-	 * will not show its detach, so it is left out of the judging until a
-	 * driver attach names it again (hl_mon_feed()).
-	 */
-	for (size_t k = 0; k < m->nprot; k++) {
-		bool later = false;
-
-		if (m->sids.v[k].detached ||
-		    hl_protected_at(&m->st, m->prot, m->nprot, k, h < n ? h : n - 1, true))
-			continue;
-		for (size_t i = h; i < n && !later; i++)
-			later = ev[i].hdr.kind == HL_K_ATTACH && ev[i].hdr.mode != HL_MODE_WALKER &&
-				names(&ev[i], &m->prot[k]);
-		if (!later)
-			m->sids.v[k].detached = true;
-	}
-
-	/* what the dropped records count, carried; owed invalidations reported if cut */
-	dropped = view(m, ev, h);
-	act_list(m);
-	if (hard) {
-		hl_analyze(&dropped, NULL, m->act.v, m->act.n, &v);
-		report_all(m, &v, cb, arg);
+		json_object_object_add(j, "event", json_object_new_string("finding"));
+		mon_json_line(j);
 	} else {
-		size_t hh;
+		json_object *j = hl_finding_json(f);
 
-		hl_analyze_live(&dropped, m->act.v, m->act.n, settled, &v, &hh);
+		hl_finding_text(stdout, j, true);
+		json_object_put(j);
 	}
-	m->carry_gaps += v.gaps;
-	m->carry_incons += v.inconsistent;
-	hl_verdict_free(&v);
-	if (h < n && ev[h - 1].hdr.boot == boot && ev[h].hdr.seq > ev[h - 1].hdr.seq + 1)
-		m->carry_gaps += ev[h].hdr.seq - ev[h - 1].hdr.seq - 1;
-
-	nv = malloc((k + n - h) * sizeof(*nv));
-	if (!nv) {
-		hl_state_free(&anc);
-		goto out;
-	}
-	for (size_t i = 0; i < anc.stes.n; i++, j++) {
-		struct hl_record *r = &nv[j];
-
-		anchor_rec(r, HL_K_STE, boot, s0 - k + j, h < n ? ev[h].hdr.ktime_ns : m->last_ktime);
-		r->ste.smmu = anc.stes.v[i].smmu;
-		r->ste.sid = anc.stes.v[i].sid;
-		memcpy(r->ste.after, anc.stes.v[i].q, sizeof(r->ste.after));
-	}
-	for (size_t i = 0; i < anc.cds.n; i++, j++) {
-		struct hl_record *r = &nv[j];
-
-		anchor_rec(r, HL_K_CD, boot, s0 - k + j, h < n ? ev[h].hdr.ktime_ns : m->last_ktime);
-		r->cd.smmu = anc.cds.v[i].smmu;
-		r->cd.sid = anc.cds.v[i].sid;
-		r->cd.ssid = anc.cds.v[i].ssid;
-		memcpy(r->cd.after, anc.cds.v[i].q, sizeof(r->cd.after));
-	}
-	memcpy(nv + k, ev + h, (n - h) * sizeof(*nv));
-	hl_state_free(&anc);
-	m->dropped += h;
-	m->anchors++;
-	free(m->st.events.v);
-	m->st.events.v = nv;
-	m->st.events.n = m->st.events.cap = k + n - h;
-
-	/* findings whose first record is gone cannot be found again */
-	for (size_t i = 0, w = 0, len = m->seen.n; i < len; i++) {
-		const struct hl_mon_key *key = &m->seen.v[i];
-
-		if (key->first.boot == boot && key->first.seq < s0 - k)
-			m->seen.n--;
-		else
-			m->seen.v[w++] = *key;
-	}
-out:
-	free(ev);
+	fflush(stdout);
 }
 
-size_t hl_mon_judge(struct hl_mon *m, u64 now, hl_mon_report cb, void *arg)
+/*
+ * Ring-buffer drops the BPF side counted (its LOST record comes only with
+ * the next record that fits): reported at once, and once.
+ */
+static void mon_losses(struct hl_cap *c, struct hl_mon *m, struct mon_out *o, u64 *reported)
 {
-	struct hl_verdict v;
-	size_t h, n;
-	u64 settled = now > m->settle_ns ? now - m->settle_ns : 0;
+	u64 lost;
 
-	act_list(m);
-	hl_analyze_live(&m->st, m->act.v, m->act.n, settled, &v, &h);
-	n = report_all(m, &v, cb, arg);
-	m->gaps = m->carry_gaps + v.gaps;
-	m->inconsistent = m->carry_incons + v.inconsistent;
-	hl_verdict_free(&v);
-	if (m->st.events.n > m->window) {
-		size_t total = m->st.events.n;
+	m->ringbuf_dropped = hl_cap_dropped(c);
+	lost = hl_mon_lost(m);
+	if (lost <= *reported)
+		return;
+	if (o->json) {
+		json_object *j = json_object_new_object();
 
-		if (total > hard_limit(m) && total - m->window > h)
-			reanchor(m, total - m->window, true, settled, cb, arg);
-		else
-			reanchor(m, h, false, settled, cb, arg);
-	}
-	return n;
+		jadd_s(j, "event", "lost");
+		jadd_u(j, "lost_records", lost);
+		jadd_u(j, "new", lost - *reported);
+		json_object_object_add(j, "complete", json_object_new_boolean(false));
+		mon_json_line(j);
+	} else
+		printf("LOST    %llu record(s) dropped (%llu in all): the verdict is incomplete from here\n",
+		       (unsigned long long)(lost - *reported), (unsigned long long)lost);
+	fflush(stdout);
+	*reported = lost;
 }
 
-int hl_mon_final(struct hl_mon *m, hl_mon_report cb, void *arg)
+static enum hl_mfmt mon_mfmt;	/* --metrics-format */
+
+static int mon_metrics(const struct hl_mon *m, const char *path, struct hl_cap *c)
 {
-	struct hl_verdict v;
+	u64 peak, size;
 
-	act_list(m);
-	hl_analyze(&m->st, NULL, m->act.v, m->act.n, &v);
-	report_all(m, &v, cb, arg);
-	m->gaps = m->carry_gaps + v.gaps;
-	m->inconsistent = m->carry_incons + v.inconsistent;
-	hl_verdict_free(&v);
-	if (!hl_mon_complete(m))
-		return 2;
-	return m->nerrors + m->nwarnings ? 1 : 0;
-}
-
-u64 hl_mon_lost(const struct hl_mon *m)
-{
-	u64 n = 0, rb = 0;
-
-	for (size_t i = 0; i < m->st.losses.n; i++) {
-		if (m->st.losses.v[i].where == HL_LOST_RINGBUF)
-			rb += m->st.losses.v[i].count;
-		else
-			n += m->st.losses.v[i].count;
-	}
-	return n + (rb > m->ringbuf_dropped ? rb : m->ringbuf_dropped);
-}
-
-bool hl_mon_complete(const struct hl_mon *m)
-{
-	return !hl_mon_lost(m) && !m->gaps && !m->inconsistent;
-}
-
-void hl_mon_sid_times(const struct hl_mon *m, const struct hl_mon_sid *s, u64 now,
-		      u64 *valid_ns, u64 *dark_ns)
-{
-	(void)m;
-	*valid_ns = s->valid_ns;
-	*dark_ns = s->dark_ns;
-	if (s->known && now > s->since)
-		*(s->valid ? valid_ns : dark_ns) += now - s->since;
-}
-
-/* One sample per protected StreamID: its SMMU, StreamID and device labels. */
-static void mw_sid(struct hl_mw *w, const struct hl_mon_sid *s, double v)
-{
-	hl_mw_sid_sample(w, v, s->label_smmu, s->sid, s->dev);
-}
-
-/* One sample per protected StreamID: its valid time, or its dark time. */
-static void mw_sid_seconds(struct hl_mw *w, const struct hl_mon *m, u64 now_ktime, const char *name,
-			   bool dark)
-{
-	hl_mw_family(w, name);
-	for (size_t i = 0; i < m->sids.n; i++) {
-		u64 va, dk;
-
-		hl_mon_sid_times(m, &m->sids.v[i], now_ktime, &va, &dk);
-		mw_sid(w, &m->sids.v[i], (dark ? dk : va) / 1e9);
-	}
-}
-
-void hl_mon_metrics(const struct hl_mon *m, FILE *out, enum hl_mfmt fmt, u64 now_ktime, u64 now_real,
-		    u64 ringbuf_used, u64 ringbuf_size)
-{
-	int e = !hl_mon_complete(m) ? 2 : m->nerrors + m->nwarnings ? 1 : 0;
-	struct hl_mw w;
-
-	hl_mw_init(&w, out, fmt);
-	hl_mw_family(&w, "hitless_verdict_exit_status");
-	hl_mw_sample(&w, e, NULL);
-	hl_mw_family(&w, "hitless_lost_records");
-	hl_mw_sample(&w, hl_mon_lost(m), NULL);
-	hl_mw_family(&w, "hitless_sequence_gaps");
-	hl_mw_sample(&w, m->gaps, NULL);
-	hl_mw_family(&w, "hitless_inconsistent_writes");
-	hl_mw_sample(&w, m->inconsistent, NULL);
-	hl_mw_family(&w, "hitless_findings");
-	for (size_t i = 0; i < m->counts.n; i++)
-		hl_mw_sample(&w, m->counts.v[i].n, "rule", m->counts.v[i].rule,
-			     "severity", m->counts.v[i].sev == SEV_ERROR ? "error" : "warning", NULL);
-	hl_mw_family(&w, "hitless_verdict_findings");
-	hl_mw_sample(&w, m->nerrors, "severity", "error", NULL);
-	hl_mw_sample(&w, m->nwarnings, "severity", "warning", NULL);
-	mw_sid_seconds(&w, m, now_ktime, "hitless_protected_valid_seconds", false);
-	mw_sid_seconds(&w, m, now_ktime, "hitless_device_dark_seconds", true);
-	hl_mw_family(&w, "hitless_device_darkenings");
-	for (size_t i = 0; i < m->sids.n; i++)
-		mw_sid(&w, &m->sids.v[i], m->sids.v[i].darkenings);
-	hl_mw_family(&w, "hitless_monitor_records");
-	hl_mw_sample(&w, m->records, NULL);
-	hl_mw_family(&w, "hitless_monitor_window_records");
-	hl_mw_sample(&w, m->st.events.n, NULL);
-	hl_mw_family(&w, "hitless_monitor_reanchors");
-	hl_mw_sample(&w, m->anchors, NULL);
-	hl_mw_family(&w, "hitless_ringbuf_used_bytes");
-	hl_mw_sample(&w, ringbuf_used, NULL);
-	hl_mw_family(&w, "hitless_ringbuf_size_bytes");
-	hl_mw_sample(&w, ringbuf_size, NULL);
-	hl_mw_family(&w, "hitless_monitor_last_update_timestamp_seconds");
-	hl_mw_sample(&w, now_real / 1e9, NULL);
-	hl_mw_end(&w);
-}
-
-int hl_mon_metrics_write(const struct hl_mon *m, const char *path, enum hl_mfmt fmt, u64 now_ktime,
-			 u64 now_real, u64 ringbuf_used, u64 ringbuf_size)
-{
-	char tmp[4096];
-	FILE *f;
-	int fd, err;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if (!path)
+		return 0;
+	hl_cap_ring_peak(c, &peak, &size);
+	if (hl_mon_metrics_write(m, path, mon_mfmt, hl_now_ns(CLOCK_MONOTONIC), hl_now_ns(CLOCK_REALTIME),
+				 peak, size)) {
+		p_err("--metrics %s: %s", path, strerror(errno));
 		return -1;
-	}
-	/* 0644: counts and times only, read by an exporter running as another user */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -1;
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		err = errno;
-		close(fd);
-		goto fail;
-	}
-	hl_mon_metrics(m, f, fmt, now_ktime, now_real, ringbuf_used, ringbuf_size);
-	if (fflush(f) || ferror(f) || fsync(fileno(f))) {
-		err = errno ? errno : EIO;
-		fclose(f);
-		goto fail;
-	}
-	if (fclose(f)) {
-		err = errno;
-		goto fail;
-	}
-	if (rename(tmp, path)) {
-		err = errno;
-		goto fail;
 	}
 	return 0;
+}
+
+static const struct option mon_lo[] = {
+	HL_COMMON_LONGOPTS,
+	{ "protect", required_argument, NULL, 'x' },
+	{ "metrics", required_argument, NULL, 'M' },
+	{ "metrics-format", required_argument, NULL, 'F' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "window", required_argument, NULL, 'w' },
+	{ "pinned", optional_argument, NULL, 'P' },
+	{ "buffer", required_argument, NULL, 'B' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "stop-file", required_argument, NULL, 's' },
+	{ "ready-file", required_argument, NULL, 'r' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ 0 }
+};
+
+int do_monitor(int argc, char **argv)
+{
+	struct hl_state prot;
+	const char *metrics = NULL, *pinned = NULL, *mode = NULL, *stop_file = NULL, *ready = NULL;
+	double interval = 10, duration = 0;
+	unsigned long long window = 65536;
+	struct hl_cap c = { 0 };
+	struct hl_mon m;
+	struct mon_out out;
+	u64 t0, last_metrics, reported_lost = 0, judged = 0, judged_at = 0;
+	bool settled = true;
+	int ch, rc, quiet = 0;
+
+	hl_state_init(&prot);
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, HL_COMMON_OPTS "q", mon_lo, NULL)) != -1) {
+		switch (ch) {
+		case 'x':
+			if (hl_parse_protect(optarg, &prot)) {
+				p_err("bad --protect '%s': expected SID[,SID] with SID := [SMMU:]StreamID", optarg);
+				goto bad;
+			}
+			break;
+		case 'M': metrics = optarg; break;
+		case 'F':
+			if (hl_mfmt_parse(optarg, &mon_mfmt)) {
+				p_err("--metrics-format is prometheus or openmetrics, not '%s'", optarg);
+				goto bad;
+			}
+			break;
+		case 'i':
+			interval = hl_parse_seconds("--interval", optarg);
+			if (interval < 0)
+				goto bad;
+			break;
+		case 'd':
+			duration = hl_parse_seconds("--duration", optarg);
+			if (duration < 0)
+				goto bad;
+			break;
+		case 'w':
+			if (hl_parse_count("--window", optarg, 16, 1ULL << 28, &window))
+				goto bad;
+			break;
+		case 'P': pinned = optarg ? optarg : HL_PIN_DIR; break;
+		case 'B':
+			c.ringbuf_bytes = hl_parse_buffer(optarg);
+			if (!c.ringbuf_bytes)
+				goto bad;
+			break;
+		case 'm':
+			if (hl_parse_mode(optarg))
+				goto bad;
+			mode = optarg;
+			break;
+		case 's': stop_file = optarg; break;
+		case 'r': ready = optarg; break;
+		case 'q': quiet = 1; break;
+		default:
+			rc = hl_common_opt(ch, optarg);
+			if (rc == 2) {
+				monitor_usage(stdout);
+				hl_state_free(&prot);
+				return 0;
+			}
+			if (rc <= 0) {
+				if (!rc)
+					monitor_usage(stderr);
+				goto bad;
+			}
+		}
+	}
+	if (optind < argc) {
+		p_err("monitor takes no file argument ('%s'): the metrics go to --metrics FILE", argv[optind]);
+		goto bad;
+	}
+	if (env.format != FMT_TEXT && env.format != FMT_JSON) {
+		p_err("monitor prints text or JSON lines (-j), not %s; --metrics FILE writes the metrics",
+		      hl_format_name(env.format));
+		goto bad;
+	}
+	out.json = env.format == FMT_JSON;
+	if (metrics) {
+		/* a directory that will not take the file is an error now, not in an hour */
+		char dir[4096], *sl;
+
+		snprintf(dir, sizeof(dir), "%s", metrics);
+		sl = strrchr(dir, '/');
+		if (sl)
+			*(sl == dir ? sl + 1 : sl) = 0;
+		else
+			snprintf(dir, sizeof(dir), ".");
+		if (access(dir, W_OK | X_OK)) {
+			p_err("--metrics %s: cannot write in %s: %s", metrics, dir, strerror(errno));
+			goto bad;
+		}
+	}
+
+	c.quiet = quiet;
+	hl_catch_stop();
+	hl_mon_init(&m, prot.protect.v, prot.protect.n, window);
+	rc = hl_cap_open(&c, pinned, 0, mode, "monitor");
+	if (rc) {
+		hl_cap_close(&c);
+		hl_mon_free(&m);
+		hl_state_free(&prot);
+		return rc;
+	}
+	/* the capture's identity is the window's; records go to the monitor */
+	hl_state_free(&m.st);
+	m.st = c.st;
+	hl_state_init(&c.st);
+	c.st.meta = m.st.meta;
+	c.st.meta.mode = pinned ? HL_MODE_UNKNOWN : c.mode;
+	m.st.meta.mode = c.st.meta.mode;
+	c.mon = &m;
+	out.boot = m.st.meta.boot;
+	if (hl_cap_walk(&c, 4096) < 0)
+		goto fail;
+	hl_cap_smmus(&c);
+	for (size_t i = 0; i < c.st.smmus.n; i++)
+		VEC_PUSH(m.st.smmus, c.st.smmus.v[i]);
+	if (!prot.protect.n)
+		p_note(c.quiet, "no --protect: entry updates are classified only, no StreamID is protected");
+	hl_mon_judge(&m, hl_now_ns(CLOCK_MONOTONIC), mon_print, &out);
+	hl_touch(ready);
+	p_note(c.quiet, "monitoring %zu protected StreamID(s) (%llu records walked)", prot.protect.n,
+	    (unsigned long long)c.records);
+	if (mon_metrics(&m, metrics, &c))
+		goto fail;
+	t0 = last_metrics = hl_now_ns(CLOCK_MONOTONIC);
+	while (!hl_stop) {
+		u64 now;
+
+		hl_cap_ring_sample(&c);
+		if (hl_cap_poll(&c, 100))
+			goto fail;
+		mon_losses(&c, &m, &out, &reported_lost);
+		/*
+		 * Each judgement replays the whole window: at most one per
+		 * 100 ms while records come, and one more once they stop and
+		 * what was being written has settled.
+		 */
+		now = hl_now_ns(CLOCK_MONOTONIC);
+		if (m.records != judged ? now - judged_at >= HL_MON_SETTLE_NS :
+		    !settled && now - judged_at > m.settle_ns) {
+			settled = m.records == judged;
+			judged_at = now;
+			judged = m.records;
+			hl_mon_judge(&m, now, mon_print, &out);
+		}
+		now = hl_now_ns(CLOCK_MONOTONIC);
+		if (now - last_metrics >= interval * 1e9) {
+			if (mon_metrics(&m, metrics, &c))
+				goto fail;
+			last_metrics = now;
+		}
+		if (duration > 0 && now - t0 >= duration * 1e9)
+			break;
+		if (stop_file && !access(stop_file, F_OK))
+			break;
+	}
+	hl_cap_ring_sample(&c);
+	hl_cap_drain(&c);
+	mon_losses(&c, &m, &out, &reported_lost);
+	rc = hl_mon_final(&m, mon_print, &out);
+	/* no finding over nothing protected is no green light */
+	if (!rc && !prot.protect.n)
+		rc = HL_EXIT_UNPROTECTED;
+	if (out.json) {
+		json_object *j = json_object_new_object();
+
+		jadd_s(j, "event", "verdict");
+		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc == 1 ? "findings" :
+			rc == HL_EXIT_UNPROTECTED ? "unprotected" : "hitless");
+		jadd_u(j, "exit_status", rc);
+		jadd_u(j, "errors", m.nerrors);
+		jadd_u(j, "warnings", m.nwarnings);
+		jadd_u(j, "records", m.records);
+		jadd_u(j, "lost_records", hl_mon_lost(&m));
+		jadd_u(j, "sequence_gaps", m.gaps);
+		jadd_u(j, "inconsistent_writes", m.inconsistent);
+		jadd_u(j, "reanchors", m.anchors);
+		mon_json_line(j);
+	} else if (rc == 2)
+		printf("verdict: INCOMPLETE (exit 2): %llu records lost, %llu sequence gaps, %llu inconsistent writes; %llu errors, %llu warnings found\n",
+		       (unsigned long long)hl_mon_lost(&m), (unsigned long long)m.gaps,
+		       (unsigned long long)m.inconsistent, (unsigned long long)m.nerrors,
+		       (unsigned long long)m.nwarnings);
+	else if (rc == 1)
+		printf("verdict: NOT HITLESS (exit 1): %llu errors, %llu warnings over %llu records\n",
+		       (unsigned long long)m.nerrors, (unsigned long long)m.nwarnings,
+		       (unsigned long long)m.records);
+	else if (rc == HL_EXIT_UNPROTECTED)
+		printf("verdict: NOTHING PROTECTED (exit %d) over %llu records: no --protect, no StreamID judged\n",
+		       rc, (unsigned long long)m.records);
+	else
+		printf("verdict: HITLESS (exit 0) over %llu records\n", (unsigned long long)m.records);
+	fflush(stdout);
+	if (mon_metrics(&m, metrics, &c))
+		rc = HL_EXIT_ERROR;
+	c.mon = NULL;
+	hl_cap_close(&c);
+	hl_mon_free(&m);
+	hl_state_free(&prot);
+	return rc;
 fail:
-	unlink(tmp);
-	errno = err;
-	return -1;
+	c.mon = NULL;
+	hl_cap_close(&c);
+	hl_mon_free(&m);
+	hl_state_free(&prot);
+	return HL_EXIT_ERROR;
+bad:
+	hl_state_free(&prot);
+	return HL_EXIT_ERROR;
 }

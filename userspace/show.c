@@ -427,7 +427,7 @@ static int show(struct show *sh)
 	return sh->complete ? 0 : HL_EXIT_ERROR;
 }
 
-static void show_help(FILE *f)
+void show_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hitless show [OPTIONS] [--sid SID[,SID]] [--iova IOVA[-END|+LEN]] [--max N] SNAPSHOT\n"
@@ -496,7 +496,7 @@ int do_show(int argc, char **argv)
 		if (rc < 0)
 			goto bad;
 		if (rc == 2) {
-			show_help(stdout);
+			show_usage(stdout);
 			hl_state_free(&sh.sel);
 			return 0;
 		}
@@ -526,11 +526,11 @@ int do_show(int argc, char **argv)
 			}
 			continue;
 		}
-		show_help(stderr);
+		show_usage(stderr);
 		goto bad;
 	}
 	if (argc - optind != 1) {
-		show_help(stderr);
+		show_usage(stderr);
 		goto bad;
 	}
 	if (env.format != FMT_TEXT && env.format != FMT_JSON) {

@@ -3,7 +3,7 @@
  * bpf/core.bpf.h on this machine's kernel, under BPF_PROG_TEST_RUN (TAP):
  *  - the step of arm_smmu_write_entry() each sync closes, for every STE/CD
  *    transition of Linux 7.3's arm-smmu-v3-test.c, against the collector's
- *    model of the driver (userspace/smmu.c hl_entry_write_steps());
+ *    model of the driver (userspace/lib/smmu.c hl_entry_write_steps());
  *  - the full-state walker over a hand-built SMMU memory image (two-level
  *    stream table, linear and two-level CD tables, 4K, 16K and 64K stage 1 and a
  *    concatenated stage-2 table): every valid STE, CD and leaf exactly once,

@@ -123,8 +123,8 @@ check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d[\"traceE
 # The critical path, in order, on one counter timeline across the kexec.
 check 'awk "/^critical path/{c=1} c" "$out/timeline.txt" | grep -E "old kernel: last instant|new kernel: start|StreamID 8: translation valid" | awk "NR==1&&/old kernel/{a=1} NR==2&&/new kernel/{b=1} NR==3&&/StreamID 8/{c=1} END{exit !(a&&b&&c)}"' \
 	"the critical path runs old kernel's last instant -> new kernel start -> StreamID 8 valid"
-check 'grep -qE "StreamID 8 +translation valid at .*; STE invalid for [0-9.]+ (n|m)?s" "$out/timeline.txt"' \
-	"the timeline says how long StreamID 8's STE was invalid"
+check 'grep -qE "StreamID 8 +translation valid at .*; no translation for [0-9.]+ (n|u|m)?s" "$out/timeline.txt"' \
+	"the timeline says how long StreamID 8 had no translation"
 # The old kernel's shutdown (arm_smmu_device_disable(): CR0 with SMMUEN clear), when
 # the log has it from the previous boot's persistent trace instance: SMMU-OFF must
 # name that record. A series that keeps the SMMU enabled across kexec has no such

@@ -164,6 +164,23 @@ int main(void)
 	} else {
 		printf("ok %d # SKIP record is not in this build (no BPF skeleton)\n", ++tap_n);
 	}
+	/* help VERB is the verb's --help; the capture verbs' arguments are checked before any capture */
+	tap_ok(run("help", "record", NULL) == 0 && !strncmp(run_out, "Usage: hitless record [OPTIONS]", 31),
+	       "hitless help record: record's --help, exit 0");
+	tap_ok(run("help", "bogus", NULL) == 2 && strstr(run_err, "unknown verb 'bogus'"), "hitless help bogus: exit 2");
+	tap_ok(run("record", "-o", "/nonexistent/x", "stray", "--verify", NULL) == 2 && strstr(run_err, "'stray'"),
+	       "record -o x stray --verify: the stray argument refused (was ignored, and --verify with it), exit 2");
+	tap_ok(run("record", "--budget", "many", "-o", "/nonexistent/x", NULL) == 2 && strstr(run_err, "bad --budget"),
+	       "record --budget many: a clear error, exit 2 (was read as 0)");
+	tap_ok(run("record", "--duration", "5x", "-o", "/nonexistent/x", NULL) == 2 && strstr(run_err, "bad --duration"),
+	       "record --duration 5x: a clear error, exit 2 (was read as 5)");
+	tap_ok(run("snapshot", "--verify", "-o", "/nonexistent/x", NULL) == 2 && strstr(run_err, "snapshot takes no --verify"),
+	       "snapshot --verify: record's option refused, exit 2 (was accepted and ignored)");
+	tap_ok(run("record", "--help", NULL) == 0 && strstr(run_out, "-q, --quiet") && strstr(run_out, "--budget N"),
+	       "record --help documents -q and --budget");
+	tap_ok(run("monitor", "--help", NULL) == 0 && strstr(run_out, "--pinned DIR") && strstr(run_out, "--duration SEC") &&
+	       strstr(run_out, "--stop-file PATH") && strstr(run_out, "--ready-file PATH") && strstr(run_out, "--mode MODE") &&
+	       strstr(run_out, "-q, --quiet"), "monitor --help documents every option it takes");
 	/* monitor: every bad argument is refused before anything is loaded */
 	if (run("monitor", "--help", NULL) == 0) {
 		static const char *const bad[][3] = {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The loader's choice of the SMMUv3 struct arm_smmu_device (userspace/kbtf.c)
+ * The loader's choice of the SMMUv3 struct arm_smmu_device (userspace/lib/kbtf.c)
  * in kernel BTFs built here with libbpf's btf__add_*(): one type of that
  * name; two (both Arm SMMU drivers built, as Debian's arm64 kernels are), in
  * either order; the SMMUv3 driver as a module (its types in split BTF over

@@ -19,7 +19,7 @@ check '[ $rc = 0 ]' "every mutant still applies to the tree (exit $rc)"
 
 cat >"$tmp/extra.json" <<'EOF'
 {
- "selftest: text gone": ["userspace/verdict.c", "no such text in verdict.c", "x"],
+ "selftest: text gone": ["userspace/lib/verdict.c", "no such text in verdict.c", "x"],
  "selftest: does not build": ["userspace/main.c", "#include <stdlib.h>", "#error mutants.t: a mutant that does not build"]
 }
 EOF

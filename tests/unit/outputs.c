@@ -12,6 +12,8 @@
 #include "run.h"
 #include "promparse.h"
 #include "junit.h"
+#include "output.h"
+#include <sys/wait.h>
 
 static char dir[] = "/tmp/hl-out-test.XXXXXX";
 static char before[4200], after[4200], broken[4200], lossy[4200];
@@ -225,6 +227,56 @@ static void xml_escaping(void)
 	free(buf);
 }
 
+/* The renderers' reads and the streaming writer's keys (lib/output.c). */
+static void json_reads_and_keys(void)
+{
+	json_object *d = json_object_new_object();
+	char *buf = NULL;
+	size_t len = 0;
+	int st;
+	pid_t pid;
+	FILE *m;
+	struct hl_jw w;
+
+	jadd_s(d, "verdict", "hitless");
+	tap_ok(!strcmp(jget_s(d, "verdict"), "hitless") && !jopt_s(d, "note"), "jget_s reads a key; jopt_s: NULL when absent");
+	fflush(stdout);
+	pid = fork();
+	if (!pid) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 2);
+		jget_s(d, "verdcit");	/* a misspelt key: must not return */
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 2,
+	       "jget_s of a key the document lacks: an internal error, exit 2 (not a NULL dereference)");
+	pid = fork();
+	if (!pid) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 2);
+		jget_u(d, "recods");
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	tap_ok(WIFEXITED(st) && WEXITSTATUS(st) == 2, "jget_u of a key the document lacks: exit 2, not 0 read silently");
+	json_object_put(d);
+
+	m = open_memstream(&buf, &len);
+	hl_jw_init(&w, m, false);
+	hl_jw_object(&w, NULL);
+	hl_jw_u(&w, "a\"b\\c\n", 1);
+	hl_jw_end(&w);
+	hl_jw_finish(&w);
+	fclose(m);
+	d = json_tokener_parse(buf);
+	tap_ok(d && jget_u(d, "a\"b\\c\n") == 1, "hl_jw escapes its keys: the output parses, the key comes back (%s)", buf);
+	json_object_put(d);
+	free(buf);
+}
+
 int main(void)
 {
 	struct hl_state a, b;
@@ -251,6 +303,7 @@ int main(void)
 	timeline_outputs();
 	show_outputs();
 	xml_escaping();
+	json_reads_and_keys();
 	{
 		char cmd[4200];
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The progress line (userspace/progress.c) on a real terminal (a pty) and
+ * The progress line (userspace/lib/progress.c) on a real terminal (a pty) and
  * off it: on a tty one line updated in place ("\r...", erased to its end),
  * rate-limited, cleared at the end; nothing on a pipe, with -q, or with
  * TERM=dumb.

@@ -6,6 +6,7 @@
  * makes its "broken" case fail.
  */
 #include <stdio.h>
+#include <string.h>
 #include "tap.h"
 #include "build.h"
 #include "timeline.h"
@@ -600,8 +601,11 @@ static void smmu_off(void)
 	judge(NULL);
 	tap_ok(count(R_SMMU_OFF) == 1 && first(R_SMMU_OFF)->sid == 16 && strstr(first(R_SMMU_OFF)->msg, "aborts"),
 	       "SMMU-OFF: CR0.SMMUEN cleared with protected StreamID 16 valid (GBPA.ABORT: DMA aborts)");
-	tap_ok(llabs(dark_ns() - 1001000) < 10,
-	       "timeline: StreamID 16 dark while the SMMU was disabled (1.001 ms)");
+	{
+		long long ns = dark_ns();
+
+		tap_ok(llabs(ns - 1001000) < 10, "timeline: StreamID 16 dark while the SMMU was disabled (1.001 ms: %lld ns)", ns);
+	}
 	end();
 	begin(0, 0);
 	memset(cur, 0, sizeof(cur));
@@ -625,8 +629,11 @@ static void smmu_off(void)
 	judge(NULL);
 	tap_ok(count(R_SMMU_OFF) == 1 && first(R_SMMU_OFF)->sid == 16,
 	       "SMMU-OFF: CR0=0 with the old value unknown (imported shutdown) and StreamID 16 valid");
-	tap_ok(llabs(dark_ns() - 1001000) < 10,
-	       "timeline: the window from the imported CR0=0 to SMMUEN=1 is dark (1.001 ms)");
+	{
+		long long ns = dark_ns();
+
+		tap_ok(llabs(ns - 1001000) < 10, "timeline: the window from the imported CR0=0 to SMMUEN=1 is dark (1.001 ms: %lld ns)", ns);
+	}
 	end();
 	begin(0, 0);
 	memset(cur, 0, sizeof(cur));
@@ -1011,8 +1018,69 @@ static void live_update(void)
 	}
 }
 
+/*
+ * The rules' table (lib/rules.c) against docs/rules.md's: every rule in
+ * both, with the same severity; every family a JUnit testcase of the table.
+ */
+static void table_and_docs(void)
+{
+	char path[4096], line[4096];
+	const char *bin = HL_BIN, *cut = strstr(bin, "/userspace/build/");
+	FILE *f;
+	int seen[64] = { 0 }, doc_rules = 0, bad = 0, ok_fam = 1;
+
+	snprintf(path, sizeof(path), "%.*s/docs/rules.md", cut ? (int)(cut - bin) : 0, bin);
+	f = fopen(path, "r");
+	if (!f) {
+		tap_ok(0, "docs/rules.md: %s not there", path);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char ids[256], sev[256];
+
+		if (sscanf(line, "| %255[^|]| %255[^|]|", ids, sev) != 2 || !strchr(ids, '-') || ids[0] == '-')
+			continue;
+		/* "CD-BREAK / CD-REMOVE", "as INV-STE": the severity word or the rule it refers to */
+		for (char *id = strtok(ids, " /"); id; id = strtok(NULL, " /")) {
+			const struct hl_rule *r = hl_rule(id);
+
+			doc_rules++;
+			if (!r) {
+				tap_diag("docs/rules.md: %s is in no row of hl_rules[]", id);
+				bad++;
+				continue;
+			}
+			seen[r - hl_rules] = 1;
+			if (strncmp(sev, r->sev == SEV_ERROR ? "error" : "warning", 5) && strncmp(sev, "as ", 3)) {
+				tap_diag("docs/rules.md: %s is '%s', the table's %s", id, sev, r->sev == SEV_ERROR ? "error" : "warning");
+				bad++;
+			}
+			if (r->downgrade && !strstr(sev, "warning") && strncmp(sev, "as ", 3)) {
+				tap_diag("docs/rules.md: %s has a downgrade (%s) its row does not say", id, r->downgrade);
+				bad++;
+			}
+		}
+	}
+	fclose(f);
+	for (size_t i = 0; i < hl_nrules; i++) {
+		int fam = 0;
+
+		if (!seen[i]) {
+			tap_diag("hl_rules[]: %s is not in docs/rules.md", hl_rules[i].id);
+			bad++;
+		}
+		for (size_t k = 0; k < hl_nfamilies; k++)
+			fam |= !strcmp(hl_rules[i].family, hl_families[k]);
+		ok_fam &= fam && hl_rules[i].checked_by && hl_rules[i].summary;
+	}
+	tap_ok(!bad && doc_rules == (int)hl_nrules, "the rules table and docs/rules.md list the same %zu rules, the same severities",
+	       hl_nrules);
+	tap_ok(ok_fam, "every rule has a family of hl_families[], the function that checks it, a summary");
+}
+
 int main(void)
 {
+	table_and_docs();
 	ste_break();
 	cd_break();
 	inv_ste();

@@ -317,6 +317,38 @@ int main(void)
 	}
 
 	{
+		/* the ring buffer's intake (records.h): what lib/capture.c hands every record to */
+		struct hl_intake in = { .boot = 0xb007, .seq_base = 100 };
+		struct hl_record r = { 0 }, got;
+		unsigned char raw[sizeof(r) + 8] = { 0 };
+		int ok;
+
+		r.hdr.version = HL_RECORD_VERSION;
+		r.hdr.kind = HL_K_LOST;
+		r.hdr.seq = 5;
+		r.lost.first_seq = 3;
+		memcpy(raw + 1, &r, sizeof(r));	/* ring buffer data need not be aligned */
+		ok = !hl_intake(&in, raw + 1, sizeof(r), &got);
+		tap_ok(ok && got.hdr.boot == 0xb007 && got.hdr.seq == 105 && got.lost.first_seq == 103 &&
+		       !in.rejected, "hl_intake: a record without a boot is this boot's, numbered after the imported ones");
+		r.hdr.boot = 0x1234;
+		ok = !hl_intake(&in, &r, sizeof(r), &got);
+		tap_ok(ok && got.hdr.boot == 0x1234 && got.hdr.seq == 5, "hl_intake: another boot's record keeps its numbers");
+		tap_ok(hl_intake(&in, &r, sizeof(r) - 8, &got) && in.rejected == 1 && strstr(in.why, "bytes"),
+		       "hl_intake: a record of the wrong size is rejected and counted, not dropped silently (%s)", in.why);
+		r.hdr.version = HL_RECORD_VERSION + 1;
+		tap_ok(hl_intake(&in, &r, sizeof(r), &got) && in.rejected == 2 && strstr(in.why, "bytes"),
+		       "hl_intake: a newer version is rejected and counted; the first reason is kept");
+		r.hdr.version = HL_RECORD_VERSION;
+		r.hdr.kind = HL_K_MAX;
+		tap_ok(hl_intake(&in, &r, sizeof(r), &got) && in.rejected == 3,
+		       "hl_intake: an unknown kind is rejected and counted");
+		r.hdr.kind = 0;
+		tap_ok(hl_intake(&in, &r, sizeof(r), &got) && in.rejected == 4,
+		       "hl_intake: kind 0 is rejected and counted");
+	}
+
+	{
 		/*
 		 * A section large enough to be checksummed in parallel pieces
 		 * (>= 64 MiB: 1.5M ranges): its CRC is zlib's crc32 of the whole

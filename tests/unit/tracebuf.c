@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The trace-event -> record conversion (userspace/tracebuf.c) without a
+ * The trace-event -> record conversion (userspace/lib/tracebuf.c) without a
  * kernel: libtraceevent parses the format files the patched 7.3 kernel
  * printed on the rig (tests/unit/data/tracefs/SYSTEM/EVENT/format), and
  * each event's raw data is built here by hand, field by field.

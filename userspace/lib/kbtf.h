@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include "../bpf/core.h"
+#include "../../bpf/core.h"
 
 struct btf;
 

@@ -25,6 +25,8 @@
 #include "output.h"
 #include "records.h"
 #include "tracebuf.h"
+#include "boot.h"
+#include "counter.h"
 
 /* ---- the contract: events and the fields read, with their sizes ------------ */
 
@@ -367,7 +369,7 @@ int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *
 		r->hdr.kind = HL_K_CMD;
 		r->cmd.smmu = smmu_index(c, ev, rec);
 		r->cmd.flags = HL_CMD_F_SYNC_DONE | ((int)num(c, ev, 2, rec) ? HL_CMD_F_ERROR : 0);
-		r->cmd.cmd[0] = 0x46;	/* CMD_SYNC */
+		r->cmd.cmd[0] = HL_CMD_OP_SYNC;
 		break;
 	case EV_REG:
 		reg_write(c, r, smmu_index(c, ev, rec), num(c, ev, 1, rec), num(c, ev, 2, rec), HL_REG_UNKNOWN);
@@ -1019,4 +1021,63 @@ int hl_tb_arm_stock(const char *instance)
 		rc = 1;
 	tracefs_instance_free(ti);
 	return rc;
+}
+
+/*
+ * Markers.  Every capture writes "hitless: start boot=... boot_id=...
+ * ktime_ns=... cntvct=... cntfrq=..." to the trace_marker of the instances
+ * it is given and of "hitless" when it starts, and "hitless: end boot=...
+ * last_seq=N imported=N covered=0|1" when it has written its snapshot.
+ * They land in the persistent buffer and come back in the next boot's
+ * backup instance: the start marker names that boot and ties its trace
+ * clock to its CLOCK_MONOTONIC; the end marker says which of its events
+ * that boot's own snapshot already holds and where its sequence numbers end.
+ */
+int hl_trace_begin(struct hl_state *s, const char *list, int quiet, u64 *seq_base)
+{
+	struct hl_tb_opts o = { .boot = s->meta.boot, .cntfrq = hl_cntfrq(), .quiet = quiet };
+	struct hl_tb_result res;
+	char line[256], err[512];
+
+	*seq_base = 0;
+	o.now_ktime = hl_now_ns(CLOCK_MONOTONIC);
+	o.now_cnt = hl_cntvct();
+	snprintf(line, sizeof(line), HL_TB_MARK_START " boot=%016llx boot_id=%s ktime_ns=%llu cntvct=%llu cntfrq=%llu\n",
+		 (unsigned long long)s->meta.boot, s->meta.boot_id, (unsigned long long)o.now_ktime,
+		 (unsigned long long)o.now_cnt, (unsigned long long)o.cntfrq);
+	hl_tb_mark(list, line);
+	if (!list)
+		return 0;
+	/* a stock kernel: from now on, its last actions go to the persistent instance too */
+	switch (hl_tb_arm_stock("hitless")) {
+	case 1:
+		if (!quiet)
+			fprintf(stderr, "hitless: stock kernel: kprobe events hitless/* now also recorded in "
+				"trace instance hitless (for the next kernel's hitless_prev)\n");
+		break;
+	case -1:
+		p_err("--trace: cannot enable the kprobe events hitless/* in trace instance hitless");
+		return HL_EXIT_ERROR;
+	}
+	if (hl_tb_import(s, list, &o, &res, err, sizeof(err))) {
+		p_err("--trace: %s", err);
+		return HL_EXIT_ERROR;
+	}
+	*seq_base = res.imported_current;
+	return 0;
+}
+
+void hl_trace_end(const struct hl_state *s, const char *list, u64 imported, int covered)
+{
+	char line[256];
+	u64 last = 0;
+
+	for (size_t i = 0; i < s->events.n; i++)
+		if (s->events.v[i].hdr.boot == s->meta.boot && s->events.v[i].hdr.seq > last)
+			last = s->events.v[i].hdr.seq;
+	snprintf(line, sizeof(line), HL_TB_MARK_END " boot=%016llx boot_id=%s ktime_ns=%llu cntvct=%llu "
+		 "last_seq=%llu imported=%llu covered=%d\n", (unsigned long long)s->meta.boot, s->meta.boot_id,
+		 (unsigned long long)hl_now_ns(CLOCK_MONOTONIC), (unsigned long long)hl_cntvct(),
+		 (unsigned long long)last, (unsigned long long)imported, covered);
+	hl_tb_mark(list, line);
 }

@@ -91,4 +91,15 @@ int hl_tb_arm_stock(const char *instance);
 /* Write a marker line to every named instance that accepts one (plus "hitless"). */
 void hl_tb_mark(const char *instances, const char *line);
 
+/*
+ * The persistent trace instances (lib/tracebuf.c): write this
+ * capture's start marker to them (and to "hitless"), then, when `list` is
+ * set, import them into s.  *seq_base: the sequence numbers this boot's
+ * imported records took (the capture numbers its own after them).  0, or
+ * HL_EXIT_ERROR after p_err.
+ */
+int hl_trace_begin(struct hl_state *s, const char *list, int quiet, u64 *seq_base);
+/* The end marker: what this capture kept of this boot (the next boot's import skips it). */
+void hl_trace_end(const struct hl_state *s, const char *list, u64 imported, int covered);
+
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Verdict rules (DESIGN.md "Verdict rules", docs/rules.md).
+ * Verdict rules (docs/rules.md).
  *
  * The log is replayed in order.  STE/CD writes are grouped into updates
  * (one arm_smmu_write_entry() call) and every state the SMMU could observe
@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "output.h"
+#include "records.h"
 #include "verdict.h"
 
 const char *hl_trans_name(enum hl_trans_kind k)
@@ -21,101 +23,55 @@ const char *hl_trans_name(enum hl_trans_kind k)
 	return n[k];
 }
 
-/* ---- merged log ------------------------------------------------------- */
-
-static u64 *g_order;
-static size_t g_norder;
-
-static size_t boot_index(u64 boot)
-{
-	for (size_t i = 0; i < g_norder; i++)
-		if (g_order[i] == boot)
-			return i;
-	return g_norder;
-}
-
-static int rec_cmp(const void *a, const void *b)
-{
-	const struct hl_record *x = a, *y = b;
-	size_t bx = boot_index(x->hdr.boot), by = boot_index(y->hdr.boot);
-
-	if (bx != by)
-		return bx < by ? -1 : 1;
-	if (x->hdr.seq != y->hdr.seq)
-		return x->hdr.seq < y->hdr.seq ? -1 : 1;
-	return 0;
-}
-
-static void add_boot(u64 boot)
-{
-	if (boot_index(boot) < g_norder)
-		return;
-	g_order = realloc(g_order, (g_norder + 1) * sizeof(*g_order));
-	if (!g_order)
-		abort();
-	g_order[g_norder++] = boot;
-}
-
-/*
- * Boots are ordered by the BOOTS sections (oldest first), then by first
- * appearance; records within a boot by sequence number.
- */
-size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
-		       struct hl_record **out, u64 **boot_order, size_t *nboots)
-{
-	const struct hl_state *st[2] = { a, b };
-	struct hl_record *v;
-	size_t n = 0, o = 0;
-
-	g_order = NULL;
-	g_norder = 0;
-	for (int k = 0; k < 2; k++)
-		if (st[k]) {
-			for (size_t i = 0; i < st[k]->boots.n; i++)
-				add_boot(st[k]->boots.v[i].boot);
-			for (size_t i = 0; i < st[k]->events.n; i++)
-				add_boot(st[k]->events.v[i].hdr.boot);
-			n += st[k]->events.n;
-		}
-	v = malloc((n ? n : 1) * sizeof(*v));
-	if (!v)
-		abort();
-	for (int k = 0; k < 2; k++)
-		if (st[k] && st[k]->events.n) {
-			memcpy(v + o, st[k]->events.v, st[k]->events.n * sizeof(*v));
-			o += st[k]->events.n;
-		}
-	qsort(v, n, sizeof(*v), rec_cmp);
-	o = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!o || rec_cmp(&v[o - 1], &v[i]))
-			v[o++] = v[i];
-	*out = v;
-	*boot_order = g_order;
-	*nboots = g_norder;
-	return o;
-}
-
 /* ---- findings --------------------------------------------------------- */
 
-static struct hl_finding *finding(struct hl_verdict *v, const char *rule, enum hl_sev sev,
-				  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static struct hl_finding *finding(struct hl_verdict *v, const char *rule, enum hl_sev sev,
-				  const char *fmt, ...)
+static struct hl_finding *vfinding(struct hl_verdict *v, const char *rule, enum hl_sev sev,
+				   const char *fmt, va_list ap)
 {
 	struct hl_finding f = { .rule = rule, .sev = sev };
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(f.msg, sizeof(f.msg), fmt, ap);
-	va_end(ap);
 	VEC_PUSH(v->findings, f);
 	if (sev == SEV_ERROR)
 		v->nerrors++;
 	else
 		v->nwarnings++;
 	return &v->findings.v[v->findings.n - 1];
+}
+
+/* A finding of rule, at the severity of its row in hl_rules[] (rules.c). */
+static struct hl_finding *finding(struct hl_verdict *v, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static struct hl_finding *finding(struct hl_verdict *v, const char *rule, const char *fmt, ...)
+{
+	const struct hl_rule *r = hl_rule(rule);
+	struct hl_finding *f;
+	va_list ap;
+
+	if (!r)
+		abort();	/* a rule the table does not list: a programming error */
+	va_start(ap, fmt);
+	f = vfinding(v, r->id, r->sev, fmt, ap);
+	va_end(ap);
+	return f;
+}
+
+/* The same at sev: the rule's downgrade (its row names when), decided by the check. */
+static struct hl_finding *finding_sev(struct hl_verdict *v, const char *rule, enum hl_sev sev,
+				      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static struct hl_finding *finding_sev(struct hl_verdict *v, const char *rule, enum hl_sev sev,
+				      const char *fmt, ...)
+{
+	const struct hl_rule *r = hl_rule(rule);
+	struct hl_finding *f;
+	va_list ap;
+
+	if (!r || (sev != r->sev && !r->downgrade))
+		abort();	/* not in the table, or a severity the table does not allow */
+	va_start(ap, fmt);
+	f = vfinding(v, r->id, sev, fmt, ap);
+	va_end(ap);
+	return f;
 }
 
 static void ref(struct hl_finding *f, u64 boot, u64 seq)
@@ -420,7 +376,7 @@ static void check_update(struct ctx *c, struct upd *u)
 
 		if (u->is_cd)
 			snprintf(where, sizeof(where), " SSID %u", u->ssid);
-		f = finding(c->v, u->is_cd ? R_CD_TORN : R_STE_TORN, SEV_ERROR,
+		f = finding(c->v, u->is_cd ? R_CD_TORN : R_STE_TORN,
 			"%s of StreamID %u%s: the SMMU could observe an entry that is neither the old nor the new one in a used bit",
 			u->is_cd ? "CD" : "STE", u->sid, where);
 		at_sid(f, u->smmu, u->sid);
@@ -439,7 +395,7 @@ static void check_update(struct ctx *c, struct upd *u)
 		bool brk = tr.kind == TR_BREAKING;
 		struct hl_finding *f = finding(c->v,
 			u->is_cd ? (brk ? R_CD_BREAK : R_CD_REMOVE) : (brk ? R_STE_BREAK : R_STE_REMOVE),
-			SEV_ERROR, brk ? "protected StreamID %u: %s went invalid (V=0) during the update: DMA faults until it is valid again"
+			brk ? "protected StreamID %u: %s went invalid (V=0) during the update: DMA faults until it is valid again"
 				       : tr.kind == TR_REMOVAL ? "protected StreamID %u: %s made invalid: the device loses its translation"
 				       : "protected StreamID %u: %s set to abort or bypass: the device loses its translation",
 			u->sid, u->is_cd ? "CD" : "STE");
@@ -601,10 +557,10 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 	else
 		snprintf(what, sizeof(what), "was not followed by %s and CMD_SYNC", need[o->kind]);
 	if (o->kind == OB_STE || o->kind == OB_CD)
-		f = finding(c->v, rule[o->kind], sev, "StreamID %u: %s write %s%s",
+		f = finding_sev(c->v, rule[o->kind], sev, "StreamID %u: %s write %s%s",
 			    o->sid, o->kind == OB_STE ? "STE" : "CD", what, when);
 	else
-		f = finding(c->v, rule[o->kind], sev, "%sIOVA 0x%llx-0x%llx of table 0x%llx: %s change %s%s",
+		f = finding_sev(c->v, rule[o->kind], sev, "%sIOVA 0x%llx-0x%llx of table 0x%llx: %s change %s%s",
 			    o->kind == OB_ATC ? "ATS: " : "",
 			    (unsigned long long)o->lo, (unsigned long long)o->hi - 1,
 			    (unsigned long long)o->root, o->old_leaf ? "leaf" : "table", what,
@@ -846,7 +802,7 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 		bool ol = hl_pte_is_leaf(&op), nl = hl_pte_is_leaf(&np);
 
 		if (ol != nl) {
-			f = finding(c->v, R_BBM_SIZE, bbm_sev,
+			f = finding_sev(c->v, R_BBM_SIZE, bbm_sev,
 				    "IOVA 0x%llx-0x%llx of table 0x%llx: a live %s replaced by a %s in one write (no invalid entry, TLBI, CMD_SYNC in between)%s",
 				    (unsigned long long)lo, (unsigned long long)hi - 1, (unsigned long long)p->root,
 				    ol ? "block" : "table", nl ? "block" : "table",
@@ -855,7 +811,7 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 			ref(f, r->hdr.boot, r->hdr.seq);
 		} else if (ol && nl && (op.oa != np.oa ||
 				       (op.attrs & ~LPAE_HW_MANAGED) != (np.attrs & ~LPAE_HW_MANAGED))) {
-			f = finding(c->v, R_PTE_LIVE, SEV_ERROR,
+			f = finding(c->v, R_PTE_LIVE,
 				    "IOVA 0x%llx-0x%llx of table 0x%llx: live leaf changed %s (0x%llx -> 0x%llx) without break-before-make",
 				    (unsigned long long)lo, (unsigned long long)hi - 1, (unsigned long long)p->root,
 				    op.oa != np.oa ? "output address" : "attributes",
@@ -873,14 +829,14 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 				continue;
 			same = o->old_leaf && hl_pte_is_leaf(&np) && o->old_size == np.size;
 			if (!same) {
-				f = finding(c->v, R_BBM_SIZE, bbm_sev,
+				f = finding_sev(c->v, R_BBM_SIZE, bbm_sev,
 					    "IOVA 0x%llx-0x%llx of table 0x%llx: translation size changes (0x%llx -> 0x%llx) before the old one's TLBI and CMD_SYNC completed%s",
 					    (unsigned long long)lo, (unsigned long long)hi - 1, (unsigned long long)p->root,
 					    (unsigned long long)o->old_size, (unsigned long long)np.size,
 					    c->v->bbml2 ? "; the SMMU has BBML2" : "");
 			} else if (o->old_oa != np.oa ||
 				   (o->old_attrs & ~LPAE_HW_MANAGED) != (np.attrs & ~LPAE_HW_MANAGED)) {
-				f = finding(c->v, R_PTE_LIVE, SEV_ERROR,
+				f = finding(c->v, R_PTE_LIVE,
 					    "IOVA 0x%llx-0x%llx of table 0x%llx: remapped to a different output address or attributes before the old leaf's TLBI and CMD_SYNC completed",
 					    (unsigned long long)lo, (unsigned long long)hi - 1, (unsigned long long)p->root);
 			} else {
@@ -946,7 +902,7 @@ static void attach(struct ctx *c, const struct hl_record *r)
 
 		if (!is_prot(c, a->smmu, a->sids[i]))
 			continue;
-		f = finding(c->v, R_ATTACH_BREAK, SEV_ERROR,
+		f = finding(c->v, R_ATTACH_BREAK,
 			    "protected StreamID %u (%s): attach %s (domain 0x%llx -> 0x%llx)", a->sids[i], dev,
 			    a->outcome == HL_ATTACH_FAILED ? "failed" : "was breaking",
 			    (unsigned long long)a->old_domain, (unsigned long long)a->new_domain);
@@ -997,7 +953,7 @@ static void reg_write(struct ctx *c, const struct hl_record *r)
 		    !(g->old_val & HL_SMMU_CR0_SMMUEN) && c->cr0[g->smmu] != 2) {
 			n = prot_valid_on(c, g->smmu, sids);
 			if (n) {
-				f = finding(c->v, R_SMMU_OFF, SEV_ERROR,
+				f = finding(c->v, R_SMMU_OFF,
 					    "SMMU %u found disabled by the new kernel's reset (CR0.SMMUEN=0 read "
 					    "before its first CR0 write) with %d protected StreamID%s valid at the "
 					    "old kernel's end (first %u): the switch disabled it, unseen; DMA %s "
@@ -1018,13 +974,12 @@ static void reg_write(struct ctx *c, const struct hl_record *r)
 	 * write leaves the SMMU disabled either way, and a protected StreamID
 	 * that was translating loses its translation here.
 	 */
-	if (g->offset != HL_SMMU_CR0 || (g->new_val & HL_SMMU_CR0_SMMUEN) ||
-	    (g->old_val != HL_REG_UNKNOWN && !(g->old_val & HL_SMMU_CR0_SMMUEN)))
+	if (hl_smmuen_edge(r, true) != -1)
 		return;
 	n = prot_valid_on(c, g->smmu, sids);
 	if (!n)
 		return;
-	f = finding(c->v, R_SMMU_OFF, SEV_ERROR,
+	f = finding(c->v, R_SMMU_OFF,
 		    "SMMU %u disabled (CR0.SMMUEN=0) with %d protected StreamID%s valid (first %u): DMA %s untranslated",
 		    g->smmu, n, n > 1 ? "s" : "", sids[0], c->gbpa_abort ? "aborts" : "bypasses");
 	at_sid(f, g->smmu, sids[0]);
@@ -1141,7 +1096,7 @@ static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const stru
 			struct hl_finding *f;
 
 			if (reported < 4) {
-				f = finding(c->v, R_XK_XLATE, SEV_ERROR,
+				f = finding(c->v, R_XK_XLATE,
 					    "protected StreamID %u%s: IOVA 0x%llx-0x%llx %s (%s, table 0x%llx -> 0x%llx)",
 					    sid, c->xk_when, (unsigned long long)start, (unsigned long long)end - 1, why, what,
 					    (unsigned long long)ra, (unsigned long long)rb);
@@ -1162,7 +1117,7 @@ static void xk_xlate(struct ctx *c, const struct hl_state *a, u64 ra, const stru
 			has_q = hl_fn_next(&y);
 	}
 	if (reported > 4) {
-		struct hl_finding *f = finding(c->v, R_XK_XLATE, SEV_ERROR,
+		struct hl_finding *f = finding(c->v, R_XK_XLATE,
 			"protected StreamID %u%s: %d more differing IOVA windows (%s)", sid, c->xk_when,
 			reported - 4, what);
 		at_sid(f, smmu, sid);
@@ -1192,7 +1147,7 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 			continue;
 		eb = hl_state_ste(b, ea->smmu, ea->sid);
 		if (!eb) {
-			f = finding(c->v, R_XK_STE, SEV_ERROR,
+			f = finding(c->v, R_XK_STE,
 				    "protected StreamID %u%s: valid STE before, none after", ea->sid, c->xk_when);
 			at_sid(f, ea->smmu, ea->sid);
 			add_write_refs(f, b, ea->smmu, ea->sid);
@@ -1201,7 +1156,7 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 		ja = hl_ste_decode(ea->q);
 		jb = hl_ste_decode(eb->q);
 		if (cmp_fields(ja, jb, diff, sizeof(diff))) {
-			f = finding(c->v, R_XK_STE, SEV_ERROR,
+			f = finding(c->v, R_XK_STE,
 				    "protected StreamID %u%s: STE configuration differs: %s", ea->sid, c->xk_when,
 				    diff);
 			at_sid(f, ea->smmu, ea->sid);
@@ -1221,7 +1176,7 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 				continue;
 			cb = hl_state_cd(b, ca->smmu, ca->sid, ca->ssid);
 			if (!cb) {
-				f = finding(c->v, R_XK_CD, SEV_ERROR,
+				f = finding(c->v, R_XK_CD,
 					    "protected StreamID %u SSID %u%s: valid CD before, none after", ca->sid,
 					    ca->ssid, c->xk_when);
 				at_sid(f, ca->smmu, ca->sid);
@@ -1231,7 +1186,7 @@ static void cross_kexec(struct ctx *c, const struct hl_state *a, const struct hl
 			ja = hl_cd_decode(ca->q);
 			jb = hl_cd_decode(cb->q);
 			if (cmp_fields(ja, jb, diff, sizeof(diff))) {
-				f = finding(c->v, R_XK_CD, SEV_ERROR,
+				f = finding(c->v, R_XK_CD,
 					    "protected StreamID %u SSID %u%s: CD configuration differs: %s",
 					    ca->sid, ca->ssid, c->xk_when, diff);
 				at_sid(f, ca->smmu, ca->sid);
@@ -1526,14 +1481,6 @@ static json_object *refs_json(const struct hl_recref *r, int n)
 	return a;
 }
 
-static void add_hex(json_object *o, const char *k, u64 v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
-	json_object_object_add(o, k, json_object_new_string(b));
-}
-
 json_object *hl_finding_json(const struct hl_finding *f)
 {
 	json_object *j = json_object_new_object();
@@ -1547,13 +1494,51 @@ json_object *hl_finding_json(const struct hl_finding *f)
 	if (f->has_ssid)
 		json_object_object_add(j, "ssid", json_object_new_uint64(f->ssid));
 	if (f->has_iova) {
-		add_hex(j, "iova_start", f->iova_lo);
-		add_hex(j, "iova_end", f->iova_hi);
-		add_hex(j, "table", f->root);
+		jadd_hex(j, "iova_start", f->iova_lo);
+		jadd_hex(j, "iova_end", f->iova_hi);
+		jadd_hex(j, "table", f->root);
 	}
 	json_object_object_add(j, "message", json_object_new_string(f->msg));
 	json_object_object_add(j, "records", refs_json(f->refs, f->nrefs));
 	return j;
+}
+
+void hl_finding_text(FILE *out, json_object *f, bool line)
+{
+	json_object *refs = json_object_object_get(f, "records");
+	const char *sev = !strcmp(jget_s(f, "severity"), "error") ? "ERROR" : "WARNING";
+
+	if (line)
+		fprintf(out, "%-7s %-10s", sev, jget_s(f, "rule"));
+	else
+		fprintf(out, "\n%-7s %-10s %s\n", sev, jget_s(f, "rule"), jget_s(f, "message"));
+	if (json_object_object_get_ex(f, "sid", NULL)) {
+		fprintf(out, line ? " StreamID %llu" : "        StreamID %llu", jget_u(f, "sid"));
+		if (json_object_object_get_ex(f, "ssid", NULL))
+			fprintf(out, " SSID %llu", jget_u(f, "ssid"));
+		if (!line)
+			fprintf(out, " (SMMU %llu)\n", jget_u(f, "smmu"));
+	}
+	if (json_object_object_get_ex(f, "iova_start", NULL)) {
+		if (line)
+			fprintf(out, " IOVA %s-0x%llx", jget_s(f, "iova_start"), jget_u(f, "iova_end") - 1);
+		else
+			fprintf(out, "        IOVA %s-0x%llx, table %s\n", jget_s(f, "iova_start"),
+				jget_u(f, "iova_end") - 1, jget_s(f, "table"));
+	}
+	if (line)
+		fprintf(out, ": %s", jget_s(f, "message"));
+	if (json_object_array_length(refs)) {
+		fprintf(out, line ? " [records" : "        records:");
+		for (size_t k = 0; k < json_object_array_length(refs); k++) {
+			json_object *r = json_object_array_get_idx(refs, k);
+
+			fprintf(out, " %s:%llu", jget_s(r, "boot"), jget_u(r, "seq"));
+		}
+		fputs(line ? "]\n" : "\n", out);
+	} else if (line) {
+		fputc('\n', out);
+	}
 }
 
 json_object *hl_verdict_json(const struct hl_verdict *v)

@@ -110,18 +110,39 @@ void jadd_s(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
 }
 
-unsigned long long jget_u(json_object *o, const char *k)
+/*
+ * A key the document must have: its absence is a renderer reading a key
+ * the builder does not write (a misspelling), said as such, never a NULL
+ * dereference or a "(null)" in the output.
+ */
+static json_object *jreq(json_object *o, const char *k)
 {
 	json_object *v;
 
-	if (!json_object_object_get_ex(o, k, &v))
-		return 0;
+	if (!json_object_object_get_ex(o, k, &v)) {
+		fflush(stdout);
+		fprintf(stderr, "hitless: internal error: the document has no key \"%s\" (a renderer and "
+			"its builder disagree)\n", k);
+		exit(2);
+	}
+	return v;
+}
+
+unsigned long long jget_u(json_object *o, const char *k)
+{
+	json_object *v = jreq(o, k);
+
 	if (json_object_is_type(v, json_type_string))
 		return strtoull(json_object_get_string(v), NULL, 0);
 	return json_object_get_uint64(v);
 }
 
 const char *jget_s(json_object *o, const char *k)
+{
+	return json_object_get_string(jreq(o, k));
+}
+
+const char *jopt_s(json_object *o, const char *k)
 {
 	json_object *v;
 
@@ -181,8 +202,17 @@ static void jw_member(struct hl_jw *w, const char *name)
 			jw_indent(w, w->depth);
 	}
 	w->nonempty[w->depth] = true;
-	if (name)
-		fprintf(w->out, "\"%s\":", name);
+	if (name && !name[strcspn(name, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
+				     "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f")]) {
+		fprintf(w->out, "\"%s\":", name);	/* nothing to escape: the common case, no allocation */
+	} else if (name) {
+		/* the key escaped as json-c escapes a string value: one escaper */
+		json_object *k = json_object_new_string(name);
+
+		fprintf(w->out, "%s:", json_object_to_json_string_ext(k, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(k);
+	}
 }
 
 static void jw_open(struct hl_jw *w, const char *name, char open, char close)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include <json-c/json.h>
+#include "../../bpf/hitless.h"
 
 /* The record header's types, so records and model share one u64. */
 typedef __u64 u64;
@@ -168,7 +169,7 @@ enum {
 	CMDQ_OP_PRI_RESP	= 0x41,
 	CMDQ_OP_RESUME		= 0x44,
 	CMDQ_OP_STALL_TERM	= 0x45,
-	CMDQ_OP_CMD_SYNC	= 0x46,
+	CMDQ_OP_CMD_SYNC	= HL_CMD_OP_SYNC,	/* bpf/hitless.h */
 };
 
 /* LPAE descriptors (io-pgtable-arm.c, Arm ARM D8.3) */

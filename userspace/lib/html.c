@@ -11,7 +11,7 @@
 #include <string.h>
 #include "html.h"
 #include "junit.h"
-#include "main.h"
+#include "output.h"
 #include "output.h"
 #include "timeline.h"
 
@@ -64,9 +64,9 @@ static void verdict(FILE *out, json_object *d)
 	if (inc)
 		fputs(" Records were lost: the verdict is incomplete, never hitless.", out);
 	fputs("</p>\n", out);
-	if (jget_s(d, "note")) {
+	if (jopt_s(d, "note")) {
 		fputs("<p class=\"note\">", out);
-		esc(out, jget_s(d, "note"));
+		esc(out, jopt_s(d, "note"));
 		fputs("</p>\n", out);
 	}
 }
@@ -107,7 +107,7 @@ static void devices(FILE *out, json_object *d, json_object *tl)
 		if (dev && jget_i(dev, "smmu", -1) >= 0)
 			fprintf(out, "%lld", jget_i(dev, "smmu", -1));
 		fputs("</td><td>", out);
-		esc(out, dev ? jget_s(dev, "device") : NULL);
+		esc(out, dev ? jopt_s(dev, "device") : NULL);
 		fprintf(out, "</td><td%s>%d</td><td%s>%d</td><td>", ne ? " class=\"error\"" : "", ne,
 			nw ? " class=\"warning\"" : "", nw);
 		if (dev)
@@ -185,7 +185,7 @@ static void timeline_svg(FILE *out, json_object *tl)
 		long long t = jget_i(p, "t_ns", 0), dp = jget_i(p, "since_previous_ns", -1);
 		int y = top + (int)i * rh;
 		double x1 = lw + (t - t0) / span * bw, x0 = dp >= 0 ? lw + (t - dp - t0) / span * bw : x1;
-		const char *src = jget_s(p, "source");
+		const char *src = jopt_s(p, "source");
 		bool kexec = i > 0 && src && !strcmp(src, "KERNEL_START");
 
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", lw - 8, y + 16);

@@ -413,3 +413,78 @@ int hl_parse_protect(const char *arg, struct hl_state *into)
 	free(dup);
 	return rc;
 }
+
+/* ---- the merged log (the rules, the timeline and the monitor read it) ---- */
+
+static u64 *g_order;
+static size_t g_norder;
+
+static size_t boot_index(u64 boot)
+{
+	for (size_t i = 0; i < g_norder; i++)
+		if (g_order[i] == boot)
+			return i;
+	return g_norder;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct hl_record *x = a, *y = b;
+	size_t bx = boot_index(x->hdr.boot), by = boot_index(y->hdr.boot);
+
+	if (bx != by)
+		return bx < by ? -1 : 1;
+	if (x->hdr.seq != y->hdr.seq)
+		return x->hdr.seq < y->hdr.seq ? -1 : 1;
+	return 0;
+}
+
+static void add_boot(u64 boot)
+{
+	if (boot_index(boot) < g_norder)
+		return;
+	g_order = realloc(g_order, (g_norder + 1) * sizeof(*g_order));
+	if (!g_order)
+		abort();
+	g_order[g_norder++] = boot;
+}
+
+/*
+ * Boots are ordered by the BOOTS sections (oldest first), then by first
+ * appearance; records within a boot by sequence number.
+ */
+size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
+		       struct hl_record **out, u64 **boot_order, size_t *nboots)
+{
+	const struct hl_state *st[2] = { a, b };
+	struct hl_record *v;
+	size_t n = 0, o = 0;
+
+	g_order = NULL;
+	g_norder = 0;
+	for (int k = 0; k < 2; k++)
+		if (st[k]) {
+			for (size_t i = 0; i < st[k]->boots.n; i++)
+				add_boot(st[k]->boots.v[i].boot);
+			for (size_t i = 0; i < st[k]->events.n; i++)
+				add_boot(st[k]->events.v[i].hdr.boot);
+			n += st[k]->events.n;
+		}
+	v = malloc((n ? n : 1) * sizeof(*v));
+	if (!v)
+		abort();
+	for (int k = 0; k < 2; k++)
+		if (st[k] && st[k]->events.n) {
+			memcpy(v + o, st[k]->events.v, st[k]->events.n * sizeof(*v));
+			o += st[k]->events.n;
+		}
+	qsort(v, n, sizeof(*v), rec_cmp);
+	o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!o || rec_cmp(&v[o - 1], &v[i]))
+			v[o++] = v[i];
+	*out = v;
+	*boot_order = g_order;
+	*nboots = g_norder;
+	return o;
+}

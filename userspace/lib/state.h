@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../bpf/hitless.h"
+#include "../../bpf/hitless.h"
 #include "smmu.h"
 
 #define VEC(T) struct { T *v; size_t n, cap; }
@@ -150,5 +150,9 @@ int hl_fn_next(struct hl_fn_iter *it);
 
 int hl_protected(const struct hl_protect_disk *p, size_t n, u32 smmu, u32 sid);
 int hl_parse_protect(const char *arg, struct hl_state *into);
+
+/* The merged, ordered, de-duplicated event log of one or two snapshots. */
+size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
+		       struct hl_record **out, u64 **boot_order, size_t *nboots);
 
 #endif

@@ -1,5 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
-/* What every verb shares: the common options and loading a snapshot. */
+/*
+ * What the verbs share: the common options, the values of options more
+ * than one verb takes, stopping on a signal, loading a snapshot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include "main.h"
 #include "snapshot.h"
 #include "verdict.h"
@@ -117,4 +126,103 @@ int hl_pair_verb_args(int argc, char **argv, void (*help)(FILE *), struct hl_sta
 bad:
 	hl_state_free(prot);
 	return -1;
+}
+
+/* A positive number of seconds, or -1 after p_err. */
+double hl_parse_seconds(const char *opt, const char *arg)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(arg, &end);
+	if (errno || end == arg || *end || !(d > 0) || d > 1e7) {
+		p_err("bad %s '%s': a number of seconds above 0", opt, arg);
+		return -1;
+	}
+	return d;
+}
+
+/* --buffer: N (MiB), NK or NM; a power of 2, a page to 1 GiB (the BPF ring buffer's limits). 0 if not. */
+static unsigned long buffer_bytes(const char *arg)
+{
+	unsigned long long n, shift = 20;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (errno || end == arg || *arg == '-')
+		return 0;
+	if ((*end == 'K' || *end == 'k') && !end[1])
+		shift = 10;
+	else if ((*end == 'M' || *end == 'm') && !end[1])
+		shift = 20;
+	else if (*end)
+		return 0;
+	if (!n || n > (1ULL << 30) >> shift)
+		return 0;
+	n <<= shift;
+	if ((n & (n - 1)) || n < (unsigned long long)sysconf(_SC_PAGESIZE))
+		return 0;
+	return n;
+}
+
+unsigned long hl_parse_buffer(const char *arg)
+{
+	unsigned long n = buffer_bytes(arg);
+
+	if (!n)
+		p_err("bad --buffer '%s': the ring buffer's size, N (MiB), NK or NM, a power of 2 from a page (%ld bytes) to 1 GiB",
+		      arg, sysconf(_SC_PAGESIZE));
+	return n;
+}
+
+int hl_parse_count(const char *opt, const char *arg, unsigned long long min, unsigned long long max,
+		   unsigned long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoull(arg, &end, 0);
+	if (errno || end == arg || *end || *arg == '-' || *v < min || *v > max) {
+		p_err("bad %s '%s': a number from %llu to %llu", opt, arg, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int hl_parse_mode(const char *arg)
+{
+	if (strcmp(arg, "auto") && strcmp(arg, "fentry") && strcmp(arg, "tracepoint")) {
+		p_err("--mode is auto, fentry or tracepoint, not '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
+volatile sig_atomic_t hl_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	hl_stop = 1;
+}
+
+void hl_catch_stop(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+void hl_touch(const char *path)
+{
+	int fd;
+
+	if (!path)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0)
+		close(fd);
 }

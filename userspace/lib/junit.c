@@ -17,26 +17,18 @@
 #include "output.h"
 #include "verdict.h"
 
-static const struct family {
-	const char *name;
-	const char *rules[8];
-} families[] = {
-	{ "entry not torn", { R_STE_TORN, R_CD_TORN } },
-	{ "translation never broken", { R_STE_BREAK, R_STE_REMOVE, R_CD_BREAK, R_CD_REMOVE, R_ATTACH_BREAK } },
-	{ "SMMU kept enabled", { R_SMMU_OFF } },
-	{ "invalidation complete", { R_INV_STE, R_INV_CD, R_INV_TLB, R_INV_ATC } },
-	{ "break-before-make", { R_BBM_SIZE, R_PTE_LIVE } },
-	{ "same across the kexec", { R_XK_STE, R_XK_CD, R_XK_XLATE } },
-};
-#define NFAM (sizeof(families) / sizeof(families[0]))
 
 /* A rule's family; rules this table does not know go to the last, "other". */
+/* The rules' families (rules.h), in the table's order, and "other rules" last. */
+#define NFAM hl_nfamilies
+
 static size_t family_of(const char *rule)
 {
-	for (size_t i = 0; i < NFAM; i++)
-		for (size_t k = 0; k < 8 && families[i].rules[k]; k++)
-			if (!strcmp(rule, families[i].rules[k]))
-				return i;
+	const struct hl_rule *r = hl_rule(rule);
+
+	for (size_t i = 0; r && i < NFAM; i++)
+		if (!strcmp(r->family, hl_families[i]))
+			return i;
 	return NFAM;
 }
 
@@ -72,10 +64,10 @@ static void evidence(FILE *out, json_object *f)
 
 	fprintf(out, "%s %s: ", jget_s(f, "rule"), jget_s(f, "severity"));
 	hl_xml_text(out, jget_s(f, "message"));
-	if (jget_s(f, "iova_start"))
-		fprintf(out, "\n  IOVA [%s, %s)", jget_s(f, "iova_start"), jget_s(f, "iova_end"));
-	if (jget_s(f, "table"))
-		fprintf(out, "%s table %s", jget_s(f, "iova_start") ? "," : "\n ", jget_s(f, "table"));
+	if (jopt_s(f, "iova_start"))
+		fprintf(out, "\n  IOVA [%s, %s)", jopt_s(f, "iova_start"), jget_s(f, "iova_end"));
+	if (jopt_s(f, "table"))
+		fprintf(out, "%s table %s", jopt_s(f, "iova_start") ? "," : "\n ", jopt_s(f, "table"));
 	if (json_object_array_length(r)) {
 		fputs("\n  records:", out);
 		for (size_t i = 0; i < json_object_array_length(r); i++) {
@@ -95,7 +87,7 @@ struct tally {
 static void suite(FILE *out, json_object *doc, long long sid, const char *name, struct tally *t)
 {
 	json_object *fs = json_object_object_get(doc, "findings");
-	size_t nf = json_object_array_length(fs), per[NFAM + 1] = { 0 }, failures = 0;
+	size_t nf = json_object_array_length(fs), per[16] = { 0 }, failures = 0;
 	bool other;
 	char cls[48];
 
@@ -116,7 +108,7 @@ static void suite(FILE *out, json_object *doc, long long sid, const char *name, 
 	t->tests += NFAM + other;
 	t->failures += failures;
 	for (size_t k = 0; k <= NFAM; k++) {
-		const char *fam = k < NFAM ? families[k].name : "other rules";
+		const char *fam = k < NFAM ? hl_families[k] : "other rules";
 
 		if (k == NFAM && !other)
 			break;

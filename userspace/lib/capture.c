@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * record and snapshot: the capture side.  Loads bpf/hitless.bpf.c through its
- * skeleton (or uses the maps `bpftool prog loadall ... pinmaps` left in
- * bpffs), polls the ring buffer, feeds every record to hl_state_apply(), and
- * writes the snapshot.  Every program that does not load or attach on the
- * running kernel is named with the reason; the walker is driven by reads of
- * the SMMU platform devices' uevent files (bpf/README.md).
+ * The BPF capture: loads bpf/hitless.bpf.c through its skeleton (or uses
+ * the maps `bpftool prog loadall ... pinmaps` left in bpffs), reads the ring
+ * buffer through the record intake (records.h hl_intake()) into a state or
+ * a monitor's window, and drives the walker by reads of the SMMU platform
+ * devices' uevent files (bpf/README.md).  Every program that does not load
+ * or attach on the running kernel is named once with what the verdict
+ * loses.  The verbs over it: record.c (record, snapshot), monitor.c.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,86 +20,16 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include "counter.h"
-#include "main.h"
+#include "output.h"
+#include "boot.h"
+#include "capture.h"
 #include "records.h"
 #include "snapshot.h"
 #include "monitor.h"
 #include "progress.h"
 #include "verdict.h"
 #include "kbtf.h"
-#include "../bpf/core.h"
-
-/* ---- identity and clocks ---- */
-u64 hl_now_ns(clockid_t id)
-{
-	struct timespec t;
-
-	clock_gettime(id, &t);
-	return (u64)t.tv_sec * 1000000000ULL + t.tv_nsec;
-}
-
-static void read_line(const char *path, char *buf, size_t n)
-{
-	FILE *f = fopen(path, "r");
-
-	buf[0] = 0;
-	if (!f)
-		return;
-	if (fgets(buf, n, f))
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-}
-
-/* hl_hdr.boot: the first 8 bytes of boot_id (its first 16 hex digits). */
-static u64 boot_of(const char *boot_id)
-{
-	u64 v = 0;
-	int n = 0;
-
-	for (const char *p = boot_id; *p && n < 16; p++) {
-		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
-
-		if (d < 0)
-			continue;
-		v = v << 4 | d;
-		n++;
-	}
-	return v;
-}
-
-void hl_clock_sample(struct hl_state *s)
-{
-#if defined(__aarch64__)
-	struct hl_clock_disk c = { .boot = s->meta.boot };
-	u64 k0 = hl_now_ns(CLOCK_MONOTONIC), v = hl_cntvct(), k1;
-
-	k1 = hl_now_ns(CLOCK_MONOTONIC);
-	c.ktime = k0 + (k1 - k0) / 2;
-	c.cntvct = v;
-	VEC_PUSH(s->clocks, c);
-#else
-	(void)s;
-#endif
-}
-
-void hl_state_identity(struct hl_state *s, unsigned mode)
-{
-	struct hl_boot_disk b = { 0 };
-	struct utsname u;
-
-	uname(&u);
-	snprintf(s->meta.release, sizeof(s->meta.release), "%s", u.release);
-	snprintf(s->meta.hostname, sizeof(s->meta.hostname), "%.63s", u.nodename);
-	read_line("/proc/sys/kernel/random/boot_id", s->meta.boot_id, sizeof(s->meta.boot_id));
-	s->meta.boot = boot_of(s->meta.boot_id);
-	s->meta.mode = mode;
-	b.boot = s->meta.boot;
-	memcpy(b.boot_id, s->meta.boot_id, sizeof(b.boot_id));
-	memcpy(b.release, s->meta.release, sizeof(b.release));
-	b.cntfrq = hl_cntfrq();
-	VEC_PUSH(s->boots, b);
-	hl_clock_sample(s);
-}
+#include "../../bpf/core.h"
 
 #ifdef HL_HAVE_SKEL
 #include <bpf/libbpf.h>
@@ -112,50 +43,17 @@ void hl_state_identity(struct hl_state *s, unsigned mode)
 #include <sys/syscall.h>
 
 #define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
-#define DEFAULT_PIN_DIR "/sys/fs/bpf/hitless"
-
-static volatile sig_atomic_t stop_req;
-static void on_signal(int sig) { (void)sig; stop_req = 1; }
-
-struct cap {
-	struct hitless *sk;		/* stock-kernel mode: fentry/fexit */
-	struct hitless_tp *sk_tp;	/* patched-kernel mode: the series' tracepoints */
-	struct bpf_object *obj;		/* whichever was loaded; NULL when using pinned maps */
-	volatile struct hl_config *cfg;
-	unsigned mode;			/* enum hl_mode of the loaded programs */
-	struct ring_buffer *rb;
-	int events_fd, stats_fd, smmus_fd, walk_fd;
-	struct hl_state st;
-	u64 records;
-	u64 walk_gen;
-	int quiet;
-	u64 seq_base;			/* this boot's records imported from the trace (--trace) */
-	struct hl_mon *mon;		/* monitor: records go to its window, not to st */
-	/* programs on a module's functions (kprobe events, armed as the module comes) */
-	struct bpf_link *mlinks[16];
-	char mevents[16][64];
-	int nmlinks;
-	unsigned mods_pending;		/* bit per modprobe_mods[] entry: not loaded yet */
-	struct bpf_link *alinks[4];	/* the milestone kprobes at the SMMUv3 driver's addresses */
-	int nalinks;
-};
 
 static int on_record(void *ctx, void *data, size_t len)
 {
-	struct cap *c = ctx;
+	struct hl_cap *c = ctx;
 	struct hl_record r;
 
-	if (len != sizeof(r))
+	if (hl_intake(&c->in, data, len, &r)) {
+		if (c->in.rejected == 1)
+			fprintf(stderr, "hitless: a record from the ring buffer rejected (%s): the BPF "
+				"object is not this hitless's; every such record counts as lost\n", c->in.why);
 		return 0;
-	memcpy(&r, data, sizeof(r));
-	/* programs loaded by bpftool have no boot identity: it is this boot */
-	if (!r.hdr.boot)
-		r.hdr.boot = c->st.meta.boot;
-	/* numbered after this boot's early events imported from the trace instance */
-	if (c->seq_base && r.hdr.boot == c->st.meta.boot) {
-		r.hdr.seq += c->seq_base;
-		if (r.hdr.kind == HL_K_LOST && r.lost.first_seq)
-			r.lost.first_seq += c->seq_base;
 	}
 	if (c->mon)
 		hl_mon_feed(c->mon, &r);
@@ -164,6 +62,10 @@ static int on_record(void *ctx, void *data, size_t len)
 	c->records++;
 	return 0;
 }
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap);
+static void libbpf_log_flush(void);
+static void ring_open(struct hl_cap *c);
 
 /* ---- loading ---- */
 
@@ -419,7 +321,7 @@ static int byaddr_of(const char *prog)
 }
 
 /* Attach the by-address milestone kprobes once an SMMU is registered. */
-static void byaddr_attach(struct cap *c)
+static void byaddr_attach(struct hl_cap *c)
 {
 	struct hl_smmu_info info;
 	u64 key;
@@ -499,7 +401,7 @@ static int kprobe_event_write(const char *line)
 }
 
 /* Define the kprobe event of modprobes[i] and attach its program; 0, or -1 with errno. */
-static int modprobe_attach(struct cap *c, struct bpf_program *p, size_t i, bool builtin)
+static int modprobe_attach(struct hl_cap *c, struct bpf_program *p, size_t i, bool builtin)
 {
 	struct perf_event_attr attr = { .size = sizeof(attr), .type = PERF_TYPE_TRACEPOINT };
 	char line[256], path[256];
@@ -551,7 +453,7 @@ undo:
 }
 
 /* Which modules have come since the last call: their programs, armed before, are attached now. */
-static void mods_poll(struct cap *c)
+static void mods_poll(struct hl_cap *c)
 {
 	for (unsigned m = 0; c->mods_pending && m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
 		int n = 0;
@@ -571,9 +473,7 @@ static void mods_poll(struct cap *c)
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
  */
-static unsigned long ringbuf_bytes;	/* --buffer: 0 keeps the object's 8 MiB */
-
-static int cap_load(struct cap *c, int only_walker, const char *want_mode)
+static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 {
 	struct kbtf k;
 	struct bpf_program *p;
@@ -637,9 +537,9 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 		else
 			c->sk->rodata->hl_smmu_lay = lay;
 	}
-	if (ringbuf_bytes &&
-	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), ringbuf_bytes)) {
-		p_err("--buffer %lu bytes: %s", ringbuf_bytes, strerror(errno));
+	if (c->ringbuf_bytes &&
+	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), c->ringbuf_bytes)) {
+		p_err("--buffer %lu bytes: %s", c->ringbuf_bytes, strerror(errno));
 		kbtf_free(&k);
 		return -1;
 	}
@@ -741,6 +641,7 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 	kbtf_free(&k);
 	err = c->sk_tp ? hitless_tp__load(c->sk_tp) : hitless__load(c->sk);
 	if (err) {
+		libbpf_log_flush();
 		p_err("loading the BPF programs failed: %s (libbpf's log above names the program)",
 		      strerror(-err));
 		return -1;
@@ -808,7 +709,7 @@ static int cap_load(struct cap *c, int only_walker, const char *want_mode)
 }
 
 /* The maps `bpftool prog loadall ... pinmaps DIR/maps` left behind. */
-static int cap_pinned(struct cap *c, const char *dir)
+static int cap_pinned(struct hl_cap *c, const char *dir)
 {
 	char p[512];
 	int *fds[] = { &c->events_fd, &c->stats_fd, &c->smmus_fd, &c->walk_fd };
@@ -827,16 +728,18 @@ static int cap_pinned(struct cap *c, const char *dir)
 	return 0;
 }
 
-static void cap_register(struct cap *c);
+static void cap_register(struct hl_cap *c);
 
 /* 0, or the exit status after p_err. */
-static int cap_open(struct cap *c, const char *pinned, int only_walker, const char *mode,
+int hl_cap_open(struct hl_cap *c, const char *pinned, int only_walker, const char *mode,
 		    const char *verb)
 {
 	int rc;
 
 	hl_state_init(&c->st);
 	hl_state_identity(&c->st, HL_MODE_WALKER);
+	c->in.boot = c->st.meta.boot;
+	libbpf_set_print(libbpf_log);
 	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
 	rc = cap_privileged(verb);
 	if (!rc)
@@ -853,10 +756,11 @@ static int cap_open(struct cap *c, const char *pinned, int only_walker, const ch
 	}
 	cap_register(c);
 	byaddr_attach(c);
+	ring_open(c);
 	return 0;
 }
 
-static void cap_close(struct cap *c)
+void hl_cap_close(struct hl_cap *c)
 {
 	for (int i = 0; i < c->nmlinks; i++) {
 		char line[96];
@@ -877,12 +781,17 @@ static void cap_close(struct cap *c)
 	hl_state_free(&c->st);
 }
 
-static u64 stat_get(struct cap *c, u32 k)
+static u64 stat_get(struct hl_cap *c, u32 k)
 {
 	u64 v = 0;
 
 	bpf_map_lookup_elem(c->stats_fd, &k, &v);
 	return v;
+}
+
+u64 hl_cap_dropped(struct hl_cap *c)
+{
+	return stat_get(c, HL_STAT_LOST_RINGBUF) + c->in.rejected;
 }
 
 /* ---- the walker ---- */
@@ -899,7 +808,7 @@ static int read_uevent(const char *path)
 }
 
 /* Walk every SMMU bound to arm-smmu-v3; returns the number walked, -1 on error. */
-static int cap_walk(struct cap *c, unsigned budget)
+int hl_cap_walk(struct hl_cap *c, unsigned budget)
 {
 	DIR *d = opendir(SMMU_DRIVER_DIR);
 	struct dirent *e;
@@ -980,7 +889,7 @@ static int cap_walk(struct cap *c, unsigned budget)
  * reads a struct arm_smmu_device (bpf/hitless.bpf.c), every other one finds
  * its SMMU in hl_smmus.  Done at the start of every capture, walk or not.
  */
-static void cap_register(struct cap *c)
+static void cap_register(struct hl_cap *c)
 {
 	DIR *d = opendir(SMMU_DRIVER_DIR);
 	struct dirent *e;
@@ -1004,7 +913,7 @@ static void cap_register(struct cap *c)
 }
 
 /* The SMMU section from what the BPF side learnt about each SMMU. */
-static void cap_smmus(struct cap *c)
+void hl_cap_smmus(struct hl_cap *c)
 {
 	u64 key, *prev = NULL;
 	struct hl_smmu_info i;
@@ -1021,12 +930,21 @@ static void cap_smmus(struct cap *c)
 }
 
 /* Losses the BPF side counted, into the snapshot (a verdict over them says so). */
-static u64 cap_losses(struct cap *c)
+u64 hl_cap_losses(struct hl_cap *c)
 {
 	u64 lost = stat_get(c, HL_STAT_LOST_RINGBUF), logged = 0;
 
+	if (c->in.rejected) {
+		struct hl_loss_disk l = { .boot = c->st.meta.boot, .count = c->in.rejected,
+					  .where = HL_LOST_READER };
+
+		VEC_PUSH(c->st.losses, l);
+		lost += l.count;
+		logged += l.count;
+	}
 	for (size_t i = 0; i < c->st.losses.n; i++)
-		logged += c->st.losses.v[i].count;
+		if (c->st.losses.v[i].where != HL_LOST_READER)
+			logged += c->st.losses.v[i].count;
 	if (lost > logged) {
 		/* dropped records not yet reported by an HL_K_LOST record */
 		struct hl_loss_disk l = { .boot = c->st.meta.boot, .count = lost - logged,
@@ -1037,12 +955,12 @@ static u64 cap_losses(struct cap *c)
 	return lost;
 }
 
-static int cap_write(struct cap *c, const char *out)
+int hl_cap_write(struct hl_cap *c, const char *out)
 {
 	char err[512];
 
 	hl_clock_sample(&c->st);
-	cap_smmus(c);
+	hl_cap_smmus(c);
 	c->st.meta.created_ktime = hl_now_ns(CLOCK_MONOTONIC);
 	c->st.meta.created_real = hl_now_ns(CLOCK_REALTIME);
 	hl_ranges_compress(&c->st);
@@ -1050,183 +968,6 @@ static int cap_write(struct cap *c, const char *out)
 		p_err("%s", err);
 		return -1;
 	}
-	return 0;
-}
-
-/* ---- verbs ---- */
-#define HL_CAPTURE_EXIT_HELP						\
-	"       HITLESS_BTF=FILE  the kernel's BTF from FILE (raw or ELF), not\n"	\
-	"                      /sys/kernel/btf/vmlinux: checks and CO-RE relocation\n"	\
-	"       Exit: 0 done, 1 --verify/--against differ, 2 error or records lost,\n"	\
-	"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"	\
-	"             hitless series, 6 no SMMUv3 driver\n"
-
-static void snapshot_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] [--trace LIST] -o FILE\n"
-		"       The complete current state: every valid STE, the CDs they point to and\n"
-		"       every leaf of every page table they reach, walked by the BPF walker.\n"
-		"       --pinned DIR   use the programs bpftool pinned there (default " DEFAULT_PIN_DIR ")\n"
-		"       --budget N     records per walker trigger (default 4096)\n"
-		HL_TRACE_HELP
-		HL_COMMON_HELP
-		HL_CAPTURE_EXIT_HELP);
-}
-
-static void record_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--duration SEC]\n"
-		"                      [--stop-file PATH] [--ready-file PATH] [--verify] [--against FILE]\n"
-		"                      [--buffer SIZE] [--trace LIST] -o FILE\n"
-		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
-		"                      when the kernel has them (patched), else fentry (stock)\n"
-		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
-		"       and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
-		"       then write the snapshot: the state walked at the start plus every change.\n"
-		"       --no-walk      do not walk the state first (the snapshot has only changes)\n"
-		"       --buffer SIZE  ring buffer size: N MiB, or NK KiB / NM MiB; a power of 2\n"
-		"                      from a page to 1 GiB (default 8): more for big maps, less\n"
-		"                      to provoke loss\n"
-		"       --ready-file   created once capturing (for scripts)\n"
-		"       --verify       walk again at the end: the state the log implies must\n"
-		"                      equal the walked one (exit 1 if not)\n"
-		"       --against FILE the same run captured in the other mode (another record's\n"
-		"                      snapshot): its writes and commands must equal these,\n"
-		"                      record for record (exit 1 if not)\n"
-		HL_TRACE_HELP
-		HL_COMMON_HELP
-		HL_CAPTURE_EXIT_HELP);
-}
-
-static const struct option cap_lo[] = {
-	HL_COMMON_LONGOPTS,
-	{ "output", required_argument, NULL, 'o' },
-	{ "pinned", optional_argument, NULL, 'P' },
-	{ "budget", required_argument, NULL, 'b' },
-	{ "no-walk", no_argument, NULL, 'W' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "stop-file", required_argument, NULL, 's' },
-	{ "ready-file", required_argument, NULL, 'r' },
-	{ "verify", no_argument, NULL, 'V' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "against", required_argument, NULL, 'A' },
-	{ "buffer", required_argument, NULL, 'B' },
-	{ "trace", required_argument, NULL, 'T' },
-	{ 0 }
-};
-
-struct cap_opts {
-	const char *out, *pinned, *stop_file, *ready_file, *mode, *against, *trace;
-	unsigned budget;
-	double duration;
-	int walk, verify, quiet;
-};
-
-/* --buffer: N (MiB), NK or NM; a power of 2, a page to 1 GiB (the BPF ring buffer's limits). 0 if not. */
-static unsigned long parse_buffer(const char *arg)
-{
-	unsigned long long n, shift = 20;
-	char *end;
-
-	errno = 0;
-	n = strtoull(arg, &end, 10);
-	if (errno || end == arg || *arg == '-')
-		return 0;
-	if ((*end == 'K' || *end == 'k') && !end[1])
-		shift = 10;
-	else if ((*end == 'M' || *end == 'm') && !end[1])
-		shift = 20;
-	else if (*end)
-		return 0;
-	if (!n || n > (1ULL << 30) >> shift)
-		return 0;
-	n <<= shift;
-	if ((n & (n - 1)) || n < (unsigned long long)sysconf(_SC_PAGESIZE))
-		return 0;
-	return n;
-}
-
-static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FILE *))
-{
-	int c, rc;
-
-	*o = (struct cap_opts){ .budget = 4096, .walk = 1 };
-	optind = 1;
-	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "o:q", cap_lo, NULL)) != -1) {
-		switch (c) {
-		case 'o': o->out = optarg; break;
-		case 'P': o->pinned = optarg ? optarg : DEFAULT_PIN_DIR; break;
-		case 'b': o->budget = strtoul(optarg, NULL, 0); break;
-		case 'W': o->walk = 0; break;
-		case 'd': o->duration = atof(optarg); break;
-		case 's': o->stop_file = optarg; break;
-		case 'r': o->ready_file = optarg; break;
-		case 'V': o->verify = 1; break;
-		case 'q': o->quiet = 1; break;
-		case 'A': o->against = optarg; break;
-		case 'T': o->trace = optarg; break;
-		case 'B':
-			ringbuf_bytes = parse_buffer(optarg);
-			if (!ringbuf_bytes) {
-				p_err("bad --buffer '%s': the ring buffer's size, N (MiB), NK or NM, a power of 2 from a page (%ld bytes) to 1 GiB",
-				      optarg, sysconf(_SC_PAGESIZE));
-				return -1;
-			}
-			break;
-		case 'm':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") && strcmp(optarg, "tracepoint")) {
-				p_err("--mode is auto, fentry or tracepoint, not '%s'", optarg);
-				return -1;
-			}
-			o->mode = optarg;
-			break;
-		default:
-			rc = hl_common_opt(c, optarg);
-			if (rc == 2) {
-				usage(stdout);
-				return 1;
-			}
-			if (rc <= 0) {
-				if (!rc)
-					usage(stderr);
-				return -1;
-			}
-		}
-	}
-	if (!o->out) {
-		usage(stderr);
-		return -1;
-	}
-	return 0;
-}
-
-int do_snapshot(int argc, char **argv)
-{
-	struct cap_opts o;
-	struct cap c = { 0 };
-	int rc = cap_opts(argc, argv, &o, snapshot_usage);
-
-	if (rc)
-		return rc > 0 ? 0 : HL_EXIT_ERROR;
-	c.quiet = o.quiet;
-	libbpf_set_print(NULL);
-	rc = cap_open(&c, o.pinned, 1, NULL, "snapshot");
-	if (rc) {
-		cap_close(&c);
-		return rc;
-	}
-	if (hl_trace_begin(&c.st, o.trace, o.quiet, &c.seq_base) ||
-	    cap_walk(&c, o.budget) < 0 || cap_write(&c, o.out)) {
-		cap_close(&c);
-		return HL_EXIT_ERROR;
-	}
-	hl_trace_end(&c.st, o.trace, c.seq_base, 0);
-	p_note(c.quiet, "%s: %zu STEs, %zu CDs, %zu translation ranges (%llu records)", o.out,
-	    c.st.stes.n, c.st.cds.n, c.st.ranges.n, (unsigned long long)c.records);
-	cap_close(&c);
 	return 0;
 }
 
@@ -1244,9 +985,9 @@ static bool root_in_use(const struct hl_state *s, u64 root)
 }
 
 /* The state the log implies against a fresh walk: STEs, CDs, translation functions. */
-static int cap_verify(struct cap *c, unsigned budget)
+int hl_cap_verify(struct hl_cap *c, unsigned budget)
 {
-	struct cap w = *c;
+	struct hl_cap w = *c;
 	int bad = 0;
 
 	hl_state_init(&w.st);
@@ -1254,7 +995,7 @@ static int cap_verify(struct cap *c, unsigned budget)
 	w.records = 0;
 	w.rb = ring_buffer__new(c->events_fd, on_record, &w, NULL);
 	ring_buffer__consume(c->rb);	/* everything before the walk belongs to the log */
-	if (!w.rb || cap_walk(&w, budget) < 0)
+	if (!w.rb || hl_cap_walk(&w, budget) < 0)
 		return -1;
 	/* records the capture made during the walk went to w: move the non-walker ones */
 	for (size_t i = 0; i < w.st.events.n; i++)
@@ -1332,295 +1073,20 @@ static int cap_verify(struct cap *c, unsigned budget)
 }
 
 /*
- * --against: the same run captured by the other mode must hold the same
- * writes and commands, record for record.  Compared: STE and CD writes
- * (StreamID, SSID, step, before, after), descriptor writes (table, IOVA,
- * level, old, new), commands (both qwords; CMD_SYNC by opcode, the stock
- * mode cannot see its CS/MSI fields) and their completions, IOAS map/unmap.
- * Not compared: attach records (the tracepoint reports each StreamID before
- * the writes, fentry the outcome after them), milestones, walker records.
- */
-static int cmp_kind(const struct hl_record *r)
-{
-	if (r->hdr.mode == HL_MODE_WALKER)
-		return 0;
-	switch (r->hdr.kind) {
-	case HL_K_STE: case HL_K_CD: case HL_K_PTE: case HL_K_CMD:
-		return 1;
-	case HL_K_IOMMUFD:
-		return r->iommufd.op == HL_IOMMUFD_IOAS_MAP || r->iommufd.op == HL_IOMMUFD_IOAS_UNMAP;
-	}
-	return 0;
-}
-
-static int cmp_same(const struct hl_record *a, const struct hl_record *b)
-{
-	if (a->hdr.kind != b->hdr.kind)
-		return 0;
-	switch (a->hdr.kind) {
-	case HL_K_STE:
-		return a->ste.sid == b->ste.sid && a->ste.step == b->ste.step &&
-		       !memcmp(a->ste.before, b->ste.before, 64) && !memcmp(a->ste.after, b->ste.after, 64);
-	case HL_K_CD:
-		return a->cd.sid == b->cd.sid && a->cd.ssid == b->cd.ssid && a->cd.step == b->cd.step &&
-		       !memcmp(a->cd.before, b->cd.before, 64) && !memcmp(a->cd.after, b->cd.after, 64);
-	case HL_K_PTE:
-		return a->pte.root == b->pte.root && a->pte.iova == b->pte.iova &&
-		       a->pte.level == b->pte.level && a->pte.old_desc == b->pte.old_desc &&
-		       a->pte.new_desc == b->pte.new_desc && a->pte.granule == b->pte.granule &&
-		       a->pte.stage == b->pte.stage;
-	case HL_K_CMD:
-		if ((a->cmd.flags & HL_CMD_F_SYNC_DONE) != (b->cmd.flags & HL_CMD_F_SYNC_DONE))
-			return 0;
-		if ((a->cmd.cmd[0] & 0xff) == 0x46)
-			return (b->cmd.cmd[0] & 0xff) == 0x46;
-		return a->cmd.cmd[0] == b->cmd.cmd[0] && a->cmd.cmd[1] == b->cmd.cmd[1];
-	case HL_K_IOMMUFD:
-		return a->iommufd.op == b->iommufd.op && a->iommufd.iova == b->iommufd.iova &&
-		       a->iommufd.length == b->iommufd.length && a->iommufd.result == b->iommufd.result;
-	}
-	return 0;
-}
-
-static int cap_against(struct cap *c, const char *other)
-{
-	struct hl_state o;
-	char err[512];
-	size_t i = 0, k = 0, n = 0;
-	int bad = 0;
-
-	for (int t = 0; access(other, R_OK) && t < 600; t++)
-		usleep(100000);
-	hl_state_init(&o);
-	if (hl_snapshot_read(other, &o, err, sizeof(err))) {
-		p_err("--against: %s", err);
-		return -1;
-	}
-	for (;;) {
-		while (i < c->st.events.n && !cmp_kind(&c->st.events.v[i]))
-			i++;
-		while (k < o.events.n && !cmp_kind(&o.events.v[k]))
-			k++;
-		if (i >= c->st.events.n || k >= o.events.n)
-			break;
-		if (!cmp_same(&c->st.events.v[i], &o.events.v[k])) {
-			if (bad++ < 5)
-				p_note(c->quiet, "against: record %zu here (seq %llu, %s) differs from %s's %zu (seq %llu, %s)",
-				    n, (unsigned long long)c->st.events.v[i].hdr.seq,
-				    hl_kind_name(c->st.events.v[i].hdr.kind), other, n,
-				    (unsigned long long)o.events.v[k].hdr.seq, hl_kind_name(o.events.v[k].hdr.kind));
-		}
-		i++, k++, n++;
-	}
-	for (; i < c->st.events.n; i++)
-		bad += cmp_kind(&c->st.events.v[i]);
-	for (; k < o.events.n; k++)
-		bad += cmp_kind(&o.events.v[k]);
-	p_note(c->quiet, "against %s (%s mode): %zu records compared, %d differ or are missing",
-	    other, hl_mode_name(o.meta.mode), n, bad);
-	hl_state_free(&o);
-	return bad;
-}
-
-int do_record(int argc, char **argv)
-{
-	struct cap_opts o;
-	struct cap c = { 0 };
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct hl_progress pg;
-	u64 t0, lost;
-	int rc = cap_opts(argc, argv, &o, record_usage), bad = 0;
-
-	if (rc)
-		return rc > 0 ? 0 : HL_EXIT_ERROR;
-	c.quiet = o.quiet;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	rc = cap_open(&c, o.pinned, 0, o.mode, "record");
-	if (rc) {
-		cap_close(&c);
-		return rc;
-	}
-	if (hl_trace_begin(&c.st, o.trace, o.quiet, &c.seq_base))
-		goto fail;
-	if (o.walk && cap_walk(&c, o.budget) < 0)
-		goto fail;
-	if (o.ready_file) {
-		int fd = open(o.ready_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (fd >= 0)
-			close(fd);
-	}
-	p_note(c.quiet, "recording (%llu records so far)", (unsigned long long)c.records);
-	t0 = hl_now_ns(CLOCK_MONOTONIC);
-	hl_progress_init(&pg, STDERR_FILENO, c.quiet);
-	while (!stop_req) {
-		int n = ring_buffer__poll(c.rb, 100);
-
-		hl_progress(&pg, false, "recording: %llu records, %llu lost, %.0f s",
-			    (unsigned long long)c.records, (unsigned long long)stat_get(&c, HL_STAT_LOST_RINGBUF),
-			    (hl_now_ns(CLOCK_MONOTONIC) - t0) / 1e9);
-
-		if (n < 0 && n != -EINTR) {
-			p_err("ring buffer poll: %s", strerror(-n));
-			break;
-		}
-		/* the BPF side wakes us once per sixteenth of the ring: drain a trickle too */
-		ring_buffer__consume(c.rb);
-		mods_poll(&c);
-		if (o.duration > 0 && hl_now_ns(CLOCK_MONOTONIC) - t0 >= o.duration * 1e9)
-			break;
-		if (o.stop_file && !access(o.stop_file, F_OK))
-			break;
-	}
-	hl_progress_done(&pg);
-	ring_buffer__consume(c.rb);
-	if (o.verify) {
-		bad = cap_verify(&c, o.budget);
-		if (bad < 0)
-			goto fail;
-	}
-	lost = cap_losses(&c);
-	if (cap_write(&c, o.out))
-		goto fail;
-	hl_trace_end(&c.st, o.trace, c.seq_base, 1);
-	if (o.against) {
-		int d = cap_against(&c, o.against);
-
-		if (d < 0)
-			goto fail;
-		bad += d;
-	}
-	p_note(c.quiet, "%s: %llu records, %llu lost, %zu STEs, %zu CDs, %zu translation ranges", o.out,
-	    (unsigned long long)c.records, (unsigned long long)lost, c.st.stes.n, c.st.cds.n,
-	    c.st.ranges.n);
-	cap_close(&c);
-	return lost ? HL_EXIT_ERROR : bad ? HL_EXIT_FINDINGS : 0;
-fail:
-	cap_close(&c);
-	return HL_EXIT_ERROR;
-}
-
-/* ---- monitor ---- */
-static void monitor_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless monitor [OPTIONS] [--protect SIDS] [--metrics FILE] [--interval SEC]\n"
-		"                       [--pinned [DIR]] [--buffer SIZE] [--mode MODE] [--window N]\n"
-		"                       [--duration SEC] [--stop-file PATH] [--ready-file PATH]\n"
-		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
-		"       Long-running on a host: walk the state, then judge every record as it\n"
-		"       comes; each finding on the protected StreamIDs is printed once, as soon\n"
-		"       as no later record can change it (one JSON object per line with -j);\n"
-		"       lost records at once.  On SIGINT/SIGTERM (or --duration, PATH) the log's\n"
-		"       end is judged as `diff` judges it, and the verdict printed.\n"
-		"       --metrics FILE the metrics, rewritten atomically every interval (mode\n"
-		"                      0644), for node_exporter's textfile collector\n"
-		"       --metrics-format prometheus|openmetrics\n"
-		"                      the file's format (default prometheus: the text format\n"
-		"                      the textfile collector reads)\n"
-		"       --interval SEC how often the metrics are written (default 10)\n"
-		"       --window N     re-anchor the judging window past N records (default\n"
-		"                      65536): memory stays bounded (docs/output.md \"monitor\")\n"
-		"       --buffer SIZE  ring buffer size, as record's\n"
-		HL_COMMON_HELP
-		"       Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
-		"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
-		"             hitless series, 6 no SMMUv3 driver, 7 no finding but no\n"
-		"             --protect (nothing was judged as a VMM's)\n");
-}
-
-struct mon_out {
-	bool json;
-	u64 boot;
-};
-
-/* One event, one line (JSON Lines): -p does not apply. */
-static void mon_json_line(json_object *j)
-{
-	printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
-	json_object_put(j);
-}
-
-static void mon_print(const struct hl_finding *f, void *arg)
-{
-	struct mon_out *o = arg;
-
-	if (o->json) {
-		json_object *j = hl_finding_json(f);
-
-		json_object_object_add(j, "event", json_object_new_string("finding"));
-		mon_json_line(j);
-	} else {
-		printf("%-7s %-10s", f->sev == SEV_ERROR ? "ERROR" : "WARNING", f->rule);
-		if (f->has_sid)
-			printf(" StreamID %u", f->sid);
-		if (f->has_ssid)
-			printf(" SSID %u", f->ssid);
-		if (f->has_iova)
-			printf(" IOVA 0x%llx-0x%llx", (unsigned long long)f->iova_lo,
-			       (unsigned long long)f->iova_hi - 1);
-		printf(": %s", f->msg);
-		if (f->nrefs) {
-			printf(" [records");
-			for (int i = 0; i < f->nrefs; i++)
-				printf(" %llx:%llu", (unsigned long long)f->refs[i].boot,
-				       (unsigned long long)f->refs[i].seq);
-			printf("]");
-		}
-		printf("\n");
-	}
-	fflush(stdout);
-}
-
-/*
- * Ring-buffer drops the BPF side counted (its LOST record comes only with
- * the next record that fits): reported at once, and once.
- */
-static void mon_losses(struct cap *c, struct hl_mon *m, struct mon_out *o, u64 *reported)
-{
-	u64 lost;
-
-	m->ringbuf_dropped = stat_get(c, HL_STAT_LOST_RINGBUF);
-	lost = hl_mon_lost(m);
-	if (lost <= *reported)
-		return;
-	if (o->json) {
-		json_object *j = json_object_new_object();
-
-		jadd_s(j, "event", "lost");
-		jadd_u(j, "lost_records", lost);
-		jadd_u(j, "new", lost - *reported);
-		json_object_object_add(j, "complete", json_object_new_boolean(false));
-		mon_json_line(j);
-	} else
-		printf("LOST    %llu record(s) dropped (%llu in all): the verdict is incomplete from here\n",
-		       (unsigned long long)(lost - *reported), (unsigned long long)lost);
-	fflush(stdout);
-	*reported = lost;
-}
-
-/*
  * How full the ring buffer is: the producer and consumer positions the
  * kernel maps for every reader (the consumer page, then the producer's).
  */
-struct rb_pos {
-	volatile unsigned long *cons, *prod;
-	u64 size, peak;
-};
-
-static void rb_pos_open(struct rb_pos *p, int fd)
+static void ring_open(struct hl_cap *c)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
 	long pg = sysconf(_SC_PAGESIZE);
 	void *a, *b;
 
-	memset(p, 0, sizeof(*p));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+	if (bpf_obj_get_info_by_fd(c->events_fd, &info, &len))
 		return;
-	a = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
-	b = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, pg);
+	a = mmap(NULL, pg, PROT_READ, MAP_SHARED, c->events_fd, 0);
+	b = mmap(NULL, pg, PROT_READ, MAP_SHARED, c->events_fd, pg);
 	if (a == MAP_FAILED || b == MAP_FAILED) {
 		if (a != MAP_FAILED)
 			munmap(a, pg);
@@ -1628,330 +1094,117 @@ static void rb_pos_open(struct rb_pos *p, int fd)
 			munmap(b, pg);
 		return;
 	}
-	p->cons = a;
-	p->prod = b;
-	p->size = info.max_entries;
+	c->rb_cons = a;
+	c->rb_prod = b;
+	c->rb_size = info.max_entries;
 }
 
-static void rb_pos_sample(struct rb_pos *p)
+void hl_cap_ring_sample(struct hl_cap *c)
 {
 	u64 used;
 
-	if (!p->cons)
+	if (!c->rb_cons)
 		return;
-	used = *p->prod - *p->cons;
-	if (used > p->peak)
-		p->peak = used;
+	used = *c->rb_prod - *c->rb_cons;
+	if (used > c->rb_peak)
+		c->rb_peak = used;
 }
 
-static enum hl_mfmt mon_mfmt;	/* --metrics-format */
-
-static int mon_metrics(const struct hl_mon *m, const char *path, struct rb_pos *rb)
+void hl_cap_ring_peak(struct hl_cap *c, u64 *peak, u64 *size)
 {
-	int rc = 0;
-
-	if (!path)
-		return 0;
-	if (hl_mon_metrics_write(m, path, mon_mfmt, hl_now_ns(CLOCK_MONOTONIC), hl_now_ns(CLOCK_REALTIME),
-				 rb->peak, rb->size)) {
-		p_err("--metrics %s: %s", path, strerror(errno));
-		rc = -1;
-	}
-	rb->peak = 0;
-	return rc;
+	*peak = c->rb_peak;
+	*size = c->rb_size;
+	c->rb_peak = 0;
 }
 
-static const struct option mon_lo[] = {
-	HL_COMMON_LONGOPTS,
-	{ "protect", required_argument, NULL, 'x' },
-	{ "metrics", required_argument, NULL, 'M' },
-	{ "metrics-format", required_argument, NULL, 'F' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "window", required_argument, NULL, 'w' },
-	{ "pinned", optional_argument, NULL, 'P' },
-	{ "buffer", required_argument, NULL, 'B' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "stop-file", required_argument, NULL, 's' },
-	{ "ready-file", required_argument, NULL, 'r' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ 0 }
-};
-
-/* A positive number of seconds, or -1 after p_err. */
-static double parse_seconds(const char *opt, const char *arg)
+int hl_cap_poll(struct hl_cap *c, int ms)
 {
-	char *end;
-	double d;
+	int n = ring_buffer__poll(c->rb, ms);
 
-	errno = 0;
-	d = strtod(arg, &end);
-	if (errno || end == arg || *end || !(d > 0) || d > 1e7) {
-		p_err("bad %s '%s': a number of seconds above 0", opt, arg);
+	if (n < 0 && n != -EINTR) {
+		p_err("ring buffer poll: %s", strerror(-n));
 		return -1;
 	}
-	return d;
+	/*
+	 * The BPF side wakes the reader once per sixteenth of the ring
+	 * (bpf/core.bpf.h hl_submit): a trickle is drained here, within
+	 * the poll, not when the ring has filled that far.
+	 */
+	ring_buffer__consume(c->rb);
+	mods_poll(c);
+	return 0;
 }
 
-int do_monitor(int argc, char **argv)
+void hl_cap_drain(struct hl_cap *c)
 {
-	struct hl_state prot;
-	const char *metrics = NULL, *pinned = NULL, *mode = NULL, *stop_file = NULL, *ready = NULL;
-	double interval = 10, duration = 0;
-	unsigned long long window = 65536;
-	struct sigaction sa = { .sa_handler = on_signal };
-	struct cap c = { 0 };
-	struct hl_mon m;
-	struct mon_out out;
-	struct rb_pos rb = { 0 };
-	u64 t0, last_metrics, reported_lost = 0, judged = 0, judged_at = 0;
-	bool settled = true;
-	int ch, rc, quiet = 0;
-	char *end;
+	ring_buffer__consume(c->rb);
+}
 
-	hl_state_init(&prot);
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, HL_COMMON_OPTS "q", mon_lo, NULL)) != -1) {
-		switch (ch) {
-		case 'x':
-			if (hl_parse_protect(optarg, &prot)) {
-				p_err("bad --protect '%s': expected SID[,SID] with SID := [SMMU:]StreamID", optarg);
-				goto bad;
-			}
-			break;
-		case 'M': metrics = optarg; break;
-		case 'F':
-			if (hl_mfmt_parse(optarg, &mon_mfmt)) {
-				p_err("--metrics-format is prometheus or openmetrics, not '%s'", optarg);
-				goto bad;
-			}
-			break;
-		case 'i':
-			interval = parse_seconds("--interval", optarg);
-			if (interval < 0)
-				goto bad;
-			break;
-		case 'd':
-			duration = parse_seconds("--duration", optarg);
-			if (duration < 0)
-				goto bad;
-			break;
-		case 'w':
-			errno = 0;
-			window = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || *optarg == '-' || window < 16 || window > 1ULL << 28) {
-				p_err("bad --window '%s': a number of records from 16 to %llu", optarg, 1ULL << 28);
-				goto bad;
-			}
-			break;
-		case 'P': pinned = optarg ? optarg : DEFAULT_PIN_DIR; break;
-		case 'B':
-			ringbuf_bytes = parse_buffer(optarg);
-			if (!ringbuf_bytes) {
-				p_err("bad --buffer '%s': the ring buffer's size, N (MiB), NK or NM, a power of 2 from a page (%ld bytes) to 1 GiB",
-				      optarg, sysconf(_SC_PAGESIZE));
-				goto bad;
-			}
-			break;
-		case 'm':
-			if (strcmp(optarg, "auto") && strcmp(optarg, "fentry") && strcmp(optarg, "tracepoint")) {
-				p_err("--mode is auto, fentry or tracepoint, not '%s'", optarg);
-				goto bad;
-			}
-			mode = optarg;
-			break;
-		case 's': stop_file = optarg; break;
-		case 'r': ready = optarg; break;
-		case 'q': quiet = 1; break;
-		default:
-			rc = hl_common_opt(ch, optarg);
-			if (rc == 2) {
-				monitor_usage(stdout);
-				hl_state_free(&prot);
-				return 0;
-			}
-			if (rc <= 0) {
-				if (!rc)
-					monitor_usage(stderr);
-				goto bad;
-			}
-		}
-	}
-	if (optind < argc) {
-		p_err("monitor takes no file argument ('%s'): the metrics go to --metrics FILE", argv[optind]);
-		goto bad;
-	}
-	if (env.format != FMT_TEXT && env.format != FMT_JSON) {
-		p_err("monitor prints text or JSON lines (-j), not %s; --metrics FILE writes the metrics",
-		      hl_format_name(env.format));
-		goto bad;
-	}
-	out.json = env.format == FMT_JSON;
-	if (metrics) {
-		/* a directory that will not take the file is an error now, not in an hour */
-		char dir[4096], *sl;
+/*
+ * libbpf's log: with -v all of it as it comes; otherwise kept (the last
+ * 16 KiB) and printed only when loading fails, before the error that
+ * points at it.
+ */
+static char bpf_log[16384];
+static size_t bpf_log_len;
 
-		snprintf(dir, sizeof(dir), "%s", metrics);
-		sl = strrchr(dir, '/');
-		if (sl)
-			*(sl == dir ? sl + 1 : sl) = 0;
-		else
-			snprintf(dir, sizeof(dir), ".");
-		if (access(dir, W_OK | X_OK)) {
-			p_err("--metrics %s: cannot write in %s: %s", metrics, dir, strerror(errno));
-			goto bad;
-		}
-	}
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n;
 
-	c.quiet = quiet;
-	libbpf_set_print(NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	hl_mon_init(&m, prot.protect.v, prot.protect.n, window);
-	rc = cap_open(&c, pinned, 0, mode, "monitor");
-	if (rc) {
-		cap_close(&c);
-		hl_mon_free(&m);
-		hl_state_free(&prot);
-		return rc;
-	}
-	/* the capture's identity is the window's; records go to the monitor */
-	hl_state_free(&m.st);
-	m.st = c.st;
-	hl_state_init(&c.st);
-	c.st.meta = m.st.meta;
-	c.st.meta.mode = pinned ? HL_MODE_UNKNOWN : c.mode;
-	m.st.meta.mode = c.st.meta.mode;
-	c.mon = &m;
-	out.boot = m.st.meta.boot;
-	rb_pos_open(&rb, c.events_fd);
-	if (cap_walk(&c, 4096) < 0)
-		goto fail;
-	cap_smmus(&c);
-	for (size_t i = 0; i < c.st.smmus.n; i++)
-		VEC_PUSH(m.st.smmus, c.st.smmus.v[i]);
-	if (!prot.protect.n)
-		p_note(c.quiet, "no --protect: entry updates are classified only, no StreamID is protected");
-	hl_mon_judge(&m, hl_now_ns(CLOCK_MONOTONIC), mon_print, &out);
-	if (ready) {
-		int fd = open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (env.verbose)
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if (bpf_log_len + n >= sizeof(bpf_log))
+		bpf_log_len = 0;	/* keep the latest */
+	memcpy(bpf_log + bpf_log_len, line, n);
+	bpf_log_len += n;
+	bpf_log[bpf_log_len] = 0;
+	return n;
+}
 
-		if (fd >= 0)
-			close(fd);
-	}
-	p_note(c.quiet, "monitoring %zu protected StreamID(s) (%llu records walked)", prot.protect.n,
-	    (unsigned long long)c.records);
-	if (mon_metrics(&m, metrics, &rb))
-		goto fail;
-	t0 = last_metrics = hl_now_ns(CLOCK_MONOTONIC);
-	while (!stop_req) {
-		int n;
-		u64 now;
-
-		rb_pos_sample(&rb);
-		n = ring_buffer__poll(c.rb, 100);
-		if (n < 0 && n != -EINTR) {
-			p_err("ring buffer poll: %s", strerror(-n));
-			goto fail;
-		}
-		/*
-		 * The BPF side wakes the reader once per sixteenth of the ring
-		 * (bpf/core.bpf.h hl_submit): a trickle is drained here, within
-		 * the poll's 100 ms, not when the ring has filled that far.
-		 */
-		ring_buffer__consume(c.rb);
-		mods_poll(&c);
-		mon_losses(&c, &m, &out, &reported_lost);
-		/*
-		 * Each judgement replays the whole window: at most one per
-		 * 100 ms while records come, and one more once they stop and
-		 * what was being written has settled.
-		 */
-		now = hl_now_ns(CLOCK_MONOTONIC);
-		if (m.records != judged ? now - judged_at >= HL_MON_SETTLE_NS :
-		    !settled && now - judged_at > m.settle_ns) {
-			settled = m.records == judged;
-			judged_at = now;
-			judged = m.records;
-			hl_mon_judge(&m, now, mon_print, &out);
-		}
-		now = hl_now_ns(CLOCK_MONOTONIC);
-		if (now - last_metrics >= interval * 1e9) {
-			if (mon_metrics(&m, metrics, &rb))
-				goto fail;
-			last_metrics = now;
-		}
-		if (duration > 0 && now - t0 >= duration * 1e9)
-			break;
-		if (stop_file && !access(stop_file, F_OK))
-			break;
-	}
-	rb_pos_sample(&rb);
-	ring_buffer__consume(c.rb);
-	mon_losses(&c, &m, &out, &reported_lost);
-	rc = hl_mon_final(&m, mon_print, &out);
-	/* no finding over nothing protected is no green light */
-	if (!rc && !prot.protect.n)
-		rc = HL_EXIT_UNPROTECTED;
-	if (out.json) {
-		json_object *j = json_object_new_object();
-
-		jadd_s(j, "event", "verdict");
-		jadd_s(j, "verdict", rc == 2 ? "incomplete" : rc == 1 ? "findings" :
-			rc == HL_EXIT_UNPROTECTED ? "unprotected" : "hitless");
-		jadd_u(j, "exit_status", rc);
-		jadd_u(j, "errors", m.nerrors);
-		jadd_u(j, "warnings", m.nwarnings);
-		jadd_u(j, "records", m.records);
-		jadd_u(j, "lost_records", hl_mon_lost(&m));
-		jadd_u(j, "sequence_gaps", m.gaps);
-		jadd_u(j, "inconsistent_writes", m.inconsistent);
-		jadd_u(j, "reanchors", m.anchors);
-		mon_json_line(j);
-	} else if (rc == 2)
-		printf("verdict: INCOMPLETE (exit 2): %llu records lost, %llu sequence gaps, %llu inconsistent writes; %llu errors, %llu warnings found\n",
-		       (unsigned long long)hl_mon_lost(&m), (unsigned long long)m.gaps,
-		       (unsigned long long)m.inconsistent, (unsigned long long)m.nerrors,
-		       (unsigned long long)m.nwarnings);
-	else if (rc == 1)
-		printf("verdict: NOT HITLESS (exit 1): %llu errors, %llu warnings over %llu records\n",
-		       (unsigned long long)m.nerrors, (unsigned long long)m.nwarnings,
-		       (unsigned long long)m.records);
-	else if (rc == HL_EXIT_UNPROTECTED)
-		printf("verdict: NOTHING PROTECTED (exit %d) over %llu records: no --protect, no StreamID judged\n",
-		       rc, (unsigned long long)m.records);
-	else
-		printf("verdict: HITLESS (exit 0) over %llu records\n", (unsigned long long)m.records);
-	fflush(stdout);
-	if (mon_metrics(&m, metrics, &rb))
-		rc = HL_EXIT_ERROR;
-	c.mon = NULL;
-	cap_close(&c);
-	hl_mon_free(&m);
-	hl_state_free(&prot);
-	return rc;
-fail:
-	c.mon = NULL;
-	cap_close(&c);
-	hl_mon_free(&m);
-	hl_state_free(&prot);
-	return HL_EXIT_ERROR;
-bad:
-	hl_state_free(&prot);
-	return HL_EXIT_ERROR;
+static void libbpf_log_flush(void)
+{
+	if (bpf_log_len)
+		fputs(bpf_log, stderr);
+	bpf_log_len = 0;
 }
 
 #else /* !HL_HAVE_SKEL */
 
-static int no_capture(const char *verb)
+/* This build has no skeleton (bpf/ was not built): the capture verbs say so. */
+int hl_cap_open(struct hl_cap *c, const char *pinned, int only_walker, const char *mode,
+		const char *verb)
 {
+	(void)pinned, (void)only_walker, (void)mode;
+	hl_state_init(&c->st);
 	p_err("'%s' needs the BPF capture: this hitless was built without bpf/ "
 	      "(make -C bpf, then make -C userspace)", verb);
 	return HL_EXIT_ERROR;
 }
 
-int do_snapshot(int argc, char **argv) { (void)argc; (void)argv; return no_capture("snapshot"); }
-int do_record(int argc, char **argv) { (void)argc; (void)argv; return no_capture("record"); }
-int do_monitor(int argc, char **argv) { (void)argc; (void)argv; return no_capture("monitor"); }
+void hl_cap_close(struct hl_cap *c)
+{
+	hl_state_free(&c->st);
+}
+
+/* never reached: hl_cap_open() failed */
+int hl_cap_walk(struct hl_cap *c, unsigned budget) { (void)c, (void)budget; return -1; }
+int hl_cap_poll(struct hl_cap *c, int ms) { (void)c, (void)ms; return -1; }
+void hl_cap_drain(struct hl_cap *c) { (void)c; }
+u64 hl_cap_dropped(struct hl_cap *c) { (void)c; return 0; }
+void hl_cap_smmus(struct hl_cap *c) { (void)c; }
+u64 hl_cap_losses(struct hl_cap *c) { (void)c; return 0; }
+int hl_cap_write(struct hl_cap *c, const char *out) { (void)c, (void)out; return -1; }
+int hl_cap_verify(struct hl_cap *c, unsigned budget) { (void)c, (void)budget; return -1; }
+void hl_cap_ring_sample(struct hl_cap *c) { (void)c; }
+void hl_cap_ring_peak(struct hl_cap *c, u64 *peak, u64 *size) { (void)c; *peak = *size = 0; }
 
 #endif

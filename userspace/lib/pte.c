@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "output.h"
 #include "smmu.h"
 
 /* ARM_LPAE_LVL_SHIFT(): (4 - level) * bits_per_level + 3, bits_per_level = granule - 3 */
@@ -61,19 +62,6 @@ int hl_pte_parse(u64 d, unsigned level, unsigned granule, struct hl_pte *p)
 	return 0;
 }
 
-static void add_u(json_object *o, const char *k, u64 v)
-{
-	json_object_object_add(o, k, json_object_new_uint64(v));
-}
-
-static void add_hex(json_object *o, const char *k, u64 v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
-	json_object_object_add(o, k, json_object_new_string(b));
-}
-
 json_object *hl_pte_decode(u64 d, unsigned level, unsigned granule, unsigned stage)
 {
 	static const char *const tname[] = { "invalid", "table", "block", "page", "reserved" };
@@ -85,37 +73,37 @@ json_object *hl_pte_decode(u64 d, unsigned level, unsigned granule, unsigned sta
 		return o;
 	}
 	json_object_object_add(o, "type", json_object_new_string(tname[p.type]));
-	add_u(o, "level", level);
-	add_u(o, "granule", 1ULL << granule);
+	jadd_u(o, "level", level);
+	jadd_u(o, "granule", 1ULL << granule);
 	if (p.type == PTE_INVALID || p.type == PTE_RESERVED)
 		return o;
 	if (p.type == PTE_TABLE) {
-		add_hex(o, "NextLevelTable", p.oa);
-		add_u(o, "NSTable", d >> 63);
-		add_u(o, "APTable", (d >> 61) & 3);
-		add_u(o, "XNTable", (d >> 60) & 1);
-		add_u(o, "PXNTable", (d >> 59) & 1);
+		jadd_hex(o, "NextLevelTable", p.oa);
+		jadd_u(o, "NSTable", d >> 63);
+		jadd_u(o, "APTable", (d >> 61) & 3);
+		jadd_u(o, "XNTable", (d >> 60) & 1);
+		jadd_u(o, "PXNTable", (d >> 59) & 1);
 		return o;
 	}
-	add_hex(o, "OutputAddress", p.oa);
-	add_hex(o, "size", p.size);
+	jadd_hex(o, "OutputAddress", p.oa);
+	jadd_hex(o, "size", p.size);
 	if (!p.level_ok)
 		json_object_object_add(o, "error", json_object_new_string("block not permitted at this level"));
 	if (stage == 2) {
-		add_u(o, "MemAttr", (d >> 2) & 0xf);
-		add_u(o, "S2AP", (d >> 6) & 3);
-		add_u(o, "XN", (d >> 53) & 3);
+		jadd_u(o, "MemAttr", (d >> 2) & 0xf);
+		jadd_u(o, "S2AP", (d >> 6) & 3);
+		jadd_u(o, "XN", (d >> 53) & 3);
 	} else {
-		add_u(o, "AttrIndx", (d >> 2) & 7);
-		add_u(o, "NS", (d >> 5) & 1);
-		add_u(o, "AP", (d >> 6) & 3);
-		add_u(o, "nG", (d >> 11) & 1);
-		add_u(o, "PXN", (d >> 53) & 1);
-		add_u(o, "UXN", (d >> 54) & 1);
+		jadd_u(o, "AttrIndx", (d >> 2) & 7);
+		jadd_u(o, "NS", (d >> 5) & 1);
+		jadd_u(o, "AP", (d >> 6) & 3);
+		jadd_u(o, "nG", (d >> 11) & 1);
+		jadd_u(o, "PXN", (d >> 53) & 1);
+		jadd_u(o, "UXN", (d >> 54) & 1);
 	}
-	add_u(o, "SH", (d >> 8) & 3);
-	add_u(o, "AF", (d >> 10) & 1);
-	add_u(o, "DBM", (d >> 51) & 1);
-	add_u(o, "Contiguous", (d >> 52) & 1);
+	jadd_u(o, "SH", (d >> 8) & 3);
+	jadd_u(o, "AF", (d >> 10) & 1);
+	jadd_u(o, "DBM", (d >> 51) & 1);
+	jadd_u(o, "Contiguous", (d >> 52) & 1);
 	return o;
 }

@@ -9,6 +9,7 @@
 #define HL_MONITOR_H
 
 #include <stdio.h>
+#include "dark.h"
 #include "metrics.h"
 #include "verdict.h"
 
@@ -21,10 +22,7 @@ struct hl_mon_key {		/* a finding already reported */
 
 struct hl_mon_sid {		/* one protected StreamID's valid/dark time */
 	u32 smmu, sid;
-	bool known, valid;	/* known: a record or the walk said */
-	u64 since;		/* ktime of the last change */
-	u64 valid_ns, dark_ns;	/* closed intervals */
-	u64 darkenings;		/* valid -> dark transitions */
+	struct hl_dark dark;	/* its translation record by record (dark.h), in ktime ns */
 	/*
 	 * Detached before the anchor (its iommufd detach re-anchored away):
 	 * not protected until a driver attach names it again.
@@ -60,8 +58,6 @@ struct hl_mon {
 	VEC(struct hl_mon_count) counts;	/* findings reported, per rule and severity */
 	VEC(struct hl_mon_sid) sids;	/* one per protect[] entry */
 	VEC(struct hl_protect_disk) act;	/* the entries judged: those not detached */
-	u32 smmu_off[8];	/* SMMUs whose CR0.SMMUEN the log cleared */
-	int nsmmu_off;
 	u64 records;		/* fed */
 	u64 dropped;		/* records the re-anchors let go */
 	u64 anchors;		/* re-anchors */

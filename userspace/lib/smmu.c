@@ -7,8 +7,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "output.h"
 #include "smmu.h"
-#include "../bpf/hitless.h"
+#include "../../bpf/hitless.h"
 
 /* arm_smmu_get_ste_used() */
 void hl_ste_get_used(const u64 *ent, u64 *used_bits)
@@ -201,24 +202,6 @@ bool hl_entry_torn(enum hl_entry_type t, const u64 *seen,
 
 /* --- decoders ----------------------------------------------------------- */
 
-static void add_u(json_object *o, const char *k, u64 v)
-{
-	json_object_object_add(o, k, json_object_new_uint64(v));
-}
-
-static void add_hex(json_object *o, const char *k, u64 v)
-{
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
-	json_object_object_add(o, k, json_object_new_string(b));
-}
-
-static void add_s(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
-
 const char *hl_ste_cfg_name(unsigned cfg)
 {
 	static const char *const n[8] = {
@@ -248,45 +231,45 @@ json_object *hl_ste_decode(const u64 *q)
 	json_object *o = json_object_new_object();
 	unsigned cfg = ste_cfg(q);
 
-	add_u(o, "V", q[0] & STRTAB_STE_0_V);
-	add_s(o, "Config", hl_ste_cfg_name(cfg));
+	jadd_u(o, "V", q[0] & STRTAB_STE_0_V);
+	jadd_s(o, "Config", hl_ste_cfg_name(cfg));
 	if (!ste_valid(q))
 		return o;
 	if ((cfg & 4) && (cfg & 1)) {
-		add_s(o, "S1Fmt", s1fmt_name[FIELD_GET(STRTAB_STE_0_S1FMT, q[0])]);
-		add_hex(o, "S1ContextPtr", ste_s1ctxptr(q));
-		add_u(o, "S1CDMax", FIELD_GET(STRTAB_STE_0_S1CDMAX, q[0]));
-		add_s(o, "S1DSS", s1dss_name[FIELD_GET(STRTAB_STE_1_S1DSS, q[1])]);
-		add_u(o, "S1CIR", FIELD_GET(STRTAB_STE_1_S1CIR, q[1]));
-		add_u(o, "S1COR", FIELD_GET(STRTAB_STE_1_S1COR, q[1]));
-		add_u(o, "S1CSH", FIELD_GET(STRTAB_STE_1_S1CSH, q[1]));
-		add_u(o, "S1STALLD", FIELD_GET(STRTAB_STE_1_S1STALLD, q[1]));
-		add_s(o, "STRW", strw_name[FIELD_GET(STRTAB_STE_1_STRW, q[1])]);
+		jadd_s(o, "S1Fmt", s1fmt_name[FIELD_GET(STRTAB_STE_0_S1FMT, q[0])]);
+		jadd_hex(o, "S1ContextPtr", ste_s1ctxptr(q));
+		jadd_u(o, "S1CDMax", FIELD_GET(STRTAB_STE_0_S1CDMAX, q[0]));
+		jadd_s(o, "S1DSS", s1dss_name[FIELD_GET(STRTAB_STE_1_S1DSS, q[1])]);
+		jadd_u(o, "S1CIR", FIELD_GET(STRTAB_STE_1_S1CIR, q[1]));
+		jadd_u(o, "S1COR", FIELD_GET(STRTAB_STE_1_S1COR, q[1]));
+		jadd_u(o, "S1CSH", FIELD_GET(STRTAB_STE_1_S1CSH, q[1]));
+		jadd_u(o, "S1STALLD", FIELD_GET(STRTAB_STE_1_S1STALLD, q[1]));
+		jadd_s(o, "STRW", strw_name[FIELD_GET(STRTAB_STE_1_STRW, q[1])]);
 	}
 	if (cfg & 4) {
-		add_s(o, "EATS", eats_name[ste_eats(q)]);
-		add_u(o, "MEV", FIELD_GET(STRTAB_STE_1_MEV, q[1]));
-		add_u(o, "SHCFG", FIELD_GET(STRTAB_STE_1_SHCFG, q[1]));
+		jadd_s(o, "EATS", eats_name[ste_eats(q)]);
+		jadd_u(o, "MEV", FIELD_GET(STRTAB_STE_1_MEV, q[1]));
+		jadd_u(o, "SHCFG", FIELD_GET(STRTAB_STE_1_SHCFG, q[1]));
 	}
 	if ((cfg & 4) && (cfg & 3))
-		add_u(o, "S2VMID", ste_vmid(q));
+		jadd_u(o, "S2VMID", ste_vmid(q));
 	if ((cfg & 4) && (cfg & 2)) {
 		u64 vtcr = FIELD_GET(STRTAB_STE_2_VTCR, q[2]);
 
-		add_u(o, "S2FWB", FIELD_GET(STRTAB_STE_1_S2FWB, q[1]));
-		add_u(o, "S2T0SZ", FIELD_GET(STRTAB_STE_2_VTCR_S2T0SZ, vtcr));
-		add_u(o, "S2SL0", FIELD_GET(STRTAB_STE_2_VTCR_S2SL0, vtcr));
-		add_u(o, "S2IR0", FIELD_GET(STRTAB_STE_2_VTCR_S2IR0, vtcr));
-		add_u(o, "S2OR0", FIELD_GET(STRTAB_STE_2_VTCR_S2OR0, vtcr));
-		add_u(o, "S2SH0", FIELD_GET(STRTAB_STE_2_VTCR_S2SH0, vtcr));
-		add_u(o, "S2TG", FIELD_GET(STRTAB_STE_2_VTCR_S2TG, vtcr));
-		add_u(o, "S2PS", FIELD_GET(STRTAB_STE_2_VTCR_S2PS, vtcr));
-		add_u(o, "S2AA64", !!(q[2] & STRTAB_STE_2_S2AA64));
-		add_u(o, "S2ENDI", !!(q[2] & STRTAB_STE_2_S2ENDI));
-		add_u(o, "S2PTW", !!(q[2] & STRTAB_STE_2_S2PTW));
-		add_u(o, "S2S", !!(q[2] & STRTAB_STE_2_S2S));
-		add_u(o, "S2R", !!(q[2] & STRTAB_STE_2_S2R));
-		add_hex(o, "S2TTB", ste_s2ttb(q));
+		jadd_u(o, "S2FWB", FIELD_GET(STRTAB_STE_1_S2FWB, q[1]));
+		jadd_u(o, "S2T0SZ", FIELD_GET(STRTAB_STE_2_VTCR_S2T0SZ, vtcr));
+		jadd_u(o, "S2SL0", FIELD_GET(STRTAB_STE_2_VTCR_S2SL0, vtcr));
+		jadd_u(o, "S2IR0", FIELD_GET(STRTAB_STE_2_VTCR_S2IR0, vtcr));
+		jadd_u(o, "S2OR0", FIELD_GET(STRTAB_STE_2_VTCR_S2OR0, vtcr));
+		jadd_u(o, "S2SH0", FIELD_GET(STRTAB_STE_2_VTCR_S2SH0, vtcr));
+		jadd_u(o, "S2TG", FIELD_GET(STRTAB_STE_2_VTCR_S2TG, vtcr));
+		jadd_u(o, "S2PS", FIELD_GET(STRTAB_STE_2_VTCR_S2PS, vtcr));
+		jadd_u(o, "S2AA64", !!(q[2] & STRTAB_STE_2_S2AA64));
+		jadd_u(o, "S2ENDI", !!(q[2] & STRTAB_STE_2_S2ENDI));
+		jadd_u(o, "S2PTW", !!(q[2] & STRTAB_STE_2_S2PTW));
+		jadd_u(o, "S2S", !!(q[2] & STRTAB_STE_2_S2S));
+		jadd_u(o, "S2R", !!(q[2] & STRTAB_STE_2_S2R));
+		jadd_hex(o, "S2TTB", ste_s2ttb(q));
 	}
 	return o;
 }
@@ -296,30 +279,30 @@ json_object *hl_cd_decode(const u64 *q)
 {
 	json_object *o = json_object_new_object();
 
-	add_u(o, "V", !!cd_valid(q));
+	jadd_u(o, "V", !!cd_valid(q));
 	if (!cd_valid(q))
 		return o;
-	add_u(o, "T0SZ", FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, q[0]));
-	add_u(o, "TG0", FIELD_GET(CTXDESC_CD_0_TCR_TG0, q[0]));
-	add_u(o, "IR0", FIELD_GET(CTXDESC_CD_0_TCR_IRGN0, q[0]));
-	add_u(o, "OR0", FIELD_GET(CTXDESC_CD_0_TCR_ORGN0, q[0]));
-	add_u(o, "SH0", FIELD_GET(CTXDESC_CD_0_TCR_SH0, q[0]));
-	add_u(o, "EPD0", !!(q[0] & CTXDESC_CD_0_TCR_EPD0));
-	add_u(o, "ENDI", !!(q[0] & CTXDESC_CD_0_ENDI));
-	add_u(o, "EPD1", !!(q[0] & CTXDESC_CD_0_TCR_EPD1));
-	add_u(o, "IPS", FIELD_GET(CTXDESC_CD_0_TCR_IPS, q[0]));
-	add_u(o, "TBI0", !!(q[0] & CTXDESC_CD_0_TCR_TBI0));
-	add_u(o, "AA64", !!(q[0] & CTXDESC_CD_0_AA64));
-	add_u(o, "HD", !!(q[0] & CTXDESC_CD_0_TCR_HD));
-	add_u(o, "HA", !!(q[0] & CTXDESC_CD_0_TCR_HA));
-	add_u(o, "S", !!(q[0] & CTXDESC_CD_0_S));
-	add_u(o, "R", !!(q[0] & CTXDESC_CD_0_R));
-	add_u(o, "A", !!(q[0] & CTXDESC_CD_0_A));
-	add_u(o, "ASET", !!(q[0] & CTXDESC_CD_0_ASET));
-	add_u(o, "ASID", cd_asid(q));
-	add_u(o, "HAFT", !!(q[1] & CTXDESC_CD_1_HAFT));
-	add_hex(o, "TTB0", cd_ttb0(q));
-	add_hex(o, "MAIR0", q[3]);
+	jadd_u(o, "T0SZ", FIELD_GET(CTXDESC_CD_0_TCR_T0SZ, q[0]));
+	jadd_u(o, "TG0", FIELD_GET(CTXDESC_CD_0_TCR_TG0, q[0]));
+	jadd_u(o, "IR0", FIELD_GET(CTXDESC_CD_0_TCR_IRGN0, q[0]));
+	jadd_u(o, "OR0", FIELD_GET(CTXDESC_CD_0_TCR_ORGN0, q[0]));
+	jadd_u(o, "SH0", FIELD_GET(CTXDESC_CD_0_TCR_SH0, q[0]));
+	jadd_u(o, "EPD0", !!(q[0] & CTXDESC_CD_0_TCR_EPD0));
+	jadd_u(o, "ENDI", !!(q[0] & CTXDESC_CD_0_ENDI));
+	jadd_u(o, "EPD1", !!(q[0] & CTXDESC_CD_0_TCR_EPD1));
+	jadd_u(o, "IPS", FIELD_GET(CTXDESC_CD_0_TCR_IPS, q[0]));
+	jadd_u(o, "TBI0", !!(q[0] & CTXDESC_CD_0_TCR_TBI0));
+	jadd_u(o, "AA64", !!(q[0] & CTXDESC_CD_0_AA64));
+	jadd_u(o, "HD", !!(q[0] & CTXDESC_CD_0_TCR_HD));
+	jadd_u(o, "HA", !!(q[0] & CTXDESC_CD_0_TCR_HA));
+	jadd_u(o, "S", !!(q[0] & CTXDESC_CD_0_S));
+	jadd_u(o, "R", !!(q[0] & CTXDESC_CD_0_R));
+	jadd_u(o, "A", !!(q[0] & CTXDESC_CD_0_A));
+	jadd_u(o, "ASET", !!(q[0] & CTXDESC_CD_0_ASET));
+	jadd_u(o, "ASID", cd_asid(q));
+	jadd_u(o, "HAFT", !!(q[1] & CTXDESC_CD_1_HAFT));
+	jadd_hex(o, "TTB0", cd_ttb0(q));
+	jadd_hex(o, "MAIR0", q[3]);
 	return o;
 }
 
@@ -334,26 +317,26 @@ json_object *hl_idr_decode(const u32 *idr)
 	json_object *o = json_object_new_object();
 	static const unsigned oas[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
 
-	add_u(o, "S1P", !!(idr[0] & IDR0_S1P));
-	add_u(o, "S2P", !!(idr[0] & IDR0_S2P));
-	add_u(o, "ATS", !!(idr[0] & IDR0_ATS));
-	add_u(o, "PRI", !!(idr[0] & IDR0_PRI));
-	add_u(o, "HYP", !!(idr[0] & IDR0_HYP));
-	add_u(o, "COHACC", !!(idr[0] & IDR0_COHACC));
-	add_u(o, "HTTU", FIELD_GET(IDR0_HTTU, (u64)idr[0]));
-	add_u(o, "ST_LEVEL", FIELD_GET(IDR0_ST_LVL, (u64)idr[0]));
-	add_u(o, "CD2L", !!(idr[0] & IDR0_CD2L));
-	add_u(o, "ASID16", !!(idr[0] & IDR0_ASID16));
-	add_u(o, "VMID16", !!(idr[0] & IDR0_VMID16));
-	add_u(o, "SIDSIZE", FIELD_GET(IDR1_SIDSIZE, (u64)idr[1]));
-	add_u(o, "SSIDSIZE", FIELD_GET(IDR1_SSIDSIZE, (u64)idr[1]));
-	add_u(o, "BBML", hl_idr_bbml(idr));
-	add_u(o, "RIL", !!(idr[3] & IDR3_RIL));
-	add_u(o, "FWB", !!(idr[3] & IDR3_FWB));
-	add_u(o, "GRAN4K", !!(idr[5] & IDR5_GRAN4K));
-	add_u(o, "GRAN16K", !!(idr[5] & IDR5_GRAN16K));
-	add_u(o, "GRAN64K", !!(idr[5] & IDR5_GRAN64K));
-	add_u(o, "OAS", oas[FIELD_GET(IDR5_OAS, (u64)idr[5])]);
+	jadd_u(o, "S1P", !!(idr[0] & IDR0_S1P));
+	jadd_u(o, "S2P", !!(idr[0] & IDR0_S2P));
+	jadd_u(o, "ATS", !!(idr[0] & IDR0_ATS));
+	jadd_u(o, "PRI", !!(idr[0] & IDR0_PRI));
+	jadd_u(o, "HYP", !!(idr[0] & IDR0_HYP));
+	jadd_u(o, "COHACC", !!(idr[0] & IDR0_COHACC));
+	jadd_u(o, "HTTU", FIELD_GET(IDR0_HTTU, (u64)idr[0]));
+	jadd_u(o, "ST_LEVEL", FIELD_GET(IDR0_ST_LVL, (u64)idr[0]));
+	jadd_u(o, "CD2L", !!(idr[0] & IDR0_CD2L));
+	jadd_u(o, "ASID16", !!(idr[0] & IDR0_ASID16));
+	jadd_u(o, "VMID16", !!(idr[0] & IDR0_VMID16));
+	jadd_u(o, "SIDSIZE", FIELD_GET(IDR1_SIDSIZE, (u64)idr[1]));
+	jadd_u(o, "SSIDSIZE", FIELD_GET(IDR1_SSIDSIZE, (u64)idr[1]));
+	jadd_u(o, "BBML", hl_idr_bbml(idr));
+	jadd_u(o, "RIL", !!(idr[3] & IDR3_RIL));
+	jadd_u(o, "FWB", !!(idr[3] & IDR3_FWB));
+	jadd_u(o, "GRAN4K", !!(idr[5] & IDR5_GRAN4K));
+	jadd_u(o, "GRAN16K", !!(idr[5] & IDR5_GRAN16K));
+	jadd_u(o, "GRAN64K", !!(idr[5] & IDR5_GRAN64K));
+	jadd_u(o, "OAS", oas[FIELD_GET(IDR5_OAS, (u64)idr[5])]);
 	return o;
 }
 
@@ -508,64 +491,64 @@ json_object *hl_cmd_decode(const u64 *c)
 		snprintf(buf, sizeof(buf), "opcode 0x%02x", op);
 		name = buf;
 	}
-	add_s(o, "op", name);
+	jadd_s(o, "op", name);
 	switch (op) {
 	case CMDQ_OP_PREFETCH_CFG:
-		add_u(o, "StreamID", FIELD_GET(CMDQ_PREFETCH_0_SID, c[0]));
+		jadd_u(o, "StreamID", FIELD_GET(CMDQ_PREFETCH_0_SID, c[0]));
 		break;
 	case CMDQ_OP_CFGI_STE:
-		add_u(o, "StreamID", FIELD_GET(CMDQ_CFGI_0_SID, c[0]));
-		add_u(o, "Leaf", c[1] & CMDQ_CFGI_1_LEAF);
+		jadd_u(o, "StreamID", FIELD_GET(CMDQ_CFGI_0_SID, c[0]));
+		jadd_u(o, "Leaf", c[1] & CMDQ_CFGI_1_LEAF);
 		break;
 	case CMDQ_OP_CFGI_ALL:
-		add_u(o, "StreamID", FIELD_GET(CMDQ_CFGI_0_SID, c[0]));
-		add_u(o, "Range", FIELD_GET(CMDQ_CFGI_1_RANGE, c[1]));
+		jadd_u(o, "StreamID", FIELD_GET(CMDQ_CFGI_0_SID, c[0]));
+		jadd_u(o, "Range", FIELD_GET(CMDQ_CFGI_1_RANGE, c[1]));
 		break;
 	case CMDQ_OP_CFGI_CD:
-		add_u(o, "StreamID", FIELD_GET(CMDQ_CFGI_0_SID, c[0]));
-		add_u(o, "SubstreamID", FIELD_GET(CMDQ_CFGI_0_SSID, c[0]));
-		add_u(o, "Leaf", c[1] & CMDQ_CFGI_1_LEAF);
+		jadd_u(o, "StreamID", FIELD_GET(CMDQ_CFGI_0_SID, c[0]));
+		jadd_u(o, "SubstreamID", FIELD_GET(CMDQ_CFGI_0_SSID, c[0]));
+		jadd_u(o, "Leaf", c[1] & CMDQ_CFGI_1_LEAF);
 		break;
 	case CMDQ_OP_CFGI_CD_ALL:
-		add_u(o, "StreamID", FIELD_GET(CMDQ_CFGI_0_SID, c[0]));
+		jadd_u(o, "StreamID", FIELD_GET(CMDQ_CFGI_0_SID, c[0]));
 		break;
 	case CMDQ_OP_TLBI_NH_ALL: case CMDQ_OP_TLBI_S12_VMALL:
-		add_u(o, "VMID", FIELD_GET(CMDQ_TLBI_0_VMID, c[0]));
+		jadd_u(o, "VMID", FIELD_GET(CMDQ_TLBI_0_VMID, c[0]));
 		break;
 	case CMDQ_OP_TLBI_NH_ASID: case CMDQ_OP_TLBI_EL2_ASID:
-		add_u(o, "ASID", FIELD_GET(CMDQ_TLBI_0_ASID, c[0]));
-		add_u(o, "VMID", FIELD_GET(CMDQ_TLBI_0_VMID, c[0]));
+		jadd_u(o, "ASID", FIELD_GET(CMDQ_TLBI_0_ASID, c[0]));
+		jadd_u(o, "VMID", FIELD_GET(CMDQ_TLBI_0_VMID, c[0]));
 		break;
 	case CMDQ_OP_TLBI_NH_VA: case CMDQ_OP_TLBI_NH_VAA:
 	case CMDQ_OP_TLBI_EL2_VA: case CMDQ_OP_TLBI_EL2_VAA:
 	case CMDQ_OP_TLBI_S2_IPA:
 		if (op != CMDQ_OP_TLBI_S2_IPA)
-			add_u(o, "ASID", FIELD_GET(CMDQ_TLBI_0_ASID, c[0]));
-		add_u(o, "VMID", FIELD_GET(CMDQ_TLBI_0_VMID, c[0]));
-		add_u(o, "NUM", FIELD_GET(CMDQ_TLBI_0_NUM, c[0]));
-		add_u(o, "SCALE", FIELD_GET(CMDQ_TLBI_0_SCALE, c[0]));
-		add_u(o, "Leaf", c[1] & CMDQ_TLBI_1_LEAF);
-		add_u(o, "TTL", FIELD_GET(CMDQ_TLBI_1_TTL, c[1]));
-		add_u(o, "TG", FIELD_GET(CMDQ_TLBI_1_TG, c[1]));
-		add_hex(o, op == CMDQ_OP_TLBI_S2_IPA ? "Address(IPA)" : "Address(VA)",
+			jadd_u(o, "ASID", FIELD_GET(CMDQ_TLBI_0_ASID, c[0]));
+		jadd_u(o, "VMID", FIELD_GET(CMDQ_TLBI_0_VMID, c[0]));
+		jadd_u(o, "NUM", FIELD_GET(CMDQ_TLBI_0_NUM, c[0]));
+		jadd_u(o, "SCALE", FIELD_GET(CMDQ_TLBI_0_SCALE, c[0]));
+		jadd_u(o, "Leaf", c[1] & CMDQ_TLBI_1_LEAF);
+		jadd_u(o, "TTL", FIELD_GET(CMDQ_TLBI_1_TTL, c[1]));
+		jadd_u(o, "TG", FIELD_GET(CMDQ_TLBI_1_TG, c[1]));
+		jadd_hex(o, op == CMDQ_OP_TLBI_S2_IPA ? "Address(IPA)" : "Address(VA)",
 			c[1] & (op == CMDQ_OP_TLBI_S2_IPA ? CMDQ_TLBI_1_IPA_MASK : CMDQ_TLBI_1_VA_MASK));
 		if (tlbi_range_len(c))
-			add_hex(o, "RangeBytes", tlbi_range_len(c));
+			jadd_hex(o, "RangeBytes", tlbi_range_len(c));
 		break;
 	case CMDQ_OP_ATC_INV:
-		add_u(o, "StreamID", FIELD_GET(CMDQ_ATC_0_SID, c[0]));
-		add_u(o, "SSV", !!(c[0] & CMDQ_0_SSV));
-		add_u(o, "SubstreamID", FIELD_GET(CMDQ_ATC_0_SSID, c[0]));
-		add_u(o, "Global", !!(c[0] & CMDQ_ATC_0_GLOBAL));
-		add_u(o, "Size", FIELD_GET(CMDQ_ATC_1_SIZE, c[1]));
-		add_hex(o, "Address", c[1] & CMDQ_ATC_1_ADDR_MASK);
+		jadd_u(o, "StreamID", FIELD_GET(CMDQ_ATC_0_SID, c[0]));
+		jadd_u(o, "SSV", !!(c[0] & CMDQ_0_SSV));
+		jadd_u(o, "SubstreamID", FIELD_GET(CMDQ_ATC_0_SSID, c[0]));
+		jadd_u(o, "Global", !!(c[0] & CMDQ_ATC_0_GLOBAL));
+		jadd_u(o, "Size", FIELD_GET(CMDQ_ATC_1_SIZE, c[1]));
+		jadd_hex(o, "Address", c[1] & CMDQ_ATC_1_ADDR_MASK);
 		break;
 	case CMDQ_OP_CMD_SYNC:
-		add_u(o, "CS", FIELD_GET(CMDQ_SYNC_0_CS, c[0]));
-		add_u(o, "MSH", FIELD_GET(CMDQ_SYNC_0_MSH, c[0]));
-		add_u(o, "MSIAttr", FIELD_GET(CMDQ_SYNC_0_MSIATTR, c[0]));
-		add_u(o, "MSIData", FIELD_GET(CMDQ_SYNC_0_MSIDATA, c[0]));
-		add_hex(o, "MSIAddress", c[1] & CMDQ_SYNC_1_MSIADDR_MASK);
+		jadd_u(o, "CS", FIELD_GET(CMDQ_SYNC_0_CS, c[0]));
+		jadd_u(o, "MSH", FIELD_GET(CMDQ_SYNC_0_MSH, c[0]));
+		jadd_u(o, "MSIAttr", FIELD_GET(CMDQ_SYNC_0_MSIATTR, c[0]));
+		jadd_u(o, "MSIData", FIELD_GET(CMDQ_SYNC_0_MSIDATA, c[0]));
+		jadd_hex(o, "MSIAddress", c[1] & CMDQ_SYNC_1_MSIADDR_MASK);
 		break;
 	}
 	return o;

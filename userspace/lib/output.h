@@ -41,8 +41,10 @@ const char *hl_format_name(enum hl_format f);
 void jadd_hex(json_object *o, const char *k, unsigned long long v);
 void jadd_u(json_object *o, const char *k, unsigned long long v);
 void jadd_s(json_object *o, const char *k, const char *v);
+/* The renderers' reads: k must be in o (else an internal error, exit 2); jopt_s: NULL when absent. */
 unsigned long long jget_u(json_object *o, const char *k);
 const char *jget_s(json_object *o, const char *k);
+const char *jopt_s(json_object *o, const char *k);
 /* "k=v k=v" of a flat object, for text renderers */
 void text_fields(FILE *out, json_object *o);
 
@@ -74,5 +76,19 @@ void hl_jw_finish(struct hl_jw *w);
 
 /* A label value, escaped (backslash, double quote, line feed): both metrics formats */
 void om_label(FILE *out, const char *v);
+
+#define HL_VERSION "0.1"
+
+/* Exit status: a pre-deploy gate. */
+#define HL_EXIT_HITLESS		0
+#define HL_EXIT_FINDINGS	1
+#define HL_EXIT_ERROR		2	/* error, or an incomplete log */
+/* A judgement over nothing: no StreamID was protected (diff, timeline, monitor). */
+#define HL_EXIT_UNPROTECTED	7
+/* The capture verbs (record, snapshot): what this host lacks, one status each. */
+#define HL_EXIT_NO_PRIV		3	/* not root: no CAP_BPF + CAP_PERFMON, no CAP_SYS_ADMIN */
+#define HL_EXIT_NO_BTF		4	/* the kernel's BTF is missing or unreadable */
+#define HL_EXIT_NO_SERIES	5	/* --mode tracepoint on a kernel without kernel/patches */
+#define HL_EXIT_NO_SMMU		6	/* no Arm SMMUv3 driver in this kernel */
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The verdict rules of DESIGN.md, over the event log of one or two
+ * The verdict rules of docs/rules.md, over the event log of one or two
  * snapshots.  Each rule has an id (docs/rules.md); each finding names the
  * StreamID/SSID/IOVA range and the records (boot, seq) that show it.
  */
@@ -10,26 +10,7 @@
 #include <stdbool.h>
 #include "state.h"
 
-/* Rule ids: stable, used in output and docs/rules.md. */
-#define R_STE_TORN	"STE-TORN"	/* an observed STE equals neither old nor new in used bits */
-#define R_STE_BREAK	"STE-BREAK"	/* valid -> V=0 -> valid on a protected StreamID */
-#define R_STE_REMOVE	"STE-REMOVE"	/* valid -> invalid on a protected StreamID */
-#define R_CD_TORN	"CD-TORN"
-#define R_CD_BREAK	"CD-BREAK"
-#define R_CD_REMOVE	"CD-REMOVE"
-#define R_INV_STE	"INV-STE"	/* STE write without CFGI_STE(+range/ALL) then CMD_SYNC */
-#define R_INV_CD	"INV-CD"	/* CD write without CFGI_CD(_ALL) then CMD_SYNC */
-#define R_INV_TLB	"INV-TLB"	/* removed/changed leaf without covering TLBI then CMD_SYNC */
-#define R_INV_ATC	"INV-ATC"	/* ... and without ATC_INV where the StreamID has ATS */
-#define R_BBM_SIZE	"BBM-SIZE"	/* live translation changed size without break-before-make */
-#define R_PTE_LIVE	"PTE-LIVE"	/* live leaf changed output address or attributes */
-#define R_ATTACH_BREAK	"ATTACH-BREAK"	/* the driver reports a breaking attach of a protected StreamID */
-#define R_SMMU_OFF	"SMMU-OFF"	/* CR0.SMMUEN cleared while a protected StreamID's STE is valid */
-#define R_XK_STE	"XK-STE"	/* protected StreamID: STE gone or config changed across kexec */
-#define R_XK_CD		"XK-CD"		/* protected StreamID: CD gone or config changed */
-#define R_XK_XLATE	"XK-XLATE"	/* protected StreamID: translation function differs */
-
-enum hl_sev { SEV_WARNING = 1, SEV_ERROR = 2 };
+#include "rules.h"
 
 struct hl_recref { u64 boot, seq; };
 
@@ -99,10 +80,12 @@ int hl_verdict_exit(const struct hl_verdict *v);
 json_object *hl_verdict_json(const struct hl_verdict *v);
 /* One finding as hl_verdict_json() lists it. */
 json_object *hl_finding_json(const struct hl_finding *f);
+/*
+ * A finding (hl_finding_json()'s object) as text, the one renderer: diff's
+ * block (line = false), or the monitor's one line per finding.
+ */
+void hl_finding_text(FILE *out, json_object *f, bool line);
 const char *hl_trans_name(enum hl_trans_kind k);
 
-/* The merged, ordered, de-duplicated event log of one or two snapshots. */
-size_t hl_merge_events(const struct hl_state *a, const struct hl_state *b,
-		       struct hl_record **out, u64 **boot_order, size_t *nboots);
 
 #endif

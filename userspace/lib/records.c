@@ -187,22 +187,54 @@ json_object *hl_record_json(const struct hl_record *r, bool raw)
 	return o;
 }
 
+int hl_smmuen_edge(const struct hl_record *r, bool unknown_on)
+{
+	bool was, is;
+
+	if (r->hdr.kind != HL_K_REG || r->reg.offset != HL_SMMU_CR0)
+		return 0;
+	is = r->reg.new_val & HL_SMMU_CR0_SMMUEN;
+	was = r->reg.old_val == HL_REG_UNKNOWN ? unknown_on : r->reg.old_val & HL_SMMU_CR0_SMMUEN;
+	return is == was ? 0 : is ? 1 : -1;
+}
+
 int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
 {
-	const struct hl_record *r = buf;
+	struct hl_hdr h;
 
-	if (len != sizeof(*r)) {
-		snprintf(err, errlen, "record of %zu bytes, expected %zu", len, sizeof(*r));
+	if (len != sizeof(struct hl_record)) {
+		snprintf(err, errlen, "record of %zu bytes, expected %zu", len, sizeof(struct hl_record));
 		return -1;
 	}
-	if (r->hdr.version < HL_RECORD_VERSION_MIN || r->hdr.version > HL_RECORD_VERSION) {
-		snprintf(err, errlen, "record version %u, expected %d to %d", r->hdr.version,
+	memcpy(&h, buf, sizeof(h));	/* ring buffer data need not be aligned */
+	if (h.version < HL_RECORD_VERSION_MIN || h.version > HL_RECORD_VERSION) {
+		snprintf(err, errlen, "record version %u, expected %d to %d", h.version,
 			 HL_RECORD_VERSION_MIN, HL_RECORD_VERSION);
 		return -1;
 	}
-	if (!r->hdr.kind || r->hdr.kind >= HL_K_MAX) {
-		snprintf(err, errlen, "record kind %u unknown", r->hdr.kind);
+	if (!h.kind || h.kind >= HL_K_MAX) {
+		snprintf(err, errlen, "record kind %u unknown", h.kind);
 		return -1;
+	}
+	return 0;
+}
+
+int hl_intake(struct hl_intake *in, const void *data, size_t len, struct hl_record *r)
+{
+	char err[160];
+
+	if (hl_record_check(data, len, err, sizeof(err))) {
+		if (!in->rejected++)
+			snprintf(in->why, sizeof(in->why), "%s", err);
+		return -1;
+	}
+	memcpy(r, data, sizeof(*r));	/* ring buffer data need not be aligned */
+	if (!r->hdr.boot)
+		r->hdr.boot = in->boot;
+	if (in->seq_base && r->hdr.boot == in->boot) {
+		r->hdr.seq += in->seq_base;
+		if (r->hdr.kind == HL_K_LOST && r->lost.first_seq)
+			r->lost.first_seq += in->seq_base;
 	}
 	return 0;
 }

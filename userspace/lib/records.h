@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HL_RECORDS_H
+#define HL_RECORDS_H
+
+#include "state.h"
+
+const char *hl_kind_name(unsigned kind);
+const char *hl_mode_name(unsigned mode);
+const char *hl_milestone_name(unsigned id);
+const char *hl_iommufd_name(unsigned op);
+const char *hl_attach_outcome_name(unsigned o);
+const char *hl_lost_where_name(unsigned w);
+/* One record, decoded with the one decoder of its payload. */
+json_object *hl_record_json(const struct hl_record *r, bool raw);
+/*
+ * An SMMU_CR0 write's SMMUEN edge: 1 it turns the SMMU on, -1 off, 0 no
+ * edge (or not a CR0 write).  An old value never seen (HL_REG_UNKNOWN)
+ * counts as enabled when unknown_on, else as disabled.  The one place the
+ * edge is read (the timeline's steps, SMMU-OFF; dark.h follows the level).
+ */
+int hl_smmuen_edge(const struct hl_record *r, bool unknown_on);
+/* Is buf one well-formed bpf/hitless.h record?  0, or -1 with err. */
+int hl_record_check(const void *buf, size_t len, char *err, size_t errlen);
+/*
+ * The intake of a live record source (the BPF ring buffer, whether the
+ * programs are ours or bpftool's pinned ones): every record is checked
+ * (hl_record_check(): size, version, kind) before it counts.  boot: a
+ * record without a boot identity (bpftool's programs have none) is this
+ * boot's; seq_base: added to this boot's sequence numbers (the records
+ * imported from the trace instance before the capture came first).
+ */
+struct hl_intake {
+	u64 boot, seq_base;
+	u64 rejected;		/* records that failed the check: lost to the verdict */
+	char why[160];		/* the first rejection, for the one message */
+};
+/* 0 with *r settled, or -1 (rejected, counted; the first also in why). */
+int hl_intake(struct hl_intake *in, const void *data, size_t len, struct hl_record *r);
+/*
+ * Where a record source plugs in: the BPF ring buffer callback, a file of
+ * raw records, the persistent trace-buffer reader each hand their bytes
+ * here.  Validates, then hl_state_apply(); -1 with err on a bad record.
+ */
+int hl_state_feed(struct hl_state *s, const void *data, size_t len, char *err, size_t errlen);
+
+#endif
