@@ -51,6 +51,16 @@ int hl_load(const char *path, struct hl_state *s)
 	return 0;
 }
 
+/* qsort() order of protected entries: by StreamID, then SMMU */
+static int by_sid(const void *pa, const void *pb)
+{
+	const struct hl_protect_disk *a = pa, *b = pb;
+
+	if (a->sid != b->sid)
+		return a->sid < b->sid ? -1 : 1;
+	return (a->smmu > b->smmu) - (a->smmu < b->smmu);
+}
+
 int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		 struct hl_state *prot)
 {
@@ -82,6 +92,8 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 			hl_protect_default(b, prot);
 		if (prot->protect.n)
 			hl_protect_source = "capture";
+		/* a set: listed by StreamID, not in the order the VMMs took them */
+		qsort(prot->protect.v, prot->protect.n, sizeof(prot->protect.v[0]), by_sid);
 	}
 	return 0;
 }

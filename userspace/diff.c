@@ -129,6 +129,36 @@ static void diff_boots(json_object *doc, const struct hl_state *a, const struct 
 	json_object_object_add(doc, "untied_because", json_object_new_string(why));
 }
 
+/*
+ * Each protected StreamID with the SMMU and the device it belongs to, where
+ * the logs name them (the driver's attach records: the later capture's,
+ * else the earlier's): what the per-device reports (junit, html) group by.
+ */
+static json_object *protected_devices(const struct hl_state *prot, const struct hl_state *a,
+				      const struct hl_state *b)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < prot->protect.n; i++) {
+		const struct hl_protect_disk *p = &prot->protect.v[i];
+		json_object *d = json_object_new_object();
+		char dev[32] = "";
+		u32 smmu = p->smmu;
+
+		if (b)
+			hl_sid_ident(b, p->smmu, p->sid, &smmu, dev, sizeof(dev));
+		if (!dev[0])
+			hl_sid_ident(a, p->smmu, p->sid, &smmu, dev, sizeof(dev));
+		jadd_u(d, "sid", p->sid);
+		if (smmu != HL_ANY_SMMU)
+			jadd_u(d, "smmu", smmu);
+		if (dev[0])
+			jadd_s(d, "device", dev);
+		json_object_array_add(arr, d);
+	}
+	return arr;
+}
+
 void diff_usage(FILE *f)
 {
 	fprintf(f,
@@ -162,6 +192,7 @@ int do_diff(int argc, char **argv)
 	for (size_t i = 0; i < prot.protect.n; i++)
 		json_object_array_add(pa, json_object_new_uint64(prot.protect.v[i].sid));
 	json_object_object_add(doc, "protected", pa);
+	json_object_object_add(doc, "protected_devices", protected_devices(&prot, &a, nfiles == 2 ? &b : NULL));
 	json_object_object_add(doc, "protected_from", json_object_new_string(hl_protect_source));
 	if (nfiles == 2)
 		diff_boots(doc, &a, &b);

@@ -62,7 +62,21 @@ rc=$?
 check '[ $rc = 0 ] && printf "%s" "$json" | python3 -c "
 import json, sys
 d = json.load(sys.stdin)
-assert sorted(d[\"protected\"]) == [8, 0x100, 0x200, 0x300, 0x400, 0x408], d[\"protected\"]
+assert d[\"protected\"] == [8, 0x100, 0x200, 0x300, 0x400, 0x408], d[\"protected\"]
 assert not d[\"findings\"], d[\"findings\"][:3]
-"' "hitless diff by default protects every StreamID the VMMs attached (the alias and the bridge too), no finding (exit $rc)"
+"' "hitless diff by default protects every StreamID the VMMs attached (the alias and the bridge too), listed by StreamID, no finding (exit $rc)"
+check '"$hl" -j timeline "$files/capture.snap" "$files/capture.snap" 2>/dev/null | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+steps = [p for p in d[\"critical_path\"] if p[\"step\"].endswith(\"translation valid\")]
+assert len(steps) == 6, steps
+assert all(p.get(\"since_previous_ns\", 0) >= 0 for p in d[\"critical_path\"]), d[\"critical_path\"]
+"' "the timeline's critical path has each device's return, in the order they came back"
+check '"$hl" diff -f junit "$files/capture.snap" "$files/capture.snap" 2>/dev/null | python3 -c "
+import sys, xml.etree.ElementTree as ET
+names = [s.get(\"name\") for s in ET.parse(sys.stdin).getroot()]
+want = [\"0000:00:01.0: StreamID 8\", \"0000:01:00.0: StreamID 256\", \"0000:02:00.0: StreamID 512\",
+        \"0000:03:00.0: StreamID 768\", \"0000:04:01.0: StreamIDs 1024, 1032\"]
+assert names[1:-1] == want, names
+"' "diff -f junit: a suite per protected device by its PCI address, the bridged edu's two StreamIDs in one"
 echo "1..$n"

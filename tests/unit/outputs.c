@@ -227,6 +227,38 @@ static void xml_escaping(void)
 	free(buf);
 }
 
+/*
+ * -f junit groups by device: a master's StreamIDs in one suite named by its
+ * PCI address, and the same StreamID on two SMMUs in two suites, each
+ * finding in the suite of its own SMMU.
+ */
+static void junit_per_device(void)
+{
+	json_object *d = json_tokener_parse(
+		"{\"complete\": true, \"lost_records\": 0, \"protected_devices\": ["
+		"{\"sid\": 1024, \"smmu\": 0, \"device\": \"0000:04:01.0\"},"
+		"{\"sid\": 1032, \"smmu\": 0, \"device\": \"0000:04:01.0\"},"
+		"{\"sid\": 8, \"smmu\": 0}, {\"sid\": 8, \"smmu\": 1}],"
+		"\"findings\": [{\"rule\": \"STE-BREAK\", \"severity\": \"error\", \"smmu\": 1, \"sid\": 8,"
+		"\"message\": \"m\", \"records\": []}]}");
+	char *buf = NULL, *s0, *s1, *dev;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	hl_diff_junit(d, m);
+	fclose(m);
+	dev = buf ? strstr(buf, "<testsuite name=\"0000:04:01.0: StreamIDs 1024, 1032\"") : NULL;
+	tap_ok(dev && !strstr(dev + 30, "0000:04:01.0"), "junit: one suite for the device's two StreamIDs, by its PCI address");
+	s0 = buf ? strstr(buf, "classname=\"hitless.diff.smmu0.sid8\"") : NULL;
+	s1 = buf ? strstr(buf, "classname=\"hitless.diff.smmu1.sid8\"") : NULL;
+	tap_ok(s0 && s1 && strstr(buf, "<testsuite name=\"StreamID 8\" tests=\"6\" failures=\"0\"") &&
+	       strstr(buf, "<testsuite name=\"StreamID 8\" tests=\"6\" failures=\"1\"") && strstr(s1, "STE-BREAK") &&
+	       !(strstr(s0, "STE-BREAK") && strstr(s0, "STE-BREAK") < s1),
+	       "junit: StreamID 8 on SMMU 0 and on SMMU 1 are two suites; SMMU 1's finding only in its own");
+	free(buf);
+	json_object_put(d);
+}
+
 /* The renderers' reads and the streaming writer's keys (lib/output.c). */
 static void json_reads_and_keys(void)
 {
@@ -303,6 +335,7 @@ int main(void)
 	timeline_outputs();
 	show_outputs();
 	xml_escaping();
+	junit_per_device();
 	json_reads_and_keys();
 	{
 		char cmd[4200];

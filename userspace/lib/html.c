@@ -42,13 +42,6 @@ static void dur(FILE *out, long long ns)
 	fputs(b, out);
 }
 
-static long long jget_i(json_object *o, const char *k, long long dflt)
-{
-	json_object *v;
-
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : dflt;
-}
-
 static void verdict(FILE *out, json_object *d)
 {
 	const char *v = jget_s(d, "verdict");
@@ -71,19 +64,28 @@ static void verdict(FILE *out, json_object *d)
 	}
 }
 
-static json_object *device_of(json_object *tl, long long sid)
+/* Is x (a finding, a timeline device) about StreamID sid on smmu (-1: any SMMU)? */
+static bool names_sid(json_object *x, long long smmu, long long sid)
+{
+	long long xs = jopt_i(x, "smmu", -1);
+
+	return jopt_i(x, "sid", -1) == sid && (smmu < 0 || xs < 0 || xs == smmu);
+}
+
+static json_object *device_of(json_object *tl, long long smmu, long long sid)
 {
 	json_object *devs = json_object_object_get(tl, "devices");
 
 	for (size_t i = 0; i < json_object_array_length(devs); i++)
-		if (jget_i(json_object_array_get_idx(devs, i), "sid", -1) == sid)
+		if (names_sid(json_object_array_get_idx(devs, i), smmu, sid))
 			return json_object_array_get_idx(devs, i);
 	return NULL;
 }
 
+/* A row per protected StreamID, with its SMMU and device (diff's protected_devices). */
 static void devices(FILE *out, json_object *d, json_object *tl)
 {
-	json_object *prot = json_object_object_get(d, "protected"), *fs = json_object_object_get(d, "findings");
+	json_object *prot = json_object_object_get(d, "protected_devices"), *fs = json_object_object_get(d, "findings");
 
 	fputs("<h2>Protected devices</h2>\n", out);
 	if (!json_object_array_length(prot)) {
@@ -93,28 +95,29 @@ static void devices(FILE *out, json_object *d, json_object *tl)
 	fputs("<table id=\"devices\"><tr><th>StreamID</th><th>SMMU</th><th>device</th><th>errors</th>"
 	      "<th>warnings</th><th>dark</th><th>translation valid at</th></tr>\n", out);
 	for (size_t i = 0; i < json_object_array_length(prot); i++) {
-		long long sid = json_object_get_int64(json_object_array_get_idx(prot, i));
-		json_object *dev = device_of(tl, sid);
+		json_object *p = json_object_array_get_idx(prot, i);
+		long long sid = jopt_i(p, "sid", -1), smmu = jopt_i(p, "smmu", -1);
+		json_object *dev = device_of(tl, smmu, sid);
 		int ne = 0, nw = 0;
 
 		for (size_t k = 0; k < json_object_array_length(fs); k++) {
 			json_object *f = json_object_array_get_idx(fs, k);
 
-			if (jget_i(f, "sid", -1) == sid)
+			if (names_sid(f, smmu, sid))
 				*(strcmp(jget_s(f, "severity"), "error") ? &nw : &ne) += 1;
 		}
 		fprintf(out, "<tr><td>%lld</td><td>", sid);
-		if (dev && jget_i(dev, "smmu", -1) >= 0)
-			fprintf(out, "%lld", jget_i(dev, "smmu", -1));
+		if (smmu >= 0)
+			fprintf(out, "%lld", smmu);
 		fputs("</td><td>", out);
-		esc(out, dev ? jopt_s(dev, "device") : NULL);
+		esc(out, jopt_s(p, "device"));
 		fprintf(out, "</td><td%s>%d</td><td%s>%d</td><td>", ne ? " class=\"error\"" : "", ne,
 			nw ? " class=\"warning\"" : "", nw);
 		if (dev)
-			dur(out, jget_i(dev, "dark_ns", 0));
+			dur(out, jopt_i(dev, "dark_ns", 0));
 		fputs("</td><td>", out);
-		if (dev && jget_i(dev, "valid_t_ns", -1) >= 0)
-			dur(out, jget_i(dev, "valid_t_ns", 0));
+		if (dev && jopt_i(dev, "valid_t_ns", -1) >= 0)
+			dur(out, jopt_i(dev, "valid_t_ns", 0));
 		else if (dev)
 			fputs("never, in the new kernel", out);
 		fputs("</td></tr>\n", out);
@@ -140,8 +143,8 @@ static void findings(FILE *out, json_object *d)
 		fputs("<tr><td>", out);
 		esc(out, jget_s(f, "rule"));
 		fprintf(out, "</td><td class=\"%s\">%s</td><td>", jget_s(f, "severity"), jget_s(f, "severity"));
-		if (jget_i(f, "sid", -1) >= 0)
-			fprintf(out, "%lld", jget_i(f, "sid", -1));
+		if (jopt_i(f, "sid", -1) >= 0)
+			fprintf(out, "%lld", jopt_i(f, "sid", -1));
 		fputs("</td><td>", out);
 		esc(out, jget_s(f, "message"));
 		fputs("</td><td><code>", out);
@@ -169,8 +172,8 @@ static void timeline_svg(FILE *out, json_object *tl)
 		fputs("<p class=\"note\">No critical path: the snapshots do not span a live update.</p>\n", out);
 		return;
 	}
-	t0 = jget_i(json_object_array_get_idx(cp, 0), "t_ns", 0);
-	t1 = jget_i(json_object_array_get_idx(cp, n - 1), "t_ns", 0);
+	t0 = jopt_i(json_object_array_get_idx(cp, 0), "t_ns", 0);
+	t1 = jopt_i(json_object_array_get_idx(cp, n - 1), "t_ns", 0);
 	span = t1 > t0 ? (double)(t1 - t0) : 1;
 	fprintf(out, "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%zu\" "
 		     "role=\"img\" aria-label=\"critical path\">\n", lw + bw + 170, top + n * rh + 30);
@@ -182,7 +185,7 @@ static void timeline_svg(FILE *out, json_object *tl)
 	fputs("</text>\n", out);
 	for (size_t i = 0; i < n; i++) {
 		json_object *p = json_object_array_get_idx(cp, i);
-		long long t = jget_i(p, "t_ns", 0), dp = jget_i(p, "since_previous_ns", -1);
+		long long t = jopt_i(p, "t_ns", 0), dp = jopt_i(p, "since_previous_ns", -1);
 		int y = top + (int)i * rh;
 		double x1 = lw + (t - t0) / span * bw, x0 = dp >= 0 ? lw + (t - dp - t0) / span * bw : x1;
 		const char *src = jopt_s(p, "source");

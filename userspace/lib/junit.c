@@ -2,7 +2,9 @@
 /*
  * `hitless diff -f junit`: the verdict as JUnit XML, the report format CI
  * systems (GitLab, Jenkins, GitHub's test reporters) read.  One <testsuite>
- * per protected StreamID, and one for what belongs to no single StreamID
+ * per protected device (the StreamIDs of one master together, named by its
+ * PCI address where the logs name it; else one per StreamID), one per
+ * StreamID a finding names outside them, and one for what belongs to no single StreamID
  * (page tables and invalidations judged per table); in each, one <testcase>
  * per rule family, every family listed so that a passing run shows what
  * was checked.  A family's findings make its <failure>, whose text is the
@@ -48,14 +50,36 @@ void hl_xml_text(FILE *out, const char *s)
 	}
 }
 
-/* Does finding f belong to the suite of StreamID sid (-1: no StreamID)? */
-static bool in_suite(json_object *f, long long sid)
+/*
+ * A suite's members: the protected StreamIDs of one device (the StreamIDs of
+ * one master, its aliases among them), or one StreamID whose device the logs
+ * do not name.  smmu -1: the SMMU is not known (a finding's, or --protect
+ * SID for every SMMU): it matches any.
+ */
+#define MAX_MEMBERS 16
+struct group {
+	char name[160], cls[96], dev[32];
+	long long smmu;
+	struct { long long smmu, sid; } m[MAX_MEMBERS];
+	size_t n;
+};
+
+/* Does finding f belong to group g (NULL: the suite of no single StreamID)? */
+static bool in_suite(json_object *f, const struct group *g)
 {
 	json_object *v;
+	long long sid, smmu;
 
 	if (!json_object_object_get_ex(f, "sid", &v))
-		return sid < 0;
-	return sid >= 0 && json_object_get_int64(v) == sid;
+		return !g;
+	if (!g)
+		return false;
+	sid = json_object_get_int64(v);
+	smmu = jopt_i(f, "smmu", -1);
+	for (size_t i = 0; i < g->n; i++)
+		if (g->m[i].sid == sid && (g->m[i].smmu < 0 || smmu < 0 || g->m[i].smmu == smmu))
+			return true;
+	return false;
 }
 
 static void evidence(FILE *out, json_object *f)
@@ -83,25 +107,22 @@ struct tally {
 	size_t tests, failures;
 };
 
-/* One StreamID's suite (sid -1: the findings of no single StreamID). */
-static void suite(FILE *out, json_object *doc, long long sid, const char *name, struct tally *t)
+/* One device's suite (g NULL: the findings of no single StreamID). */
+static void suite(FILE *out, json_object *doc, const struct group *g, struct tally *t)
 {
+	const char *name = g ? g->name : "page tables and invalidations (no single StreamID)";
 	json_object *fs = json_object_object_get(doc, "findings");
 	size_t nf = json_object_array_length(fs), per[16] = { 0 }, failures = 0;
 	bool other;
-	char cls[48];
+	const char *cls = g ? g->cls : "hitless.diff.smmu";
 
 	for (size_t i = 0; i < nf; i++) {
 		json_object *f = json_object_array_get_idx(fs, i);
 
-		if (in_suite(f, sid) && !per[family_of(jget_s(f, "rule"))]++)
+		if (in_suite(f, g) && !per[family_of(jget_s(f, "rule"))]++)
 			failures++;
 	}
 	other = per[NFAM] > 0;
-	if (sid < 0)
-		snprintf(cls, sizeof(cls), "hitless.diff.smmu");
-	else
-		snprintf(cls, sizeof(cls), "hitless.diff.sid%lld", sid);
 	fputs("  <testsuite name=\"", out);
 	hl_xml_text(out, name);
 	fprintf(out, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n", NFAM + other, failures);
@@ -123,14 +144,14 @@ static void suite(FILE *out, json_object *doc, long long sid, const char *name, 
 		for (size_t i = 0, c = 0; i < nf; i++) {
 			json_object *f = json_object_array_get_idx(fs, i);
 
-			if (in_suite(f, sid) && family_of(jget_s(f, "rule")) == k)
+			if (in_suite(f, g) && family_of(jget_s(f, "rule")) == k)
 				fprintf(out, "%s%s", c++ ? ", " : "", jget_s(f, "rule"));
 		}
 		fputs("\">", out);
 		for (size_t i = 0; i < nf; i++) {
 			json_object *f = json_object_array_get_idx(fs, i);
 
-			if (in_suite(f, sid) && family_of(jget_s(f, "rule")) == k)
+			if (in_suite(f, g) && family_of(jget_s(f, "rule")) == k)
 				evidence(out, f);
 		}
 		fputs("</failure>\n    </testcase>\n", out);
@@ -138,43 +159,100 @@ static void suite(FILE *out, json_object *doc, long long sid, const char *name, 
 	fputs("  </testsuite>\n", out);
 }
 
-static bool listed(const long long *v, size_t n, long long x)
+/* The group of device dev (or of StreamID sid on smmu when dev is NULL), made when new. */
+static struct group *group_for(struct group *gs, size_t *ng, const char *dev, long long smmu, long long sid)
 {
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == x)
-			return true;
-	return false;
+	struct group *g;
+
+	for (size_t i = 0; i < *ng; i++) {
+		g = &gs[i];
+		if (dev ? !strcmp(g->dev, dev) && g->smmu == smmu
+			: !g->dev[0] && g->n == 1 && g->m[0].sid == sid && g->m[0].smmu == smmu)
+			return g;
+	}
+	g = &gs[(*ng)++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->dev, sizeof(g->dev), "%s", dev ? dev : "");
+	g->smmu = smmu;
+	return g;
+}
+
+static void add_member(struct group *g, long long smmu, long long sid)
+{
+	for (size_t i = 0; i < g->n; i++)
+		if (g->m[i].sid == sid && g->m[i].smmu == smmu)
+			return;
+	if (g->n < MAX_MEMBERS) {
+		g->m[g->n].smmu = smmu;
+		g->m[g->n++].sid = sid;
+	}
+}
+
+/* "0000:04:01.0: StreamIDs 1024, 1032" or "StreamID 16"; hitless.diff.[smmuN.]NAME */
+static void group_names(struct group *g, bool prot)
+{
+	size_t len;
+
+	if (g->dev[0])
+		len = (size_t)snprintf(g->name, sizeof(g->name), "%s: StreamID%s", g->dev, g->n > 1 ? "s" : "");
+	else
+		len = (size_t)snprintf(g->name, sizeof(g->name), "StreamID");
+	for (size_t i = 0; i < g->n && len < sizeof(g->name); i++)
+		len += (size_t)snprintf(g->name + len, sizeof(g->name) - len, "%s %lld", i ? "," : "", g->m[i].sid);
+	if (!prot && len < sizeof(g->name))
+		snprintf(g->name + len, sizeof(g->name) - len, " (not protected)");
+	len = (size_t)snprintf(g->cls, sizeof(g->cls), "hitless.diff.");
+	if (g->smmu >= 0)
+		len += (size_t)snprintf(g->cls + len, sizeof(g->cls) - len, "smmu%lld.", g->smmu);
+	if (g->dev[0]) {
+		for (const char *c = g->dev; *c && len + 1 < sizeof(g->cls); c++)
+			g->cls[len++] = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ? *c : '_';
+		g->cls[len] = 0;
+	} else {
+		snprintf(g->cls + len, sizeof(g->cls) - len, "sid%lld", g->m[0].sid);
+	}
 }
 
 void hl_diff_junit(json_object *doc, FILE *out)
 {
-	json_object *prot = json_object_object_get(doc, "protected"), *fs = json_object_object_get(doc, "findings");
+	json_object *prot = json_object_object_get(doc, "protected_devices"), *fs = json_object_object_get(doc, "findings");
 	bool complete = json_object_get_boolean(json_object_object_get(doc, "complete"));
-	size_t np = json_object_array_length(prot), nf = json_object_array_length(fs), ns = 0, blen = 0;
-	long long *sids = calloc(np + nf + 1, sizeof(*sids));
+	size_t np = json_object_array_length(prot), nf = json_object_array_length(fs), ng = 0, nprot, blen = 0;
+	struct group *gs = calloc(np + nf + 1, sizeof(*gs));
 	struct tally t = { 1, 0 };
-	char name[64], *buf = NULL;
+	char *buf = NULL;
 	FILE *b = open_memstream(&buf, &blen);
 
-	if (!sids || !b) {
+	if (!gs || !b) {
 		p_err("junit: out of memory");
-		free(sids);
+		free(gs);
 		if (b)
 			fclose(b);
 		free(buf);
 		return;
 	}
-	/* the protected StreamIDs, then any other a finding names */
-	for (size_t i = 0; i < np; i++)
-		if (!listed(sids, ns, json_object_get_int64(json_object_array_get_idx(prot, i))))
-			sids[ns++] = json_object_get_int64(json_object_array_get_idx(prot, i));
-	for (size_t i = 0; i < nf; i++) {
-		json_object *v;
+	/* a suite per protected device (its StreamIDs together), then per other StreamID a finding names */
+	for (size_t i = 0; i < np; i++) {
+		json_object *p = json_object_array_get_idx(prot, i);
+		long long smmu = jopt_i(p, "smmu", -1), sid = jopt_i(p, "sid", -1);
 
-		if (json_object_object_get_ex(json_object_array_get_idx(fs, i), "sid", &v) &&
-		    !listed(sids, ns, json_object_get_int64(v)))
-			sids[ns++] = json_object_get_int64(v);
+		add_member(group_for(gs, &ng, jopt_s(p, "device"), smmu, sid), smmu, sid);
 	}
+	nprot = ng;
+	for (size_t i = 0; i < nf; i++) {
+		json_object *f = json_object_array_get_idx(fs, i);
+		bool known = false;
+
+		if (!json_object_object_get_ex(f, "sid", NULL))
+			continue;
+		for (size_t k = 0; k < ng && !known; k++)
+			known = in_suite(f, &gs[k]);
+		if (!known)
+			add_member(group_for(gs, &ng, NULL, jopt_i(f, "smmu", -1), jopt_i(f, "sid", -1)),
+				   jopt_i(f, "smmu", -1), jopt_i(f, "sid", -1));
+	}
+	for (size_t k = 0; k < ng; k++)
+		group_names(&gs[k], k < nprot);
 	fprintf(b, "  <testsuite name=\"capture\" tests=\"1\" failures=\"0\" errors=\"%d\" skipped=\"0\">\n"
 		   "    <testcase classname=\"hitless.diff.capture\" name=\"capture complete\"", !complete);
 	if (complete) {
@@ -191,11 +269,9 @@ void hl_diff_junit(json_object *doc, FILE *out)
 		fputs("</error>\n    </testcase>\n", b);
 	}
 	fputs("  </testsuite>\n", b);
-	for (size_t i = 0; i < ns; i++) {
-		snprintf(name, sizeof(name), "StreamID %lld%s", sids[i], i < np ? "" : " (not protected)");
-		suite(b, doc, sids[i], name, &t);
-	}
-	suite(b, doc, -1, "page tables and invalidations (no single StreamID)", &t);
+	for (size_t k = 0; k < ng; k++)
+		suite(b, doc, &gs[k], &t);
+	suite(b, doc, NULL, &t);
 	fclose(b);
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"hitless diff\" tests=\"%zu\" failures=\"%zu\" errors=\"%d\">\n",
@@ -203,5 +279,5 @@ void hl_diff_junit(json_object *doc, FILE *out)
 	fwrite(buf, 1, blen, out);
 	fputs("</testsuites>\n", out);
 	free(buf);
-	free(sids);
+	free(gs);
 }

@@ -151,6 +151,13 @@ const char *jopt_s(json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
+long long jopt_i(json_object *o, const char *k, long long dflt)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : dflt;
+}
+
 void text_fields(FILE *out, json_object *o)
 {
 	int first = 1;

@@ -45,6 +45,8 @@ void jadd_s(json_object *o, const char *k, const char *v);
 unsigned long long jget_u(json_object *o, const char *k);
 const char *jget_s(json_object *o, const char *k);
 const char *jopt_s(json_object *o, const char *k);
+/* An integer key that may be absent: dflt then. */
+long long jopt_i(json_object *o, const char *k, long long dflt);
 /* "k=v k=v" of a flat object, for text renderers */
 void text_fields(FILE *out, json_object *o);
 

@@ -199,6 +199,7 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 {
 	struct tl t = { .notes = json_object_new_array() };
 	json_object *doc = json_object_new_object(), *crit = json_object_new_array();
+	json_object *valid_pts = json_object_new_array();	/* the devices' "translation valid" steps */
 	json_object *warm = json_object_new_array(), *pre = json_object_new_array();
 	json_object *devs = json_object_new_array(), *boots = json_object_new_array();
 	json_object *totals = json_object_new_object(), *ms = json_object_new_array();
@@ -399,10 +400,15 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 			json_object_object_add(d, "valid_t_ns", json_object_new_int64(llround(tv)));
 			if (tv > last_valid)
 				last_valid = tv;
-			add_step(crit, pt, &prev);
+			json_object_array_add(valid_pts, pt);
 		}
 		json_object_array_add(devs, d);
 	}
+	/* on the critical path in the order the devices came back, not the protected set's */
+	json_object_array_sort(valid_pts, by_time);
+	for (size_t i = 0; i < json_object_array_length(valid_pts); i++)
+		add_step(crit, json_object_get(json_object_array_get_idx(valid_pts, i)), &prev);
+	json_object_put(valid_pts);
 	resumed = new_hi ? find_ms(ev, new_lo, new_hi, HL_MS_VM_RESUMED, false, -1) : NULL;
 	if (resumed)
 		add_step(crit, point(&t, "VM resumed", resumed, false, "VM_RESUMED"), &prev);
