@@ -61,6 +61,50 @@ static int by_sid(const void *pa, const void *pb)
 	return (a->smmu > b->smmu) - (a->smmu < b->smmu);
 }
 
+/* --protect's PCI addresses (0000:04:01.0), resolved once the logs are read */
+static VEC(char *) protect_devs;
+
+static bool is_pci_addr(const char *s)
+{
+	unsigned d, b, sl, f;
+	int len = 0;
+
+	return sscanf(s, "%4x:%2x:%2x.%1x%n", &d, &b, &sl, &f, &len) == 4 && !s[len];
+}
+
+/*
+ * A device's StreamIDs, from the driver's attach records that name it (every
+ * StreamID of its master: its aliases too), into prot; -1 after p_err when
+ * no log names it.
+ */
+static int protect_device(const char *dev, const struct hl_state *a, const struct hl_state *b,
+			  struct hl_state *prot)
+{
+	bool found = false;
+
+	for (int k = 0; k < 2; k++) {
+		const struct hl_state *s = k ? b : a;
+
+		for (size_t i = 0; s && i < s->events.n; i++) {
+			const struct hl_record *r = &s->events.v[i];
+
+			if (r->hdr.kind != HL_K_ATTACH ||
+			    strncmp(r->attach.dev, dev, sizeof(r->attach.dev)))
+				continue;
+			for (u32 j = 0; j < r->attach.nsids && j < HL_MAX_ATTACH_SIDS; j++) {
+				struct hl_protect_disk p = { .smmu = r->attach.smmu, .sid = r->attach.sids[j] };
+
+				if (!hl_protected(prot->protect.v, prot->protect.n, p.smmu, p.sid))
+					VEC_PUSH(prot->protect, p);
+				found = true;
+			}
+		}
+	}
+	if (!found)
+		p_err("--protect %s: no log names that device (no attach of it was captured): give its StreamIDs", dev);
+	return found ? 0 : -1;
+}
+
 int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		 struct hl_state *prot)
 {
@@ -70,6 +114,13 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		hl_state_free(a);
 		return -1;
 	}
+	for (size_t i = 0; i < protect_devs.n; i++)
+		if (protect_device(protect_devs.v[i], a, n == 2 ? b : NULL, prot)) {
+			hl_state_free(a);
+			if (n == 2)
+				hl_state_free(b);
+			return -1;
+		}
 	/*
 	 * protected StreamIDs: the command line's, else what the snapshots
 	 * recorded, else every one the logs saw a VMM take (docs/rules.md
@@ -98,6 +149,31 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 	return 0;
 }
 
+/* --protect of a pair verb: StreamIDs (hl_parse_protect) and PCI addresses. */
+static int parse_protect(const char *arg, struct hl_state *prot)
+{
+	char *dup = strdup(arg), *save = NULL, *tok;
+	int rc = 0;
+
+	if (!dup)
+		return -ENOMEM;
+	for (tok = strtok_r(dup, ",", &save); tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		if (is_pci_addr(tok)) {
+			char *d = strdup(tok);
+
+			if (!d) {
+				rc = -ENOMEM;
+				break;
+			}
+			VEC_PUSH(protect_devs, d);
+		} else {
+			rc = hl_parse_protect(tok, prot);
+		}
+	}
+	free(dup);
+	return rc;
+}
+
 int hl_pair_verb_args(int argc, char **argv, void (*help)(FILE *), struct hl_state *a,
 		      struct hl_state *b, struct hl_state *prot)
 {
@@ -119,10 +195,10 @@ int hl_pair_verb_args(int argc, char **argv, void (*help)(FILE *), struct hl_sta
 		}
 		if (rc)
 			continue;
-		if (c == 'P' && !hl_parse_protect(optarg, prot))
+		if (c == 'P' && !parse_protect(optarg, prot))
 			continue;
 		if (c == 'P')
-			p_err("bad --protect '%s': expected SID[,SID] with SID := [SMMU:]StreamID", optarg);
+			p_err("bad --protect '%s': expected WHAT[,WHAT] with WHAT := [SMMU:]StreamID or a PCI address (0000:00:01.0)", optarg);
 		else
 			help(stderr);
 		goto bad;

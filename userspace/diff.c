@@ -163,7 +163,7 @@ void diff_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hitless diff [OPTIONS] [--protect SIDS] BEFORE [AFTER]\n"
-		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
+		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID | PCI address (its StreamIDs)\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | prometheus | openmetrics | junit | html }\n"
 		"Judge the event log(s) by the verdict rules and, given two snapshots,\n"

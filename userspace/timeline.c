@@ -10,7 +10,7 @@ void timeline_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
-		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
+		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID | PCI address (its StreamIDs)\n"
 		HL_COMMON_HELP
 		"       FORMAT := { text | json | prometheus | openmetrics | chrome }\n"
 		"The critical path of a live update across kexec, from one snapshot whose\n"

@@ -79,4 +79,13 @@ want = [\"0000:00:01.0: StreamID 8\", \"0000:01:00.0: StreamID 256\", \"0000:02:
         \"0000:03:00.0: StreamID 768\", \"0000:04:01.0: StreamIDs 1024, 1032\"]
 assert names[1:-1] == want, names
 "' "diff -f junit: a suite per protected device by its PCI address, the bridged edu's two StreamIDs in one"
+check '"$hl" -j diff --protect 0000:04:01.0 "$files/capture.snap" "$files/capture.snap" 2>/dev/null | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+assert d[\"protected\"] == [0x400, 0x408] and d[\"protected_from\"] == \"command line\", d[\"protected\"]
+"' "--protect 0000:04:01.0: the device's StreamIDs from its attach (its own 0x408 and the alias 0x400)"
+err=$("$hl" diff --protect 0000:09:00.0 "$files/capture.snap" 2>&1 >/dev/null)
+rc=$?
+check '[ $rc = 2 ] && [[ $err == *"0000:09:00.0: no log names that device"* ]]' \
+	"--protect of a device no log names: a clear error, exit 2 (got $rc)"
 echo "1..$n"
