@@ -121,11 +121,23 @@ static void show_smmus(struct show *sh)
 	for (size_t i = 0; i < s->smmus.n; i++) {
 		json_object *m = json_object_new_object(), *idr = json_object_new_array(), *f;
 
-		f = hl_idr_decode(s->smmus.v[i].idr);
+		/*
+		 * No SMMUv3 reads all six IDRs as 0 (it implements a stage and a
+		 * granule): all 0 is a capture that could not read them (the
+		 * walker's read of the MMIO page refused), unknown, not a fact.
+		 */
+		bool known = false;
+
+		for (int k = 0; k < 6; k++)
+			known |= s->smmus.v[i].idr[k] != 0;
+		f = known ? hl_idr_decode(s->smmus.v[i].idr) : NULL;
 		if (!sh->json) {
 			fprintf(sh->out, "SMMU %u at 0x%llx: ", s->smmus.v[i].id,
 				(unsigned long long)s->smmus.v[i].base);
-			text_fields(sh->out, f);
+			if (known)
+				text_fields(sh->out, f);
+			else
+				fputs("features unknown (its IDR registers were not captured)", sh->out);
 			fputc('\n', sh->out);
 			json_object_put(f);
 			json_object_put(idr);
@@ -138,8 +150,10 @@ static void show_smmus(struct show *sh)
 			snprintf(b, sizeof(b), "0x%08x", s->smmus.v[i].idr[k]);
 			json_object_array_add(idr, json_object_new_string(b));
 		}
-		json_object_object_add(m, "IDR", idr);
-		json_object_object_add(m, "features", f);
+		json_object_object_add(m, "IDR", known ? idr : NULL);
+		if (!known)
+			json_object_put(idr);
+		json_object_object_add(m, "features", f);	/* null: unknown */
 		hl_jw_put(&sh->jw, NULL, m);
 	}
 	list_end(sh);

@@ -55,6 +55,10 @@ for t in (ttb(8), ttb(0x200)):
     assert [p for p in pages if 0x100000 <= p < 0x110000] != [] and min(pages) == 0x100000, (t, pages[:4])
 "' "both VMMs' tables map their 64 KiB at IOVA 0x100000"
 
+smmu_line=$("$hl" show "$files/held.snap" 2>/dev/null | grep -m1 '^SMMU 0 at ')
+check '[[ $smmu_line == *"features unknown"* || $smmu_line == *"S1P=1"* ]]' \
+	"show: the SMMU's features decoded where captured, else unknown, never all zero (${smmu_line#*: })"
+
 # Judged on the host with the default protected set: what the capture saw the
 # VMMs attach, the alias and the bridge the kernel attached with the group.
 json=$("$hl" -j diff "$files/capture.snap" "$files/capture.snap" 2>/dev/null)
