@@ -52,6 +52,9 @@
  *                        VFIO_IOMMU_MAP_DMA) instead of iommufd, as a VMM on
  *                        a kernel without iommufd (Debian's); the teardown
  *                        unmaps (VFIO_IOMMU_UNMAP_DMA) and detaches the group
+ *   --replace-after-preserve  prepare: once the iommufd is preserved, attach
+ *                        the device to a new HWPT on the same IOAS (the
+ *                        kernel must then hand nothing over at kexec)
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -146,7 +149,7 @@ static struct {
 	uint64_t iova, size, seed;
 	const char *session;
 	uint64_t stray_iova;
-	bool map_file, thp, daemon, hold, dma_at_kexec, type1;
+	bool map_file, thp, daemon, hold, dma_at_kexec, type1, replace_after_preserve;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -919,6 +922,31 @@ static void luo_preserve_iommufd(int session, struct vm_dev *v)
 	die_errno("ioctl LIVEUPDATE_SESSION_PRESERVE_FD (iommufd, token %d)", TOKEN_IOMMUFD);
 }
 
+/*
+ * --replace-after-preserve: attach the device to a new HWPT on the same IOAS
+ * after the iommufd was preserved (replace: no detach in between), so that
+ * its translation is no longer the one preserved; the kernel must notice at
+ * kexec and hand nothing over rather than a stale translation.
+ */
+static void replace_hwpt(struct vm_dev *v)
+{
+	struct iommu_hwpt_alloc hwpt = {
+		.size = sizeof(hwpt), .dev_id = v->devid, .pt_id = v->ioas,
+		.data_type = IOMMU_HWPT_DATA_NONE,
+	};
+	struct vfio_device_attach_iommufd_pt att = { .argsz = sizeof(att) };
+
+	if (ioctl(v->iommufd, IOMMU_HWPT_ALLOC, &hwpt))
+		die_errno("ioctl IOMMU_HWPT_ALLOC (dev %u, ioas %u)", v->devid, v->ioas);
+	att.pt_id = hwpt.out_hwpt_id;
+	if (ioctl(v->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &att))
+		die_errno("ioctl VFIO_DEVICE_ATTACH_IOMMUFD_PT (replace hwpt %u by %u)", v->hwpt,
+			  att.pt_id);
+	msg("%s: HWPT %u replaced by HWPT %u after the iommufd was preserved", opt.bdf, v->hwpt,
+	    att.pt_id);
+	v->hwpt = att.pt_id;
+}
+
 static int luo_create_session(const char *name)
 {
 	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
@@ -1170,6 +1198,8 @@ static int cmd_prepare(bool live_update)
 	msg("LUO session \"%s\": guest memory (token %d) and state (token %d) preserved",
 	    opt.session, TOKEN_RAM, TOKEN_STATE);
 	luo_preserve_iommufd(session, &v);
+	if (opt.replace_after_preserve)
+		replace_hwpt(&v);
 
 	{
 		char what[96];
@@ -1465,7 +1495,7 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: vmm prepare|resume|run|preserve-checks [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
 		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n"
-		"           [--type1]\n");
+		"           [--type1] [--replace-after-preserve]\n");
 	exit(2);
 }
 
@@ -1494,6 +1524,8 @@ int main(int argc, char **argv)
 			opt.dma_at_kexec = true;
 		} else if (!strcmp(a, "--type1")) {
 			opt.type1 = true;
+		} else if (!strcmp(a, "--replace-after-preserve")) {
+			opt.replace_after_preserve = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {
