@@ -55,6 +55,9 @@
  *   --replace-after-preserve  prepare: once the iommufd is preserved, attach
  *                        the device to a new HWPT on the same IOAS (the
  *                        kernel must then hand nothing over at kexec)
+ *   --no-attach          resume: retrieve and check guest memory, then finish
+ *                        the session without the device (nobody claims the
+ *                        translation handed over)
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -149,7 +152,7 @@ static struct {
 	uint64_t iova, size, seed;
 	const char *session;
 	uint64_t stray_iova;
-	bool map_file, thp, daemon, hold, dma_at_kexec, type1, replace_after_preserve;
+	bool map_file, thp, daemon, hold, dma_at_kexec, type1, replace_after_preserve, no_attach;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -1309,9 +1312,13 @@ static int cmd_resume(void)
 		msg("warning: guest memory moved: %" PRIu64 " pages at a new PA",
 		    st->npages - same);
 
-	find_device();
-	if (attach_and_check_dma(&v, memfd, ram, &first_ok, &last_ok))
-		return 1;
+	if (opt.no_attach) {
+		msg("--no-attach: the device is left as the live update handed it over");
+	} else {
+		find_device();
+		if (attach_and_check_dma(&v, memfd, ram, &first_ok, &last_ok))
+			return 1;
+	}
 
 	{
 		struct liveupdate_session_finish f = { .size = sizeof(f) };
@@ -1322,6 +1329,8 @@ static int cmd_resume(void)
 	close(session);
 	close(luo);
 	msg("LUO session \"%s\" finished", opt.session);
+	if (opt.no_attach)
+		return 0;
 	marker("VM resumed", &resumed_cnt, NULL);
 
 	msg("timeline (CNTVCT, both boots): device's last checked DMA in boot %u -> first checked DMA here: %.1f ms"
@@ -1495,7 +1504,7 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: vmm prepare|resume|run|preserve-checks [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
 		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n"
-		"           [--type1] [--replace-after-preserve]\n");
+		"           [--type1] [--replace-after-preserve] [--no-attach]\n");
 	exit(2);
 }
 
@@ -1526,6 +1535,8 @@ int main(int argc, char **argv)
 			opt.type1 = true;
 		} else if (!strcmp(a, "--replace-after-preserve")) {
 			opt.replace_after_preserve = true;
+		} else if (!strcmp(a, "--no-attach")) {
+			opt.no_attach = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {
