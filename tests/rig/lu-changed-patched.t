@@ -4,17 +4,9 @@
 # reaches the serial log): the outgoing SMMU driver says so, hands nothing
 # over, and sets GBPA.ABORT before disabling the SMMU; the next kernel adopts
 # nothing, resets the SMMU, and the VM resumes from its preserved memory.
-top=$(cd "$(dirname "$0")/../.." && pwd)
-log="$top/out/rig/patched-lu-changed.log"
+. "$(dirname "$0")/lu-lib.sh"
 echo "1..5"
-n=0
-check() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-
-out=$("$top/scripts/rig.sh" --tap --kernel patched --scenario lu-changed -o "$log" -a ignore_loglevel)
-rc=$?
-printf '%s\n' "$out" | grep -E 'replaced by|iommufd preserved|live update:|^(not )?ok' | sed 's/^/# /'
-b1() { grep "^b1| " "$log"; }
-b2() { grep "^b2| " "$log"; }
+lu_run lu-changed 'replaced by|iommufd preserved|live update:' -a ignore_loglevel
 check '[ $rc = 0 ]' "every step of the scenario passed in both boots (rig.sh $rc)"
 check 'b1 | grep -q "iommufd preserved (token 3)" && b1 | grep -q "HWPT [0-9]* replaced by HWPT [0-9]* after the iommufd was preserved"' \
 	"the VMM preserved its iommufd, then attached the device to another HWPT"

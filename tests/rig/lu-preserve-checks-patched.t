@@ -5,17 +5,9 @@
 # allowed it freezes the IOAS (map, unmap, HWPT destroy: EBUSY) while the
 # device's DMA goes on; closing the session cancels it, and the kexec that
 # follows is the normal one (no hand-over, the next kernel resets the SMMU).
-top=$(cd "$(dirname "$0")/../.." && pwd)
-log="$top/out/rig/patched-lu-preserve-checks.log"
+. "$(dirname "$0")/lu-lib.sh"
 echo "1..9"
-n=0
-check() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-
-out=$("$top/scripts/rig.sh" --tap --kernel patched --scenario lu-preserve-checks -o "$log")
-rc=$?
-printf '%s\n' "$out" | grep -E 'check:|live update:|^(not )?ok' | sed 's/^/# /'
-b1() { grep "^b1| " "$log"; }
-b2() { grep "^b2| " "$log"; }
+lu_run lu-preserve-checks 'check:|live update:'
 check '[ $rc = 0 ]' "every step of the scenario passed in both boots (rig.sh $rc)"
 check 'b1 | grep -q "check: preserve an iommufd whose IOAS maps anonymous memory: Invalid cross-device link: ok"' \
 	"an iommufd whose IOAS maps anonymous memory is refused with EXDEV"

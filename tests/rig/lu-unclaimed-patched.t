@@ -5,16 +5,9 @@
 # releases the restored domain: the default domain is attached, the ASID
 # invalidated and the preserved tables freed; a new VM then gets the device
 # and does DMA.
-top=$(cd "$(dirname "$0")/../.." && pwd)
-log="$top/out/rig/patched-lu-unclaimed.log"
+. "$(dirname "$0")/lu-lib.sh"
 echo "1..4"
-n=0
-check() { n=$((n + 1)); if eval "$1"; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-
-out=$("$top/scripts/rig.sh" --tap --kernel patched --scenario lu-unclaimed -o "$log")
-rc=$?
-printf '%s\n' "$out" | grep -E 'no-attach|live update:|^(not )?ok' | sed 's/^/# /'
-b2() { grep "^b2| " "$log"; }
+lu_run lu-unclaimed 'no-attach|live update:'
 check '[ $rc = 0 ]' "every step of the scenario passed in both boots (rig.sh $rc)"
 check 'b2 | grep -q "live update: adopted the stream table" && b2 | grep -q "live update: group [0-9]*: restored domain attached at probe"' \
 	"the next kernel adopted the hand-over and attached the restored domain"
