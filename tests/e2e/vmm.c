@@ -19,6 +19,12 @@
  *                           re-attach, DMA, check, finish, "VM resumed"
  *   vmm run     [options]   set up, DMA, check, tear down (no live update; with
  *                           --hold the device stays attached in a daemon)
+ *   vmm preserve-checks [options]  what preserving the iommufd in a LUO
+ *                           session refuses (EXDEV: an IOAS over anonymous
+ *                           memory or a memfd outside the session) and that
+ *                           it freezes the IOAS (map, unmap, destroy: EBUSY)
+ *                           until the session is closed; --hold keeps the
+ *                           device attached afterwards, nothing preserved
  *
  * Options:
  *   --device VVVV:DDDD   the PCI device to use (default 1234:11e8, edu)
@@ -46,6 +52,12 @@
  *                        VFIO_IOMMU_MAP_DMA) instead of iommufd, as a VMM on
  *                        a kernel without iommufd (Debian's); the teardown
  *                        unmaps (VFIO_IOMMU_UNMAP_DMA) and detaches the group
+ *   --replace-after-preserve  prepare: once the iommufd is preserved, attach
+ *                        the device to a new HWPT on the same IOAS (the
+ *                        kernel must then hand nothing over at kexec)
+ *   --no-attach          resume: retrieve and check guest memory, then finish
+ *                        the session without the device (nobody claims the
+ *                        translation handed over)
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -108,6 +120,7 @@
 
 #define TOKEN_RAM	1
 #define TOKEN_STATE	2
+#define TOKEN_IOMMUFD	3
 #define STATE_MAGIC	"HITVMM01"
 
 /* What boot 1 leaves for boot 2, in the preserved state memfd. */
@@ -139,7 +152,7 @@ static struct {
 	uint64_t iova, size, seed;
 	const char *session;
 	uint64_t stray_iova;
-	bool map_file, thp, daemon, hold, dma_at_kexec, type1;
+	bool map_file, thp, daemon, hold, dma_at_kexec, type1, replace_after_preserve, no_attach;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -864,32 +877,6 @@ static void stray_dma(struct vm_dev *v)
 	    " should have recorded a translation fault)", opt.stray_iova);
 }
 
-/*
- * Ask the SMMU driver to hand the device's translation over to the next
- * kernel at kexec (a kernel with the live-update series has the parameter;
- * without it the device's DMA stops at kexec and the next kernel resets the
- * SMMU). The StreamID is the device's PCI requester ID: the rig's virt
- * machine maps RIDs to StreamIDs one to one (iommu-map <0 &smmu 0 0x10000>).
- */
-#define LU_PRESERVE_SIDS "/sys/module/arm_smmu_v3/parameters/lu_preserve_sids"
-
-static void preserve_stream(void)
-{
-	unsigned int dom, bus, dev, fn;
-	char sid[16];
-
-	if (access(LU_PRESERVE_SIDS, W_OK)) {
-		msg("this kernel cannot hand the SMMU's translation over (no %s): %s's DMA"
-		    " stops at kexec", LU_PRESERVE_SIDS, opt.bdf);
-		return;
-	}
-	if (sscanf(opt.bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
-		die("cannot parse the PCI address %s", opt.bdf);
-	snprintf(sid, sizeof(sid), "%u", bus << 8 | dev << 3 | fn);
-	write_file(LU_PRESERVE_SIDS, sid);
-	msg("SMMU: StreamID %s (%s) is handed over to the next kernel at kexec", sid, opt.bdf);
-}
-
 /* ---- LUO ---- */
 
 static int luo_open(void)
@@ -907,6 +894,73 @@ static void luo_preserve(int session, int fd, uint64_t token, const char *what)
 
 	if (ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &a))
 		die_errno("ioctl LIVEUPDATE_SESSION_PRESERVE_FD (%s, token %" PRIu64 ")", what, token);
+}
+
+/*
+ * Preserve the iommufd next to the memfds: the kernel freezes the HWPT the
+ * device is attached to and its IOAS, and the IOMMU driver hands the device's
+ * translation over to the next kernel at kexec. A kernel without an iommufd
+ * LUO handler (stock 7.3) says ENOENT: the device's DMA stops at kexec.
+ */
+static void luo_preserve_iommufd(int session, struct vm_dev *v)
+{
+	struct liveupdate_session_preserve_fd a = {
+		.size = sizeof(a), .fd = v->iommufd, .token = TOKEN_IOMMUFD,
+	};
+
+	if (!ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &a)) {
+		msg("iommufd preserved (token %d): HWPT %u and IOAS %u frozen, %s's translation"
+		    " is handed over at kexec", TOKEN_IOMMUFD, v->hwpt, v->ioas, opt.bdf);
+		return;
+	}
+	if (errno == ENOENT) {
+		msg("this kernel cannot preserve an iommufd (LIVEUPDATE_SESSION_PRESERVE_FD: ENOENT,"
+		    " no LUO handler): %s's DMA stops at kexec", opt.bdf);
+		return;
+	}
+	if (errno == EXDEV)
+		die_errno("ioctl LIVEUPDATE_SESSION_PRESERVE_FD (iommufd, token %d): IOAS %u maps"
+			  " memory that is not a memfd preserved in the session%s", TOKEN_IOMMUFD,
+			  v->ioas, opt.map_file ? "" : " (map it with --map-file)");
+	die_errno("ioctl LIVEUPDATE_SESSION_PRESERVE_FD (iommufd, token %d)", TOKEN_IOMMUFD);
+}
+
+/*
+ * --replace-after-preserve: attach the device to a new HWPT on the same IOAS
+ * after the iommufd was preserved (replace: no detach in between), so that
+ * its translation is no longer the one preserved; the kernel must notice at
+ * kexec and hand nothing over rather than a stale translation.
+ */
+static void replace_hwpt(struct vm_dev *v)
+{
+	struct iommu_hwpt_alloc hwpt = {
+		.size = sizeof(hwpt), .dev_id = v->devid, .pt_id = v->ioas,
+		.data_type = IOMMU_HWPT_DATA_NONE,
+	};
+	struct vfio_device_attach_iommufd_pt att = { .argsz = sizeof(att) };
+
+	if (ioctl(v->iommufd, IOMMU_HWPT_ALLOC, &hwpt))
+		die_errno("ioctl IOMMU_HWPT_ALLOC (dev %u, ioas %u)", v->devid, v->ioas);
+	att.pt_id = hwpt.out_hwpt_id;
+	if (ioctl(v->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &att))
+		die_errno("ioctl VFIO_DEVICE_ATTACH_IOMMUFD_PT (replace hwpt %u by %u)", v->hwpt,
+			  att.pt_id);
+	msg("%s: HWPT %u replaced by HWPT %u after the iommufd was preserved", opt.bdf, v->hwpt,
+	    att.pt_id);
+	v->hwpt = att.pt_id;
+}
+
+static int luo_create_session(const char *name)
+{
+	struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
+	int luo = luo_open();
+
+	snprintf((char *)cs.name, sizeof(cs.name), "%s", name);
+	if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs))
+		die_errno("ioctl LIVEUPDATE_IOCTL_CREATE_SESSION (\"%s\")", name);
+	/* /dev/liveupdate has one opener at a time: the session fd is enough. */
+	close(luo);
+	return cs.fd;
 }
 
 static int luo_retrieve(int session, uint64_t token, const char *what)
@@ -1086,7 +1140,7 @@ static int cmd_prepare(bool live_update)
 	struct vm_dev v = { 0 };
 	struct vmm_state *st = NULL;
 	uint64_t *ram, first_ok = 0, last_ok = 0;
-	int memfd, statefd = -1, luo, session;
+	int memfd, statefd = -1, session;
 
 	find_device();
 	msg("boot %d: %s, guest memory %" PRIu64 " KiB at IOVA %#" PRIx64 ", pattern seed %#" PRIx64,
@@ -1141,22 +1195,14 @@ static int cmd_prepare(bool live_update)
 	st->npages = opt.size / SZ_4K;
 	marker("VM paused", &st->paused_cntvct, &st->paused_ktime_ns);
 
-	luo = luo_open();
-	{
-		struct liveupdate_ioctl_create_session cs = { .size = sizeof(cs) };
-
-		snprintf((char *)cs.name, sizeof(cs.name), "%s", opt.session);
-		if (ioctl(luo, LIVEUPDATE_IOCTL_CREATE_SESSION, &cs))
-			die_errno("ioctl LIVEUPDATE_IOCTL_CREATE_SESSION (\"%s\")", opt.session);
-		session = cs.fd;
-	}
+	session = luo_create_session(opt.session);
 	luo_preserve(session, memfd, TOKEN_RAM, "guest memory memfd");
 	luo_preserve(session, statefd, TOKEN_STATE, "state memfd");
-	preserve_stream();
-	/* /dev/liveupdate has one opener at a time: the session fd is enough. */
-	close(luo);
 	msg("LUO session \"%s\": guest memory (token %d) and state (token %d) preserved",
 	    opt.session, TOKEN_RAM, TOKEN_STATE);
+	luo_preserve_iommufd(session, &v);
+	if (opt.replace_after_preserve)
+		replace_hwpt(&v);
 
 	{
 		char what[96];
@@ -1266,9 +1312,13 @@ static int cmd_resume(void)
 		msg("warning: guest memory moved: %" PRIu64 " pages at a new PA",
 		    st->npages - same);
 
-	find_device();
-	if (attach_and_check_dma(&v, memfd, ram, &first_ok, &last_ok))
-		return 1;
+	if (opt.no_attach) {
+		msg("--no-attach: the device is left as the live update handed it over");
+	} else {
+		find_device();
+		if (attach_and_check_dma(&v, memfd, ram, &first_ok, &last_ok))
+			return 1;
+	}
 
 	{
 		struct liveupdate_session_finish f = { .size = sizeof(f) };
@@ -1279,6 +1329,8 @@ static int cmd_resume(void)
 	close(session);
 	close(luo);
 	msg("LUO session \"%s\" finished", opt.session);
+	if (opt.no_attach)
+		return 0;
 	marker("VM resumed", &resumed_cnt, NULL);
 
 	msg("timeline (CNTVCT, both boots): device's last checked DMA in boot %u -> first checked DMA here: %.1f ms"
@@ -1287,6 +1339,138 @@ static int cmd_resume(void)
 	    ticks_ms(st->paused_cntvct, resumed_cnt), ticks_ms(t_retrieved, resumed_cnt));
 	if (opt.hold)
 		hold(v.cdev, "", "while the VM runs");
+	return 0;
+}
+
+/*
+ * preserve-checks: what the kernel refuses when the iommufd is preserved, and
+ * that preserving it freezes the IOAS until the session is closed. Each check
+ * prints "check: ... : ok" or "check: ... : FAILED"; the exit status is 1 if
+ * one failed. With --hold the device stays attached afterwards (the session
+ * closed: nothing handed over), for a kexec that must then be the normal one.
+ */
+static int expect_errno(int rc, int want, const char *what)
+{
+	int got = rc ? errno : 0;
+
+	if (got == want) {
+		msg("check: %s: %s: ok", what, want ? strerror(want) : "succeeded");
+		return 0;
+	}
+	msg("check: %s: FAILED: %s (errno %d), expected %s", what,
+	    got ? strerror(got) : "succeeded", got, want ? strerror(want) : "success");
+	return 1;
+}
+
+static int preserve_fd(int session, int fd, uint64_t token)
+{
+	struct liveupdate_session_preserve_fd a = { .size = sizeof(a), .fd = fd, .token = token };
+
+	return ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &a);
+}
+
+static int ioas_map_anon(struct vm_dev *v, void *va, uint64_t iova)
+{
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = v->ioas, .user_va = (uintptr_t)va, .length = SZ_2M, .iova = iova,
+	};
+
+	return ioctl(v->iommufd, IOMMU_IOAS_MAP, &map);
+}
+
+static int ioas_unmap(struct vm_dev *v, uint64_t iova, uint64_t length)
+{
+	struct iommu_ioas_unmap unmap = {
+		.size = sizeof(unmap), .ioas_id = v->ioas, .iova = iova, .length = length,
+	};
+
+	return ioctl(v->iommufd, IOMMU_IOAS_UNMAP, &unmap);
+}
+
+static int cmd_preserve_checks(void)
+{
+	struct vm_dev v = { 0 };
+	uint64_t spare_iova = opt.iova + opt.size;
+	uint64_t *anon, *ram;
+	void *spare;
+	int memfd, session, bad = 0;
+
+	find_device();
+	msg("preserve-checks: %s, guest memory %" PRIu64 " KiB at IOVA %#" PRIx64, opt.bdf,
+	    opt.size / 1024, opt.iova);
+	anon = mmap(NULL, opt.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	spare = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (anon == MAP_FAILED || spare == MAP_FAILED)
+		die_errno("mmap anonymous memory");
+	memfd = memfd_create("hitless-vmm-ram", 0);
+	if (memfd < 0 || ftruncate(memfd, opt.size))
+		die_errno("memfd_create/ftruncate guest memory");
+	ram = map_ram(memfd, opt.size);
+	fill_pattern(ram);
+
+	/* The IOAS maps anonymous memory: nothing the next kernel could keep */
+	bind_vfio_pci();
+	opt.map_file = false;
+	iommufd_attach(&v, -1, anon);
+	vfio_open_bar0(&v);
+	edu_check(&v);
+	session = luo_create_session("hitless-checks");
+	bad += expect_errno(preserve_fd(session, v.iommufd, TOKEN_IOMMUFD),
+			    EXDEV, "preserve an iommufd whose IOAS maps anonymous memory");
+
+	/* The IOAS maps a memfd that is not preserved in the session */
+	if (ioas_unmap(&v, opt.iova, opt.size))
+		die_errno("ioctl IOMMU_IOAS_UNMAP (the anonymous memory)");
+	{
+		struct iommu_ioas_map_file map = {
+			.size = sizeof(map),
+			.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE,
+			.ioas_id = v.ioas, .fd = memfd, .length = opt.size, .iova = opt.iova,
+		};
+
+		if (ioctl(v.iommufd, IOMMU_IOAS_MAP_FILE, &map))
+			die_errno("ioctl IOMMU_IOAS_MAP_FILE (guest memory memfd)");
+	}
+	bad += expect_errno(preserve_fd(session, v.iommufd, TOKEN_IOMMUFD),
+			    EXDEV, "preserve an iommufd whose IOAS maps a memfd not in the session");
+
+	/* With the memfd preserved first, the iommufd can be, and freezes */
+	luo_preserve(session, memfd, TOKEN_RAM, "guest memory memfd");
+	bad += expect_errno(preserve_fd(session, v.iommufd, TOKEN_IOMMUFD), 0,
+			    "preserve an iommufd whose IOAS maps only a memfd of the session");
+	bad += expect_errno(ioas_map_anon(&v, spare, spare_iova), EBUSY,
+			    "IOMMU_IOAS_MAP on the preserved IOAS");
+	bad += expect_errno(ioas_unmap(&v, opt.iova, opt.size), EBUSY,
+			    "IOMMU_IOAS_UNMAP on the preserved IOAS");
+	{
+		struct iommu_destroy d = { .size = sizeof(d), .id = v.hwpt };
+
+		bad += expect_errno(ioctl(v.iommufd, IOMMU_DESTROY, &d), EBUSY,
+				    "IOMMU_DESTROY of the preserved HWPT");
+	}
+	if (dma_round(&v, ram, "frozen IOAS DMA", NULL, NULL))
+		bad++;
+
+	/* Closing the session cancels: the IOAS thaws */
+	close(session);
+	msg("LUO session \"hitless-checks\" closed: the live update is cancelled");
+	bad += expect_errno(ioas_map_anon(&v, spare, spare_iova), 0,
+			    "IOMMU_IOAS_MAP after the session is closed");
+	bad += expect_errno(ioas_unmap(&v, spare_iova, SZ_2M), 0,
+			    "IOMMU_IOAS_UNMAP after the session is closed");
+	if (dma_round(&v, ram, "thawed IOAS DMA", NULL, NULL))
+		bad++;
+	if (bad) {
+		msg("preserve-checks: %d checks FAILED", bad);
+		return 1;
+	}
+	msg("preserve-checks: all checks passed");
+	if (opt.hold)
+		hold(v.cdev, "", "while the VM runs (nothing preserved)");
 	return 0;
 }
 
@@ -1317,10 +1501,10 @@ bad:
 static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
-		"usage: vmm prepare|resume|run [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
+		"usage: vmm prepare|resume|run|preserve-checks [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
 		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n"
-		"           [--type1]\n");
+		"           [--type1] [--replace-after-preserve] [--no-attach]\n");
 	exit(2);
 }
 
@@ -1349,6 +1533,10 @@ int main(int argc, char **argv)
 			opt.dma_at_kexec = true;
 		} else if (!strcmp(a, "--type1")) {
 			opt.type1 = true;
+		} else if (!strcmp(a, "--replace-after-preserve")) {
+			opt.replace_after_preserve = true;
+		} else if (!strcmp(a, "--no-attach")) {
+			opt.no_attach = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {
@@ -1394,5 +1582,7 @@ int main(int argc, char **argv)
 		return cmd_prepare(false);
 	if (!strcmp(opt.cmd, "resume"))
 		return cmd_resume();
+	if (!strcmp(opt.cmd, "preserve-checks"))
+		return cmd_preserve_checks();
 	usage();
 }

@@ -2,7 +2,7 @@
 # demo-check.sh FLAVOR: run the README's demo (scripts/demo.sh --no-setup) on
 # the FLAVOR kernel and check, as TAP, that it tells the truth and that every
 # output form it wrote parses. The patched kernel hands StreamID 8's
-# translation over across the kexec (kernel/patches 0010-0014): HITLESS, no
+# translation over across the kexec (kernel/patches 0010-0017): HITLESS, no
 # finding, the device never dark. Stock 7.3 resets the SMMU in the next
 # kernel: NOT HITLESS, and the findings show it.
 top=$(cd "$(dirname "$0")/../.." && pwd)
