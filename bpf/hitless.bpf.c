@@ -864,6 +864,28 @@ int BPF_PROG(hl_ioas_map, struct iommufd_ucmd *ucmd, int ret)
 	return 0;
 }
 
+/* A map of a memfd's pages (a VMM that preserves its memory for a live update) */
+SEC("fexit/iommufd_ioas_map_file")
+int BPF_PROG(hl_ioas_map_file, struct iommufd_ucmd *ucmd, int ret)
+{
+	struct iommu_ioas_map_file *cmd = BPF_CORE_READ(ucmd, cmd);
+
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_MAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
+			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);
+	return 0;
+}
+
+/* A copy of another IOAS's mapping: a map of the destination, as the series traces it */
+SEC("fexit/iommufd_ioas_copy")
+int BPF_PROG(hl_ioas_copy, struct iommufd_ucmd *ucmd, int ret)
+{
+	struct iommu_ioas_copy *cmd = BPF_CORE_READ(ucmd, cmd);
+
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_MAP, BPF_CORE_READ(cmd, dst_ioas_id), 0, 0,
+			BPF_CORE_READ(cmd, dst_iova), BPF_CORE_READ(cmd, length), ret);
+	return 0;
+}
+
 SEC("fexit/iommufd_ioas_unmap")
 int BPF_PROG(hl_ioas_unmap, struct iommufd_ucmd *ucmd, int ret)
 {
