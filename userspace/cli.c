@@ -114,13 +114,25 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		hl_state_free(a);
 		return -1;
 	}
-	for (size_t i = 0; i < protect_devs.n; i++)
-		if (protect_device(protect_devs.v[i], a, n == 2 ? b : NULL, prot)) {
+	for (size_t i = 0; i < protect_devs.n; i++) {
+		int rc = protect_device(protect_devs.v[i], a, n == 2 ? b : NULL, prot);
+
+		free(protect_devs.v[i]);
+		if (rc) {
+			while (++i < protect_devs.n)
+				free(protect_devs.v[i]);
+			free(protect_devs.v);
+			protect_devs.v = NULL;
+			protect_devs.n = protect_devs.cap = 0;
 			hl_state_free(a);
 			if (n == 2)
 				hl_state_free(b);
 			return -1;
 		}
+	}
+	free(protect_devs.v);
+	protect_devs.v = NULL;
+	protect_devs.n = protect_devs.cap = 0;
 	/*
 	 * protected StreamIDs: the command line's, else what the snapshots
 	 * recorded, else every one the logs saw a VMM take (docs/rules.md
@@ -144,7 +156,8 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		if (prot->protect.n)
 			hl_protect_source = "capture";
 		/* a set: listed by StreamID, not in the order the VMMs took them */
-		qsort(prot->protect.v, prot->protect.n, sizeof(prot->protect.v[0]), by_sid);
+		if (prot->protect.n > 1)
+			qsort(prot->protect.v, prot->protect.n, sizeof(prot->protect.v[0]), by_sid);
 	}
 	return 0;
 }

@@ -116,8 +116,8 @@ check 'om "$out/verdict.prom" && grep -qx "hitless_verdict_exit_status $rc.0" "$
 v=$(sed -n '1s/^verdict: \([A-Z ]*(exit [0-9])\).*/\1/p' "$out/verdict.txt")
 check '[ -n "$v" ] && grep -q "^<h1 id=\"verdict\"[^>]*>$v</h1>" "$out/report.html" && grep -q "^<svg id=\"timeline\"" "$out/report.html"' \
 	"report.html: the verdict of verdict.txt ($v) and the critical path's SVG"
-check '/usr/bin/python3 -c "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.find(\"testsuite[@name=\x27StreamID 8\x27]\") is not None" "$out/verdict.junit.xml"' \
-	"verdict.junit.xml parses, with a testsuite for StreamID 8"
+check '/usr/bin/python3 -c "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.find(\"testsuite[@name=\x270000:00:01.0: StreamID 8\x27]\") is not None" "$out/verdict.junit.xml"' \
+	"verdict.junit.xml parses, with a testsuite for edu (0000:00:01.0: StreamID 8)"
 check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); e=d[\"traceEvents\"] if isinstance(d,dict) else d; assert len(e) > 3 and all(\"ph\" in x for x in e)" "$out/timeline.perfetto.json"' \
 	"timeline.perfetto.json is Chrome trace-event JSON"
 # The critical path, in order, on one counter timeline across the kexec.
