@@ -854,47 +854,29 @@ int BPF_PROG(hl_lpae_unmap, struct arm_lpae_io_pgtable *data, struct iommu_iotlb
 
 /* ---- iommufd ------------------------------------------------------------- */
 
-SEC("fexit/iommufd_ioas_map")
-int BPF_PROG(hl_ioas_map, struct iommufd_ucmd *ucmd, int ret)
-{
-	struct iommu_ioas_map *cmd = BPF_CORE_READ(ucmd, cmd);
-
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_MAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
-			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);
-	return 0;
+/*
+ * An IOAS operation's record, at its exit: PROG on FUNC, whose command is a
+ * struct TYPE with the IOAS, IOVA and length in fields IOAS, IOVA, length.
+ * IOAS_MAP_FILE (a VMM that maps its memfds for a live update) and IOAS_COPY
+ * (a map of the destination) are IOAS_MAP records, as the series traces them.
+ */
+#define HL_IOAS_FEXIT(prog, func, type, op, ioas, iova)					\
+SEC("fexit/" #func)									\
+int BPF_PROG(prog, struct iommufd_ucmd *ucmd, int ret)					\
+{											\
+	struct type *cmd = BPF_CORE_READ(ucmd, cmd);					\
+											\
+	hl_emit_iommufd(HL_MODE_FENTRY, op, BPF_CORE_READ(cmd, ioas), 0, 0,		\
+			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);	\
+	return 0;									\
 }
 
-/* A map of a memfd's pages (a VMM that preserves its memory for a live update) */
-SEC("fexit/iommufd_ioas_map_file")
-int BPF_PROG(hl_ioas_map_file, struct iommufd_ucmd *ucmd, int ret)
-{
-	struct iommu_ioas_map_file *cmd = BPF_CORE_READ(ucmd, cmd);
-
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_MAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
-			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);
-	return 0;
-}
-
-/* A copy of another IOAS's mapping: a map of the destination, as the series traces it */
-SEC("fexit/iommufd_ioas_copy")
-int BPF_PROG(hl_ioas_copy, struct iommufd_ucmd *ucmd, int ret)
-{
-	struct iommu_ioas_copy *cmd = BPF_CORE_READ(ucmd, cmd);
-
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_MAP, BPF_CORE_READ(cmd, dst_ioas_id), 0, 0,
-			BPF_CORE_READ(cmd, dst_iova), BPF_CORE_READ(cmd, length), ret);
-	return 0;
-}
-
-SEC("fexit/iommufd_ioas_unmap")
-int BPF_PROG(hl_ioas_unmap, struct iommufd_ucmd *ucmd, int ret)
-{
-	struct iommu_ioas_unmap *cmd = BPF_CORE_READ(ucmd, cmd);
-
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_UNMAP, BPF_CORE_READ(cmd, ioas_id), 0, 0,
-			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);
-	return 0;
-}
+HL_IOAS_FEXIT(hl_ioas_map, iommufd_ioas_map, iommu_ioas_map, HL_IOMMUFD_IOAS_MAP, ioas_id, iova)
+HL_IOAS_FEXIT(hl_ioas_map_file, iommufd_ioas_map_file, iommu_ioas_map_file, HL_IOMMUFD_IOAS_MAP,
+	      ioas_id, iova)
+HL_IOAS_FEXIT(hl_ioas_copy, iommufd_ioas_copy, iommu_ioas_copy, HL_IOMMUFD_IOAS_MAP,
+	      dst_ioas_id, dst_iova)
+HL_IOAS_FEXIT(hl_ioas_unmap, iommufd_ioas_unmap, iommu_ioas_unmap, HL_IOMMUFD_IOAS_UNMAP, ioas_id, iova)
 
 static __always_inline __u32 hl_read_u32(__u32 *p)
 {
