@@ -114,25 +114,22 @@ int hl_load_pair(char **paths, int n, struct hl_state *a, struct hl_state *b,
 		hl_state_free(a);
 		return -1;
 	}
-	for (size_t i = 0; i < protect_devs.n; i++) {
-		int rc = protect_device(protect_devs.v[i], a, n == 2 ? b : NULL, prot);
+	int rc = 0;
 
+	for (size_t i = 0; i < protect_devs.n; i++) {
+		if (!rc)
+			rc = protect_device(protect_devs.v[i], a, n == 2 ? b : NULL, prot);
 		free(protect_devs.v[i]);
-		if (rc) {
-			while (++i < protect_devs.n)
-				free(protect_devs.v[i]);
-			free(protect_devs.v);
-			protect_devs.v = NULL;
-			protect_devs.n = protect_devs.cap = 0;
-			hl_state_free(a);
-			if (n == 2)
-				hl_state_free(b);
-			return -1;
-		}
 	}
 	free(protect_devs.v);
 	protect_devs.v = NULL;
 	protect_devs.n = protect_devs.cap = 0;
+	if (rc) {
+		hl_state_free(a);
+		if (n == 2)
+			hl_state_free(b);
+		return -1;
+	}
 	/*
 	 * protected StreamIDs: the command line's, else what the snapshots
 	 * recorded, else every one the logs saw a VMM take (docs/rules.md

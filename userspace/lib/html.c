@@ -64,20 +64,12 @@ static void verdict(FILE *out, json_object *d)
 	}
 }
 
-/* Is x (a finding, a timeline device) about StreamID sid on smmu (-1: any SMMU)? */
-static bool names_sid(json_object *x, long long smmu, long long sid)
-{
-	long long xs = jopt_i(x, "smmu", -1);
-
-	return jopt_i(x, "sid", -1) == sid && (smmu < 0 || xs < 0 || xs == smmu);
-}
-
 static json_object *device_of(json_object *tl, long long smmu, long long sid)
 {
 	json_object *devs = json_object_object_get(tl, "devices");
 
 	for (size_t i = 0; i < json_object_array_length(devs); i++)
-		if (names_sid(json_object_array_get_idx(devs, i), smmu, sid))
+		if (jnames_sid(json_object_array_get_idx(devs, i), smmu, sid))
 			return json_object_array_get_idx(devs, i);
 	return NULL;
 }
@@ -103,7 +95,7 @@ static void devices(FILE *out, json_object *d, json_object *tl)
 		for (size_t k = 0; k < json_object_array_length(fs); k++) {
 			json_object *f = json_object_array_get_idx(fs, k);
 
-			if (names_sid(f, smmu, sid))
+			if (jnames_sid(f, smmu, sid))
 				*(strcmp(jget_s(f, "severity"), "error") ? &nw : &ne) += 1;
 		}
 		fprintf(out, "<tr><td>%lld</td><td>", sid);

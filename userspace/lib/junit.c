@@ -67,17 +67,10 @@ struct group {
 /* Does finding f belong to group g (NULL: the suite of no single StreamID)? */
 static bool in_suite(json_object *f, const struct group *g)
 {
-	json_object *v;
-	long long sid, smmu;
-
-	if (!json_object_object_get_ex(f, "sid", &v))
+	if (!json_object_object_get_ex(f, "sid", NULL))
 		return !g;
-	if (!g)
-		return false;
-	sid = json_object_get_int64(v);
-	smmu = jopt_i(f, "smmu", -1);
-	for (size_t i = 0; i < g->n; i++)
-		if (g->m[i].sid == sid && (g->m[i].smmu < 0 || smmu < 0 || g->m[i].smmu == smmu))
+	for (size_t i = 0; g && i < g->n; i++)
+		if (jnames_sid(f, g->m[i].smmu, g->m[i].sid))
 			return true;
 	return false;
 }

@@ -158,6 +158,13 @@ long long jopt_i(json_object *o, const char *k, long long dflt)
 	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : dflt;
 }
 
+bool jnames_sid(json_object *x, long long smmu, long long sid)
+{
+	long long xs = jopt_i(x, "smmu", -1);
+
+	return jopt_i(x, "sid", -1) == sid && (smmu < 0 || xs < 0 || xs == smmu);
+}
+
 void text_fields(FILE *out, json_object *o)
 {
 	int first = 1;

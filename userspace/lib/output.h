@@ -47,6 +47,8 @@ const char *jget_s(json_object *o, const char *k);
 const char *jopt_s(json_object *o, const char *k);
 /* An integer key that may be absent: dflt then. */
 long long jopt_i(json_object *o, const char *k, long long dflt);
+/* Is x (a finding, a device) about StreamID sid on SMMU smmu? An SMMU -1 or absent matches any. */
+bool jnames_sid(json_object *x, long long smmu, long long sid);
 /* "k=v k=v" of a flat object, for text renderers */
 void text_fields(FILE *out, json_object *o);
 
