@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "main.h"
+#include "complete.h"
 #include "records.h"
 #include "snapshot.h"
 #include "smmu.h"
-#include "verdict.h"
 
 /*
  * show streams: every item is written as it is produced, text or JSON
@@ -407,14 +407,13 @@ static void show_events(struct show *sh)
 
 static int show(struct show *sh)
 {
-	struct hl_verdict v;
+	struct hl_completeness k;
 
-	/* completeness first: the text says it before anything else */
-	hl_analyze(sh->s, NULL, NULL, 0, &v);
-	sh->complete = hl_verdict_complete(&v);
-	sh->lost = v.lost;
-	sh->gaps = v.gaps;
-	hl_verdict_free(&v);
+	/* completeness first: the text says it before anything else (no rule is run) */
+	hl_completeness(sh->s, NULL, &k);
+	sh->complete = hl_complete(&k);
+	sh->lost = k.lost;
+	sh->gaps = k.gaps;
 
 	if (sh->json)
 		hl_jw_object(&sh->jw, NULL);
