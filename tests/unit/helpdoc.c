@@ -186,7 +186,8 @@ static void check_getopt(const struct hl_verb *vb)
 			if (r->shrt) {
 				snprintf(opt, sizeof(opt), "-%c", r->val);
 				optind = 0;
-				if (hl_getopt(r->has_arg == required_argument ? 3 : 2, av, vb) != r->val) {
+				c = hl_getopt(r->has_arg == required_argument ? 3 : 2, av, vb);
+				if (c != r->val || (r->has_arg == required_argument && (!optarg || strcmp(optarg, "x")))) {
 					tap_diag("%s %s: not taken", vb->name, opt);
 					bad++;
 				}
