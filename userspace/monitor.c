@@ -90,7 +90,7 @@ static int mon_metrics(const struct hl_mon *m, const char *path, struct hl_cap *
 }
 
 static const struct hl_opt monitor_opts[] = {
-	HL_OPT("protect", required_argument, 'x', false, "SIDS", "the protected StreamIDs: the VMM's, judged"),
+	HL_OPT("protect", required_argument, 'x', false, "SIDS", "the protected StreamIDs (SIDS above): their findings are judged as a VMM's"),
 	HL_OPT("metrics", required_argument, 'M', false, "FILE",
 	  "the metrics, rewritten atomically every interval (mode 0644), for node_exporter's "
 	  "textfile collector"),
