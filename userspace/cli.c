@@ -15,6 +15,197 @@
 
 const char *hl_protect_source = "none";
 
+/* The options of every verb, before or after it. */
+const struct hl_opt hl_common_opts[] = {
+	HL_OPT("json", no_argument, 'j', true, NULL, "JSON output (-f json)"),
+	HL_OPT("pretty", no_argument, 'p', true, NULL, "JSON output, indented"),
+	HL_OPT("format", required_argument, 'f', true, "FORMAT", "the output form (FORMAT above; default text)"),
+	HL_OPT("verbose", no_argument, 'v', true, NULL, "more detail (the verb says which; the capture: libbpf's log)"),
+	HL_OPT("help", no_argument, 'h', true, NULL, "this help, on stdout"),
+	{ 0 }
+};
+
+static bool in_table(const struct hl_opt *t, const char *name)
+{
+	for (; t && t->name; t++)
+		if (!strcmp(t->name, name))
+			return true;
+	return false;
+}
+
+#define HL_REFUSED	0x1000	/* + the index of a refused option in the getopt table */
+
+int hl_getopt(int argc, char **argv, const struct hl_verb *vb)
+{
+	static const struct hl_verb *built;
+	static struct option lo[96];
+	static char so[2 * 96];
+	int c;
+
+	if (built != vb) {
+		const struct hl_opt *tabs[3] = { hl_common_opts, vb->opts, vb->refuses ? vb->refuses->opts : NULL };
+		char *p = so;
+		size_t n = 0;
+
+		/* the main verb stops at its first operand, the verb ("+") */
+		if (vb == &hl_main_verb)
+			*p++ = '+';
+		for (int k = 0; k < 3; k++)
+			for (const struct hl_opt *r = tabs[k]; r && r->name; r++) {
+				if (k == 2 && in_table(vb->opts, r->name))
+					continue;	/* the refusing verb's own */
+				if (n + 1 >= sizeof(lo) / sizeof(lo[0]))
+					abort();
+				lo[n] = (struct option){ r->name, r->has_arg, NULL, k == 2 ? HL_REFUSED + (int)n : r->val };
+				n++;
+				if (r->shrt && k < 2) {
+					*p++ = (char)r->val;
+					if (r->has_arg != no_argument)
+						*p++ = ':';
+					if (r->has_arg == optional_argument)
+						*p++ = ':';
+				}
+			}
+		lo[n] = (struct option){ 0 };
+		*p = 0;
+		built = vb;
+	}
+	c = getopt_long(argc, argv, so, lo, NULL);
+	if (c >= HL_REFUSED) {
+		p_err("%s takes no --%s (%s's)", vb->name, lo[c - HL_REFUSED].name, vb->refuses->name);
+		return '!';
+	}
+	return c;
+}
+
+/* The option as the synopsis and the list name it: "-o FILE", "--pinned [DIR]", "--sid SID[,SID]". */
+static int term(char *b, size_t n, const struct hl_opt *r, bool syn)
+{
+	const char *arg = r->arg ? r->arg : "";
+	const char *sep = !r->arg ? "" : r->has_arg == optional_argument && syn ? " [" : " ";
+	const char *end = r->arg && r->has_arg == optional_argument && syn ? "]" : "";
+
+	if (r->shrt && syn)
+		return snprintf(b, n, "-%c%s%s%s", r->val, sep, arg, end);
+	if (r->shrt)
+		return snprintf(b, n, "-%c, --%s%s%s%s", r->val, r->name, sep, arg, end);
+	return snprintf(b, n, "--%s%s%s%s", r->name, sep, arg, end);
+}
+
+#define SYN_WIDTH 100
+#define LIST_WIDTH 80
+#define LIST_COL 24	/* where an option's description starts */
+
+void hl_synopsis(FILE *f, const struct hl_verb *vb, const char *prefix, int indent)
+{
+	char item[256];
+	int col = fprintf(f, "%s[OPTIONS]", prefix);
+
+	for (const struct hl_opt *r = vb->opts; ; r++) {
+		int n;
+
+		if (r->name) {
+			char t[200];
+
+			term(t, sizeof(t), r, true);
+			n = snprintf(item, sizeof(item), r->flags & HL_OPT_MANDATORY ? "%s" : "[%s]", t);
+		} else if (vb->operands) {
+			n = snprintf(item, sizeof(item), "%s", vb->operands);
+		} else {
+			break;
+		}
+		if (col + 1 + n > SYN_WIDTH)
+			col = fprintf(f, "\n%*s%s", indent, "", item) - 1;
+		else
+			col += fprintf(f, " %s", item);
+		if (!r->name)
+			break;
+	}
+	fputc('\n', f);
+}
+
+/*
+ * Words of s wrapped to LIST_WIDTH from column col (the first line goes on
+ * from where the term ended); a continuation line never starts with '-', so
+ * that it cannot be read as another option (docs/man/mkman, the completion).
+ */
+static void wrap(FILE *f, const char *s, int col)
+{
+	int at = col;
+	bool first = true;
+
+	while (*s) {
+		const char *w = s, *e;
+		int len;
+
+		while (*w == ' ')
+			w++;
+		if (!*w)
+			break;
+		/* a word, with the words starting with '-' that follow it */
+		e = w;
+		do {
+			e += strcspn(e, " ");
+			if (e[0] == ' ' && e[1] == '-')
+				e++;
+			else
+				break;
+		} while (1);
+		len = (int)(e - w);
+		if (!first && at + 1 + len > LIST_WIDTH) {
+			fprintf(f, "\n%*s", col, "");
+			at = col;
+			first = true;
+		}
+		at += fprintf(f, "%s%.*s", first ? "" : " ", len, w);
+		first = false;
+		s = e;
+	}
+	fputc('\n', f);
+}
+
+void hl_opt_list(FILE *f, const struct hl_opt *tab)
+{
+	for (const struct hl_opt *r = tab; r && r->name; r++) {
+		char t[200];
+		int n = term(t, sizeof(t), r, false);
+
+		if (n + 2 + 2 > LIST_COL)
+			fprintf(f, "  %s\n%*s", t, LIST_COL, "");
+		else
+			fprintf(f, "  %-*s", LIST_COL - 2, t);
+		wrap(f, r->help, LIST_COL);
+	}
+}
+
+void hl_common_grammar(FILE *f)
+{
+	const char *sep = "";
+
+	fprintf(f, "       OPTIONS := { ");
+	for (const struct hl_opt *r = hl_common_opts; r->name; r++) {
+		if (r->val == 'h')
+			continue;	/* the help is not an output option */
+		fprintf(f, "%s-%c|--%s%s%s", sep, r->val, r->name, r->arg ? " " : "", r->arg ? r->arg : "");
+		sep = " | ";
+	}
+	fprintf(f, " }\n");
+}
+
+void hl_usage(FILE *f, const struct hl_verb *vb)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "Usage: hitless %s ", vb->name);
+	hl_synopsis(f, vb, prefix, (int)strlen(prefix));
+	hl_common_grammar(f);
+	fputs(vb->grammar ? vb->grammar : "", f);
+	fputs(vb->about ? vb->about : "", f);
+	hl_opt_list(f, vb->opts);
+	hl_opt_list(f, hl_common_opts);
+	fputs(vb->tail ? vb->tail : "", f);
+}
+
 int hl_common_opt(int c, const char *arg)
 {
 	switch (c) {
@@ -184,22 +375,19 @@ static int parse_protect(const char *arg, struct hl_state *prot)
 	return rc;
 }
 
-int hl_pair_verb_args(int argc, char **argv, void (*help)(FILE *), struct hl_state *a,
+int hl_pair_verb_args(int argc, char **argv, const struct hl_verb *vb, struct hl_state *a,
 		      struct hl_state *b, struct hl_state *prot)
 {
-	static const struct option lo[] = {
-		HL_COMMON_LONGOPTS, { "protect", required_argument, NULL, 'P' }, { 0 }
-	};
 	int c, rc, n;
 
 	hl_state_init(prot);
 	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
-	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "P:", lo, NULL)) != -1) {
+	while ((c = hl_getopt(argc, argv, vb)) != -1) {
 		rc = hl_common_opt(c, optarg);
 		if (rc < 0)
 			goto bad;
 		if (rc == 2) {
-			help(stdout);
+			hl_usage(stdout, vb);
 			hl_state_free(prot);
 			return 0;
 		}
@@ -210,12 +398,12 @@ int hl_pair_verb_args(int argc, char **argv, void (*help)(FILE *), struct hl_sta
 		if (c == 'P')
 			p_err("bad --protect '%s': expected WHAT[,WHAT] with WHAT := [SMMU:]StreamID or a PCI address (0000:00:01.0)", optarg);
 		else
-			help(stderr);
+			hl_usage(stderr, vb);
 		goto bad;
 	}
 	n = argc - optind;
 	if (n < 1 || n > 2) {
-		help(stderr);
+		hl_usage(stderr, vb);
 		goto bad;
 	}
 	if (hl_load_pair(argv + optind, n, a, b, prot))

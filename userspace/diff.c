@@ -159,21 +159,26 @@ static json_object *protected_devices(const struct hl_state *prot, const struct 
 	return arr;
 }
 
-void diff_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless diff [OPTIONS] [--protect SIDS] BEFORE [AFTER]\n"
-		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID | PCI address (its StreamIDs)\n"
-		HL_COMMON_HELP
-		"       FORMAT := { text | json | prometheus | openmetrics | junit | html }\n"
-		"Judge the event log(s) by the verdict rules and, given two snapshots,\n"
-		"each protected StreamID's translation across the live update.\n"
-		"Protected StreamIDs: --protect, else those the snapshots recorded, else\n"
-		"every StreamID the logs saw a VMM attach (iommufd or VFIO type1) or a\n"
-		"kernel restore.\n"
-		"Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
-		"      7 no finding but nothing protected (no verdict on any VMM's device).\n");
-}
+static const struct hl_opt diff_opts[] = {
+	HL_OPT_PROTECT_PAIR,
+	{ 0 }
+};
+
+const struct hl_verb diff_verb = {
+	.name = "diff",
+	.func = do_diff,
+	.opts = diff_opts,
+	.operands = "BEFORE [AFTER]",
+	.grammar = "       SIDS := SID[,SID]...   SID := [SMMU:]StreamID | PCI address (its StreamIDs)\n"
+		   "       FORMAT := { text | json | prometheus | openmetrics | junit | html }\n",
+	.about = "Judge the event log(s) by the verdict rules and, given two snapshots,\n"
+		 "each protected StreamID's translation across the live update.\n"
+		 "Protected StreamIDs: --protect, else those the snapshots recorded, else\n"
+		 "every StreamID the logs saw a VMM attach (iommufd or VFIO type1) or a\n"
+		 "kernel restore.\n",
+	.tail = "Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
+		"      7 no finding but nothing protected (no verdict on any VMM's device).\n",
+};
 
 int do_diff(int argc, char **argv)
 {
@@ -183,7 +188,7 @@ int do_diff(int argc, char **argv)
 	json_object *doc, *pa;
 	int rc, nfiles;
 
-	nfiles = hl_pair_verb_args(argc, argv, diff_usage, &a, &b, &prot);
+	nfiles = hl_pair_verb_args(argc, argv, &diff_verb, &a, &b, &prot);
 	if (nfiles <= 0)
 		return nfiles ? HL_EXIT_ERROR : 0;
 	hl_analyze(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n, &v);

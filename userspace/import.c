@@ -17,30 +17,27 @@
 #include "tracebuf.h"
 #include <tracefs/tracefs.h>
 
-void import_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless import [OPTIONS] [--trace LIST] [-q] -o FILE\n"
-		"       A snapshot from the persistent trace instances alone (no BPF): the\n"
-		"       previous kernel's last events and this kernel's early boot, as the\n"
-		"       patched kernel recorded them (docs/early-boot-tracing.md).\n"
-		"       LIST := INSTANCE[,INSTANCE]   default: hitless_prev,hitless (those present),\n"
-		"               and top (the top-level buffer) on a stock kernel with the switch probes\n"
-		"       Reading consumes the instances' buffers (the snapshot keeps the records).\n"
-		"       -o, --output FILE  the snapshot\n"
-		"       -q, --quiet    no notes on stderr\n"
-		HL_COMMON_HELP);
-}
+static const struct hl_opt import_opts[] = {
+	HL_OPT("trace", required_argument, 'T', false, "LIST", "the instances to read (LIST above)"),
+	HL_OPT("quiet", no_argument, 'q', true, NULL, "no notes on stderr"),
+	HL_OPT_OUTPUT,
+	{ 0 }
+};
+
+const struct hl_verb import_verb = {
+	.name = "import",
+	.func = do_import,
+	.opts = import_opts,
+	.grammar = "       LIST := INSTANCE[,INSTANCE]   default: hitless_prev,hitless (those present),\n"
+		   "               and top (the top-level buffer) on a stock kernel with the switch probes\n",
+	.about = "A snapshot from the persistent trace instances alone (no BPF): the\n"
+		 "previous kernel's last events and this kernel's early boot, as the\n"
+		 "patched kernel recorded them (docs/early-boot-tracing.md).\n"
+		 "Reading consumes the instances' buffers (the snapshot keeps the records).\n",
+};
 
 int do_import(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		HL_COMMON_LONGOPTS,
-		{ "output", required_argument, NULL, 'o' },
-		{ "trace", required_argument, NULL, 'T' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ 0 }
-	};
 	struct hl_state st;
 	const char *out = NULL, *list = NULL;
 	char def[64] = "", err[512];
@@ -48,7 +45,7 @@ int do_import(int argc, char **argv)
 	int c, rc, quiet = 0;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "o:q", lo, NULL)) != -1) {
+	while ((c = hl_getopt(argc, argv, &import_verb)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'T': list = optarg; break;
@@ -56,18 +53,18 @@ int do_import(int argc, char **argv)
 		default:
 			rc = hl_common_opt(c, optarg);
 			if (rc == 2) {
-				import_usage(stdout);
+				hl_usage(stdout, &import_verb);
 				return 0;
 			}
 			if (rc <= 0) {
 				if (!rc)
-					import_usage(stderr);
+					hl_usage(stderr, &import_verb);
 				return HL_EXIT_ERROR;
 			}
 		}
 	}
 	if (!out || optind != argc) {
-		import_usage(stderr);
+		hl_usage(stderr, &import_verb);
 		return HL_EXIT_ERROR;
 	}
 	if (geteuid() != 0) {

@@ -3,7 +3,8 @@
  * hitless: did a live update keep every device's DMA translation intact
  * through the Arm SMMUv3, and how long was the device dark?
  *
- * bpftool-style: a verb table, a usage synopsis per verb, one output layer.
+ * bpftool-style: a verb table, a usage synopsis per verb, one output layer;
+ * perf-style: each verb's option table prints its help (cli.c hl_usage()).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,63 +14,38 @@
 static int do_help(int argc, char **argv);
 static void usage(FILE *f);
 
-static const struct cmd cmds[] = {
-	{ "show", do_show, show_usage },
-	{ "diff", do_diff, diff_usage },
-	{ "timeline", do_timeline, timeline_usage },
-	{ "record", do_record, record_usage },
-	{ "snapshot", do_snapshot, snapshot_usage },
-	{ "import", do_import, import_usage },
-	{ "monitor", do_monitor, monitor_usage },
-	{ "help", do_help, NULL },
+const struct hl_verb *const hl_verbs[] = {
+	&show_verb, &diff_verb, &timeline_verb, &record_verb, &snapshot_verb, &import_verb, &monitor_verb, NULL
+};
+
+static const struct hl_opt main_opts[] = {
+	HL_OPT("version", no_argument, 'V', true, NULL, "the version, and those of the record and snapshot formats"),
 	{ 0 }
 };
 
+const struct hl_verb hl_main_verb = { .name = "hitless", .opts = main_opts };
+
 /*
- * A verb's synopsis, from its own --help: the "Usage: hitless VERB ..."
- * line and the lines that continue it (indented, starting with '['), laid
- * out under "hitless VERB " padded to the longest verb.  It cannot drift.
+ * Each verb's synopsis from its own table (the line its --help starts
+ * with), under "hitless VERB " padded to the longest verb.
  */
-static void synopsis(FILE *f, const struct cmd *k)
-{
-	char *buf = NULL, *line, *save = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&buf, &len);
-	int n = 0;
-
-	if (!m)
-		return;
-	k->usage(m);
-	fclose(m);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		const char *t = line + strspn(line, " ");
-
-		if (!n && !strncmp(line, "Usage: hitless ", 15)) {
-			t = line + 15 + strlen(k->name);
-			fprintf(f, "       hitless %-8s%s\n", k->name, t);
-		} else if (n && !strncmp(t, "hitless ", 8) && !strncmp(t + 8, k->name, strlen(k->name))) {
-			/* another form of the verb */
-			fprintf(f, "       hitless %-8s%s\n", k->name, t + 8 + strlen(k->name));
-		} else if (n && t > line && *t == '[') {
-			fprintf(f, "                        %s\n", t);
-		} else {
-			break;
-		}
-		n++;
-	}
-	free(buf);
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: hitless [OPTIONS] VERB ...\n");
-	for (const struct cmd *k = cmds; k->usage; k++)
-		synopsis(f, k);
+	for (const struct hl_verb *const *k = hl_verbs; *k; k++) {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "       hitless %-8s ", (*k)->name);
+		hl_synopsis(f, *k, prefix, (int)strlen(prefix));
+	}
+	fprintf(f, "       hitless help [VERB]\n");
+	hl_common_grammar(f);
 	fprintf(f,
-		"       hitless help [VERB]\n"
-		HL_COMMON_HELP
 		"       FORMAT := { text | json | prometheus | openmetrics | chrome | junit | html }   (-j = -f json)\n"
-		"       hitless VERB --help   for a verb's synopsis\n"
+		"       hitless VERB --help   for a verb's synopsis\n");
+	hl_opt_list(f, hl_common_opts);
+	hl_opt_list(f, main_opts);
+	fprintf(f,
 		"Exit: 0 hitless, 1 findings, 2 error, bad input (a foreign, truncated or damaged\n"
 		"      file) or incomplete (records lost); record, snapshot and monitor only: 3 not root\n"
 		"      (no CAP_BPF + CAP_PERFMON or CAP_SYS_ADMIN), 4 no kernel BTF, 5 --mode\n"
@@ -85,11 +61,11 @@ static int do_help(int argc, char **argv)
 		return HL_EXIT_ERROR;
 	}
 	if (argc == 2) {
-		for (const struct cmd *k = cmds; k->name; k++)
-			if (strcmp(k->name, "help") && !strcmp(argv[1], k->name)) {
+		for (const struct hl_verb *const *k = hl_verbs; *k; k++)
+			if (!strcmp(argv[1], (*k)->name)) {
 				char *av[] = { argv[1], "--help", NULL };
 
-				return k->func(2, av);
+				return (*k)->func(2, av);
 			}
 		p_err("help: unknown verb '%s'; try 'hitless help'", argv[1]);
 		return HL_EXIT_ERROR;
@@ -100,13 +76,10 @@ static int do_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		HL_COMMON_LONGOPTS, { "version", no_argument, NULL, 'V' }, { 0 }
-	};
 	int c, rc;
 
 	/* global options stop at the verb ("+"); the verb parses its own */
-	while ((c = getopt_long(argc, argv, "+" HL_COMMON_OPTS "V", lo, NULL)) != -1) {
+	while ((c = hl_getopt(argc, argv, &hl_main_verb)) != -1) {
 		if (c == 'V') {
 			printf("hitless %s (records v%d, snapshots v%d.%d)\n", HL_VERSION,
 			       HL_RECORD_VERSION, HL_SNAP_MAJOR, HL_SNAP_MINOR);
@@ -127,9 +100,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return HL_EXIT_ERROR;
 	}
-	for (const struct cmd *k = cmds; k->name; k++)
-		if (!strcmp(argv[optind], k->name))
-			return k->func(argc - optind, argv + optind);
+	if (!strcmp(argv[optind], "help"))
+		return do_help(argc - optind, argv + optind);
+	for (const struct hl_verb *const *k = hl_verbs; *k; k++)
+		if (!strcmp(argv[optind], (*k)->name))
+			return (*k)->func(argc - optind, argv + optind);
 	p_err("unknown verb '%s'; try 'hitless help'", argv[optind]);
 	return HL_EXIT_ERROR;
 }

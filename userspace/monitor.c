@@ -15,40 +15,6 @@
 #include "monitor.h"
 #include "verdict.h"
 
-void monitor_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless monitor [OPTIONS] [--protect SIDS] [--metrics FILE] [--interval SEC]\n"
-		"                       [--pinned [DIR]] [--buffer SIZE] [--mode MODE] [--window N]\n"
-		"                       [--duration SEC] [--stop-file PATH] [--ready-file PATH] [-q]\n"
-		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
-		"       Long-running on a host: walk the state, then judge every record as it\n"
-		"       comes; each finding on the protected StreamIDs is printed once, as soon\n"
-		"       as no later record can change it (one JSON object per line with -j);\n"
-		"       lost records at once.  On SIGINT/SIGTERM (or --duration, PATH) the log's\n"
-		"       end is judged as `diff` judges it, and the verdict printed.\n"
-		"       --metrics FILE the metrics, rewritten atomically every interval (mode\n"
-		"                      0644), for node_exporter's textfile collector\n"
-		"       --metrics-format prometheus|openmetrics\n"
-		"                      the file's format (default prometheus: the text format\n"
-		"                      the textfile collector reads)\n"
-		"       --interval SEC how often the metrics are written (default 10)\n"
-		"       --window N     re-anchor the judging window past N records (default\n"
-		"                      65536): memory stays bounded (docs/output.md \"monitor\")\n"
-		"       --buffer SIZE  ring buffer size, as record's\n"
-		"       --pinned DIR   use the programs bpftool pinned there (default " HL_PIN_DIR ")\n"
-		"       --mode MODE    auto, tracepoint or fentry, as record's\n"
-		"       --duration SEC stop after SEC seconds\n"
-		"       --stop-file PATH  stop once PATH exists\n"
-		"       --ready-file PATH created once monitoring (for scripts)\n"
-		"       -q, --quiet    no progress or notes on stderr\n"
-		HL_COMMON_HELP
-		"       Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
-		"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
-		"             hitless series, 6 no SMMUv3 driver, 7 no finding but no\n"
-		"             --protect (nothing was judged as a VMM's)\n");
-}
-
 struct mon_out {
 	bool json;
 	u64 boot;
@@ -123,21 +89,42 @@ static int mon_metrics(const struct hl_mon *m, const char *path, struct hl_cap *
 	return 0;
 }
 
-static const struct option mon_lo[] = {
-	HL_COMMON_LONGOPTS,
-	{ "protect", required_argument, NULL, 'x' },
-	{ "metrics", required_argument, NULL, 'M' },
-	{ "metrics-format", required_argument, NULL, 'F' },
-	{ "interval", required_argument, NULL, 'i' },
-	{ "window", required_argument, NULL, 'w' },
-	{ "pinned", optional_argument, NULL, 'P' },
-	{ "buffer", required_argument, NULL, 'B' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "stop-file", required_argument, NULL, 's' },
-	{ "ready-file", required_argument, NULL, 'r' },
-	{ "quiet", no_argument, NULL, 'q' },
+static const struct hl_opt monitor_opts[] = {
+	HL_OPT("protect", required_argument, 'x', false, "SIDS", "the protected StreamIDs (SIDS above): their findings are judged as a VMM's"),
+	HL_OPT("metrics", required_argument, 'M', false, "FILE",
+	  "the metrics, rewritten atomically every interval (mode 0644), for node_exporter's "
+	  "textfile collector"),
+	HL_OPT("metrics-format", required_argument, 'F', false, "prometheus|openmetrics",
+	  "the file's format (default prometheus: the text format the textfile collector reads)"),
+	HL_OPT("interval", required_argument, 'i', false, "SEC", "how often the metrics are written (default 10)"),
+	HL_OPT_PINNED,
+	HL_OPT_BUFFER,
+	HL_OPT_MODE,
+	HL_OPT("window", required_argument, 'w', false, "N",
+	  "re-anchor the judging window past N records (default 65536): memory stays bounded "
+	  "(docs/output.md \"monitor\")"),
+	HL_OPT_DURATION,
+	HL_OPT_STOP_FILE,
+	HL_OPT("ready-file", required_argument, 'r', false, "PATH", "created once monitoring (for scripts)"),
+	HL_OPT_QUIET,
 	{ 0 }
+};
+
+const struct hl_verb monitor_verb = {
+	.name = "monitor",
+	.func = do_monitor,
+	.opts = monitor_opts,
+	.grammar = "       SIDS := SID[,SID]...   SID := [SMMU:]StreamID\n"
+		   "       MODE := { auto | tracepoint | fentry }   as record's\n",
+	.about = "Long-running on a host: walk the state, then judge every record as it\n"
+		 "comes; each finding on the protected StreamIDs is printed once, as soon\n"
+		 "as no later record can change it (one JSON object per line with -j);\n"
+		 "lost records at once.  On SIGINT/SIGTERM (or --duration, PATH) the log's\n"
+		 "end is judged as `diff` judges it, and the verdict printed.\n",
+	.tail = "Exit: 0 hitless, 1 findings, 2 error or incomplete (records lost),\n"
+		"      3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
+		"      hitless series, 6 no SMMUv3 driver, 7 no finding but no\n"
+		"      --protect (nothing was judged as a VMM's)\n",
 };
 
 int do_monitor(int argc, char **argv)
@@ -155,7 +142,7 @@ int do_monitor(int argc, char **argv)
 
 	hl_state_init(&prot);
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, HL_COMMON_OPTS "q", mon_lo, NULL)) != -1) {
+	while ((ch = hl_getopt(argc, argv, &monitor_verb)) != -1) {
 		switch (ch) {
 		case 'x':
 			if (hl_parse_protect(optarg, &prot)) {
@@ -201,13 +188,13 @@ int do_monitor(int argc, char **argv)
 		default:
 			rc = hl_common_opt(ch, optarg);
 			if (rc == 2) {
-				monitor_usage(stdout);
+				hl_usage(stdout, &monitor_verb);
 				hl_state_free(&prot);
 				return 0;
 			}
 			if (rc <= 0) {
 				if (!rc)
-					monitor_usage(stderr);
+					hl_usage(stderr, &monitor_verb);
 				goto bad;
 			}
 		}

@@ -16,78 +16,66 @@
 #include "snapshot.h"
 #include "tracebuf.h"
 
-#define HL_CAPTURE_EXIT_HELP						\
-	"       HITLESS_BTF=FILE  the kernel's BTF from FILE (raw or ELF), not\n"	\
-	"                      /sys/kernel/btf/vmlinux: checks and CO-RE relocation\n"	\
-	"       Exit: 0 done, 1 --verify/--against differ, 2 error or records lost,\n"	\
-	"             3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"	\
-	"             hitless series, 6 no SMMUv3 driver\n"
+#define HL_BTF_ENV								\
+	"Environment: HITLESS_BTF=FILE  the kernel's BTF from FILE (raw or ELF), not\n"	\
+	"      /sys/kernel/btf/vmlinux: checks and CO-RE relocation\n"
 
-void snapshot_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless snapshot [OPTIONS] [--pinned [DIR]] [--budget N] [--buffer SIZE] [--trace LIST]\n"
-		"                        [-q] -o FILE\n"
-		"       The complete current state: every valid STE, the CDs they point to and\n"
-		"       every leaf of every page table they reach, walked by the BPF walker.\n"
-		"       --pinned DIR   use the programs bpftool pinned there (default " HL_PIN_DIR ")\n"
-		"       --budget N     records per walker trigger (default 4096)\n"
-		"       --buffer SIZE  ring buffer size, as record's\n"
-		"       -o, --output FILE  the snapshot\n"
-		"       -q, --quiet    no progress or notes on stderr\n"
-		HL_TRACE_HELP
-		HL_COMMON_HELP
-		HL_CAPTURE_EXIT_HELP);
-}
-
-void record_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless record [OPTIONS] [--mode MODE] [--pinned [DIR]] [--no-walk] [--budget N]\n"
-		"                      [--duration SEC] [--stop-file PATH] [--ready-file PATH] [--verify]\n"
-		"                      [--against FILE] [--buffer SIZE] [--trace LIST] [-q] -o FILE\n"
-		"       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
-		"                      when the kernel has them (patched), else fentry (stock)\n"
-		"       Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
-		"       and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
-		"       then write the snapshot: the state walked at the start plus every change.\n"
-		"       --pinned DIR   use the programs bpftool pinned there (default " HL_PIN_DIR ")\n"
-		"       --no-walk      do not walk the state first (the snapshot has only changes)\n"
-		"       --budget N     records per walker trigger (default 4096)\n"
-		"       --duration SEC stop after SEC seconds\n"
-		"       --stop-file PATH  stop once PATH exists\n"
-		"       --buffer SIZE  ring buffer size: N MiB, or NK KiB / NM MiB; a power of 2\n"
-		"                      from a page to 1 GiB (default 8): more for big maps, less\n"
-		"                      to provoke loss\n"
-		"       --ready-file   created once capturing (for scripts)\n"
-		"       --verify       walk again at the end: the state the log implies must\n"
-		"                      equal the walked one (exit 1 if not)\n"
-		"       --against FILE the same run captured in the other mode (another record's\n"
-		"                      snapshot): its writes and commands must equal these,\n"
-		"                      record for record (exit 1 if not)\n"
-		"       -o, --output FILE  the snapshot\n"
-		"       -q, --quiet    no progress or notes on stderr\n"
-		HL_TRACE_HELP
-		HL_COMMON_HELP
-		HL_CAPTURE_EXIT_HELP);
-}
-
-static const struct option cap_lo[] = {
-	HL_COMMON_LONGOPTS,
-	{ "output", required_argument, NULL, 'o' },
-	{ "pinned", optional_argument, NULL, 'P' },
-	{ "budget", required_argument, NULL, 'b' },
-	{ "no-walk", no_argument, NULL, 'W' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "stop-file", required_argument, NULL, 's' },
-	{ "ready-file", required_argument, NULL, 'r' },
-	{ "verify", no_argument, NULL, 'V' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "mode", required_argument, NULL, 'm' },
-	{ "against", required_argument, NULL, 'A' },
-	{ "buffer", required_argument, NULL, 'B' },
-	{ "trace", required_argument, NULL, 'T' },
+/* the synopsis's order: -q and the mandatory -o last */
+static const struct hl_opt snapshot_opts[] = {
+	HL_OPT_PINNED,
+	HL_OPT_BUDGET,
+	HL_OPT_BUFFER,
+	HL_OPT_TRACE,
+	HL_OPT_QUIET,
+	HL_OPT_OUTPUT,
 	{ 0 }
+};
+
+static const struct hl_opt record_opts[] = {
+	HL_OPT_MODE,
+	HL_OPT_PINNED,
+	HL_OPT("no-walk", no_argument, 'W', false, NULL, "do not walk the state first (the snapshot has only changes)"),
+	HL_OPT_BUDGET,
+	HL_OPT_DURATION,
+	HL_OPT_STOP_FILE,
+	HL_OPT("ready-file", required_argument, 'r', false, "PATH", "created once capturing (for scripts)"),
+	HL_OPT("verify", no_argument, 'V', false, NULL,
+	  "walk again at the end: the state the log implies must equal the walked one (exit 1 if not)"),
+	HL_OPT("against", required_argument, 'A', false, "FILE",
+	  "the same run captured in the other mode (another record's snapshot): its writes and "
+	  "commands must equal these, record for record (exit 1 if not)"),
+	HL_OPT_BUFFER,
+	HL_OPT_TRACE,
+	HL_OPT_QUIET,
+	HL_OPT_OUTPUT,
+	{ 0 }
+};
+
+const struct hl_verb snapshot_verb = {
+	.name = "snapshot",
+	.func = do_snapshot,
+	.opts = snapshot_opts,
+	.about = "The complete current state: every valid STE, the CDs they point to and\n"
+		 "every leaf of every page table they reach, walked by the BPF walker.\n",
+	.tail = HL_BTF_ENV
+		"Exit: 0 done, 2 error or records lost, 3 not root, 4 no kernel BTF,\n"
+		"      6 no SMMUv3 driver\n",
+	.refuses = &record_verb,	/* a snapshot is the state now: nothing to stop or compare */
+};
+
+const struct hl_verb record_verb = {
+	.name = "record",
+	.func = do_record,
+	.opts = record_opts,
+	.grammar = "       MODE := { auto | tracepoint | fentry }   auto: the kernel series' tracepoints\n"
+		   "               when the kernel has them (patched), else fentry (stock)\n",
+	.about = "Capture every STE/CD/descriptor write, command, attach, iommufd operation\n"
+		 "and live-update milestone until SIGINT/SIGTERM, --duration, or PATH exists;\n"
+		 "then write the snapshot: the state walked at the start plus every change.\n",
+	.tail = HL_BTF_ENV
+		"Exit: 0 done, 1 --verify/--against differ, 2 error or records lost,\n"
+		"      3 not root, 4 no kernel BTF, 5 --mode tracepoint without the\n"
+		"      hitless series, 6 no SMMUv3 driver\n",
 };
 
 struct cap_opts {
@@ -98,19 +86,16 @@ struct cap_opts {
 	int walk, verify, quiet;
 };
 
-static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FILE *))
+static int cap_opts(int argc, char **argv, struct cap_opts *o, const struct hl_verb *vb)
 {
 	unsigned long long n;
-	int c, rc, li = 0;
+	int c, rc;
 
 	*o = (struct cap_opts){ .budget = 4096, .walk = 1 };
 	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
-	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS "o:q", cap_lo, &li)) != -1) {
-		if (usage == snapshot_usage && c && strchr("WdsrVAm", c)) {
-			/* record's: a snapshot is the state now, it has nothing to stop or compare */
-			p_err("snapshot takes no --%s (record's)", cap_lo[li].name);
-			return -1;
-		}
+	while ((c = hl_getopt(argc, argv, vb)) != -1) {
+		if (c == '!')
+			return -1;	/* record's option: hl_getopt() said so */
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'P': o->pinned = optarg ? optarg : HL_PIN_DIR; break;
@@ -144,12 +129,12 @@ static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FIL
 		default:
 			rc = hl_common_opt(c, optarg);
 			if (rc == 2) {
-				usage(stdout);
+				hl_usage(stdout, vb);
 				return 1;
 			}
 			if (rc <= 0) {
 				if (!rc)
-					usage(stderr);
+					hl_usage(stderr, vb);
 				return -1;
 			}
 		}
@@ -159,7 +144,7 @@ static int cap_opts(int argc, char **argv, struct cap_opts *o, void (*usage)(FIL
 		return -1;
 	}
 	if (!o->out) {
-		usage(stderr);
+		hl_usage(stderr, vb);
 		return -1;
 	}
 	return 0;
@@ -169,7 +154,7 @@ int do_snapshot(int argc, char **argv)
 {
 	struct cap_opts o;
 	struct hl_cap c = { 0 };
-	int rc = cap_opts(argc, argv, &o, snapshot_usage);
+	int rc = cap_opts(argc, argv, &o, &snapshot_verb);
 
 	if (rc)
 		return rc > 0 ? 0 : HL_EXIT_ERROR;
@@ -289,7 +274,7 @@ int do_record(int argc, char **argv)
 	struct hl_cap c = { 0 };
 	struct hl_progress pg;
 	u64 t0, lost;
-	int rc = cap_opts(argc, argv, &o, record_usage), bad = 0;
+	int rc = cap_opts(argc, argv, &o, &record_verb), bad = 0;
 
 	if (rc)
 		return rc > 0 ? 0 : HL_EXIT_ERROR;

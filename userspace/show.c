@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "main.h"
+#include "complete.h"
 #include "records.h"
 #include "snapshot.h"
 #include "smmu.h"
-#include "verdict.h"
 
 /*
  * show streams: every item is written as it is produced, text or JSON
@@ -407,14 +407,13 @@ static void show_events(struct show *sh)
 
 static int show(struct show *sh)
 {
-	struct hl_verdict v;
+	struct hl_completeness k;
 
-	/* completeness first: the text says it before anything else */
-	hl_analyze(sh->s, NULL, NULL, 0, &v);
-	sh->complete = hl_verdict_complete(&v);
-	sh->lost = v.lost;
-	sh->gaps = v.gaps;
-	hl_verdict_free(&v);
+	/* completeness first: the text says it before anything else (no rule is run) */
+	hl_completeness(sh->s, NULL, &k);
+	sh->complete = hl_complete(&k);
+	sh->lost = k.lost;
+	sh->gaps = k.gaps;
 
 	if (sh->json)
 		hl_jw_object(&sh->jw, NULL);
@@ -441,20 +440,27 @@ static int show(struct show *sh)
 	return sh->complete ? 0 : HL_EXIT_ERROR;
 }
 
-void show_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless show [OPTIONS] [--sid SID[,SID]] [--iova IOVA[-END|+LEN]] [--max N] SNAPSHOT\n"
-		HL_COMMON_HELP
-		"       FORMAT := { text | json }\n"
-		"       SID := [SMMU:]StreamID\n"
-		"Decode a snapshot: SMMUs, STEs, CDs, translations, records (-v: raw qwords).\n"
-		"Written as it is read: memory does not grow with the number of translations.\n"
-		"  --sid   list only these StreamIDs' STEs and CDs, and their tables' translations\n"
-		"  --iova  list only translations that overlap IOVA (to END, or LEN bytes)\n"
-		"  --max   list at most N translations and N records (the counts say how many there are)\n"
-		"Exit: 0, or 2 on error or if the snapshot's log lost records.\n");
-}
+static const struct hl_opt show_opts[] = {
+	HL_OPT("sid", required_argument, 'S', false, "SID[,SID]",
+	  "list only these StreamIDs' STEs and CDs, and their tables' translations"),
+	HL_OPT("iova", required_argument, 'I', false, "IOVA[-END|+LEN]",
+	  "list only translations that overlap IOVA (to END, or LEN bytes)"),
+	HL_OPT("max", required_argument, 'M', false, "N",
+	  "list at most N translations and N records (the counts say how many there are)"),
+	{ 0 }
+};
+
+const struct hl_verb show_verb = {
+	.name = "show",
+	.func = do_show,
+	.opts = show_opts,
+	.operands = "SNAPSHOT",
+	.grammar = "       FORMAT := { text | json }\n"
+		   "       SID := [SMMU:]StreamID\n",
+	.about = "Decode a snapshot: SMMUs, STEs, CDs, translations, records (-v: raw qwords).\n"
+		 "Written as it is read: memory does not grow with the number of translations.\n",
+	.tail = "Exit: 0, or 2 on error or if the snapshot's log lost records.\n",
+};
 
 /* IOVA, IOVA-END (inclusive) or IOVA+LEN: 0, or -1 */
 static int parse_iova(const char *a, u64 *lo, u64 *hi)
@@ -490,13 +496,6 @@ static int parse_iova(const char *a, u64 *lo, u64 *hi)
 
 int do_show(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		HL_COMMON_LONGOPTS,
-		{ "sid", required_argument, NULL, 'S' },
-		{ "iova", required_argument, NULL, 'I' },
-		{ "max", required_argument, NULL, 'M' },
-		{ 0 }
-	};
 	struct show sh = { .out = stdout, .max = UINT64_MAX };
 	struct hl_xlate x = { .fd = -1 };
 	struct hl_state s;
@@ -505,12 +504,12 @@ int do_show(int argc, char **argv)
 
 	hl_state_init(&sh.sel);
 	optind = 0;	/* glibc: full re-initialisation for the verb's argv */
-	while ((c = getopt_long(argc, argv, HL_COMMON_OPTS, lo, NULL)) != -1) {
+	while ((c = hl_getopt(argc, argv, &show_verb)) != -1) {
 		rc = hl_common_opt(c, optarg);
 		if (rc < 0)
 			goto bad;
 		if (rc == 2) {
-			show_usage(stdout);
+			hl_usage(stdout, &show_verb);
 			hl_state_free(&sh.sel);
 			return 0;
 		}
@@ -540,11 +539,11 @@ int do_show(int argc, char **argv)
 			}
 			continue;
 		}
-		show_usage(stderr);
+		hl_usage(stderr, &show_verb);
 		goto bad;
 	}
 	if (argc - optind != 1) {
-		show_usage(stderr);
+		hl_usage(stderr, &show_verb);
 		goto bad;
 	}
 	if (env.format != FMT_TEXT && env.format != FMT_JSON) {

@@ -6,17 +6,22 @@
 #include "main.h"
 #include "timeline.h"
 
-void timeline_usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: hitless timeline [OPTIONS] [--protect SIDS] SNAPSHOT [SNAPSHOT]\n"
-		"       SIDS := SID[,SID]...   SID := [SMMU:]StreamID | PCI address (its StreamIDs)\n"
-		HL_COMMON_HELP
-		"       FORMAT := { text | json | prometheus | openmetrics | chrome }\n"
-		"The critical path of a live update across kexec, from one snapshot whose\n"
-		"log spans both kernels or from the snapshots taken before and after.\n"
-		"Exit: 0 complete, 2 error or records lost.\n");
-}
+static const struct hl_opt timeline_opts[] = {
+	HL_OPT_PROTECT_PAIR,
+	{ 0 }
+};
+
+const struct hl_verb timeline_verb = {
+	.name = "timeline",
+	.func = do_timeline,
+	.opts = timeline_opts,
+	.operands = "SNAPSHOT [SNAPSHOT]",
+	.grammar = "       SIDS := SID[,SID]...   SID := [SMMU:]StreamID | PCI address (its StreamIDs)\n"
+		   "       FORMAT := { text | json | prometheus | openmetrics | chrome }\n",
+	.about = "The critical path of a live update across kexec, from one snapshot whose\n"
+		 "log spans both kernels or from the snapshots taken before and after.\n",
+	.tail = "Exit: 0 complete, 2 error or records lost.\n",
+};
 
 int do_timeline(int argc, char **argv)
 {
@@ -24,7 +29,7 @@ int do_timeline(int argc, char **argv)
 	json_object *doc;
 	int rc, nfiles;
 
-	nfiles = hl_pair_verb_args(argc, argv, timeline_usage, &a, &b, &prot);
+	nfiles = hl_pair_verb_args(argc, argv, &timeline_verb, &a, &b, &prot);
 	if (nfiles <= 0)
 		return nfiles ? HL_EXIT_ERROR : 0;
 	doc = hl_timeline_build(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bash completion (completion/hitless) in a real bash with Debian's
-# bash-completion: verbs, a verb's options (from its --help), option values,
-# snapshot files.
+# bash-completion: verbs, a verb's options (from its --help's option list),
+# option values (by the argument's name), snapshot files.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 H=${HITLESS_BIN:-$top/userspace/build/host/hitless}
@@ -41,4 +41,12 @@ is "hitless diff -f " "html json junit openmetrics prometheus text "
 is "hitless record --mode " "auto fentry tracepoint "
 is "hitless diff --protect 8 " "after.hls before.snap sub "
 is "hitless -j show b" "before.snap "
+# from the option lists: every option of a verb, the global ones, an argument by its name
+is "hitless show --" "--format --help --iova --json --max --pretty --sid --verbose "
+is "hitless --vers" "--version "
+is "hitless -f json --h" "--help "
+is "hitless record -o " "after.hls before.snap notes.txt sub "
+is "hitless snapshot --pinned " "sub "
+is "hitless monitor --mode t" "tracepoint "
+is "hitless show --sid " " "
 echo "1..$n"

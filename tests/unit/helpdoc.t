@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Help against its documentation and its option tables:
-# - userspace/README.md's "Command line" block is what `hitless help` prints
-#   (which takes each verb's synopsis from that verb's --help);
-# - every long option in a verb's getopt table (its source file) is in its
-#   --help, unless the verb refuses it by name (snapshot: record's options);
-# - every --option a verb's --help names is taken by that verb.
+# Help against its option tables and its documentation:
+# - the option tables (userspace/main.h struct hl_opt): for hitless and every
+#   verb, --help lists each row once and nothing else, its synopsis is the
+#   rows', getopt takes the rows and nothing of another verb's, `help VERB`
+#   is `VERB --help` (userspace/build/host/tests/helpdoc, linked with the
+#   tables);
+# - userspace/README.md's "Command line" block is what `hitless help`
+#   prints (each verb's synopsis, from its table);
+# - every option a verb's --help names in its text is one of its options;
+# - every `hitless VERB --option` of the documentation (README.md, the
+#   READMEs, docs/*.md: code spans and code blocks) is an option of VERB's
+#   --help.
 # The man pages are made from the same --help (tests/install/man.t).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -13,34 +19,91 @@ H="$top/userspace/build/host/hitless"
 src="$top/userspace"
 
 want=$("$H" help | sed -n '1,/hitless help \[VERB\]/p')
-got=$(sed -n '/^## Command line/,/^```$/d; /^## Command line/,$p' "$src/README.md" >/dev/null;
-      awk '/^## Command line/{c=1} c&&/^```$/{n++; next} c&&n==1' "$src/README.md" | sed -n '1,/hitless help \[VERB\]/p')
+got=$(awk '/^## Command line/{c=1} c&&/^```$/{n++; next} c&&n==1' "$src/README.md" | sed -n '1,/hitless help \[VERB\]/p')
 ok $([ "$want" = "$got" ]; echo $?) "userspace/README.md's Command line block is 'hitless help'$( [ "$want" = "$got" ] || diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -n 6 | tr '\n' ' ')"
 
-# the options of a verb's getopt table: its own file's, cli.c's for the pair verbs, main.h's common ones
-table() {
-	case $1 in
-	diff | timeline) f="$src/cli.c" ;;
-	record | snapshot) f="$src/record.c" ;;
-	*) f="$src/$1.c" ;;
+# the help's own text, and the documentation's commands, against each verb's option list
+out=$(/usr/bin/python3 - "$top" "$H" <<'PY'
+import glob, os, re, subprocess, sys
+top, H = sys.argv[1:]
+verbs = ["show", "diff", "timeline", "record", "snapshot", "import", "monitor"]
+
+def help_of(args):
+    return subprocess.run([H] + args + ["--help"], capture_output=True, text=True).stdout
+
+def listed(text):
+    """the options of a help's option list: its lines "  -x, --long ARG  ..." """
+    names = set()
+    for l in text.splitlines():
+        m = re.match(r"  (-[^\s,]+)(?:, (--[a-z-]+))?", l)
+        if m:
+            names.update(o for o in m.groups() if o)
+    return names
+
+helps = {v: help_of([v]) for v in verbs}
+known = {v: listed(helps[v]) for v in verbs}
+top_opts = listed(help_of([]))
+
+# 1. what each help's text names
+for v in verbs:
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]+)", helps[v]))
+    bad = sorted(o for o in named if o not in known[v])
+    print(f"{'not ok' if bad else 'ok'} - {v} --help names only options of its list" +
+          (f" (not its: {' '.join(bad)})" if bad else f" ({len(named)} named)"))
+
+# 2. the documentation's commands
+files = [os.path.join(top, f) for f in ("README.md", "userspace/README.md", "bpf/README.md", "kernel/README.md")]
+files += sorted(glob.glob(os.path.join(top, "docs/*.md")))
+for p in files:
+    if not os.path.exists(p):
+        continue
+    text = open(p).read()
+    cmds = []
+    for m in re.finditer(r"```.*?\n(.*?)```", text, re.S):
+        for l in m.group(1).splitlines():
+            l = re.sub(r"^\s*[$#]\s*", "", l.strip())
+            if l.startswith("hitless "):
+                cmds.append(l)
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    for m in re.finditer(r"`([^`]+)`", prose):
+        s = " ".join(m.group(1).split())
+        for k in re.finditer(r"(?:^|[;|&(] *)(hitless .*)", s):
+            cmds.append(k.group(1))
+    bad, n = [], 0
+    for c in cmds:
+        toks = c.split(" #")[0].split()[1:]
+        i = 0
+        while i < len(toks) and toks[i].startswith("-"):
+            if toks[i].split("=")[0] not in top_opts:
+                bad.append(f"`{c}`: hitless takes no {toks[i]}")
+            i += 2 if toks[i] in ("-f", "--format") else 1
+        if i >= len(toks) or toks[i] not in verbs:
+            continue
+        v, n = toks[i], n + 1
+        for t in toks[i + 1:]:
+            t = t.strip("[]()\"',.;:").split("=")[0]
+            if re.fullmatch(r"--?[a-zA-Z][a-zA-Z-]*", t) and t not in known[v]:
+                bad.append(f"`{c}`: {v} takes no {t}")
+    rel = os.path.relpath(p, top)
+    print(f"{'not ok' if bad else 'ok'} - {rel}: every option of its {n} hitless commands is in the verb's --help" +
+          (" (" + "; ".join(bad[:4]) + ")" if bad else ""))
+PY
+)
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) ok 0 "${line#ok - }" ;;
+	*) ok 1 "${line#not ok - }" ;;
 	esac
-	{ grep -oE '\{ "[a-z-]+", (no|required|optional)_argument' "$f"; grep -oE '\{ "[a-z-]+", (no|required|optional)_argument' "$src/main.h"; } |
-		sed 's/{ "\([a-z-]*\)".*/\1/' | grep -vx help | sort -u
-}
-for v in show diff timeline record snapshot import monitor; do
-	help=$("$H" $v --help)
-	missing=
-	for o in $(table $v); do
-		printf '%s\n' "$help" | grep -qE -- "--$o([^a-z-]|$)" && continue
-		err=$("$H" $v --$o x -o /nonexistent/x 2>&1 >/dev/null)
-		printf '%s\n' "$err" | grep -q "takes no --$o" && continue
-		missing="$missing --$o"
-	done
-	ok $([ -z "$missing" ]; echo $?) "$v --help documents every option of its table${missing:+ (missing:$missing)}"
-	unknown=
-	for o in $(printf '%s\n' "$help" | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
-		table $v | grep -qx -- "${o#--}" || unknown="$unknown $o"
-	done
-	ok $([ -z "$unknown" ]; echo $?) "$v takes every option its --help names${unknown:+ (not taken:$unknown)}"
-done
+done <<<"$out"
+
+# the tables (a C program: it links them); its results numbered on from here
+tables=$("$top/userspace/build/host/tests/helpdoc" 2>&1); rc=$?
+while IFS= read -r line; do
+	case $line in
+	"ok "*) ok 0 "${line#* - }" ;;
+	"not ok "*) ok 1 "${line#* - }" ;;
+	"#"*) printf '%s\n' "$line" ;;
+	esac
+done <<<"$tables"
+ok $([ $rc = 0 ] && grep -q '^1\.\.[1-9]' <<<"$tables"; echo $?) "the option tables' checks ran to their end (exit $rc)"
 done_tap

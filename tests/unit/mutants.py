@@ -22,7 +22,9 @@ muts = {
  'dark: the kexec boundary ignored': ('userspace/lib/dark.c', 'become(d, c, d->lit ? d->boundary : t);', 'become(d, c, t);'),
  'dark: abort and bypass translate': ('userspace/lib/dark.c', '	if (!(cfg & 4) || !(cfg & 3))', '	if (0)'),
  'STE-BREAK finding removed': ('userspace/lib/verdict.c', 'if (tr.protected && (tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', 'if (0 &&'),
- 'new CD table exemption removed': ('userspace/lib/verdict.c', '	    !(is_cd && !memcmp(before, zero_entry, 64)))', '	    1)'),
+ 'new CD table exemption removed': ('userspace/lib/complete.c', '			    !(is_cd && !memcmp(before, zero_entry, 64)))', '			    1)'),
+ 'sequence gaps not counted': ('userspace/lib/complete.c', '			c->gaps += r->hdr.seq - last_seq - 1;', '			;'),
+ 'missing entry writes not counted': ('userspace/lib/complete.c', '				c->inconsistent++;', '				;'),
  'XK at the first walk removed': ('userspace/lib/verdict.c', '		if (first_walk(b, &w)) {', '		if (0 && first_walk(b, &w)) {'),
  'torn check removed': ('userspace/lib/verdict.c', '} else if (!tr.torn && hl_entry_torn(t, seen, init, target)) {', '} else if (0) {'),
  'BBM direct size change removed': ('userspace/lib/verdict.c', '		if (ol != nl) {', '		if (0) {'),
@@ -66,7 +68,7 @@ muts = {
  'fentry detach order removed': ('userspace/lib/verdict.c', '			if (op == HL_IOMMUFD_HWPT_DETACH && r->hdr.mode == HL_MODE_FENTRY) {', '			if (0) {'),
  'unused-CD exemption removed': ('userspace/lib/verdict.c', '	    !u->cd_unused) {', '	    1) {'),
  'STE set to abort/bypass not a removal': ('userspace/lib/verdict.c', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL || untranslated) &&', '(tr.kind == TR_BREAKING || tr.kind == TR_REMOVAL) &&'),
- 'lost => incomplete removed': ('userspace/lib/verdict.c', '	return !v->lost && !v->gaps && !v->inconsistent;', '	return !v->gaps && !v->inconsistent;'),
+ 'lost => incomplete removed': ('userspace/lib/complete.c', '	return !c->lost && !c->gaps && !c->inconsistent;', '	return !c->gaps && !c->inconsistent;'),
  'snapshot payload crc check removed': ('userspace/lib/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
  'range folding removed': ('userspace/lib/state.c', '	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {', '	if (0) {'),
  'monitor: a finding reported once per judgement only': ('userspace/lib/monitor.c', '		n += report(m, &v->findings.v[i], cb, arg);', '		n += i ? 0 : report(m, &v->findings.v[i], cb, arg);'),
@@ -122,13 +124,13 @@ for name,(f,old,new) in muts.items():
         broken += 1
         continue
     open(p,'w').write(s.replace(old,new,1))
-    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf dark'.split()], capture_output=True, text=True)
+    r=subprocess.run(['make','-s','-C',os.path.join(d,'userspace'),'-j1','build/host/hitless'] + ['build/host/tests/'+t for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf dark complete'.split()], capture_output=True, text=True)
     if r.returncode:
         print('BUILD FAIL', name, r.stderr[-500:])
         broken += 1
         continue
     fails=[]
-    for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf dark'.split():
+    for t in 'decode entry rules snapshot outputs cli tracebuf monitor kbtf dark complete'.split():
         out=subprocess.run([os.path.join(d,'userspace/build/host/tests',t)], capture_output=True, text=True).stdout
         for line in out.splitlines():
             if line.startswith('not ok'): fails.append(t+': '+line.split(' - ',1)[1][:70])

@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
+#include "complete.h"
 #include "records.h"
 #include "smmu.h"
 #include "timeline.h"
 #include "dark.h"
-#include "verdict.h"
 
 struct sample { u64 ktime, cnt; };
 
@@ -207,13 +207,15 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 	u64 *order;
 	size_t n, nboots, old_lo = 0, old_hi = 0, new_lo = 0, new_hi = 0;
 	const struct hl_state *st[2] = { a, b };
-	struct hl_verdict v;
+	struct hl_completeness done;
 	double prev = -1;
 	bool vmm_attach = false;
 	const struct hl_record *old_last, *new_start, *p_start, *p_end, *resumed, *paused, *smmu_off, *smmu_on;
 	double last_valid = -1;
 
 	n = hl_merge_events(a, b, &ev, &order, &nboots);
+	/* is the log complete (lib/complete.c: no rule needed) */
+	hl_completeness_of(a, b, ev, n, &done);
 
 	/* clocks: CLOCK sections, BOOTS' CNTFRQ, every milestone */
 	for (int k = 0; k < 2; k++) {
@@ -319,7 +321,6 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 		vmm_attach = ev[i].hdr.kind == HL_K_IOMMUFD && !ev[i].iommufd.result &&
 			     (ev[i].iommufd.op == HL_IOMMUFD_HWPT_ATTACH || ev[i].iommufd.op == HL_IOMMUFD_HWPT_REPLACE);
 	/* each protected StreamID: when is its translation valid in the new kernel? */
-	hl_analyze(a, b, protect, nprotect, &v);
 	for (size_t k = 0; k < nprotect; k++) {
 		const struct hl_record *when = NULL, *restore, *lastw = NULL;
 		const char *src = NULL;
@@ -475,9 +476,9 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 				llround((rec_cnt(&t, resumed) - rec_cnt(&t, paused)) * 1e9 / t.cntfrq)));
 	}
 
-	json_object_object_add(doc, "complete", json_object_new_boolean(hl_verdict_complete(&v)));
-	jadd_u(doc, "lost_records", v.lost);
-	jadd_u(doc, "sequence_gaps", v.gaps);
+	json_object_object_add(doc, "complete", json_object_new_boolean(hl_complete(&done)));
+	jadd_u(doc, "lost_records", done.lost);
+	jadd_u(doc, "sequence_gaps", done.gaps);
 	jadd_u(doc, "cntfrq", t.cntfrq);
 	json_object_object_add(doc, "clock_correlated", json_object_new_boolean(t.correlated));
 	json_object_object_add(doc, "boots", boots);
@@ -489,7 +490,6 @@ json_object *hl_timeline_build(const struct hl_state *a, const struct hl_state *
 	json_object_object_add(doc, "milestones", ms);
 	json_object_object_add(doc, "notes", t.notes);
 
-	hl_verdict_free(&v);
 	for (size_t i = 0; i < t.nclk; i++)
 		VEC_FREE(t.clk[i].s);
 	free(t.clk);

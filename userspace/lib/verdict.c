@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
+#include "complete.h"
 #include "records.h"
 #include "verdict.h"
 
@@ -98,11 +99,10 @@ struct wr {			/* one STE/CD write inside an update */
 };
 
 struct upd {			/* one arm_smmu_write_entry() call, being collected */
-	bool is_cd, open, have_last;
+	bool is_cd, open;
 	u32 smmu, sid, ssid, id;
 	size_t at;		/* merged-log index of its first write */
 	bool cd_unused;		/* a CD update while the StreamID's STE uses no CD */
-	u64 last[8];		/* the entry after the last write of this boot */
 	u64 boot;
 	u64 t;			/* ktime of its last write */
 	int phase;		/* last step seen */
@@ -442,8 +442,6 @@ static bool step_ends(int step)
 	return step == HL_STEP_FINAL || step == HL_STEP_SETV || step == HL_STEP_ONESHOT;
 }
 
-static const __u64 zero_entry[8];
-
 /*
  * Group writes into updates.  With an update id, by id; else by the step
  * grammar of arm_smmu_write_entry(): [UNUSED] CRITICAL [FINAL] |
@@ -459,16 +457,7 @@ static void entry_write(struct ctx *c, const struct hl_record *r, bool is_cd)
 	struct upd *u = find_upd(c, is_cd, smmu, sid, ssid);
 	struct wr w = { .seq = r->hdr.seq };
 
-	/*
-	 * A CD written from all zeroes over a different last CD went into a
-	 * new CD table (the driver allocates one per master, again after
-	 * kexec, and an STE can move to it in one store): not a missing write.
-	 */
-	if (u->have_last && memcmp(u->last, before, 64) &&
-	    !(is_cd && !memcmp(before, zero_entry, 64)))
-		c->v->inconsistent++;
-	memcpy(u->last, after, 64);
-	u->have_last = true;
+	/* a write missing before this one is hl_completeness_of()'s (lib/complete.c) */
 	if (u->open) {
 		bool brk;
 
@@ -519,10 +508,7 @@ static void entry_seen(struct ctx *c, const struct hl_record *r, bool is_cd)
 	u32 smmu = is_cd ? r->cd.smmu : r->ste.smmu, sid = is_cd ? r->cd.sid : r->ste.sid;
 	u32 ssid = is_cd ? r->cd.ssid : 0;
 	const __u64 *after = is_cd ? r->cd.after : r->ste.after;
-	struct upd *u = find_upd(c, is_cd, smmu, sid, ssid);
 
-	memcpy(u->last, after, 64);
-	u->have_last = true;
 	if (is_cd)
 		hl_state_set_cd(&c->replay, smmu, sid, ssid, after);
 	else
@@ -990,10 +976,8 @@ static void reg_write(struct ctx *c, const struct hl_record *r)
 
 static void end_boot(struct ctx *c)
 {
-	for (size_t i = 0; i < c->upds.n; i++) {
+	for (size_t i = 0; i < c->upds.n; i++)
 		close_update(c, &c->upds.v[i]);
-		c->upds.v[i].have_last = false;
-	}
 	for (size_t i = 0; i < c->obs.n; i++)
 		if (!c->obs.v[i].done)
 			ob_fail(c, &c->obs.v[i], 0, true);
@@ -1267,20 +1251,6 @@ static void analyze(const struct hl_state *a, const struct hl_state *b,
 	}
 	v->bbml2 = nsmmu && n2 == nsmmu;
 
-	/* losses: the LOSS sections, de-duplicated across the two snapshots */
-	for (int k = 0; k < 2; k++) {
-		const struct hl_state *s = k ? b : a;
-
-		for (size_t i = 0; s && i < s->losses.n; i++) {
-			bool dup = false;
-
-			for (size_t j = 0; k && j < a->losses.n; j++)
-				dup |= !memcmp(&a->losses.v[j], &s->losses.v[i], sizeof(s->losses.v[i]));
-			if (!dup)
-				v->lost += s->losses.v[i].count;
-		}
-	}
-
 	hl_state_init(&c.replay);
 	for (size_t i = 0; a && i < a->stes.n; i++)
 		hl_state_set_ste(&c.replay, a->stes.v[i].smmu, a->stes.v[i].sid, a->stes.v[i].q);
@@ -1288,7 +1258,16 @@ static void analyze(const struct hl_state *a, const struct hl_state *b,
 		hl_state_set_cd(&c.replay, a->cds.v[i].smmu, a->cds.v[i].sid, a->cds.v[i].ssid, a->cds.v[i].q);
 
 	n = hl_merge_events(a, b, &ev, &order, &nboots);
-	v->nevents = n;
+	{
+		/* complete or not: lost, gaps, missing writes (lib/complete.c, the one definition) */
+		struct hl_completeness k;
+
+		hl_completeness_of(a, b, ev, n, &k);
+		v->lost = k.lost;
+		v->gaps = k.gaps;
+		v->inconsistent = k.inconsistent;
+		v->nevents = k.nevents;
+	}
 	prot_windows(&c, ev, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct hl_record *r = &ev[i];
@@ -1310,8 +1289,7 @@ static void analyze(const struct hl_state *a, const struct hl_state *b,
 				if (ev[j].hdr.boot != c.boot)
 					c.last_boot = false;
 		} else if (r->hdr.seq != last_seq + 1) {
-			v->gaps += r->hdr.seq - last_seq - 1;
-			ob_holed(&c);
+			ob_holed(&c);	/* a gap (counted by hl_completeness_of()) */
 		}
 		if (r->hdr.kind == HL_K_LOST)
 			ob_holed(&c);
@@ -1455,7 +1433,10 @@ void hl_verdict_free(struct hl_verdict *v)
 
 bool hl_verdict_complete(const struct hl_verdict *v)
 {
-	return !v->lost && !v->gaps && !v->inconsistent;
+	const struct hl_completeness k = { .lost = v->lost, .gaps = v->gaps,
+					   .inconsistent = v->inconsistent, .nevents = v->nevents };
+
+	return hl_complete(&k);
 }
 
 int hl_verdict_exit(const struct hl_verdict *v)
