@@ -5,7 +5,7 @@
  * harness tests/bpf/core_test.bpf.c), run by BPF_PROG_TEST_RUN and timed by
  * the kernel's BPF run-time statistics.
  *
- *   bpf_cost base|step|emit|floor|rate [R]|capacity
+ *   bpf_cost base|step|emit|floor|rate [R]|capacity|drain record|monitor [N]
  *
  * base      ns of a run that does nothing (the statistics' own cost)
  * step      ns per arm_smmu_write_entry() step classification (one STE write)
@@ -16,10 +16,17 @@
  * capacity  records the ring buffer holds with no reader before loss starts
  * floor     ns of the kernel's helpers alone, per record: ring buffer
  *           reserve + submit, and bpf_ktime_get_ns()
+ * drain     the collector's own CPU per record it takes off the ring: N
+ *           (default 262144, 1 GiB in 4 KiB pages) page-table records, in runs
+ *           of 512 (2 MiB), drained by a thread that does what `hitless
+ *           record` (intake, state model) or `hitless monitor` (intake, the
+ *           monitor's window, a judgement at most every 100 ms) does with
+ *           each; its thread CPU time over the records, and how many were lost
  *
  * Prints "name value" lines for bench/run.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +37,9 @@
 #include "build.h"
 #include "core_test.h"
 #include "core_test.skel.h"
+#include "records.h"
+#include "state.h"
+#include "monitor.h"
 
 static struct core_test *sk;
 
@@ -113,6 +123,89 @@ static void *reader(void *arg)
 	while (!stop)
 		ring_buffer__poll(rb, 10);
 	ring_buffer__consume(rb);
+	return NULL;
+}
+
+/* ---- drain: the collector's side (userspace/lib: records, state, monitor) ---- */
+
+struct drain_ctx {
+	int monitor;
+	struct hl_intake in;
+	struct hl_state st;
+	struct hl_mon mon;
+	unsigned long long taken, rejected, findings, judgements;
+	double judge_cpu;
+	u64 judged_at, judged;
+};
+
+static int on_drain(void *ctx, void *data, size_t len)
+{
+	struct drain_ctx *d = ctx;
+	struct hl_record r;
+
+	if (hl_intake(&d->in, data, len, &r)) {
+		d->rejected++;
+		return 0;
+	}
+	if (d->monitor)
+		hl_mon_feed(&d->mon, &r);
+	else
+		hl_state_apply(&d->st, &r);
+	d->taken++;
+	return 0;
+}
+
+static void on_finding(const struct hl_finding *f, void *arg)
+{
+	(void)f;
+	((struct drain_ctx *)arg)->findings++;
+}
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static atomic_ullong drained;
+
+static void *drain_reader(void *arg)
+{
+	struct drain_ctx *d = arg;
+	struct ring_buffer *rb = ring_buffer__new(bpf_map__fd(sk->maps.hl_events), on_drain, d, NULL);
+	double c0 = thread_cpu(), c1;
+
+	if (!rb) {
+		fprintf(stderr, "bpf_cost: ring_buffer__new: %m\n");
+		exit(2);
+	}
+	/* as hl_cap_poll() does: poll, then consume what is below the wake-up mark */
+	for (;;) {
+		int last = stop;
+
+		ring_buffer__poll(rb, 100);
+		ring_buffer__consume(rb);
+		if (d->monitor) {
+			u64 t = (u64)(now() * 1e9);
+
+			if (d->mon.records != d->judged && t - d->judged_at >= HL_MON_SETTLE_NS) {
+				d->judged_at = t;
+				d->judged = d->mon.records;
+				d->judge_cpu -= thread_cpu();
+				hl_mon_judge(&d->mon, t, on_finding, d);
+				d->judge_cpu += thread_cpu();
+				d->judgements++;
+			}
+		}
+		drained = d->taken + d->rejected;
+		if (last)
+			break;
+	}
+	c1 = thread_cpu();
+	ring_buffer__free(rb);
+	printf("drain_cpu_s %.6f\n", c1 - c0);
 	return NULL;
 }
 
@@ -208,6 +301,45 @@ int main(int argc, char **argv)
 		printf("rate_records_per_s %.0f\n", produced / (t1 - t0));
 		printf("rate_lost %llu\n", (unsigned long long)stat(HL_STAT_LOST_RINGBUF));
 		printf("rate_consumed %llu\n", (unsigned long long)consumed);
+	} else if (!strcmp(what, "drain") && argc > 2 &&
+		   (!strcmp(argv[2], "record") || !strcmp(argv[2], "monitor"))) {
+		unsigned long long n = argc > 3 ? strtoull(argv[3], NULL, 0) : 262144, produced = 0;
+		struct drain_ctx d = { .monitor = !strcmp(argv[2], "monitor") };
+		pthread_t t;
+
+		if (!n || n % 512) {
+			fprintf(stderr, "bpf_cost: drain N: a multiple of 512\n");
+			return 2;
+		}
+		if (d.monitor)
+			hl_mon_init(&d.mon, NULL, 0, 65536);	/* monitor's default --window */
+		else
+			hl_state_init(&d.st);
+		drain();
+		reset_stats();
+		pthread_create(&t, NULL, drain_reader, &d);
+		sk->bss->emit_n = 512;
+		while (produced < n) {
+			/* never more than half the ring ahead of the reader: loss is not what this measures */
+			while (produced - drained > 16384)
+				sched_yield();
+			run_once(sk->progs.test_emit_pte);
+			produced += 512;
+		}
+		while (drained < produced && !stat(HL_STAT_LOST_RINGBUF))
+			sched_yield();
+		stop = 1;
+		pthread_join(t, NULL);
+		printf("drain_records %llu\n", d.taken);
+		printf("drain_rejected %llu\n", d.rejected);
+		printf("drain_lost %llu\n", (unsigned long long)stat(HL_STAT_LOST_RINGBUF));
+		if (d.monitor) {
+			printf("drain_judgements %llu\n", d.judgements);
+			printf("drain_judge_cpu_s %.6f\n", d.judge_cpu);
+			hl_mon_free(&d.mon);
+		}
+		else
+			hl_state_free(&d.st);
 	} else if (!strcmp(what, "capacity")) {
 		u64 seq0;
 
@@ -221,7 +353,7 @@ int main(int argc, char **argv)
 		       (unsigned long long)(sk->bss->hl_seq - seq0 - stat(HL_STAT_LOST_RINGBUF)));
 		printf("capacity_lost_of_100000 %llu\n", (unsigned long long)stat(HL_STAT_LOST_RINGBUF));
 	} else {
-		fprintf(stderr, "usage: bpf_cost base|step|emit|floor|rate [R]|capacity\n");
+		fprintf(stderr, "usage: bpf_cost base|step|emit|floor|rate [R]|capacity|drain record|monitor [N]\n");
 		return 2;
 	}
 	core_test__destroy(sk);

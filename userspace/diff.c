@@ -2,6 +2,7 @@
 /* diff: two snapshots (before and after a live update) -> verdict. */
 #include <stdlib.h>
 #include <string.h>
+#include "devices.h"
 #include "html.h"
 #include "junit.h"
 #include "main.h"
@@ -35,6 +36,8 @@ static void diff_text(json_object *d, FILE *out)
 		fprintf(out, "note: %s\n", jopt_s(d, "note"));
 	if (jopt_s(d, "untied_because"))
 		fprintf(out, "boots not tied: %s\n", jopt_s(d, "untied_because"));
+	/* the verdict per device ahead of the evidence */
+	hl_device_table_text(out, json_object_object_get(d, "devices"));
 	for (size_t i = 0; i < json_object_array_length(a); i++)
 		hl_finding_text(out, json_object_array_get_idx(a, i), false);
 	o = json_object_object_get(d, "transition_counts");
@@ -88,6 +91,30 @@ static void diff_metrics(json_object *d, FILE *out)
 	o = json_object_object_get(d, "transition_counts");
 	json_object_object_foreach(o, k, v)
 		hl_mw_sample(&w, json_object_get_int(v), "kind", k, NULL);
+	/* one series per device, labelled by its SMMU, PCI address ("" where no record names it) and StreamIDs */
+	o = json_object_object_get(d, "devices");
+	for (int fam = 0; fam < 2; fam++) {
+		hl_mw_family(&w, fam ? "hitless_device_findings" : "hitless_device_hitless");
+		for (size_t i = 0; i < json_object_array_length(o); i++) {
+			json_object *r = json_object_array_get_idx(o, i), *sids = json_object_object_get(r, "sids");
+			const char *dev = jopt_s(r, "device") ? jopt_s(r, "device") : "";
+			char sm[16] = "any", ids[64] = "";
+			size_t len = 0;
+
+			if (json_object_object_get_ex(r, "smmu", NULL))
+				snprintf(sm, sizeof(sm), "%llu", jget_u(r, "smmu"));
+			for (size_t k = 0; k < json_object_array_length(sids) && len < sizeof(ids); k++)
+				len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%lld", k ? "," : "",
+							(long long)json_object_get_int64(json_object_array_get_idx(sids, k)));
+			if (!fam)
+				hl_mw_sample(&w, !strcmp(jget_s(r, "verdict"), "hitless"), "smmu", sm, "device", dev,
+					     "sids", ids, NULL);
+			else
+				for (int e = 0; e < 2; e++)
+					hl_mw_sample(&w, jget_u(r, e ? "warnings" : "errors"), "smmu", sm, "device", dev,
+						     "sids", ids, "severity", e ? "warning" : "error", NULL);
+		}
+	}
 	hl_mw_end(&w);
 }
 
@@ -201,6 +228,17 @@ int do_diff(int argc, char **argv)
 	json_object_object_add(doc, "protected_from", json_object_new_string(hl_protect_source));
 	if (nfiles == 2)
 		diff_boots(doc, &a, &b);
+	{
+		/* the per-device table: findings by device, dark time from the timeline */
+		json_object *tl = prot.protect.n || env.format == FMT_HTML ?
+				  hl_timeline_build(&a, nfiles == 2 ? &b : NULL, prot.protect.v, prot.protect.n) : NULL;
+
+		json_object_object_add(doc, "devices",
+				       hl_device_table(doc, tl ? json_object_object_get(tl, "devices") : NULL));
+		if (env.format == FMT_HTML && tl)	/* the report draws the critical path too */
+			json_object_object_add(doc, "timeline", json_object_get(tl));
+		json_object_put(tl);
+	}
 	rc = hl_verdict_exit(&v);
 	if (!prot.protect.n) {
 		json_object_object_add(doc, "note", json_object_new_string(
@@ -214,9 +252,6 @@ int do_diff(int argc, char **argv)
 			json_object_object_add(doc, "exit_status", json_object_new_int(rc));
 		}
 	}
-	if (env.format == FMT_HTML)	/* the report draws the critical path too */
-		json_object_object_add(doc, "timeline", hl_timeline_build(&a, nfiles == 2 ? &b : NULL,
-									 prot.protect.v, prot.protect.n));
 	if (hl_emit(doc, &r))
 		rc = HL_EXIT_ERROR;
 	json_object_put(doc);

@@ -81,6 +81,39 @@ int test_emit(void *ctx)
 }
 
 /*
+ * A VMM's map in 4 KiB pages as the stock mode records it (one HL_K_PTE per
+ * leaf written, bpf/hitless.bpf.c hl_emit_pte): `emit_n` leaves per run at
+ * consecutive IOVAs from pte_next, for bench/bpf_cost.c "drain" (what the
+ * collector's own CPU costs per record it takes off the ring).
+ */
+__u64 pte_next = 0x10000000;
+
+static long pte_cb(__u64 i, void *ctx)
+{
+	struct hl_record *r = hl_reserve(HL_K_PTE, HL_MODE_SYNTHETIC);
+
+	if (r) {
+		r->pte.root = 0x80000000;
+		r->pte.iova = pte_next;
+		r->pte.old_desc = 0;
+		r->pte.new_desc = (0x40000000 + pte_next) | 0x743;	/* page, AF, inner shareable */
+		r->pte.level = 3;
+		r->pte.granule = 12;
+		r->pte.stage = 1;
+		hl_submit(r);
+	}
+	pte_next += 4096;
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int test_emit_pte(void *ctx)
+{
+	bpf_loop(emit_n, pte_cb, NULL, 0);
+	return 0;
+}
+
+/*
  * What the kernel's helpers alone cost (bench/bpf_cost.c "floor"): what any
  * record costs on this kernel before hitless writes a byte of it.
  * floor_what 1: bpf_ringbuf_reserve + bpf_ringbuf_submit; 2: bpf_ktime_get_ns.

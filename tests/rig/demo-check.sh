@@ -39,6 +39,8 @@ PY
 if [ "$flavor" = patched ]; then
 	check '[ $rc = 0 ]' "the demo exits 0 (hitless), not 1 or 2 (got $rc)"
 	check 'grep -q "^verdict: HITLESS" "$out/verdict.txt"' "the verdict comes first and says HITLESS"
+	check 'grep -qE "^0000:00:01.0 +[0-9]+ +8 +HITLESS +0 ns +-$" "$out/verdict.txt"' \
+		"the verdict per device: edu (0000:00:01.0, StreamID 8) HITLESS, no dark time, no rule"
 	check 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"complete\"] and not d[\"findings\"] and 8 in d[\"protected\"]" "$out/verdict.json"' \
 		"verdict.json parses: complete log, StreamID 8 protected, no finding"
 	check 'grep -q "live update: adopted the stream table" "$out/serial.log" && grep -q "live update: StreamID 8: restored domain with the preserved STE" "$out/serial.log" && grep -qE "live update: group [0-9]+: restored domain attached at probe" "$out/serial.log"' \
@@ -64,6 +66,9 @@ if [ "$flavor" = patched ]; then
 else
 	check '[ $rc = 1 ]' "the demo exits 1 (findings), not 0 or 2 (got $rc)"
 	check 'grep -q "^verdict: NOT HITLESS" "$out/verdict.txt"' "the verdict comes first and says NOT HITLESS"
+	row8=$(grep -E "^0000:00:01.0 +[0-9]+ +8 +NOT HITLESS +[0-9.]+ [mu]?s " "$out/verdict.txt")
+	check '[[ $row8 == *" SMMU-OFF"* && $row8 == *" XK-XLATE"* ]]' \
+		"the verdict per device: edu (0000:00:01.0, StreamID 8) NOT HITLESS, dark for a time, with SMMU-OFF and XK-XLATE"
 	# one finding: its line (rule), then its StreamID 8 line and its records line
 	finding_8() {
 		awk '/^(ERROR|WARNING) +[A-Z-]+ /{f=NR} f && NR==f+1 && /^ +StreamID 8 /{s=NR}

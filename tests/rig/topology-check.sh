@@ -83,6 +83,15 @@ want = [\"0000:00:01.0: StreamID 8\", \"0000:01:00.0: StreamID 256\", \"0000:02:
         \"0000:03:00.0: StreamID 768\", \"0000:04:01.0: StreamIDs 1024, 1032\"]
 assert names[1:-1] == want, names
 "' "diff -f junit: a suite per protected device by its PCI address, the bridged edu's two StreamIDs in one"
+check '"$hl" -j diff "$files/capture.snap" "$files/capture.snap" 2>/dev/null | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+rows = [(r.get(\"device\"), r[\"sids\"], r[\"verdict\"]) for r in d[\"devices\"]]
+want = [(\"0000:00:01.0\", [8], \"hitless\"), (\"0000:01:00.0\", [256], \"hitless\"), (\"0000:02:00.0\", [512], \"hitless\"),
+        (\"0000:03:00.0\", [768], \"hitless\"), (\"0000:04:01.0\", [1024, 1032], \"hitless\")]
+assert rows == want, rows
+" && "$hl" diff "$files/capture.snap" "$files/capture.snap" 2>/dev/null | grep -qE "^0000:04:01.0 +0 +1024,1032 +HITLESS"' \
+	"diff: the verdict per device, a row each by PCI address (the bridged edu one row, its two StreamIDs), in JSON and text"
 check '"$hl" -j diff --protect 0000:04:01.0 "$files/capture.snap" "$files/capture.snap" 2>/dev/null | python3 -c "
 import json, sys
 d = json.load(sys.stdin)

@@ -12,6 +12,7 @@
 #include "run.h"
 #include "promparse.h"
 #include "junit.h"
+#include "devices.h"
 #include "output.h"
 #include <sys/wait.h>
 
@@ -78,6 +79,9 @@ static void diff_outputs(void)
 	       "diff text: findings with StreamID and records");
 	tap_ok(run("diff", before, lossy, NULL) == 2 && !strncmp(run_out, "verdict: INCOMPLETE", 19),
 	       "diff text: incomplete shown first");
+	tap_ok(run("diff", before, broken, NULL) == 1 && strstr(run_out, "\ndevice ") &&
+	       strstr(run_out, "STE-BREAK XK-XLATE\n") && strstr(run_out, "STE-BREAK XK-XLATE\n") < strstr(run_out, "ERROR"),
+	       "diff text: the per-device table (StreamID 16: NOT HITLESS, its rules) ahead of the findings");
 
 	for (int f = 0; f < 2; f++) {
 		const char *fmt = f ? "openmetrics" : "prometheus";
@@ -90,6 +94,10 @@ static void diff_outputs(void)
 		tap_ok(metrics_val("hitless_findings_total{rule=\"STE-BREAK\",severity=\"error\"}", &v) && v == 1 &&
 		       metrics_has("# TYPE hitless_findings counter") && metrics_has("# TYPE hitless_lost_records counter"),
 		       "diff %s: one STE-BREAK finding counted; findings and lost records are counters", fmt);
+		v = -1;
+		tap_ok(metrics_val("hitless_device_hitless{smmu=\"0\",device=\"\",sids=\"16\"}", &v) && v == 0 &&
+		       metrics_val("hitless_device_findings{smmu=\"0\",device=\"\",sids=\"16\",severity=\"error\"}", &v) &&
+		       v == 2, "diff %s: a series per device: StreamID 16 not hitless, 2 errors", fmt);
 	}
 	tap_ok(run("diff", "-f", "chrome", before, after, NULL) == 2 && strstr(run_err, "no chrome output"),
 	       "diff has no chrome output: exit 2, said so");
@@ -259,6 +267,71 @@ static void junit_per_device(void)
 	json_object_put(d);
 }
 
+/*
+ * The verdict per device (lib/devices.c): a master's StreamIDs one row, the
+ * same StreamID on two SMMUs two rows, a finding counted on its own SMMU's
+ * row only, the longest dark StreamID of a device is its dark time, and
+ * with records lost a device nothing names is incomplete, not hitless.
+ */
+static void device_table(void)
+{
+	static const char *doc =
+		"{\"complete\": %s, \"protected_devices\": ["
+		"{\"sid\": 1024, \"smmu\": 0, \"device\": \"0000:04:01.0\"},"
+		"{\"sid\": 1032, \"smmu\": 0, \"device\": \"0000:04:01.0\"},"
+		"{\"sid\": 8, \"smmu\": 0}, {\"sid\": 8, \"smmu\": 1}],"
+		"\"findings\": [{\"rule\": \"STE-BREAK\", \"severity\": \"error\", \"smmu\": 1, \"sid\": 8},"
+		"{\"rule\": \"BBM-SIZE\", \"severity\": \"warning\", \"smmu\": 0, \"sid\": 1032},"
+		"{\"rule\": \"INV-TLB\", \"severity\": \"error\"}]}";
+	json_object *tl = json_tokener_parse(
+		"[{\"sid\": 1024, \"smmu\": 0, \"dark_ns\": 5, \"dark_parts_ns\": {\"ste_invalid\": 5}, \"valid_t_ns\": 100},"
+		"{\"sid\": 1032, \"smmu\": 0, \"dark_ns\": 7, \"dark_parts_ns\": {\"smmu_off\": 7}, \"valid_t_ns\": 90},"
+		"{\"sid\": 8, \"smmu\": 1, \"dark_ns\": 3, \"dark_parts_ns\": {}}]");
+	char buf[1024];
+	json_object *d, *rows, *r0, *r1, *r2;
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	snprintf(buf, sizeof(buf), doc, "true");
+	d = json_tokener_parse(buf);
+	rows = hl_device_table(d, tl);
+	r0 = json_object_array_get_idx(rows, 0);
+	r1 = json_object_array_get_idx(rows, 1);
+	r2 = json_object_array_get_idx(rows, 2);
+	tap_ok(json_object_array_length(rows) == 3 && !strcmp(jget_s(r0, "device"), "0000:04:01.0") &&
+	       json_object_array_length(json_object_object_get(r0, "sids")) == 2 && !jopt_s(r1, "device") &&
+	       jget_u(r1, "smmu") == 0 && jget_u(r2, "smmu") == 1,
+	       "device table: the master's two StreamIDs one row; StreamID 8 on SMMU 0 and on SMMU 1 two rows");
+	tap_ok(!strcmp(jget_s(r0, "verdict"), "hitless") && jget_u(r0, "warnings") == 1 && jget_u(r0, "errors") == 0 &&
+	       !strcmp(jget_s(r1, "verdict"), "hitless") && jget_u(r1, "errors") == 0 &&
+	       !strcmp(jget_s(r2, "verdict"), "findings") && jget_u(r2, "errors") == 1 &&
+	       !strcmp(json_object_get_string(json_object_array_get_idx(json_object_object_get(r2, "rules"), 0)), "STE-BREAK"),
+	       "device table: SMMU 1's STE-BREAK on its row only; a warning leaves the device hitless; a finding "
+	       "without a StreamID on no row");
+	tap_ok(jopt_i(r0, "dark_ns", -1) == 7 && jopt_i(json_object_object_get(r0, "dark_parts_ns"), "smmu_off", -1) == 7 &&
+	       jopt_i(r0, "valid_t_ns", -1) == 100 && jopt_i(r1, "dark_ns", -1) == -1 && jopt_i(r2, "dark_ns", -1) == 3,
+	       "device table: a device's dark time is its longest StreamID's, with its parts; valid again at the latest");
+	m = open_memstream(&txt, &len);
+	hl_device_table_text(m, rows);
+	fclose(m);
+	tap_ok(txt && strstr(txt, "0000:04:01.0   0    1024,1032    HITLESS") && strstr(txt, "NOT HITLESS") &&
+	       strstr(txt, "STE-BREAK\n"), "device table text: a row per device, its StreamIDs, verdict and rules");
+	free(txt);
+	json_object_put(rows);
+	json_object_put(d);
+	snprintf(buf, sizeof(buf), doc, "false");
+	d = json_tokener_parse(buf);
+	rows = hl_device_table(d, NULL);
+	tap_ok(!strcmp(jget_s(json_object_array_get_idx(rows, 0), "verdict"), "incomplete") &&
+	       !strcmp(jget_s(json_object_array_get_idx(rows, 2), "verdict"), "findings") &&
+	       jopt_i(json_object_array_get_idx(rows, 0), "dark_ns", -1) == -1,
+	       "device table, records lost: incomplete unless an error names the device; no timeline, no dark time");
+	json_object_put(rows);
+	json_object_put(d);
+	json_object_put(tl);
+}
+
 /* The renderers' reads and the streaming writer's keys (lib/output.c). */
 static void json_reads_and_keys(void)
 {
@@ -336,6 +409,7 @@ int main(void)
 	show_outputs();
 	xml_escaping();
 	junit_per_device();
+	device_table();
 	json_reads_and_keys();
 	{
 		char cmd[4200];
