@@ -55,6 +55,11 @@
  *   --replace-after-preserve  prepare: once the iommufd is preserved, attach
  *                        the device to a new HWPT on the same IOAS (the
  *                        kernel must then hand nothing over at kexec)
+ *   --hitless            the device's attach asks for VFIO_DEVICE_ATTACH_HITLESS
+ *                        (the patched kernel's uapi): it fails, changing
+ *                        nothing, unless the IOMMU driver changes the
+ *                        translation without a break; in resume, the attach
+ *                        that replaces the translation handed over
  *   --no-attach          resume: retrieve and check guest memory, then finish
  *                        the session without the device (nobody claims the
  *                        translation handed over)
@@ -95,6 +100,11 @@
 #include <linux/iommufd.h>
 #include <linux/liveupdate.h>
 #include <linux/vfio.h>
+
+/* The series' uapi (kernel/patches: vfio); the stock 7.3 headers lack it */
+#ifndef VFIO_DEVICE_ATTACH_HITLESS
+#define VFIO_DEVICE_ATTACH_HITLESS (1 << 1)
+#endif
 #include "counter.h"
 
 #ifndef MADV_HUGEPAGE
@@ -153,6 +163,7 @@ static struct {
 	const char *session;
 	uint64_t stray_iova;
 	bool map_file, thp, daemon, hold, dma_at_kexec, type1, replace_after_preserve, no_attach;
+	bool hitless;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -620,8 +631,13 @@ static void iommufd_attach(struct vm_dev *v, int memfd, uint64_t *ram)
 	v->hwpt = hwpt.out_hwpt_id;
 
 	att.pt_id = v->hwpt;
+	att.flags = opt.hitless ? VFIO_DEVICE_ATTACH_HITLESS : 0;
 	if (ioctl(v->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &att))
-		die_errno("ioctl VFIO_DEVICE_ATTACH_IOMMUFD_PT (%s to hwpt %u)", v->cdev, v->hwpt);
+		die_errno("ioctl VFIO_DEVICE_ATTACH_IOMMUFD_PT (%s to hwpt %u%s)", v->cdev, v->hwpt,
+			  opt.hitless ? ", hitless" : "");
+	if (opt.hitless)
+		msg("%s: HWPT %u attached with VFIO_DEVICE_ATTACH_HITLESS: the IOMMU driver "
+		    "changed the translation without a break", opt.bdf, v->hwpt);
 
 	msg("%s: %s bound to iommufd (dev_id %u); IOAS %u maps %" PRIu64
 	    " KiB of guest memory at IOVA %#" PRIx64 "-%#" PRIx64 " (%s); HWPT %u attached"
@@ -1504,7 +1520,7 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: vmm prepare|resume|run|preserve-checks [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
 		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n"
-		"           [--type1] [--replace-after-preserve] [--no-attach]\n");
+		"           [--type1] [--replace-after-preserve] [--no-attach] [--hitless]\n");
 	exit(2);
 }
 
@@ -1537,6 +1553,8 @@ int main(int argc, char **argv)
 			opt.replace_after_preserve = true;
 		} else if (!strcmp(a, "--no-attach")) {
 			opt.no_attach = true;
+		} else if (!strcmp(a, "--hitless")) {
+			opt.hitless = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {

@@ -4,6 +4,7 @@
  * iommufd, to give the capture something to catch.
  *
  *   vfio-iommufd VENDOR:DEVICE|BDF[,BDF...] [--replace | --replace-s2 | --expect-replace-error]
+ *                [--hitless] [--hitless-replace [--mark FILE]]
  *                [--burst BYTES] [--then CMD] [--loop N]
  *
  * VENDOR:DEVICE takes the first such device; PCI addresses (0000:01:00.0,
@@ -27,6 +28,19 @@
  * --replace-s2: the same with a nesting-parent HWPT (IOMMU_HWPT_ALLOC_NEST_PARENT:
  * a stage-2 domain on SMMUv3), so the STE's Config goes from S1 to S2 with
  * S2TTB and VMID: an STE update the driver can only do by breaking.
+ *
+ * --hitless: every attach and replace asks for VFIO_DEVICE_ATTACH_HITLESS (the
+ * series' uapi flag: fail, changing nothing, unless the IOMMU driver changes
+ * the translation without a break); the first attach, from the blocking
+ * domain's abort STE to an S1 one, is hitless on SMMUv3.
+ *
+ * --hitless-replace: --hitless, and the S1-to-S1 replace of --replace asked
+ * with the flag must fail with EBUSY, the device staying on its HWPT; then the
+ * same replace without the flag must go through (with its break). --mark FILE
+ * (a trace_marker) gets "vfio-iommufd: hitless attach begin" and "... end"
+ * written around the first attach, and "vfio-iommufd: hitless replace begin"
+ * and "... end" around the refused replace, so that a capture can tell what
+ * each wrote.
  *
  * --burst BYTES: after the maps, map BYTES of anonymous memory in 4 KiB pages
  * (MADV_NOHUGEPAGE) at IOVA 0x1000000 (0x10000000 for more than 112 MiB: the
@@ -59,6 +73,11 @@
 
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
+
+/* The series' uapi (kernel/patches: vfio); the stock 7.3 headers lack it */
+#ifndef VFIO_DEVICE_ATTACH_HITLESS
+#define VFIO_DEVICE_ATTACH_HITLESS (1 << 1)
+#endif
 
 static void die(const char *what)
 {
@@ -245,6 +264,9 @@ int main(int argc, char **argv)
 	char bdf[MAX_DEVS][64];
 	const char *then = NULL;
 	int iommufd, devfd, devfds[MAX_DEVS], replace = 0, expect_refusal = 0, s2 = 0, then_failed = 0;
+	int hitless = 0, hitless_replace = 0;
+	const char *mark = NULL;
+	__u32 at_flags;
 	unsigned long long burst = 0;
 	unsigned loops = 0;
 	void *buf;
@@ -275,6 +297,12 @@ int main(int argc, char **argv)
 			replace = s2 = 1;
 		else if (!strcmp(argv[i], "--expect-replace-error"))
 			replace = expect_refusal = 1;
+		else if (!strcmp(argv[i], "--hitless"))
+			hitless = 1;
+		else if (!strcmp(argv[i], "--hitless-replace"))
+			replace = hitless = hitless_replace = 1;
+		else if (!strcmp(argv[i], "--mark") && i + 1 < argc)
+			mark = argv[++i];
 		else if (!strcmp(argv[i], "--then") && i + 1 < argc)
 			then = argv[++i];
 		else if (!strcmp(argv[i], "--burst") && i + 1 < argc) {
@@ -295,6 +323,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vfio-iommufd: --replace and --loop take one device\n");
 		return 2;
 	}
+	if (mark && !hitless_replace) {
+		fprintf(stderr, "vfio-iommufd: --mark goes with --hitless-replace\n");
+		return 2;
+	}
+	at_flags = hitless ? VFIO_DEVICE_ATTACH_HITLESS : 0;
 	for (unsigned i = 0; by_addr && i < ndev; i++)
 		bind_bdf(bdf[i]);
 	iommufd = open("/dev/iommu", O_RDWR);
@@ -314,10 +347,16 @@ int main(int argc, char **argv)
 		printf("%s bound to iommufd: dev_id %u\n", bdf[i], bind.out_devid);
 		if (!i && ioctl(iommufd, IOMMU_IOAS_ALLOC, &alloc))
 			die("IOMMU_IOAS_ALLOC");
-		at = (struct vfio_device_attach_iommufd_pt){ .argsz = sizeof(at), .pt_id = alloc.out_ioas_id };
+		at = (struct vfio_device_attach_iommufd_pt){ .argsz = sizeof(at), .flags = at_flags,
+							     .pt_id = alloc.out_ioas_id };
+		if (mark && write_file(mark, "vfio-iommufd: hitless attach begin\n"))
+			die(mark);
 		if (ioctl(devfds[i], VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
-			die("VFIO_DEVICE_ATTACH_IOMMUFD_PT");
-		printf("%s attached to IOAS %u (hwpt %u)\n", bdf[i], alloc.out_ioas_id, at.pt_id);
+			die(hitless ? "VFIO_DEVICE_ATTACH_IOMMUFD_PT (hitless)" : "VFIO_DEVICE_ATTACH_IOMMUFD_PT");
+		if (mark && write_file(mark, "vfio-iommufd: hitless attach end\n"))
+			die(mark);
+		printf("%s attached to IOAS %u (hwpt %u)%s\n", bdf[i], alloc.out_ioas_id, at.pt_id,
+		       hitless ? ", hitless" : "");
 	}
 	devfd = devfds[0];
 
@@ -364,6 +403,28 @@ int main(int argc, char **argv)
 		printf("hwpt %u%s allocated on IOAS %u\n", hw.out_hwpt_id, s2 ? " (nesting parent: stage 2)" : "",
 		       alloc.out_ioas_id);
 		at.pt_id = hw.out_hwpt_id;
+		if (hitless_replace) {
+			int rc, err;
+
+			if (mark && write_file(mark, "vfio-iommufd: hitless replace begin\n"))
+				die(mark);
+			rc = ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at);
+			err = errno;
+			if (mark && write_file(mark, "vfio-iommufd: hitless replace end\n"))
+				die(mark);
+			if (!rc) {
+				printf("vfio-iommufd: hitless replace hwpt %u -> %u went through, but breaks the CD\n",
+				       was, at.pt_id);
+				return 1;
+			}
+			if (err != EBUSY) {
+				errno = err;
+				die("VFIO_DEVICE_ATTACH_IOMMUFD_PT (hitless replace): not EBUSY");
+			}
+			printf("hitless replace hwpt %u -> %u refused (%s), as expected\n", was, at.pt_id,
+			       strerror(err));
+			at.flags = 0;
+		}
 		if (ioctl(devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) {
 			if (!expect_refusal)
 				die("VFIO_DEVICE_ATTACH_IOMMUFD_PT (replace)");
@@ -374,7 +435,8 @@ int main(int argc, char **argv)
 			       was, at.pt_id);
 			return 1;
 		} else {
-			printf("replaced: hwpt %u -> %u\n", was, at.pt_id);
+			printf("replaced: hwpt %u -> %u%s\n", was, at.pt_id,
+			       hitless_replace ? " (without the flag)" : "");
 		}
 	}
 
@@ -404,6 +466,7 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE|BDF[,BDF...] [--replace | --replace-s2 | --expect-replace-error]\n"
+		"                    [--hitless] [--hitless-replace [--mark FILE]]\n"
 		"                    [--burst BYTES] [--then CMD] [--loop N]\n");
 	return 2;
 }
