@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The capture's control types, shared by the BPF side (core.bpf.h,
- * hitless.bpf.c) and the loaders (userspace/lib/capture.c, tests/bpf): the
- * counters of hl_stats, the configuration, the walker's control block and
+ * smmu.bpf.h, the objects' sources) and the loaders (userspace/lib/capture.c,
+ * tests/bpf): the counters of hl_stats, the configuration, the walker's control block and
  * what hl_smmus holds per SMMU.  The records themselves are hitless.h.
  */
 #ifndef HITLESS_CORE_H

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The BPF capture: loads bpf/hitless.bpf.c through its skeleton (or uses
- * the maps `bpftool prog loadall ... pinmaps` left in bpffs), reads the ring
- * buffer through the record intake (records.h hl_intake()) into a state or
- * a monitor's window, and drives the walker by reads of the SMMU platform
+ * The BPF capture: loads bpf/hitless.bpf.c's object or hitless_tp.bpf.c's
+ * through its skeleton (or uses the maps `bpftool prog loadall ... pinmaps`
+ * left in bpffs), reads the ring buffer through the record intake
+ * (records.h hl_intake()) into a state or a monitor's window, and drives the walker by reads of the SMMU platform
  * devices' uevent files (bpf/README.md).  Every program that does not load
  * or attach on the running kernel is named once with what the verdict
  * loses.  The verbs over it: record.c (record, snapshot), monitor.c.
@@ -272,53 +272,138 @@ static const char *loss_of(const char *prog)
 }
 
 /*
- * Programs loaded only where another's function is missing: the same hook
- * under the name an older kernel gives it (Linux 7.2's
- * arm_smmu_cmdq_issue_cmdlist is 7.3's __arm_smmu_cmdq_issue_cmdlist; on 7.3
- * it is a wrapper and would count every command twice).
+ * The programs the loader treats apart, each named once here as the
+ * skeleton's member it is (cap_progs_stock(), cap_progs_tp() take them by
+ * sk->progs.NAME): a name misspelt, or a program an object lacks, is a
+ * compile error, not a look-up that silently misses.  The strings are only
+ * what messages and kprobe event names print.
+ *
+ * ALTERNATES (stock mode): programs loaded only where another's function is
+ * missing: the same hook under the name an older kernel gives it (Linux
+ * 7.2's arm_smmu_cmdq_issue_cmdlist is 7.3's __arm_smmu_cmdq_issue_cmdlist;
+ * on 7.3 it is a wrapper and would count every command twice).
+ * X(alternate, primary)
  */
-static const struct { const char *alt, *primary; } alternates[] = {
-	{ "hl_cmdq_issue_alt", "hl_cmdq_issue" },
-	{ "hl_cmdq_issue_alt_done", "hl_cmdq_issue_done" },
-};
+#define HL_ALTERNATES(X)					\
+	X(hl_cmdq_issue_alt, hl_cmdq_issue)			\
+	X(hl_cmdq_issue_alt_done, hl_cmdq_issue_done)
 
 /*
- * Programs on a module's functions (bpf/hitless.bpf.c, the VFIO type1
- * container): kprobes the loader defines as kprobe events on
- * MODULE:FUNCTION (FUNCTION alone where the module is built in).  The kernel
- * arms an event on a module not yet loaded as the module comes in, before
- * its init runs: a VMM's first VFIO_SET_IOMMU after `modprobe
- * vfio_iommu_type1` is seen, however soon.
+ * Programs on a module's functions: kprobes the loader defines as kprobe
+ * events on MODULE:FUNCTION (FUNCTION alone where the module is built in).
+ * The kernel arms an event on a module not yet loaded as the module comes
+ * in, before its init runs: a VMM's first VFIO_SET_IOMMU after `modprobe
+ * vfio_iommu_type1` is seen, however soon.  MODPROBES_BOTH are in both
+ * objects (bpf/type1.bpf.h, the VFIO type1 container); a module program
+ * only the stock mode has goes in MODPROBES_STOCK (NULL in the patched
+ * mode's object, so never loaded there).  modprobe_mods[] names the modules.
+ * X(program, function, module index, kretprobe?)
  */
 static const char *const modprobe_mods[] = { "vfio_iommu_type1" };
+#define HL_MODPROBES_BOTH(X)							\
+	X(hl_mod_type1_attach, "vfio_iommu_type1_attach_group", 0, false)	\
+	X(hl_mod_type1_attach_ret, "vfio_iommu_type1_attach_group", 0, true)	\
+	X(hl_mod_type1_detach, "vfio_iommu_type1_detach_group", 0, false)	\
+	X(hl_mod_type1_ioctl, "vfio_iommu_type1_ioctl", 0, false)		\
+	X(hl_mod_type1_ioctl_ret, "vfio_iommu_type1_ioctl", 0, true)
+#define HL_MODPROBES_STOCK(X)
+
+/*
+ * BYADDR (stock mode): in place of an fentry milestone whose name is two
+ * functions, a kprobe at the SMMUv3 driver's own, the address its struct
+ * platform_driver holds (hl_smmu_info, filled when the walker's trigger
+ * registers the SMMU).  X(program, function, hl_smmu_info member, kretprobe?)
+ */
+#define HL_BYADDR(X)								\
+	X(hl_kp_smmu_probe, "arm_smmu_device_probe", drv_probe, false)		\
+	X(hl_kp_smmu_probe_done, "arm_smmu_device_probe", drv_probe, true)	\
+	X(hl_kp_smmu_shutdown, "arm_smmu_device_shutdown", drv_shutdown, false)
+
+#define ALT_ROW(alt, primary) { #alt, #primary },
+static const struct { const char *alt, *primary; } alternates[] = { HL_ALTERNATES(ALT_ROW) };
+#define N_ALTERNATES (sizeof(alternates) / sizeof(alternates[0]))
+
+#define MODPROBE_ROW(prog, func, mod, ret) { #prog, func, mod, ret },
 static const struct { const char *prog, *func; unsigned mod; bool ret; } modprobes[] = {
-	{ "hl_mod_type1_attach", "vfio_iommu_type1_attach_group", 0, false },
-	{ "hl_mod_type1_attach_ret", "vfio_iommu_type1_attach_group", 0, true },
-	{ "hl_mod_type1_detach", "vfio_iommu_type1_detach_group", 0, false },
-	{ "hl_mod_type1_ioctl", "vfio_iommu_type1_ioctl", 0, false },
-	{ "hl_mod_type1_ioctl_ret", "vfio_iommu_type1_ioctl", 0, true },
+	HL_MODPROBES_BOTH(MODPROBE_ROW) HL_MODPROBES_STOCK(MODPROBE_ROW)
 };
 #define N_MODPROBES (sizeof(modprobes) / sizeof(modprobes[0]))
 
-/*
- * In place of an fentry milestone whose name is two functions: a kprobe at
- * the SMMUv3 driver's own, the address its struct platform_driver holds
- * (hl_smmu_info, filled when the walker's trigger registers the SMMU).
- */
-static const struct { const char *prog, *func; size_t off; bool ret; } byaddr[] = {
-	{ "hl_kp_smmu_probe", "arm_smmu_device_probe", offsetof(struct hl_smmu_info, drv_probe), false },
-	{ "hl_kp_smmu_probe_done", "arm_smmu_device_probe", offsetof(struct hl_smmu_info, drv_probe), true },
-	{ "hl_kp_smmu_shutdown", "arm_smmu_device_shutdown", offsetof(struct hl_smmu_info, drv_shutdown), false },
-};
+#define BYADDR_ROW(prog, func, member, ret) { #prog, func, offsetof(struct hl_smmu_info, member), ret },
+static const struct { const char *prog, *func; size_t off; bool ret; } byaddr[] = { HL_BYADDR(BYADDR_ROW) };
 #define N_BYADDR (sizeof(byaddr) / sizeof(byaddr[0]))
 
-static int byaddr_of(const char *prog)
+/*
+ * What the loader takes from the mode's skeleton: the maps it reads, the
+ * programs of the tables above (in their order; NULL where the object has
+ * none), the walker's triggers, the entry-writer hooks it counts.
+ */
+struct cap_progs {
+	struct bpf_object *obj;
+	struct bpf_map *events, *stats, *smmus, *walk_ctl;
+	struct bpf_program *trigger;		/* the collector's walker trigger (offsets from kbtf.c) */
+	struct bpf_program *trigger_core;	/* bpftool's (CO-RE): never loaded by this loader */
+	struct bpf_program *alt[N_ALTERNATES], *primary[N_ALTERNATES];
+	struct bpf_program *mod[N_MODPROBES];
+	struct bpf_program *byaddr[N_BYADDR];
+	struct bpf_program *ste_hooks[2];	/* both attached: the driver's own STE writes */
+	volatile struct hl_config *cfg;
+	struct hl_smmu_layout *lay;
+};
+
+#define PROG_OF(prog, ...) sk->progs.prog,
+#define ALT_OF(alt, primary) sk->progs.alt,
+#define PRIMARY_OF(alt, primary) sk->progs.primary,
+/* What both objects have, from a skeleton `sk` of either type. */
+#define CAP_PROGS_COMMON(cp) do {						\
+	(cp)->obj = sk->obj;							\
+	(cp)->events = sk->maps.hl_events;					\
+	(cp)->stats = sk->maps.hl_stats;					\
+	(cp)->smmus = sk->maps.hl_smmus;					\
+	(cp)->walk_ctl = sk->maps.hl_walk_ctl;					\
+	(cp)->trigger = sk->progs.hl_walk_trigger_btf;				\
+	(cp)->trigger_core = sk->progs.hl_walk_trigger;				\
+	(cp)->cfg = &sk->bss->hl_cfg;						\
+	(cp)->lay = (struct hl_smmu_layout *)&sk->rodata->hl_smmu_lay;		\
+} while (0)
+
+static void cap_progs_stock(struct cap_progs *cp, struct hitless *sk)
 {
-	for (size_t i = 0; i < N_BYADDR; i++)
-		if (!strcmp(prog, byaddr[i].prog))
+	struct bpf_program *alt[] = { HL_ALTERNATES(ALT_OF) }, *primary[] = { HL_ALTERNATES(PRIMARY_OF) };
+	struct bpf_program *mods[] = { HL_MODPROBES_BOTH(PROG_OF) HL_MODPROBES_STOCK(PROG_OF) };
+	struct bpf_program *ba[] = { HL_BYADDR(PROG_OF) };
+
+	memset(cp, 0, sizeof(*cp));
+	CAP_PROGS_COMMON(cp);
+	memcpy(cp->alt, alt, sizeof(alt));
+	memcpy(cp->primary, primary, sizeof(primary));
+	memcpy(cp->mod, mods, sizeof(mods));
+	memcpy(cp->byaddr, ba, sizeof(ba));
+	cp->ste_hooks[0] = sk->progs.hl_ste_sync;
+	cp->ste_hooks[1] = sk->progs.hl_write_entry;
+}
+
+/* The patched mode's object: no alternates, no by-address milestones, no stock-only module programs. */
+static void cap_progs_tp(struct cap_progs *cp, struct hitless_tp *sk)
+{
+	struct bpf_program *mods[] = { HL_MODPROBES_BOTH(PROG_OF) };
+
+	memset(cp, 0, sizeof(*cp));
+	CAP_PROGS_COMMON(cp);
+	memcpy(cp->mod, mods, sizeof(mods));
+}
+
+/* Index of p in a table of n programs, or -1. */
+static int prog_in(struct bpf_program *const *t, size_t n, const struct bpf_program *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i] && t[i] == p)
 			return i;
 	return -1;
 }
+
+#define byaddr_of(c, p) prog_in((c)->progs->byaddr, N_BYADDR, p)
+#define modprobe_of(c, p) prog_in((c)->progs->mod, N_MODPROBES, p)
 
 /* Attach the by-address milestone kprobes once an SMMU is registered. */
 static void byaddr_attach(struct hl_cap *c)
@@ -327,12 +412,12 @@ static void byaddr_attach(struct hl_cap *c)
 	u64 key;
 	bool have;
 
-	if (!c->obj)
+	if (!c->progs)
 		return;
 	have = !bpf_map_get_next_key(c->smmus_fd, NULL, &key) &&
 	       !bpf_map_lookup_elem(c->smmus_fd, &key, &info);
 	for (size_t i = 0; i < N_BYADDR && c->nalinks < 4; i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(c->obj, byaddr[i].prog);
+		struct bpf_program *p = c->progs->byaddr[i];
 		u64 addr = 0;
 		struct bpf_link *l;
 
@@ -362,14 +447,6 @@ static void byaddr_attach(struct hl_cap *c)
 		       "platform_driver's), not the other driver's of that name", byaddr[i].prog,
 		       byaddr[i].ret ? "kretprobe" : "kprobe", (unsigned long long)addr, byaddr[i].func);
 	}
-}
-
-static int modprobe_of(const char *prog)
-{
-	for (size_t i = 0; i < N_MODPROBES; i++)
-		if (!strcmp(prog, modprobes[i].prog))
-			return i;
-	return -1;
 }
 
 static int module_loaded(const char *mod)
@@ -477,6 +554,7 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 {
 	struct kbtf k;
 	struct bpf_program *p;
+	struct cap_progs *cp;
 	int err, attached = 0, skipped = 0, ste_hooks = 0, alt, marmed[4] = { 0 };
 	bool modbuiltin[N_MODPROBES] = { 0 };
 	const char *fn[64];
@@ -501,20 +579,20 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		return HL_EXIT_NO_SERIES;
 	}
 	c->mode = pick_mode(&k, want_mode);
-	if (c->mode == HL_MODE_TRACEPOINT) {
-		c->sk_tp = hitless_tp__open_opts(&oo);
-		c->obj = c->sk_tp ? c->sk_tp->obj : NULL;
-		c->cfg = c->sk_tp ? &c->sk_tp->bss->hl_cfg : NULL;
-	} else {
-		c->sk = hitless__open_opts(&oo);
-		c->obj = c->sk ? c->sk->obj : NULL;
-		c->cfg = c->sk ? &c->sk->bss->hl_cfg : NULL;
-	}
-	if (!c->obj) {
+	c->progs = calloc(1, sizeof(*c->progs));
+	if (c->progs && c->mode == HL_MODE_TRACEPOINT && (c->sk_tp = hitless_tp__open_opts(&oo)))
+		cap_progs_tp(c->progs, c->sk_tp);
+	else if (c->progs && c->mode != HL_MODE_TRACEPOINT && (c->sk = hitless__open_opts(&oo)))
+		cap_progs_stock(c->progs, c->sk);
+	if (!c->progs || !c->progs->obj) {
 		p_err("cannot open the BPF object: %s", strerror(errno));
+		free(c->progs);
+		c->progs = NULL;
 		kbtf_free(&k);
 		return -1;
 	}
+	cp = c->progs;
+	c->cfg = cp->cfg;
 	c->cfg->boot = c->st.meta.boot;
 	/* the SMMUv3 struct arm_smmu_device, whatever else the kernel builds (kbtf.c) */
 	{
@@ -532,32 +610,28 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 			p_note(c->quiet, "struct arm_smmu_device: %u types of that name in this kernel's BTF "
 			       "(both Arm SMMU drivers built): the SMMUv3 driver's is the one its struct "
 			       "arm_smmu_master points to, read at its offsets", lay.set);
-		if (c->sk_tp)
-			c->sk_tp->rodata->hl_smmu_lay = lay;
-		else
-			c->sk->rodata->hl_smmu_lay = lay;
+		*cp->lay = lay;
 	}
 	if (c->ringbuf_bytes &&
-	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), c->ringbuf_bytes)) {
+	    bpf_map__set_max_entries(cp->events, c->ringbuf_bytes)) {
 		p_err("--buffer %lu bytes: %s", c->ringbuf_bytes, strerror(errno));
 		kbtf_free(&k);
 		return -1;
 	}
 	/* every fentry/fexit target: how many functions of its name the kernel has */
-	bpf_object__for_each_program(p, c->obj)
+	bpf_object__for_each_program(p, cp->obj)
 		if (nfn < 64 && (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
 				 !strncmp(bpf_program__section_name(p), "fexit/", 6)))
 			fn[nfn++] = target_of(p);
 	if (!btf_override())
 		ksym_counts(fn, nfn, fncount);
-	bpf_object__for_each_program(p, c->obj) {
+	bpf_object__for_each_program(p, cp->obj) {
 		/* hl_walk_trigger is bpftool's (CO-RE reads of the SMMU): this loader gives the layout */
-		if (!strcmp(bpf_program__name(p), "hl_walk_trigger") ||
-		    (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger_btf"))) {
+		if (p == cp->trigger_core || (only_walker && p != cp->trigger)) {
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
-		if ((alt = byaddr_of(bpf_program__name(p))) >= 0) {
+		if ((alt = byaddr_of(c, p)) >= 0) {
 			int nsym = 0;
 
 			for (int i = 0; i < nfn; i++)
@@ -569,17 +643,13 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 			continue;
 		}
 		/* the type1 kprobes: in both modes (the series has no type1 events) */
-		if (modprobe_of(bpf_program__name(p)) >= 0) {
+		if (modprobe_of(c, p) >= 0) {
 			if (only_walker)
 				bpf_program__set_autoload(p, false);
 			continue;
 		}
-		alt = -1;
-		for (size_t i = 0; i < sizeof(alternates) / sizeof(alternates[0]); i++)
-			if (!strcmp(bpf_program__name(p), alternates[i].alt))
-				alt = i;
-		if (alt >= 0) {
-			struct bpf_program *pr = bpf_object__find_program_by_name(c->obj, alternates[alt].primary);
+		if ((alt = prog_in(cp->alt, N_ALTERNATES, p)) >= 0) {
+			struct bpf_program *pr = cp->primary[alt];
 
 			/* only in place of a primary this kernel lacks, and then silently if it lacks both */
 			if (!pr || target_exists(&k, pr) || !target_exists(&k, p))
@@ -617,12 +687,9 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		if (!target_exists(&k, p)) {
 			const char *in = NULL;
 
-			for (size_t i = 0; i < sizeof(alternates) / sizeof(alternates[0]); i++) {
-				struct bpf_program *a = bpf_object__find_program_by_name(c->obj, alternates[i].alt);
-
-				if (!strcmp(bpf_program__name(p), alternates[i].primary) && a && target_exists(&k, a))
+			for (size_t i = 0; i < N_ALTERNATES; i++)
+				if (p == cp->primary[i] && cp->alt[i] && target_exists(&k, cp->alt[i]))
 					in = alternates[i].alt;
-			}
 			bpf_program__set_autoload(p, false);
 			if (in)
 				continue;
@@ -646,14 +713,14 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		      strerror(-err));
 		return -1;
 	}
-	bpf_object__for_each_program(p, c->obj) {
+	bpf_object__for_each_program(p, cp->obj) {
 		struct bpf_link *l;
 
 		if (!bpf_program__autoload(p))
 			continue;
-		if (byaddr_of(bpf_program__name(p)) >= 0)
+		if (byaddr_of(c, p) >= 0)
 			continue;	/* byaddr_attach(), once the SMMU is registered */
-		if ((alt = modprobe_of(bpf_program__name(p))) >= 0) {
+		if ((alt = modprobe_of(c, p)) >= 0) {
 			if (modprobe_attach(c, p, alt, modbuiltin[alt])) {
 				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses "
 				       "the VFIO type1 container (its VMMs not protected by default)",
@@ -673,8 +740,7 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 			continue;
 		}
 		attached++;
-		if (!strcmp(bpf_program__name(p), "hl_ste_sync") ||
-		    !strcmp(bpf_program__name(p), "hl_write_entry"))
+		if (prog_in(cp->ste_hooks, 2, p) >= 0)
 			ste_hooks++;
 	}
 	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2) {
@@ -701,10 +767,10 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 	}
 	p_note(c->quiet, "%d program(s) attached, %d not (%s mode)", attached, skipped,
 	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
-	c->events_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_events"));
-	c->stats_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_stats"));
-	c->smmus_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_smmus"));
-	c->walk_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_walk_ctl"));
+	c->events_fd = bpf_map__fd(cp->events);
+	c->stats_fd = bpf_map__fd(cp->stats);
+	c->smmus_fd = bpf_map__fd(cp->smmus);
+	c->walk_fd = bpf_map__fd(cp->walk_ctl);
 	return 0;
 }
 
@@ -778,6 +844,8 @@ void hl_cap_close(struct hl_cap *c)
 		hitless__destroy(c->sk);
 	if (c->sk_tp)
 		hitless_tp__destroy(c->sk_tp);
+	free(c->progs);
+	c->progs = NULL;
 	hl_state_free(&c->st);
 }
 
