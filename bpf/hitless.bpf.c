@@ -676,28 +676,85 @@ int BPF_PROG(hl_lpae_unmap, struct arm_lpae_io_pgtable *data, struct iommu_iotlb
 /* ---- iommufd ------------------------------------------------------------- */
 
 /*
- * An IOAS operation's record, at its exit: PROG on FUNC, whose command is a
- * struct TYPE with the IOAS, IOVA and length in fields IOAS, IOVA, length.
+ * kprobes at entry and return, not fentry/fexit: an fexit program on a
+ * function the kernel lacks fails the load of the whole object in a loader
+ * that loads every program (bpftool prog loadall), and a distribution kernel
+ * may have no iommufd (Debian's 7.3).  A kprobe loads anyway; bpftool then
+ * pins it unattached, the collector does not load it (capture.c, named with
+ * what is lost).  iommufd's types are read by CO-RE only where the kernel's
+ * BTF has them (bpf_core_type_exists: elsewhere the relocated read is dead
+ * code).  The call's arguments are kept from entry to return per task.
+ */
+struct hl_ifd_call {
+	__u64 arg0;		/* struct iommufd_ucmd *, or struct iommufd_device * */
+	__u64 pt_id;		/* u32 *: the HWPT the attach/replace ended on */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_ifd_call);
+} hl_ifd_calls SEC(".maps");
+
+static __always_inline int hl_ifd_enter(__u64 arg0, __u64 pt_id)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_ifd_call c = { .arg0 = arg0, .pt_id = pt_id };
+
+	bpf_map_update_elem(&hl_ifd_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+/* The call entered on this task (its arguments into *c), forgotten: 0, or -1 if none. */
+static __always_inline int hl_ifd_leave(struct hl_ifd_call *c)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_ifd_call *e = bpf_map_lookup_elem(&hl_ifd_calls, &tid);
+
+	if (!e)
+		return -1;
+	*c = *e;
+	bpf_map_delete_elem(&hl_ifd_calls, &tid);
+	return 0;
+}
+
+/*
+ * An IOAS operation's record, at its return: PROG on FUNC, whose command is
+ * a struct TYPE with the IOAS, IOVA and length in fields IOAS, IOVA, length.
  * IOAS_MAP_FILE (a VMM that maps its memfds for a live update) and IOAS_COPY
  * (a map of the destination) are IOAS_MAP records, as the series traces them.
  */
-#define HL_IOAS_FEXIT(prog, func, type, op, ioas, iova)					\
-SEC("fexit/" #func)									\
-int BPF_PROG(prog, struct iommufd_ucmd *ucmd, int ret)					\
+#define HL_IOAS_KPROBES(prog, func, type, op, ioas, iova)				\
+SEC("kprobe/" #func)									\
+int prog(struct pt_regs *ctx)								\
 {											\
-	struct type *cmd = BPF_CORE_READ(ucmd, cmd);					\
+	return hl_ifd_enter(PT_REGS_PARM1(ctx), 0);					\
+}											\
+SEC("kretprobe/" #func)									\
+int prog##_ret(struct pt_regs *ctx)							\
+{											\
+	struct iommufd_ucmd *ucmd;							\
+	struct hl_ifd_call c;								\
+	struct type *cmd;								\
 											\
+	if (hl_ifd_leave(&c) || !bpf_core_type_exists(struct iommufd_ucmd) ||		\
+	    !bpf_core_type_exists(struct type))						\
+		return 0;								\
+	ucmd = (void *)c.arg0;								\
+	cmd = BPF_CORE_READ(ucmd, cmd);							\
 	hl_emit_iommufd(HL_MODE_FENTRY, op, BPF_CORE_READ(cmd, ioas), 0, 0,		\
-			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);	\
+			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length),		\
+			(int)PT_REGS_RC(ctx));						\
 	return 0;									\
 }
 
-HL_IOAS_FEXIT(hl_ioas_map, iommufd_ioas_map, iommu_ioas_map, HL_IOMMUFD_IOAS_MAP, ioas_id, iova)
-HL_IOAS_FEXIT(hl_ioas_map_file, iommufd_ioas_map_file, iommu_ioas_map_file, HL_IOMMUFD_IOAS_MAP,
-	      ioas_id, iova)
-HL_IOAS_FEXIT(hl_ioas_copy, iommufd_ioas_copy, iommu_ioas_copy, HL_IOMMUFD_IOAS_MAP,
-	      dst_ioas_id, dst_iova)
-HL_IOAS_FEXIT(hl_ioas_unmap, iommufd_ioas_unmap, iommu_ioas_unmap, HL_IOMMUFD_IOAS_UNMAP, ioas_id, iova)
+HL_IOAS_KPROBES(hl_ioas_map, iommufd_ioas_map, iommu_ioas_map, HL_IOMMUFD_IOAS_MAP, ioas_id, iova)
+HL_IOAS_KPROBES(hl_ioas_map_file, iommufd_ioas_map_file, iommu_ioas_map_file, HL_IOMMUFD_IOAS_MAP,
+		ioas_id, iova)
+HL_IOAS_KPROBES(hl_ioas_copy, iommufd_ioas_copy, iommu_ioas_copy, HL_IOMMUFD_IOAS_MAP,
+		dst_ioas_id, dst_iova)
+HL_IOAS_KPROBES(hl_ioas_unmap, iommufd_ioas_unmap, iommu_ioas_unmap, HL_IOMMUFD_IOAS_UNMAP, ioas_id, iova)
 
 static __always_inline __u32 hl_read_u32(__u32 *p)
 {
@@ -707,26 +764,40 @@ static __always_inline __u32 hl_read_u32(__u32 *p)
 	return v;
 }
 
-SEC("fexit/iommufd_device_attach")
-int BPF_PROG(hl_idev_attach, struct iommufd_device *idev, ioasid_t pasid, u32 *pt_id, int ret)
+static __always_inline __u32 hl_idev_id(__u64 idev)
 {
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_ATTACH, 0, BPF_CORE_READ(idev, obj.id),
-			hl_read_u32(pt_id), 0, 0, ret);
-	return 0;
+	if (!bpf_core_type_exists(struct iommufd_device))
+		return 0;
+	return BPF_CORE_READ((struct iommufd_device *)idev, obj.id);
 }
 
-SEC("fexit/iommufd_device_replace")
-int BPF_PROG(hl_idev_replace, struct iommufd_device *idev, ioasid_t pasid, u32 *pt_id, int ret)
-{
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_REPLACE, 0, BPF_CORE_READ(idev, obj.id),
-			hl_read_u32(pt_id), 0, 0, ret);
-	return 0;
+/* iommufd_device_attach/_replace(idev, pasid, pt_id): the HWPT it ended on, at return */
+#define HL_IDEV_KPROBES(prog, func, op)							\
+SEC("kprobe/" #func)									\
+int prog(struct pt_regs *ctx)								\
+{											\
+	return hl_ifd_enter(PT_REGS_PARM1(ctx), PT_REGS_PARM3(ctx));			\
+}											\
+SEC("kretprobe/" #func)									\
+int prog##_ret(struct pt_regs *ctx)							\
+{											\
+	struct hl_ifd_call c;								\
+											\
+	if (hl_ifd_leave(&c))								\
+		return 0;								\
+	hl_emit_iommufd(HL_MODE_FENTRY, op, 0, hl_idev_id(c.arg0),			\
+			hl_read_u32((__u32 *)c.pt_id), 0, 0, (int)PT_REGS_RC(ctx));	\
+	return 0;									\
 }
 
-SEC("fentry/iommufd_device_detach")
-int BPF_PROG(hl_idev_detach, struct iommufd_device *idev, ioasid_t pasid)
+HL_IDEV_KPROBES(hl_idev_attach, iommufd_device_attach, HL_IOMMUFD_HWPT_ATTACH)
+HL_IDEV_KPROBES(hl_idev_replace, iommufd_device_replace, HL_IOMMUFD_HWPT_REPLACE)
+
+/* iommufd_device_detach(idev, pasid): at its start, the driver's records follow */
+SEC("kprobe/iommufd_device_detach")
+int hl_idev_detach(struct pt_regs *ctx)
 {
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_DETACH, 0, BPF_CORE_READ(idev, obj.id), 0, 0, 0, 0);
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_DETACH, 0, hl_idev_id(PT_REGS_PARM1(ctx)), 0, 0, 0, 0);
 	return 0;
 }
 
@@ -783,10 +854,6 @@ static __always_inline void hl_milestone(__u32 id, const char *note)
 	}
 
 /* names are the note the record carries: what the kernel was doing */
-HL_MILESTONE("fentry/luo_preserve_file", luo_preserve_file, HL_MS_LUO_PREPARE)
-HL_MILESTONE("fentry/luo_file_freeze", luo_file_freeze, HL_MS_LUO_FREEZE)
-HL_MILESTONE("fentry/luo_file_finish", luo_file_finish, HL_MS_LUO_FINISH)
-HL_MILESTONE("fentry/kho_fill_kimage", kho_fill_kimage, HL_MS_KHO_FINALIZE)
 HL_MILESTONE("fentry/kernel_kexec", kernel_kexec, HL_MS_USER)
 /* the old kernel's last instant; a reader in this kernel cannot see it, a persistent one can */
 HL_MILESTONE("fentry/machine_kexec", machine_kexec, HL_MS_KEXEC_REBOOT)
@@ -810,6 +877,17 @@ HL_MILESTONE("fentry/arm_smmu_device_shutdown", arm_smmu_device_shutdown, HL_MS_
 HL_MILESTONE_KP("kprobe", hl_kp_smmu_probe, HL_MS_SMMU_PROBE_START, "arm_smmu_device_probe")
 HL_MILESTONE_KP("kretprobe", hl_kp_smmu_probe_done, HL_MS_SMMU_PROBE_END, "arm_smmu_device_probe_done")
 HL_MILESTONE_KP("kprobe", hl_kp_smmu_shutdown, HL_MS_USER, "arm_smmu_device_shutdown")
+
+/*
+ * The live update's milestones, as kprobes on their functions: a kernel
+ * without LUO or KHO (Debian's 7.3) has none of them, and an fentry
+ * program on a missing function fails the whole object in bpftool's
+ * loadall, where a kprobe is pinned unattached (see iommufd above).
+ */
+HL_MILESTONE_KP("kprobe/luo_preserve_file", luo_preserve_file, HL_MS_LUO_PREPARE, "luo_preserve_file")
+HL_MILESTONE_KP("kprobe/luo_file_freeze", luo_file_freeze, HL_MS_LUO_FREEZE, "luo_file_freeze")
+HL_MILESTONE_KP("kprobe/luo_file_finish", luo_file_finish, HL_MS_LUO_FINISH, "luo_file_finish")
+HL_MILESTONE_KP("kprobe/kho_fill_kimage", kho_fill_kimage, HL_MS_KHO_FINALIZE, "kho_fill_kimage")
 
 
 #include "type1.bpf.h"
