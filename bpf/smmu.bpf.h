@@ -35,16 +35,24 @@ struct {
 __u32 hl_nsmmu = 0;
 
 /*
- * The SMMUv3 struct arm_smmu_device's layout, from the loader (core.h):
- * with both Arm SMMU drivers built in, the kernel's BTF has two types of
- * that name and a CO-RE read of a field both have (features, options, dev,
- * base) is ambiguous; libbpf refuses the whole object.  So only the walker's
- * trigger reads the device, in two forms: hl_walk_trigger_btf by these
- * offsets (the collector's, on every kernel), hl_walk_trigger by CO-RE (for
- * a loader that cannot set them: bpftool, on a kernel with one such type).
- * Every other program finds the SMMU in hl_smmus by its pointer.
+ * The SMMUv3 struct arm_smmu_device's layout (core.h), found by the loader
+ * in the kernel's BTF (userspace/lib/kbtf.c): with both Arm SMMU drivers
+ * built in, the BTF has two types of that name and a CO-RE read of a field
+ * both have (features, options, dev, base) is ambiguous; libbpf refuses the
+ * whole object.  So no program reads the device by CO-RE: the walker's
+ * trigger reads it at these offsets, and every other program finds the SMMU
+ * in hl_smmus by its pointer.  A writable map, not .rodata, so that a loader
+ * that cannot set .rodata before the load (bpftool) has it set afterwards in
+ * the pinned map (`hitless snapshot --pinned` does, or the `bpftool map
+ * update` line it prints: bpf/README.md); until then the trigger does
+ * nothing.
  */
-const volatile struct hl_smmu_layout hl_smmu_lay = {};
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hl_smmu_layout);
+} hl_smmu_lay SEC(".maps");
 
 /* What a new SMMU's hl_smmu_info needs from its struct arm_smmu_device. */
 struct hl_smmu_dev {
@@ -53,48 +61,33 @@ struct hl_smmu_dev {
 	__u64 drv_probe, drv_shutdown;
 };
 
-static __always_inline __u64 hl_lay_read(__u64 smmu, unsigned k)
+static __always_inline __u64 hl_lay_read(const struct hl_smmu_layout *lay, __u64 smmu, unsigned k)
 {
 	__u64 v = 0;
 	unsigned sz;
 
 	if (k >= HL_SF_MAX)
 		return 0;
-	sz = hl_smmu_lay.size[k];
-	bpf_probe_read_kernel(&v, sizeof(v), (void *)(smmu + hl_smmu_lay.off[k]));
+	sz = lay->size[k];
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)(smmu + lay->off[k]));
 	return sz >= 8 ? v : v & ((1ULL << (sz * 8)) - 1);
 }
 
-static __always_inline void hl_smmu_dev_lay(__u64 smmu, struct hl_smmu_dev *d)
+static __always_inline void hl_smmu_dev_lay(const struct hl_smmu_layout *lay, __u64 smmu,
+					    struct hl_smmu_dev *d)
 {
-	d->features = hl_lay_read(smmu, HL_SF_FEATURES);
-	d->options = hl_lay_read(smmu, HL_SF_OPTIONS);
-	d->sid_bits = hl_lay_read(smmu, HL_SF_SID_BITS);
-	d->ssid_bits = hl_lay_read(smmu, HL_SF_SSID_BITS);
-	d->l1tab = hl_lay_read(smmu, HL_SF_L1TAB);
-	d->l1_dma = hl_lay_read(smmu, HL_SF_L1_DMA);
-	d->num_l1_ents = hl_lay_read(smmu, HL_SF_NUM_L1_ENTS);
-	d->table = hl_lay_read(smmu, HL_SF_TABLE);
-	d->ste_dma = hl_lay_read(smmu, HL_SF_STE_DMA);
-	d->num_ents = hl_lay_read(smmu, HL_SF_NUM_ENTS);
-	d->dev = hl_lay_read(smmu, HL_SF_DEV);
-	d->mmio = hl_lay_read(smmu, HL_SF_BASE);
-}
-
-static __always_inline void hl_smmu_dev_core(struct arm_smmu_device *smmu, struct hl_smmu_dev *d)
-{
-	d->features = BPF_CORE_READ(smmu, features);
-	d->options = BPF_CORE_READ(smmu, options);
-	d->sid_bits = BPF_CORE_READ(smmu, sid_bits);
-	d->ssid_bits = BPF_CORE_READ(smmu, ssid_bits);
-	d->l1tab = (__u64)BPF_CORE_READ(smmu, strtab_cfg.l2.l1tab);
-	d->l1_dma = BPF_CORE_READ(smmu, strtab_cfg.l2.l1_dma);
-	d->num_l1_ents = BPF_CORE_READ(smmu, strtab_cfg.l2.num_l1_ents);
-	d->table = (__u64)BPF_CORE_READ(smmu, strtab_cfg.linear.table);
-	d->ste_dma = BPF_CORE_READ(smmu, strtab_cfg.linear.ste_dma);
-	d->num_ents = BPF_CORE_READ(smmu, strtab_cfg.linear.num_ents);
-	d->dev = (__u64)BPF_CORE_READ(smmu, dev);
-	d->mmio = (__u64)BPF_CORE_READ(smmu, base);
+	d->features = hl_lay_read(lay, smmu, HL_SF_FEATURES);
+	d->options = hl_lay_read(lay, smmu, HL_SF_OPTIONS);
+	d->sid_bits = hl_lay_read(lay, smmu, HL_SF_SID_BITS);
+	d->ssid_bits = hl_lay_read(lay, smmu, HL_SF_SSID_BITS);
+	d->l1tab = hl_lay_read(lay, smmu, HL_SF_L1TAB);
+	d->l1_dma = hl_lay_read(lay, smmu, HL_SF_L1_DMA);
+	d->num_l1_ents = hl_lay_read(lay, smmu, HL_SF_NUM_L1_ENTS);
+	d->table = hl_lay_read(lay, smmu, HL_SF_TABLE);
+	d->ste_dma = hl_lay_read(lay, smmu, HL_SF_STE_DMA);
+	d->num_ents = hl_lay_read(lay, smmu, HL_SF_NUM_ENTS);
+	d->dev = hl_lay_read(lay, smmu, HL_SF_DEV);
+	d->mmio = hl_lay_read(lay, smmu, HL_SF_BASE);
 }
 
 /* Register the SMMU at `key` (its struct arm_smmu_device) from what d read. */
@@ -252,37 +245,22 @@ static __always_inline void hl_walk_smmu(__u64 smmu, struct hl_smmu_info *info)
 	hl_walk_run(w);
 }
 
-/* The collector's: the device read at the offsets the loader found. */
-SEC("fentry/uevent_show")
-int BPF_PROG(hl_walk_trigger_btf, struct device *dev)
-{
-	struct hl_smmu_dev d;
-	__u64 smmu;
-
-	if (!hl_smmu_lay.set)
-		return 0;
-	smmu = hl_smmu_of(dev);
-	if (!smmu)
-		return 0;
-	hl_smmu_dev_lay(smmu, &d);
-	hl_smmu_drv(dev, &d);
-	hl_walk_smmu(smmu, hl_smmu_add(smmu, &d));
-	return 0;
-}
-
-/* bpftool's (no layout given): the device read by CO-RE, on a kernel with one such type. */
+/* The device read at the offsets the loader found (hl_smmu_lay); nothing until they are set. */
 SEC("fentry/uevent_show")
 int BPF_PROG(hl_walk_trigger, struct device *dev)
 {
+	const struct hl_smmu_layout *lay;
 	struct hl_smmu_dev d;
+	__u32 zero = 0;
 	__u64 smmu;
 
-	if (hl_smmu_lay.set)
+	lay = bpf_map_lookup_elem(&hl_smmu_lay, &zero);
+	if (!lay || !lay->set)
 		return 0;
 	smmu = hl_smmu_of(dev);
 	if (!smmu)
 		return 0;
-	hl_smmu_dev_core((void *)smmu, &d);
+	hl_smmu_dev_lay(lay, smmu, &d);
 	hl_smmu_drv(dev, &d);
 	hl_walk_smmu(smmu, hl_smmu_add(smmu, &d));
 	return 0;

@@ -40,6 +40,7 @@
 
 #include <linux/capability.h>
 #include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 #define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
@@ -341,14 +342,13 @@ static const struct { const char *prog, *func; size_t off; bool ret; } byaddr[] 
 struct cap_progs {
 	struct bpf_object *obj;
 	struct bpf_map *events, *stats, *smmus, *walk_ctl;
-	struct bpf_program *trigger;		/* the collector's walker trigger (offsets from kbtf.c) */
-	struct bpf_program *trigger_core;	/* bpftool's (CO-RE): never loaded by this loader */
+	struct bpf_map *lay;			/* hl_smmu_lay: the walker's trigger reads the SMMU by it */
+	struct bpf_program *trigger;		/* the walker's trigger */
 	struct bpf_program *alt[N_ALTERNATES], *primary[N_ALTERNATES];
 	struct bpf_program *mod[N_MODPROBES];
 	struct bpf_program *byaddr[N_BYADDR];
 	struct bpf_program *ste_hooks[2];	/* both attached: the driver's own STE writes */
 	volatile struct hl_config *cfg;
-	struct hl_smmu_layout *lay;
 };
 
 #define PROG_OF(prog, ...) sk->progs.prog,
@@ -361,10 +361,9 @@ struct cap_progs {
 	(cp)->stats = sk->maps.hl_stats;					\
 	(cp)->smmus = sk->maps.hl_smmus;					\
 	(cp)->walk_ctl = sk->maps.hl_walk_ctl;					\
-	(cp)->trigger = sk->progs.hl_walk_trigger_btf;				\
-	(cp)->trigger_core = sk->progs.hl_walk_trigger;				\
+	(cp)->lay = sk->maps.hl_smmu_lay;					\
+	(cp)->trigger = sk->progs.hl_walk_trigger;				\
 	(cp)->cfg = &sk->bss->hl_cfg;						\
-	(cp)->lay = (struct hl_smmu_layout *)&sk->rodata->hl_smmu_lay;		\
 } while (0)
 
 static void cap_progs_stock(struct cap_progs *cp, struct hitless *sk)
@@ -477,8 +476,11 @@ static int kprobe_event_write(const char *line)
 	return rc;
 }
 
-/* Define the kprobe event of modprobes[i] and attach its program; 0, or -1 with errno. */
-static int modprobe_attach(struct hl_cap *c, struct bpf_program *p, size_t i, bool builtin)
+/*
+ * Define the kprobe event of modprobes[i] and attach its program: p (the
+ * loaded object's), or the pinned program prog_fd; 0, or -1 with errno.
+ */
+static int modprobe_attach(struct hl_cap *c, struct bpf_program *p, int prog_fd, size_t i, bool builtin)
 {
 	struct perf_event_attr attr = { .size = sizeof(attr), .type = PERF_TYPE_TRACEPOINT };
 	char line[256], path[256];
@@ -514,6 +516,17 @@ static int modprobe_attach(struct hl_cap *c, struct bpf_program *p, size_t i, bo
 		err = errno;
 		goto undo;
 	}
+	if (!p) {
+		/* a program bpftool pinned: the perf event holds it until closed */
+		if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) || ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
+			err = errno;
+			close(pfd);
+			goto undo;
+		}
+		c->mpfd[c->nmlinks] = pfd;
+		c->mlinks[c->nmlinks++] = NULL;
+		return 0;
+	}
 	l = bpf_program__attach_perf_event(p, pfd);
 	if (!l) {
 		err = errno;
@@ -546,6 +559,57 @@ static void mods_poll(struct hl_cap *c)
 }
 
 /*
+ * Say, per module, how many of its programs are attached, or armed for when
+ * it loads (then polled by mods_poll()).  The number attached now.
+ */
+static int mods_report(struct hl_cap *c, const int *marmed, const bool *modbuiltin)
+{
+	int attached = 0;
+
+	for (unsigned m = 0; m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
+		bool builtin = true;
+
+		if (!marmed[m])
+			continue;
+		for (size_t i = 0; i < N_MODPROBES; i++)
+			if (modprobes[i].mod == m)
+				builtin &= modbuiltin[i];
+		if (builtin || module_loaded(modprobe_mods[m])) {
+			p_note(c->quiet, "attached %d programs in %s", marmed[m], modprobe_mods[m]);
+			attached += marmed[m];
+		} else {
+			c->mods_pending |= 1u << m;
+			p_note(c->quiet, "%s has not come yet: %d programs armed on its functions, attached by the "
+			       "kernel when it loads (until then no VFIO type1 container is seen)",
+			       modprobe_mods[m], marmed[m]);
+		}
+	}
+	return attached;
+}
+
+/*
+ * The SMMUv3 driver's struct arm_smmu_device layout from the kernel's BTF
+ * (kbtf.c), whatever else the kernel builds; said when there are two such
+ * types.  0, or -1 after p_err.
+ */
+static int cap_layout(struct hl_cap *c, const struct kbtf *k, struct hl_smmu_layout *lay)
+{
+	struct btf *all[129] = { k->vmlinux };
+	char why[256];
+
+	memcpy(all + 1, k->mods, k->nmods * sizeof(k->mods[0]));
+	if (hl_smmu_layout_find(all, k->nmods + 1, lay, why, sizeof(why))) {
+		p_err("%s", why);
+		return -1;
+	}
+	if (lay->set > 1)
+		p_note(c->quiet, "struct arm_smmu_device: %u types of that name in this kernel's BTF "
+		       "(both Arm SMMU drivers built): the SMMUv3 driver's is the one its struct "
+		       "arm_smmu_master points to, read at its offsets", lay->set);
+	return 0;
+}
+
+/*
  * Load the programs this kernel can take, attach each, name every one that
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
@@ -555,6 +619,7 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 	struct kbtf k;
 	struct bpf_program *p;
 	struct cap_progs *cp;
+	struct hl_smmu_layout lay;
 	int err, attached = 0, skipped = 0, ste_hooks = 0, alt, marmed[4] = { 0 };
 	bool modbuiltin[N_MODPROBES] = { 0 };
 	const char *fn[64];
@@ -594,23 +659,10 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 	cp = c->progs;
 	c->cfg = cp->cfg;
 	c->cfg->boot = c->st.meta.boot;
-	/* the SMMUv3 struct arm_smmu_device, whatever else the kernel builds (kbtf.c) */
-	{
-		struct btf *all[129] = { k.vmlinux };
-		struct hl_smmu_layout lay;
-		char why[256];
-
-		memcpy(all + 1, k.mods, k.nmods * sizeof(k.mods[0]));
-		if (hl_smmu_layout_find(all, k.nmods + 1, &lay, why, sizeof(why))) {
-			p_err("%s", why);
-			kbtf_free(&k);
-			return -1;
-		}
-		if (lay.set > 1)
-			p_note(c->quiet, "struct arm_smmu_device: %u types of that name in this kernel's BTF "
-			       "(both Arm SMMU drivers built): the SMMUv3 driver's is the one its struct "
-			       "arm_smmu_master points to, read at its offsets", lay.set);
-		*cp->lay = lay;
+	/* the SMMUv3 struct arm_smmu_device, whatever else the kernel builds: into hl_smmu_lay after the load */
+	if (cap_layout(c, &k, &lay)) {
+		kbtf_free(&k);
+		return -1;
 	}
 	if (c->ringbuf_bytes &&
 	    bpf_map__set_max_entries(cp->events, c->ringbuf_bytes)) {
@@ -626,8 +678,7 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 	if (!btf_override())
 		ksym_counts(fn, nfn, fncount);
 	bpf_object__for_each_program(p, cp->obj) {
-		/* hl_walk_trigger is bpftool's (CO-RE reads of the SMMU): this loader gives the layout */
-		if (p == cp->trigger_core || (only_walker && p != cp->trigger)) {
+		if (only_walker && p != cp->trigger) {
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
@@ -713,6 +764,11 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		      strerror(-err));
 		return -1;
 	}
+	/* before the trigger is attached: it reads the SMMU by these offsets, and does nothing without */
+	if (bpf_map_update_elem(bpf_map__fd(cp->lay), &(u32){ 0 }, &lay, BPF_ANY)) {
+		p_err("hl_smmu_lay: cannot set the SMMU layout: %s", strerror(errno));
+		return -1;
+	}
 	bpf_object__for_each_program(p, cp->obj) {
 		struct bpf_link *l;
 
@@ -721,7 +777,7 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		if (byaddr_of(c, p) >= 0)
 			continue;	/* byaddr_attach(), once the SMMU is registered */
 		if ((alt = modprobe_of(c, p)) >= 0) {
-			if (modprobe_attach(c, p, alt, modbuiltin[alt])) {
+			if (modprobe_attach(c, p, -1, alt, modbuiltin[alt])) {
 				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses "
 				       "the VFIO type1 container (its VMMs not protected by default)",
 				       bpf_program__name(p), modprobe_mods[modprobes[alt].mod], modprobes[alt].func,
@@ -747,24 +803,7 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		c->cfg->ste_from_cfgi = 1;
 		p_note(c->quiet, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
 	}
-	for (unsigned m = 0; m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
-		bool builtin = true;
-
-		if (!marmed[m])
-			continue;
-		for (size_t i = 0; i < N_MODPROBES; i++)
-			if (modprobes[i].mod == m)
-				builtin &= modbuiltin[i];
-		if (builtin || module_loaded(modprobe_mods[m])) {
-			p_note(c->quiet, "attached %d programs in %s", marmed[m], modprobe_mods[m]);
-			attached += marmed[m];
-		} else {
-			c->mods_pending |= 1u << m;
-			p_note(c->quiet, "%s has not come yet: %d programs armed on its functions, attached by the "
-			       "kernel when it loads (until then no VFIO type1 container is seen)",
-			       modprobe_mods[m], marmed[m]);
-		}
-	}
+	attached += mods_report(c, marmed, modbuiltin);
 	p_note(c->quiet, "%d program(s) attached, %d not (%s mode)", attached, skipped,
 	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
 	c->events_fd = bpf_map__fd(cp->events);
@@ -774,14 +813,84 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 	return 0;
 }
 
+/*
+ * The SMMU layout in the pinned hl_smmu_lay (fd): bpftool cannot set it at
+ * its load, so the first --pinned capture does, and prints the bpftool line
+ * that does the same for another reader of the pinned maps.  Until it is
+ * set the walker's trigger does nothing: no SMMU registered, no walk.
+ * 0, or the exit status / -1 after p_err.
+ */
+static int cap_pinned_layout(struct hl_cap *c, int fd, const char *path, const struct kbtf *k)
+{
+	struct hl_smmu_layout lay = { 0 };
+	char line[sizeof(lay) * 3 + 1];
+	u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &lay)) {
+		p_err("%s: cannot read the SMMU layout: %s", path, strerror(errno));
+		return -1;
+	}
+	if (lay.set)
+		return 0;
+	if (cap_layout(c, k, &lay))
+		return -1;
+	if (bpf_map_update_elem(fd, &zero, &lay, BPF_EXIST)) {
+		p_err("%s: cannot set the SMMU layout: %s", path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(lay); i++)
+		snprintf(line + 3 * i, 4, " %02x", ((unsigned char *)&lay)[i]);
+	p_note(c->quiet, "the SMMU layout (struct arm_smmu_device's offsets from this kernel's BTF) was not "
+	       "set: set it in %s; for another reader of the pinned maps the same is: bpftool map update "
+	       "pinned %s key hex 00 00 00 00 value hex%s", path, path, line);
+	return 0;
+}
+
+/*
+ * The module programs bpftool pinned unattached (their sections name no
+ * function, so bpftool cannot attach them): defined here as kprobe events
+ * on MODULE:FUNCTION and attached for as long as this capture runs, armed
+ * for a module not loaded yet, as the collector's own load does.
+ */
+static void cap_pinned_mods(struct hl_cap *c, const char *dir, const struct kbtf *k)
+{
+	int marmed[4] = { 0 };
+	bool modbuiltin[N_MODPROBES] = { 0 };
+
+	for (size_t i = 0; i < N_MODPROBES; i++) {
+		char p[512];
+		int fd;
+
+		modbuiltin[i] = btf__find_by_name_kind(k->vmlinux, modprobes[i].func, BTF_KIND_FUNC) >= 0;
+		snprintf(p, sizeof(p), "%s/%s", dir, modprobes[i].prog);
+		fd = bpf_obj_get(p);
+		if (fd < 0) {
+			p_note(c->quiet, "program %s (kprobe %s:%s): not pinned under %s (%s); the verdict "
+			       "loses its records", modprobes[i].prog, modprobe_mods[modprobes[i].mod],
+			       modprobes[i].func, dir, strerror(errno));
+			continue;
+		}
+		if (modprobe_attach(c, NULL, fd, i, modbuiltin[i]))
+			p_note(c->quiet, "program %s (kprobe %s:%s, pinned): not attached: %s; the verdict "
+			       "loses its records", modprobes[i].prog, modprobe_mods[modprobes[i].mod],
+			       modprobes[i].func, strerror(errno));
+		else
+			marmed[modprobes[i].mod]++;
+		close(fd);	/* the perf event holds the program */
+	}
+	mods_report(c, marmed, modbuiltin);
+}
+
 /* The maps `bpftool prog loadall ... pinmaps DIR/maps` left behind. */
-static int cap_pinned(struct hl_cap *c, const char *dir)
+static int cap_pinned(struct hl_cap *c, const char *dir, int only_walker)
 {
 	char p[512];
-	int *fds[] = { &c->events_fd, &c->stats_fd, &c->smmus_fd, &c->walk_fd };
-	const char *names[] = { "hl_events", "hl_stats", "hl_smmus", "hl_walk_ctl" };
+	struct kbtf k;
+	int lay_fd = -1, rc;
+	int *fds[] = { &c->events_fd, &c->stats_fd, &c->smmus_fd, &c->walk_fd, &lay_fd };
+	const char *names[] = { "hl_events", "hl_stats", "hl_smmus", "hl_walk_ctl", "hl_smmu_lay" };
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		snprintf(p, sizeof(p), "%s/maps/%s", dir, names[i]);
 		*fds[i] = bpf_obj_get(p);
 		if (*fds[i] < 0) {
@@ -791,7 +900,15 @@ static int cap_pinned(struct hl_cap *c, const char *dir)
 		}
 	}
 	p_note(c->quiet, "using the programs pinned under %s", dir);
-	return 0;
+	rc = kbtf_load(&k);
+	if (!rc) {
+		rc = cap_pinned_layout(c, lay_fd, p, &k);
+		if (!rc && !only_walker)
+			cap_pinned_mods(c, dir, &k);
+		kbtf_free(&k);
+	}
+	close(lay_fd);
+	return rc;
 }
 
 static void cap_register(struct hl_cap *c);
@@ -809,7 +926,7 @@ int hl_cap_open(struct hl_cap *c, const char *pinned, int only_walker, const cha
 	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
 	rc = cap_privileged(verb);
 	if (!rc)
-		rc = pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker, mode);
+		rc = pinned ? cap_pinned(c, pinned, only_walker) : cap_load(c, only_walker, mode);
 	if (rc)
 		return rc < 0 ? HL_EXIT_ERROR : rc;
 	/* the snapshot's capture mode: what made its changes */
@@ -831,7 +948,10 @@ void hl_cap_close(struct hl_cap *c)
 	for (int i = 0; i < c->nmlinks; i++) {
 		char line[96];
 
-		bpf_link__destroy(c->mlinks[i]);
+		if (c->mlinks[i])
+			bpf_link__destroy(c->mlinks[i]);
+		else
+			close(c->mpfd[i]);
 		snprintf(line, sizeof(line), "-:%s\n", c->mevents[i]);
 		kprobe_event_write(line);
 	}

@@ -44,7 +44,8 @@ struct hl_cap {
 	int events_fd, stats_fd, smmus_fd, walk_fd;
 	u64 walk_gen;
 	/* programs on a module's functions (kprobe events, armed as the module comes) */
-	struct bpf_link *mlinks[16];
+	struct bpf_link *mlinks[16];	/* NULL: a pinned program, attached through mpfd */
+	int mpfd[16];
 	char mevents[16][64];
 	int nmlinks;
 	unsigned mods_pending;		/* bit per modprobe_mods[] entry: not loaded yet */
