@@ -891,3 +891,4 @@ HL_MILESTONE_KP("kprobe/kho_fill_kimage", kho_fill_kimage, HL_MS_KHO_FINALIZE, "
 
 
 #include "type1.bpf.h"
+#include "walker.bpf.h"

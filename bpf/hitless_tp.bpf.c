@@ -369,3 +369,4 @@ int BPF_PROG(hl_tp_device, const struct device *smmu, u32 phase, u32 cr0, u32 gb
 }
 
 #include "type1.bpf.h"
+#include "walker.bpf.h"
