@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * hitless BPF core: the record-building logic that does not depend on the
- * kernel's own structures, shared by the capture object (hitless.bpf.c,
- * built against the target kernel's vmlinux.h) and the host unit tests
- * (tests/bpf/core_test.bpf.c, run with BPF_PROG_TEST_RUN on any kernel).
+ * kernel's own structures, shared by the capture objects (hitless.bpf.c,
+ * hitless_tp.bpf.c, built against the target kernel's vmlinux.h) and the
+ * host unit tests (tests/bpf/core_test.bpf.c, run with BPF_PROG_TEST_RUN on
+ * any kernel).
  *
  *  - the ring buffer, sequence numbers and loss accounting;
  *  - the step of arm_smmu_write_entry() a sync belongs to;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The capture's control types, shared by the BPF side (core.bpf.h,
- * hitless.bpf.c) and the loaders (userspace/lib/capture.c, tests/bpf): the
- * counters of hl_stats, the configuration, the walker's control block and
+ * smmu.bpf.h, the objects' sources) and the loaders (userspace/lib/capture.c,
+ * tests/bpf): the counters of hl_stats, the configuration, the walker's control block and
  * what hl_smmus holds per SMMU.  The records themselves are hitless.h.
  */
 #ifndef HITLESS_CORE_H
@@ -107,7 +107,8 @@ enum hl_smmu_field {
 };
 
 struct hl_smmu_layout {
-	__u32 set;		/* 0: not given (bpftool's load): the CO-RE trigger reads */
+	__u32 set;		/* 0: not set yet, the walker's trigger does nothing; else how
+				   many struct arm_smmu_device the kernel's BTF has */
 	__u16 off[HL_SF_MAX];	/* byte offset in struct arm_smmu_device */
 	__u8 size[HL_SF_MAX];	/* bytes, 1 to 8 */
 };

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * hitless capture on a stock Linux 7.3 kernel (HL_MODE_FENTRY) and the
- * full-state walker (HL_MODE_WALKER): fentry/fexit on the SMMUv3 driver's
- * own functions, one bpf/hitless.h record per STE/CD write, descriptor
- * write, command, attach, iommufd operation and live-update milestone.
- * Built a second time with -DHL_TRACEPOINTS (hitless_tp.bpf.o): the same
- * records from the kernel series' tracepoints (tracepoints.bpf.h,
- * HL_MODE_TRACEPOINT) instead of the fentry programs.
+ * hitless capture on a stock Linux 7.3 kernel (HL_MODE_FENTRY), the
+ * object hitless.bpf.o: fentry/fexit on the SMMUv3 driver's own functions,
+ * one bpf/hitless.h record per STE/CD write, descriptor write, command,
+ * attach, iommufd operation and live-update milestone; with the SMMU
+ * registry and the walker's trigger (smmu.bpf.h, HL_MODE_WALKER) and the
+ * VFIO type1 kprobes (type1.bpf.h), which the patched mode's object
+ * (hitless_tp.bpf.c) has too.
  *
  * What each program hooks and why is in bpf/README.md; a program whose
  * function the running kernel lacks is not loaded, and the loader says so
@@ -17,191 +17,12 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "core.bpf.h"
+#include "smmu.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define CMDQ_OP_CFGI_STE	0x03
-#define ARM_SMMU_FEAT_2_LVL_STRTAB	(1 << 0)
 
-/*
- * A kernel pointer as a plain number: the verifier allows no variable offset
- * on a typed (BTF) pointer, and our tables are indexed by the kernel's data.
- */
-static __always_inline __u64 hl_num(const void *p)
-{
-	__u64 v = 0;
-
-	bpf_probe_read_kernel(&v, sizeof(v), &p);
-	return v;
-}
-
-/* ---- SMMU identity ------------------------------------------------------- */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u64);
-	__type(value, struct hl_smmu_info);
-} hl_smmus SEC(".maps");
-
-__u32 hl_nsmmu = 0;
-
-/*
- * The SMMUv3 struct arm_smmu_device's layout, from the loader (core.h):
- * with both Arm SMMU drivers built in, the kernel's BTF has two types of
- * that name and a CO-RE read of a field both have (features, options, dev,
- * base) is ambiguous; libbpf refuses the whole object.  So only the walker's
- * trigger reads the device, in two forms: hl_walk_trigger_btf by these
- * offsets (the collector's, on every kernel), hl_walk_trigger by CO-RE (for
- * a loader that cannot set them: bpftool, on a kernel with one such type).
- * Every other program finds the SMMU in hl_smmus by its pointer.
- */
-const volatile struct hl_smmu_layout hl_smmu_lay = {};
-
-/* What a new SMMU's hl_smmu_info needs from its struct arm_smmu_device. */
-struct hl_smmu_dev {
-	__u64 features, options, sid_bits, ssid_bits;
-	__u64 l1tab, l1_dma, num_l1_ents, table, ste_dma, num_ents, dev, mmio;
-	__u64 drv_probe, drv_shutdown;
-};
-
-static __always_inline __u64 hl_lay_read(__u64 smmu, unsigned k)
-{
-	__u64 v = 0;
-	unsigned sz;
-
-	if (k >= HL_SF_MAX)
-		return 0;
-	sz = hl_smmu_lay.size[k];
-	bpf_probe_read_kernel(&v, sizeof(v), (void *)(smmu + hl_smmu_lay.off[k]));
-	return sz >= 8 ? v : v & ((1ULL << (sz * 8)) - 1);
-}
-
-static __always_inline void hl_smmu_dev_lay(__u64 smmu, struct hl_smmu_dev *d)
-{
-	d->features = hl_lay_read(smmu, HL_SF_FEATURES);
-	d->options = hl_lay_read(smmu, HL_SF_OPTIONS);
-	d->sid_bits = hl_lay_read(smmu, HL_SF_SID_BITS);
-	d->ssid_bits = hl_lay_read(smmu, HL_SF_SSID_BITS);
-	d->l1tab = hl_lay_read(smmu, HL_SF_L1TAB);
-	d->l1_dma = hl_lay_read(smmu, HL_SF_L1_DMA);
-	d->num_l1_ents = hl_lay_read(smmu, HL_SF_NUM_L1_ENTS);
-	d->table = hl_lay_read(smmu, HL_SF_TABLE);
-	d->ste_dma = hl_lay_read(smmu, HL_SF_STE_DMA);
-	d->num_ents = hl_lay_read(smmu, HL_SF_NUM_ENTS);
-	d->dev = hl_lay_read(smmu, HL_SF_DEV);
-	d->mmio = hl_lay_read(smmu, HL_SF_BASE);
-}
-
-static __always_inline void hl_smmu_dev_core(struct arm_smmu_device *smmu, struct hl_smmu_dev *d)
-{
-	d->features = BPF_CORE_READ(smmu, features);
-	d->options = BPF_CORE_READ(smmu, options);
-	d->sid_bits = BPF_CORE_READ(smmu, sid_bits);
-	d->ssid_bits = BPF_CORE_READ(smmu, ssid_bits);
-	d->l1tab = (__u64)BPF_CORE_READ(smmu, strtab_cfg.l2.l1tab);
-	d->l1_dma = BPF_CORE_READ(smmu, strtab_cfg.l2.l1_dma);
-	d->num_l1_ents = BPF_CORE_READ(smmu, strtab_cfg.l2.num_l1_ents);
-	d->table = (__u64)BPF_CORE_READ(smmu, strtab_cfg.linear.table);
-	d->ste_dma = BPF_CORE_READ(smmu, strtab_cfg.linear.ste_dma);
-	d->num_ents = BPF_CORE_READ(smmu, strtab_cfg.linear.num_ents);
-	d->dev = (__u64)BPF_CORE_READ(smmu, dev);
-	d->mmio = (__u64)BPF_CORE_READ(smmu, base);
-}
-
-/* Register the SMMU at `key` (its struct arm_smmu_device) from what d read. */
-static __always_inline struct hl_smmu_info *hl_smmu_add(__u64 key, const struct hl_smmu_dev *d)
-{
-	struct hl_smmu_info *i, n = {};
-
-	i = bpf_map_lookup_elem(&hl_smmus, &key);
-	if (i)
-		return i;
-	n.ptr = key;
-	n.features = d->features;
-	n.options = d->options;
-	n.sid_bits = d->sid_bits;
-	n.ssid_bits = d->ssid_bits;
-	n.two_level = !!(n.features & ARM_SMMU_FEAT_2_LVL_STRTAB);
-	n.strtab = n.two_level ? d->l1tab : d->table;
-	n.strtab_dma = n.two_level ? d->l1_dma : d->ste_dma;
-	n.nents = n.two_level ? d->num_l1_ents : d->num_ents;
-	n.mmio = d->mmio;
-	n.drv_probe = d->drv_probe;
-	n.drv_shutdown = d->drv_shutdown;
-	{
-		struct platform_device *pd =
-			(void *)(d->dev - bpf_core_field_offset(struct platform_device, dev));
-
-		n.base = BPF_CORE_READ(pd, resource, start);
-		/* SMMU_IDR0..5 (offsets 0x0-0x14): identification registers, reads have no side effect */
-		if (d->mmio && bpf_probe_read_kernel(n.idr, sizeof(n.idr), (void *)d->mmio))
-			__builtin_memset(n.idr, 0, sizeof(n.idr));
-	}
-	n.id = __sync_fetch_and_add(&hl_nsmmu, 1);
-	bpf_map_update_elem(&hl_smmus, &key, &n, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&hl_smmus, &key);
-}
-
-/* An SMMU the walker's trigger registered, or NULL. */
-static __always_inline struct hl_smmu_info *hl_smmu(struct arm_smmu_device *smmu)
-{
-	__u64 key = hl_num(smmu);
-
-	return key ? bpf_map_lookup_elem(&hl_smmus, &key) : NULL;
-}
-
-/*
- * The last SMMU seen on this CPU: most records (every command, every sync)
- * name an SMMU, and a hash lookup per record is a large part of a record's
- * cost.  chk ties the three words together: a program that preempted this
- * one between them (on this CPU, for another SMMU) leaves a mismatch, and the
- * lookup is done the slow way.
- */
-struct hl_smmu_last {
-	__u64 key, id, chk;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct hl_smmu_last);
-} hl_smmu_last SEC(".maps");
-
-#define HL_SMMU_LAST_MAGIC	0x68697473736d6d75ULL
-
-static __always_inline __u32 hl_smmu_id(struct arm_smmu_device *smmu)
-{
-	struct hl_smmu_info *i;
-	struct hl_smmu_last *c;
-	__u64 key = hl_num(smmu), id;
-	__u32 zero = 0;
-
-	c = bpf_map_lookup_elem(&hl_smmu_last, &zero);
-	if (c && key && c->key == key) {
-		id = c->id;
-		if (c->chk == (key ^ id ^ HL_SMMU_LAST_MAGIC))
-			return id;
-	}
-	i = hl_smmu(smmu);
-	if (!i)
-		return ~0U;
-	id = i->id;
-	if (c) {
-		c->key = key;
-		c->id = id;
-		c->chk = key ^ id ^ HL_SMMU_LAST_MAGIC;
-	}
-	return id;
-}
-
-static __always_inline __u64 hl_hash_ptr(const void *p)
-{
-	return p ? ((__u64)p * 0x9e3779b97f4a7c15ULL) ^ 0x68697473ULL : 0;
-}
-
-#ifndef HL_TRACEPOINTS
 /* ---- commands: __arm_smmu_cmdq_issue_cmdlist() --------------------------- */
 
 /* Last STE seen per (smmu, sid), for the CFGI_STE fallback's "before". */
@@ -855,28 +676,85 @@ int BPF_PROG(hl_lpae_unmap, struct arm_lpae_io_pgtable *data, struct iommu_iotlb
 /* ---- iommufd ------------------------------------------------------------- */
 
 /*
- * An IOAS operation's record, at its exit: PROG on FUNC, whose command is a
- * struct TYPE with the IOAS, IOVA and length in fields IOAS, IOVA, length.
+ * kprobes at entry and return, not fentry/fexit: an fexit program on a
+ * function the kernel lacks fails the load of the whole object in a loader
+ * that loads every program (bpftool prog loadall), and a distribution kernel
+ * may have no iommufd (Debian's 7.3).  A kprobe loads anyway; bpftool then
+ * pins it unattached, the collector does not load it (capture.c, named with
+ * what is lost).  iommufd's types are read by CO-RE only where the kernel's
+ * BTF has them (bpf_core_type_exists: elsewhere the relocated read is dead
+ * code).  The call's arguments are kept from entry to return per task.
+ */
+struct hl_ifd_call {
+	__u64 arg0;		/* struct iommufd_ucmd *, or struct iommufd_device * */
+	__u64 pt_id;		/* u32 *: the HWPT the attach/replace ended on */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_ifd_call);
+} hl_ifd_calls SEC(".maps");
+
+static __always_inline int hl_ifd_enter(__u64 arg0, __u64 pt_id)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_ifd_call c = { .arg0 = arg0, .pt_id = pt_id };
+
+	bpf_map_update_elem(&hl_ifd_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+/* The call entered on this task (its arguments into *c), forgotten: 0, or -1 if none. */
+static __always_inline int hl_ifd_leave(struct hl_ifd_call *c)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_ifd_call *e = bpf_map_lookup_elem(&hl_ifd_calls, &tid);
+
+	if (!e)
+		return -1;
+	*c = *e;
+	bpf_map_delete_elem(&hl_ifd_calls, &tid);
+	return 0;
+}
+
+/*
+ * An IOAS operation's record, at its return: PROG on FUNC, whose command is
+ * a struct TYPE with the IOAS, IOVA and length in fields IOAS, IOVA, length.
  * IOAS_MAP_FILE (a VMM that maps its memfds for a live update) and IOAS_COPY
  * (a map of the destination) are IOAS_MAP records, as the series traces them.
  */
-#define HL_IOAS_FEXIT(prog, func, type, op, ioas, iova)					\
-SEC("fexit/" #func)									\
-int BPF_PROG(prog, struct iommufd_ucmd *ucmd, int ret)					\
+#define HL_IOAS_KPROBES(prog, func, type, op, ioas, iova)				\
+SEC("kprobe/" #func)									\
+int prog(struct pt_regs *ctx)								\
 {											\
-	struct type *cmd = BPF_CORE_READ(ucmd, cmd);					\
+	return hl_ifd_enter(PT_REGS_PARM1(ctx), 0);					\
+}											\
+SEC("kretprobe/" #func)									\
+int prog##_ret(struct pt_regs *ctx)							\
+{											\
+	struct iommufd_ucmd *ucmd;							\
+	struct hl_ifd_call c;								\
+	struct type *cmd;								\
 											\
+	if (hl_ifd_leave(&c) || !bpf_core_type_exists(struct iommufd_ucmd) ||		\
+	    !bpf_core_type_exists(struct type))						\
+		return 0;								\
+	ucmd = (void *)c.arg0;								\
+	cmd = BPF_CORE_READ(ucmd, cmd);							\
 	hl_emit_iommufd(HL_MODE_FENTRY, op, BPF_CORE_READ(cmd, ioas), 0, 0,		\
-			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length), ret);	\
+			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length),		\
+			(int)PT_REGS_RC(ctx));						\
 	return 0;									\
 }
 
-HL_IOAS_FEXIT(hl_ioas_map, iommufd_ioas_map, iommu_ioas_map, HL_IOMMUFD_IOAS_MAP, ioas_id, iova)
-HL_IOAS_FEXIT(hl_ioas_map_file, iommufd_ioas_map_file, iommu_ioas_map_file, HL_IOMMUFD_IOAS_MAP,
-	      ioas_id, iova)
-HL_IOAS_FEXIT(hl_ioas_copy, iommufd_ioas_copy, iommu_ioas_copy, HL_IOMMUFD_IOAS_MAP,
-	      dst_ioas_id, dst_iova)
-HL_IOAS_FEXIT(hl_ioas_unmap, iommufd_ioas_unmap, iommu_ioas_unmap, HL_IOMMUFD_IOAS_UNMAP, ioas_id, iova)
+HL_IOAS_KPROBES(hl_ioas_map, iommufd_ioas_map, iommu_ioas_map, HL_IOMMUFD_IOAS_MAP, ioas_id, iova)
+HL_IOAS_KPROBES(hl_ioas_map_file, iommufd_ioas_map_file, iommu_ioas_map_file, HL_IOMMUFD_IOAS_MAP,
+		ioas_id, iova)
+HL_IOAS_KPROBES(hl_ioas_copy, iommufd_ioas_copy, iommu_ioas_copy, HL_IOMMUFD_IOAS_MAP,
+		dst_ioas_id, dst_iova)
+HL_IOAS_KPROBES(hl_ioas_unmap, iommufd_ioas_unmap, iommu_ioas_unmap, HL_IOMMUFD_IOAS_UNMAP, ioas_id, iova)
 
 static __always_inline __u32 hl_read_u32(__u32 *p)
 {
@@ -886,26 +764,40 @@ static __always_inline __u32 hl_read_u32(__u32 *p)
 	return v;
 }
 
-SEC("fexit/iommufd_device_attach")
-int BPF_PROG(hl_idev_attach, struct iommufd_device *idev, ioasid_t pasid, u32 *pt_id, int ret)
+static __always_inline __u32 hl_idev_id(__u64 idev)
 {
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_ATTACH, 0, BPF_CORE_READ(idev, obj.id),
-			hl_read_u32(pt_id), 0, 0, ret);
-	return 0;
+	if (!bpf_core_type_exists(struct iommufd_device))
+		return 0;
+	return BPF_CORE_READ((struct iommufd_device *)idev, obj.id);
 }
 
-SEC("fexit/iommufd_device_replace")
-int BPF_PROG(hl_idev_replace, struct iommufd_device *idev, ioasid_t pasid, u32 *pt_id, int ret)
-{
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_REPLACE, 0, BPF_CORE_READ(idev, obj.id),
-			hl_read_u32(pt_id), 0, 0, ret);
-	return 0;
+/* iommufd_device_attach/_replace(idev, pasid, pt_id): the HWPT it ended on, at return */
+#define HL_IDEV_KPROBES(prog, func, op)							\
+SEC("kprobe/" #func)									\
+int prog(struct pt_regs *ctx)								\
+{											\
+	return hl_ifd_enter(PT_REGS_PARM1(ctx), PT_REGS_PARM3(ctx));			\
+}											\
+SEC("kretprobe/" #func)									\
+int prog##_ret(struct pt_regs *ctx)							\
+{											\
+	struct hl_ifd_call c;								\
+											\
+	if (hl_ifd_leave(&c))								\
+		return 0;								\
+	hl_emit_iommufd(HL_MODE_FENTRY, op, 0, hl_idev_id(c.arg0),			\
+			hl_read_u32((__u32 *)c.pt_id), 0, 0, (int)PT_REGS_RC(ctx));	\
+	return 0;									\
 }
 
-SEC("fentry/iommufd_device_detach")
-int BPF_PROG(hl_idev_detach, struct iommufd_device *idev, ioasid_t pasid)
+HL_IDEV_KPROBES(hl_idev_attach, iommufd_device_attach, HL_IOMMUFD_HWPT_ATTACH)
+HL_IDEV_KPROBES(hl_idev_replace, iommufd_device_replace, HL_IOMMUFD_HWPT_REPLACE)
+
+/* iommufd_device_detach(idev, pasid): at its start, the driver's records follow */
+SEC("kprobe/iommufd_device_detach")
+int hl_idev_detach(struct pt_regs *ctx)
 {
-	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_DETACH, 0, BPF_CORE_READ(idev, obj.id), 0, 0, 0, 0);
+	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_DETACH, 0, hl_idev_id(PT_REGS_PARM1(ctx)), 0, 0, 0, 0);
 	return 0;
 }
 
@@ -962,10 +854,6 @@ static __always_inline void hl_milestone(__u32 id, const char *note)
 	}
 
 /* names are the note the record carries: what the kernel was doing */
-HL_MILESTONE("fentry/luo_preserve_file", luo_preserve_file, HL_MS_LUO_PREPARE)
-HL_MILESTONE("fentry/luo_file_freeze", luo_file_freeze, HL_MS_LUO_FREEZE)
-HL_MILESTONE("fentry/luo_file_finish", luo_file_finish, HL_MS_LUO_FINISH)
-HL_MILESTONE("fentry/kho_fill_kimage", kho_fill_kimage, HL_MS_KHO_FINALIZE)
 HL_MILESTONE("fentry/kernel_kexec", kernel_kexec, HL_MS_USER)
 /* the old kernel's last instant; a reader in this kernel cannot see it, a persistent one can */
 HL_MILESTONE("fentry/machine_kexec", machine_kexec, HL_MS_KEXEC_REBOOT)
@@ -990,225 +878,17 @@ HL_MILESTONE_KP("kprobe", hl_kp_smmu_probe, HL_MS_SMMU_PROBE_START, "arm_smmu_de
 HL_MILESTONE_KP("kretprobe", hl_kp_smmu_probe_done, HL_MS_SMMU_PROBE_END, "arm_smmu_device_probe_done")
 HL_MILESTONE_KP("kprobe", hl_kp_smmu_shutdown, HL_MS_USER, "arm_smmu_device_shutdown")
 
-#else /* HL_TRACEPOINTS */
-#include "tracepoints.bpf.h"
-#endif
-
-/* ---- the VFIO type1 container (vfio_iommu_type1, often a module) ----------- */
 /*
- * A VMM's way in where the kernel has no iommufd (Debian's 7.3): the group's
- * attach to the container (VFIO_SET_IOMMU: a paging domain per container,
- * the driver's attach records inside), VFIO_IOMMU_MAP_DMA / UNMAP_DMA
- * (vfio_dma_do_map/_unmap are inlined into the ioctl: at its return, the
- * arguments read back from the VMM, the unmapped size as the kernel wrote it
- * back), the group's detach (at its start, as iommufd's: the driver's records
- * follow).  iommufd records with src HL_IOMMUFD_SRC_TYPE1; obj_id and pt_id
- * the container, dev_id the IOMMU group.
- *
- * kprobes, not fentry: vfio_iommu_type1 is a module, loaded when the first
- * VM starts, often after the capture.  An fentry program needs the
- * function's BTF when it is loaded; a kprobe needs no module type, and the
- * loader defines it as a kprobe event on MODULE:FUNCTION, which the kernel
- * arms as the module comes in, before its init runs (capture.c): nothing
- * the module does is missed.  In both objects: the series has no type1 events.
+ * The live update's milestones, as kprobes on their functions: a kernel
+ * without LUO or KHO (Debian's 7.3) has none of them, and an fentry
+ * program on a missing function fails the whole object in bpftool's
+ * loadall, where a kprobe is pinned unattached (see iommufd above).
  */
-#define HL_VFIO_IOMMU_MAP_DMA	0x3b71	/* _IO(VFIO_TYPE, VFIO_BASE + 13) */
-#define HL_VFIO_IOMMU_UNMAP_DMA	0x3b72	/* _IO(VFIO_TYPE, VFIO_BASE + 14) */
+HL_MILESTONE_KP("kprobe/luo_preserve_file", luo_preserve_file, HL_MS_LUO_PREPARE, "luo_preserve_file")
+HL_MILESTONE_KP("kprobe/luo_file_freeze", luo_file_freeze, HL_MS_LUO_FREEZE, "luo_file_freeze")
+HL_MILESTONE_KP("kprobe/luo_file_finish", luo_file_finish, HL_MS_LUO_FINISH, "luo_file_finish")
+HL_MILESTONE_KP("kprobe/kho_fill_kimage", kho_fill_kimage, HL_MS_KHO_FINALIZE, "kho_fill_kimage")
 
-/* A call in progress on a task, from its kprobe to its kretprobe. */
-struct hl_t1call {
-	__u64 container;	/* iommu_data */
-	__u64 arg;		/* the ioctl's user pointer */
-	__u32 group;		/* IOMMU group id */
-	__u32 cmd;
-};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, struct hl_t1call);
-} hl_t1_calls SEC(".maps");
-
-static __always_inline __u32 hl_container_id(__u64 iommu_data)
-{
-	return (__u32)(hl_hash_ptr((void *)iommu_data) >> 32);
-}
-
-static __always_inline __u32 hl_group_id(__u64 group)
-{
-	return BPF_CORE_READ((struct iommu_group *)group, id);
-}
-
-/* vfio_iommu_type1_attach_group(iommu_data, iommu_group, type): entry, then return */
-SEC("kprobe")
-int hl_mod_type1_attach(struct pt_regs *ctx)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct hl_t1call c = { .container = PT_REGS_PARM1(ctx), .group = hl_group_id(PT_REGS_PARM2(ctx)) };
-
-	bpf_map_update_elem(&hl_t1_calls, &tid, &c, BPF_ANY);
-	return 0;
-}
-
-SEC("kretprobe")
-int hl_mod_type1_attach_ret(struct pt_regs *ctx)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct hl_t1call *c = bpf_map_lookup_elem(&hl_t1_calls, &tid);
-	__u32 id;
-
-	if (!c)
-		return 0;
-	id = hl_container_id(c->container);
-	hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_HWPT_ATTACH, id, c->group, id, 0, 0,
-		    (int)PT_REGS_RC(ctx));
-	bpf_map_delete_elem(&hl_t1_calls, &tid);
-	return 0;
-}
-
-/* vfio_iommu_type1_detach_group(iommu_data, iommu_group) */
-SEC("kprobe")
-int hl_mod_type1_detach(struct pt_regs *ctx)
-{
-	__u32 id = hl_container_id(PT_REGS_PARM1(ctx));
-
-	hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_HWPT_DETACH, id,
-		    hl_group_id(PT_REGS_PARM2(ctx)), id, 0, 0, 0);
-	return 0;
-}
-
-/* vfio_iommu_type1_ioctl(iommu_data, cmd, arg) */
-SEC("kprobe")
-int hl_mod_type1_ioctl(struct pt_regs *ctx)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct hl_t1call c = { .container = PT_REGS_PARM1(ctx), .cmd = PT_REGS_PARM2(ctx),
-			       .arg = PT_REGS_PARM3(ctx) };
-
-	if (c.cmd == HL_VFIO_IOMMU_MAP_DMA || c.cmd == HL_VFIO_IOMMU_UNMAP_DMA)
-		bpf_map_update_elem(&hl_t1_calls, &tid, &c, BPF_ANY);
-	return 0;
-}
-
-SEC("kretprobe")
-int hl_mod_type1_ioctl_ret(struct pt_regs *ctx)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct hl_t1call *c = bpf_map_lookup_elem(&hl_t1_calls, &tid);
-	/* struct vfio_iommu_type1_dma_map: argsz, flags, vaddr, iova, size; _unmap: argsz, flags, iova, size */
-	__u64 a[4] = {};
-	__u32 id;
-	int ret = (int)PT_REGS_RC(ctx);
-
-	if (!c)
-		return 0;
-	id = hl_container_id(c->container);
-	if (bpf_probe_read_user(a, sizeof(a), (void *)c->arg))
-		hl_count(HL_STAT_READ_FAULT, 1);
-	if (c->cmd == HL_VFIO_IOMMU_MAP_DMA)
-		hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_IOAS_MAP, id, 0, 0, a[2], a[3], ret);
-	else
-		hl_emit_vmm(HL_MODE_FENTRY, HL_IOMMUFD_SRC_TYPE1, HL_IOMMUFD_IOAS_UNMAP, id, 0, 0, a[1], a[2], ret);
-	bpf_map_delete_elem(&hl_t1_calls, &tid);
-	return 0;
-}
-
-/* ---- the walker's trigger ------------------------------------------------ */
-
-/*
- * Reading /sys/bus/platform/drivers/arm-smmu-v3/<dev>/uevent calls
- * uevent_show() with the SMMU's platform device, whose driver data is the
- * struct arm_smmu_device: the one way in without a data symbol (7.3 kernels
- * are often built without KALLSYMS_ALL).  A read registers the SMMU in
- * hl_smmus (the only place an SMMU is registered) and, when hl_walk_ctl asks
- * for a walk of it, walks a budget.
- */
-static __always_inline __u64 hl_smmu_of(struct device *dev)
-{
-	static const char want[] = "arm-smmu-v3";
-	char name[sizeof(want)] = {};
-	const char *dn = BPF_CORE_READ(dev, driver, name);
-
-	if (!dn || bpf_probe_read_kernel_str(name, sizeof(name), dn) != sizeof(want))
-		return 0;
-	for (int i = 0; i < sizeof(want); i++)
-		if (name[i] != want[i])
-			return 0;
-	return (__u64)BPF_CORE_READ(dev, driver_data);
-}
-
-/*
- * The bound driver's probe and shutdown, from its struct platform_driver:
- * which of two functions of that name is the SMMUv3 driver's (capture.c
- * attaches the milestone kprobes there when the name is not unique).
- */
-static __always_inline void hl_smmu_drv(struct device *dev, struct hl_smmu_dev *d)
-{
-	__u64 drv = (__u64)BPF_CORE_READ(dev, driver);
-	struct platform_driver *pd =
-		(void *)(drv - bpf_core_field_offset(struct platform_driver, driver));
-
-	d->drv_probe = (__u64)BPF_CORE_READ(pd, probe);
-	d->drv_shutdown = (__u64)BPF_CORE_READ(pd, shutdown);
-}
-
-static __always_inline void hl_walk_smmu(__u64 smmu, struct hl_smmu_info *info)
-{
-	struct hl_walk *w;
-	__u32 zero = 0;
-
-	w = bpf_map_lookup_elem(&hl_walk_ctl, &zero);
-	if (!info || !w || w->state != HL_WS_RUN)
-		return;
-	/* smmu_ptr 0: the first SMMU whose uevent is read is the one walked */
-	if (!w->smmu_ptr)
-		w->smmu_ptr = smmu;
-	if (w->smmu_ptr != smmu)
-		return;
-	if (!w->strtab) {
-		w->smmu = info->id;
-		w->strtab = info->strtab;
-		w->two_level = info->two_level;
-		w->nents = info->nents;
-		if (!w->delta)
-			w->delta = info->strtab - info->strtab_dma;
-	}
-	hl_walk_run(w);
-}
-
-/* The collector's: the device read at the offsets the loader found. */
-SEC("fentry/uevent_show")
-int BPF_PROG(hl_walk_trigger_btf, struct device *dev)
-{
-	struct hl_smmu_dev d;
-	__u64 smmu;
-
-	if (!hl_smmu_lay.set)
-		return 0;
-	smmu = hl_smmu_of(dev);
-	if (!smmu)
-		return 0;
-	hl_smmu_dev_lay(smmu, &d);
-	hl_smmu_drv(dev, &d);
-	hl_walk_smmu(smmu, hl_smmu_add(smmu, &d));
-	return 0;
-}
-
-/* bpftool's (no layout given): the device read by CO-RE, on a kernel with one such type. */
-SEC("fentry/uevent_show")
-int BPF_PROG(hl_walk_trigger, struct device *dev)
-{
-	struct hl_smmu_dev d;
-	__u64 smmu;
-
-	if (hl_smmu_lay.set)
-		return 0;
-	smmu = hl_smmu_of(dev);
-	if (!smmu)
-		return 0;
-	hl_smmu_dev_core((void *)smmu, &d);
-	hl_smmu_drv(dev, &d);
-	hl_walk_smmu(smmu, hl_smmu_add(smmu, &d));
-	return 0;
-}
+#include "type1.bpf.h"
+#include "walker.bpf.h"

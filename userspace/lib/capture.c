@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The BPF capture: loads bpf/hitless.bpf.c through its skeleton (or uses
- * the maps `bpftool prog loadall ... pinmaps` left in bpffs), reads the ring
- * buffer through the record intake (records.h hl_intake()) into a state or
- * a monitor's window, and drives the walker by reads of the SMMU platform
+ * The BPF capture: loads bpf/hitless.bpf.c's object or hitless_tp.bpf.c's
+ * through its skeleton (or uses the maps `bpftool prog loadall ... pinmaps`
+ * left in bpffs), reads the ring buffer through the record intake
+ * (records.h hl_intake()) into a state or a monitor's window, and drives the walker by reads of the SMMU platform
  * devices' uevent files (bpf/README.md).  Every program that does not load
  * or attach on the running kernel is named once with what the verdict
  * loses.  The verbs over it: record.c (record, snapshot), monitor.c.
@@ -40,6 +40,7 @@
 
 #include <linux/capability.h>
 #include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 #define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
@@ -272,53 +273,136 @@ static const char *loss_of(const char *prog)
 }
 
 /*
- * Programs loaded only where another's function is missing: the same hook
- * under the name an older kernel gives it (Linux 7.2's
- * arm_smmu_cmdq_issue_cmdlist is 7.3's __arm_smmu_cmdq_issue_cmdlist; on 7.3
- * it is a wrapper and would count every command twice).
+ * The programs the loader treats apart, each named once here as the
+ * skeleton's member it is (cap_progs_stock(), cap_progs_tp() take them by
+ * sk->progs.NAME): a name misspelt, or a program an object lacks, is a
+ * compile error, not a look-up that silently misses.  The strings are only
+ * what messages and kprobe event names print.
+ *
+ * ALTERNATES (stock mode): programs loaded only where another's function is
+ * missing: the same hook under the name an older kernel gives it (Linux
+ * 7.2's arm_smmu_cmdq_issue_cmdlist is 7.3's __arm_smmu_cmdq_issue_cmdlist;
+ * on 7.3 it is a wrapper and would count every command twice).
+ * X(alternate, primary)
  */
-static const struct { const char *alt, *primary; } alternates[] = {
-	{ "hl_cmdq_issue_alt", "hl_cmdq_issue" },
-	{ "hl_cmdq_issue_alt_done", "hl_cmdq_issue_done" },
-};
+#define HL_ALTERNATES(X)					\
+	X(hl_cmdq_issue_alt, hl_cmdq_issue)			\
+	X(hl_cmdq_issue_alt_done, hl_cmdq_issue_done)
 
 /*
- * Programs on a module's functions (bpf/hitless.bpf.c, the VFIO type1
- * container): kprobes the loader defines as kprobe events on
- * MODULE:FUNCTION (FUNCTION alone where the module is built in).  The kernel
- * arms an event on a module not yet loaded as the module comes in, before
- * its init runs: a VMM's first VFIO_SET_IOMMU after `modprobe
- * vfio_iommu_type1` is seen, however soon.
+ * Programs on a module's functions: kprobes the loader defines as kprobe
+ * events on MODULE:FUNCTION (FUNCTION alone where the module is built in).
+ * The kernel arms an event on a module not yet loaded as the module comes
+ * in, before its init runs: a VMM's first VFIO_SET_IOMMU after `modprobe
+ * vfio_iommu_type1` is seen, however soon.  MODPROBES_BOTH are in both
+ * objects (bpf/type1.bpf.h, the VFIO type1 container); a module program
+ * only the stock mode has goes in MODPROBES_STOCK (NULL in the patched
+ * mode's object, so never loaded there).  modprobe_mods[] names the modules.
+ * X(program, function, module index, kretprobe?)
  */
 static const char *const modprobe_mods[] = { "vfio_iommu_type1" };
+#define HL_MODPROBES_BOTH(X)							\
+	X(hl_mod_type1_attach, "vfio_iommu_type1_attach_group", 0, false)	\
+	X(hl_mod_type1_attach_ret, "vfio_iommu_type1_attach_group", 0, true)	\
+	X(hl_mod_type1_detach, "vfio_iommu_type1_detach_group", 0, false)	\
+	X(hl_mod_type1_ioctl, "vfio_iommu_type1_ioctl", 0, false)		\
+	X(hl_mod_type1_ioctl_ret, "vfio_iommu_type1_ioctl", 0, true)
+#define HL_MODPROBES_STOCK(X)
+
+/*
+ * BYADDR (stock mode): in place of an fentry milestone whose name is two
+ * functions, a kprobe at the SMMUv3 driver's own, the address its struct
+ * platform_driver holds (hl_smmu_info, filled when the walker's trigger
+ * registers the SMMU).  X(program, function, hl_smmu_info member, kretprobe?)
+ */
+#define HL_BYADDR(X)								\
+	X(hl_kp_smmu_probe, "arm_smmu_device_probe", drv_probe, false)		\
+	X(hl_kp_smmu_probe_done, "arm_smmu_device_probe", drv_probe, true)	\
+	X(hl_kp_smmu_shutdown, "arm_smmu_device_shutdown", drv_shutdown, false)
+
+#define ALT_ROW(alt, primary) { #alt, #primary },
+static const struct { const char *alt, *primary; } alternates[] = { HL_ALTERNATES(ALT_ROW) };
+#define N_ALTERNATES (sizeof(alternates) / sizeof(alternates[0]))
+
+#define MODPROBE_ROW(prog, func, mod, ret) { #prog, func, mod, ret },
 static const struct { const char *prog, *func; unsigned mod; bool ret; } modprobes[] = {
-	{ "hl_mod_type1_attach", "vfio_iommu_type1_attach_group", 0, false },
-	{ "hl_mod_type1_attach_ret", "vfio_iommu_type1_attach_group", 0, true },
-	{ "hl_mod_type1_detach", "vfio_iommu_type1_detach_group", 0, false },
-	{ "hl_mod_type1_ioctl", "vfio_iommu_type1_ioctl", 0, false },
-	{ "hl_mod_type1_ioctl_ret", "vfio_iommu_type1_ioctl", 0, true },
+	HL_MODPROBES_BOTH(MODPROBE_ROW) HL_MODPROBES_STOCK(MODPROBE_ROW)
 };
 #define N_MODPROBES (sizeof(modprobes) / sizeof(modprobes[0]))
 
-/*
- * In place of an fentry milestone whose name is two functions: a kprobe at
- * the SMMUv3 driver's own, the address its struct platform_driver holds
- * (hl_smmu_info, filled when the walker's trigger registers the SMMU).
- */
-static const struct { const char *prog, *func; size_t off; bool ret; } byaddr[] = {
-	{ "hl_kp_smmu_probe", "arm_smmu_device_probe", offsetof(struct hl_smmu_info, drv_probe), false },
-	{ "hl_kp_smmu_probe_done", "arm_smmu_device_probe", offsetof(struct hl_smmu_info, drv_probe), true },
-	{ "hl_kp_smmu_shutdown", "arm_smmu_device_shutdown", offsetof(struct hl_smmu_info, drv_shutdown), false },
-};
+#define BYADDR_ROW(prog, func, member, ret) { #prog, func, offsetof(struct hl_smmu_info, member), ret },
+static const struct { const char *prog, *func; size_t off; bool ret; } byaddr[] = { HL_BYADDR(BYADDR_ROW) };
 #define N_BYADDR (sizeof(byaddr) / sizeof(byaddr[0]))
 
-static int byaddr_of(const char *prog)
+/*
+ * What the loader takes from the mode's skeleton: the maps it reads, the
+ * programs of the tables above (in their order; NULL where the object has
+ * none), the walker's triggers, the entry-writer hooks it counts.
+ */
+struct cap_progs {
+	struct bpf_object *obj;
+	struct bpf_map *events, *stats, *smmus, *walk_ctl;
+	struct bpf_map *lay;			/* hl_smmu_lay: the walker's trigger reads the SMMU by it */
+	struct bpf_program *trigger;		/* the walker's trigger */
+	struct bpf_program *alt[N_ALTERNATES], *primary[N_ALTERNATES];
+	struct bpf_program *mod[N_MODPROBES];
+	struct bpf_program *byaddr[N_BYADDR];
+	struct bpf_program *ste_hooks[2];	/* both attached: the driver's own STE writes */
+	volatile struct hl_config *cfg;
+};
+
+#define PROG_OF(prog, ...) sk->progs.prog,
+#define ALT_OF(alt, primary) sk->progs.alt,
+#define PRIMARY_OF(alt, primary) sk->progs.primary,
+/* What both objects have, from a skeleton `sk` of either type. */
+#define CAP_PROGS_COMMON(cp) do {						\
+	(cp)->obj = sk->obj;							\
+	(cp)->events = sk->maps.hl_events;					\
+	(cp)->stats = sk->maps.hl_stats;					\
+	(cp)->smmus = sk->maps.hl_smmus;					\
+	(cp)->walk_ctl = sk->maps.hl_walk_ctl;					\
+	(cp)->lay = sk->maps.hl_smmu_lay;					\
+	(cp)->trigger = sk->progs.hl_walk_trigger;				\
+	(cp)->cfg = &sk->bss->hl_cfg;						\
+} while (0)
+
+static void cap_progs_stock(struct cap_progs *cp, struct hitless *sk)
 {
-	for (size_t i = 0; i < N_BYADDR; i++)
-		if (!strcmp(prog, byaddr[i].prog))
+	struct bpf_program *alt[] = { HL_ALTERNATES(ALT_OF) }, *primary[] = { HL_ALTERNATES(PRIMARY_OF) };
+	struct bpf_program *mods[] = { HL_MODPROBES_BOTH(PROG_OF) HL_MODPROBES_STOCK(PROG_OF) };
+	struct bpf_program *ba[] = { HL_BYADDR(PROG_OF) };
+
+	memset(cp, 0, sizeof(*cp));
+	CAP_PROGS_COMMON(cp);
+	memcpy(cp->alt, alt, sizeof(alt));
+	memcpy(cp->primary, primary, sizeof(primary));
+	memcpy(cp->mod, mods, sizeof(mods));
+	memcpy(cp->byaddr, ba, sizeof(ba));
+	cp->ste_hooks[0] = sk->progs.hl_ste_sync;
+	cp->ste_hooks[1] = sk->progs.hl_write_entry;
+}
+
+/* The patched mode's object: no alternates, no by-address milestones, no stock-only module programs. */
+static void cap_progs_tp(struct cap_progs *cp, struct hitless_tp *sk)
+{
+	struct bpf_program *mods[] = { HL_MODPROBES_BOTH(PROG_OF) };
+
+	memset(cp, 0, sizeof(*cp));
+	CAP_PROGS_COMMON(cp);
+	memcpy(cp->mod, mods, sizeof(mods));
+}
+
+/* Index of p in a table of n programs, or -1. */
+static int prog_in(struct bpf_program *const *t, size_t n, const struct bpf_program *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i] && t[i] == p)
 			return i;
 	return -1;
 }
+
+#define byaddr_of(c, p) prog_in((c)->progs->byaddr, N_BYADDR, p)
+#define modprobe_of(c, p) prog_in((c)->progs->mod, N_MODPROBES, p)
 
 /* Attach the by-address milestone kprobes once an SMMU is registered. */
 static void byaddr_attach(struct hl_cap *c)
@@ -327,12 +411,12 @@ static void byaddr_attach(struct hl_cap *c)
 	u64 key;
 	bool have;
 
-	if (!c->obj)
+	if (!c->progs)
 		return;
 	have = !bpf_map_get_next_key(c->smmus_fd, NULL, &key) &&
 	       !bpf_map_lookup_elem(c->smmus_fd, &key, &info);
 	for (size_t i = 0; i < N_BYADDR && c->nalinks < 4; i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(c->obj, byaddr[i].prog);
+		struct bpf_program *p = c->progs->byaddr[i];
 		u64 addr = 0;
 		struct bpf_link *l;
 
@@ -364,14 +448,6 @@ static void byaddr_attach(struct hl_cap *c)
 	}
 }
 
-static int modprobe_of(const char *prog)
-{
-	for (size_t i = 0; i < N_MODPROBES; i++)
-		if (!strcmp(prog, modprobes[i].prog))
-			return i;
-	return -1;
-}
-
 static int module_loaded(const char *mod)
 {
 	char p[128];
@@ -400,8 +476,11 @@ static int kprobe_event_write(const char *line)
 	return rc;
 }
 
-/* Define the kprobe event of modprobes[i] and attach its program; 0, or -1 with errno. */
-static int modprobe_attach(struct hl_cap *c, struct bpf_program *p, size_t i, bool builtin)
+/*
+ * Define the kprobe event of modprobes[i] and attach its program: p (the
+ * loaded object's), or the pinned program prog_fd; 0, or -1 with errno.
+ */
+static int modprobe_attach(struct hl_cap *c, struct bpf_program *p, int prog_fd, size_t i, bool builtin)
 {
 	struct perf_event_attr attr = { .size = sizeof(attr), .type = PERF_TYPE_TRACEPOINT };
 	char line[256], path[256];
@@ -437,6 +516,17 @@ static int modprobe_attach(struct hl_cap *c, struct bpf_program *p, size_t i, bo
 		err = errno;
 		goto undo;
 	}
+	if (!p) {
+		/* a program bpftool pinned: the perf event holds it until closed */
+		if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) || ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
+			err = errno;
+			close(pfd);
+			goto undo;
+		}
+		c->mpfd[c->nmlinks] = pfd;
+		c->mlinks[c->nmlinks++] = NULL;
+		return 0;
+	}
 	l = bpf_program__attach_perf_event(p, pfd);
 	if (!l) {
 		err = errno;
@@ -469,6 +559,57 @@ static void mods_poll(struct hl_cap *c)
 }
 
 /*
+ * Say, per module, how many of its programs are attached, or armed for when
+ * it loads (then polled by mods_poll()).  The number attached now.
+ */
+static int mods_report(struct hl_cap *c, const int *marmed, const bool *modbuiltin)
+{
+	int attached = 0;
+
+	for (unsigned m = 0; m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
+		bool builtin = true;
+
+		if (!marmed[m])
+			continue;
+		for (size_t i = 0; i < N_MODPROBES; i++)
+			if (modprobes[i].mod == m)
+				builtin &= modbuiltin[i];
+		if (builtin || module_loaded(modprobe_mods[m])) {
+			p_note(c->quiet, "attached %d programs in %s", marmed[m], modprobe_mods[m]);
+			attached += marmed[m];
+		} else {
+			c->mods_pending |= 1u << m;
+			p_note(c->quiet, "%s has not come yet: %d programs armed on its functions, attached by the "
+			       "kernel when it loads (until then no VFIO type1 container is seen)",
+			       modprobe_mods[m], marmed[m]);
+		}
+	}
+	return attached;
+}
+
+/*
+ * The SMMUv3 driver's struct arm_smmu_device layout from the kernel's BTF
+ * (kbtf.c), whatever else the kernel builds; said when there are two such
+ * types.  0, or -1 after p_err.
+ */
+static int cap_layout(struct hl_cap *c, const struct kbtf *k, struct hl_smmu_layout *lay)
+{
+	struct btf *all[129] = { k->vmlinux };
+	char why[256];
+
+	memcpy(all + 1, k->mods, k->nmods * sizeof(k->mods[0]));
+	if (hl_smmu_layout_find(all, k->nmods + 1, lay, why, sizeof(why))) {
+		p_err("%s", why);
+		return -1;
+	}
+	if (lay->set > 1)
+		p_note(c->quiet, "struct arm_smmu_device: %u types of that name in this kernel's BTF "
+		       "(both Arm SMMU drivers built): the SMMUv3 driver's is the one its struct "
+		       "arm_smmu_master points to, read at its offsets", lay->set);
+	return 0;
+}
+
+/*
  * Load the programs this kernel can take, attach each, name every one that
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
@@ -477,6 +618,8 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 {
 	struct kbtf k;
 	struct bpf_program *p;
+	struct cap_progs *cp;
+	struct hl_smmu_layout lay;
 	int err, attached = 0, skipped = 0, ste_hooks = 0, alt, marmed[4] = { 0 };
 	bool modbuiltin[N_MODPROBES] = { 0 };
 	const char *fn[64];
@@ -501,63 +644,45 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		return HL_EXIT_NO_SERIES;
 	}
 	c->mode = pick_mode(&k, want_mode);
-	if (c->mode == HL_MODE_TRACEPOINT) {
-		c->sk_tp = hitless_tp__open_opts(&oo);
-		c->obj = c->sk_tp ? c->sk_tp->obj : NULL;
-		c->cfg = c->sk_tp ? &c->sk_tp->bss->hl_cfg : NULL;
-	} else {
-		c->sk = hitless__open_opts(&oo);
-		c->obj = c->sk ? c->sk->obj : NULL;
-		c->cfg = c->sk ? &c->sk->bss->hl_cfg : NULL;
-	}
-	if (!c->obj) {
+	c->progs = calloc(1, sizeof(*c->progs));
+	if (c->progs && c->mode == HL_MODE_TRACEPOINT && (c->sk_tp = hitless_tp__open_opts(&oo)))
+		cap_progs_tp(c->progs, c->sk_tp);
+	else if (c->progs && c->mode != HL_MODE_TRACEPOINT && (c->sk = hitless__open_opts(&oo)))
+		cap_progs_stock(c->progs, c->sk);
+	if (!c->progs || !c->progs->obj) {
 		p_err("cannot open the BPF object: %s", strerror(errno));
+		free(c->progs);
+		c->progs = NULL;
 		kbtf_free(&k);
 		return -1;
 	}
+	cp = c->progs;
+	c->cfg = cp->cfg;
 	c->cfg->boot = c->st.meta.boot;
-	/* the SMMUv3 struct arm_smmu_device, whatever else the kernel builds (kbtf.c) */
-	{
-		struct btf *all[129] = { k.vmlinux };
-		struct hl_smmu_layout lay;
-		char why[256];
-
-		memcpy(all + 1, k.mods, k.nmods * sizeof(k.mods[0]));
-		if (hl_smmu_layout_find(all, k.nmods + 1, &lay, why, sizeof(why))) {
-			p_err("%s", why);
-			kbtf_free(&k);
-			return -1;
-		}
-		if (lay.set > 1)
-			p_note(c->quiet, "struct arm_smmu_device: %u types of that name in this kernel's BTF "
-			       "(both Arm SMMU drivers built): the SMMUv3 driver's is the one its struct "
-			       "arm_smmu_master points to, read at its offsets", lay.set);
-		if (c->sk_tp)
-			c->sk_tp->rodata->hl_smmu_lay = lay;
-		else
-			c->sk->rodata->hl_smmu_lay = lay;
+	/* the SMMUv3 struct arm_smmu_device, whatever else the kernel builds: into hl_smmu_lay after the load */
+	if (cap_layout(c, &k, &lay)) {
+		kbtf_free(&k);
+		return -1;
 	}
 	if (c->ringbuf_bytes &&
-	    bpf_map__set_max_entries(bpf_object__find_map_by_name(c->obj, "hl_events"), c->ringbuf_bytes)) {
+	    bpf_map__set_max_entries(cp->events, c->ringbuf_bytes)) {
 		p_err("--buffer %lu bytes: %s", c->ringbuf_bytes, strerror(errno));
 		kbtf_free(&k);
 		return -1;
 	}
 	/* every fentry/fexit target: how many functions of its name the kernel has */
-	bpf_object__for_each_program(p, c->obj)
+	bpf_object__for_each_program(p, cp->obj)
 		if (nfn < 64 && (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
 				 !strncmp(bpf_program__section_name(p), "fexit/", 6)))
 			fn[nfn++] = target_of(p);
 	if (!btf_override())
 		ksym_counts(fn, nfn, fncount);
-	bpf_object__for_each_program(p, c->obj) {
-		/* hl_walk_trigger is bpftool's (CO-RE reads of the SMMU): this loader gives the layout */
-		if (!strcmp(bpf_program__name(p), "hl_walk_trigger") ||
-		    (only_walker && strcmp(bpf_program__name(p), "hl_walk_trigger_btf"))) {
+	bpf_object__for_each_program(p, cp->obj) {
+		if (only_walker && p != cp->trigger) {
 			bpf_program__set_autoload(p, false);
 			continue;
 		}
-		if ((alt = byaddr_of(bpf_program__name(p))) >= 0) {
+		if ((alt = byaddr_of(c, p)) >= 0) {
 			int nsym = 0;
 
 			for (int i = 0; i < nfn; i++)
@@ -569,17 +694,13 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 			continue;
 		}
 		/* the type1 kprobes: in both modes (the series has no type1 events) */
-		if (modprobe_of(bpf_program__name(p)) >= 0) {
+		if (modprobe_of(c, p) >= 0) {
 			if (only_walker)
 				bpf_program__set_autoload(p, false);
 			continue;
 		}
-		alt = -1;
-		for (size_t i = 0; i < sizeof(alternates) / sizeof(alternates[0]); i++)
-			if (!strcmp(bpf_program__name(p), alternates[i].alt))
-				alt = i;
-		if (alt >= 0) {
-			struct bpf_program *pr = bpf_object__find_program_by_name(c->obj, alternates[alt].primary);
+		if ((alt = prog_in(cp->alt, N_ALTERNATES, p)) >= 0) {
+			struct bpf_program *pr = cp->primary[alt];
 
 			/* only in place of a primary this kernel lacks, and then silently if it lacks both */
 			if (!pr || target_exists(&k, pr) || !target_exists(&k, p))
@@ -617,12 +738,9 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		if (!target_exists(&k, p)) {
 			const char *in = NULL;
 
-			for (size_t i = 0; i < sizeof(alternates) / sizeof(alternates[0]); i++) {
-				struct bpf_program *a = bpf_object__find_program_by_name(c->obj, alternates[i].alt);
-
-				if (!strcmp(bpf_program__name(p), alternates[i].primary) && a && target_exists(&k, a))
+			for (size_t i = 0; i < N_ALTERNATES; i++)
+				if (p == cp->primary[i] && cp->alt[i] && target_exists(&k, cp->alt[i]))
 					in = alternates[i].alt;
-			}
 			bpf_program__set_autoload(p, false);
 			if (in)
 				continue;
@@ -646,15 +764,20 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		      strerror(-err));
 		return -1;
 	}
-	bpf_object__for_each_program(p, c->obj) {
+	/* before the trigger is attached: it reads the SMMU by these offsets, and does nothing without */
+	if (bpf_map_update_elem(bpf_map__fd(cp->lay), &(u32){ 0 }, &lay, BPF_ANY)) {
+		p_err("hl_smmu_lay: cannot set the SMMU layout: %s", strerror(errno));
+		return -1;
+	}
+	bpf_object__for_each_program(p, cp->obj) {
 		struct bpf_link *l;
 
 		if (!bpf_program__autoload(p))
 			continue;
-		if (byaddr_of(bpf_program__name(p)) >= 0)
+		if (byaddr_of(c, p) >= 0)
 			continue;	/* byaddr_attach(), once the SMMU is registered */
-		if ((alt = modprobe_of(bpf_program__name(p))) >= 0) {
-			if (modprobe_attach(c, p, alt, modbuiltin[alt])) {
+		if ((alt = modprobe_of(c, p)) >= 0) {
+			if (modprobe_attach(c, p, -1, alt, modbuiltin[alt])) {
 				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses "
 				       "the VFIO type1 container (its VMMs not protected by default)",
 				       bpf_program__name(p), modprobe_mods[modprobes[alt].mod], modprobes[alt].func,
@@ -673,49 +796,101 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 			continue;
 		}
 		attached++;
-		if (!strcmp(bpf_program__name(p), "hl_ste_sync") ||
-		    !strcmp(bpf_program__name(p), "hl_write_entry"))
+		if (prog_in(cp->ste_hooks, 2, p) >= 0)
 			ste_hooks++;
 	}
 	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2) {
 		c->cfg->ste_from_cfgi = 1;
 		p_note(c->quiet, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
 	}
-	for (unsigned m = 0; m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
-		bool builtin = true;
-
-		if (!marmed[m])
-			continue;
-		for (size_t i = 0; i < N_MODPROBES; i++)
-			if (modprobes[i].mod == m)
-				builtin &= modbuiltin[i];
-		if (builtin || module_loaded(modprobe_mods[m])) {
-			p_note(c->quiet, "attached %d programs in %s", marmed[m], modprobe_mods[m]);
-			attached += marmed[m];
-		} else {
-			c->mods_pending |= 1u << m;
-			p_note(c->quiet, "%s has not come yet: %d programs armed on its functions, attached by the "
-			       "kernel when it loads (until then no VFIO type1 container is seen)",
-			       modprobe_mods[m], marmed[m]);
-		}
-	}
+	attached += mods_report(c, marmed, modbuiltin);
 	p_note(c->quiet, "%d program(s) attached, %d not (%s mode)", attached, skipped,
 	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
-	c->events_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_events"));
-	c->stats_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_stats"));
-	c->smmus_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_smmus"));
-	c->walk_fd = bpf_map__fd(bpf_object__find_map_by_name(c->obj, "hl_walk_ctl"));
+	c->events_fd = bpf_map__fd(cp->events);
+	c->stats_fd = bpf_map__fd(cp->stats);
+	c->smmus_fd = bpf_map__fd(cp->smmus);
+	c->walk_fd = bpf_map__fd(cp->walk_ctl);
 	return 0;
 }
 
+/*
+ * The SMMU layout in the pinned hl_smmu_lay (fd): bpftool cannot set it at
+ * its load, so the first --pinned capture does, and prints the bpftool line
+ * that does the same for another reader of the pinned maps.  Until it is
+ * set the walker's trigger does nothing: no SMMU registered, no walk.
+ * 0, or the exit status / -1 after p_err.
+ */
+static int cap_pinned_layout(struct hl_cap *c, int fd, const char *path, const struct kbtf *k)
+{
+	struct hl_smmu_layout lay = { 0 };
+	char line[sizeof(lay) * 3 + 1];
+	u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &lay)) {
+		p_err("%s: cannot read the SMMU layout: %s", path, strerror(errno));
+		return -1;
+	}
+	if (lay.set)
+		return 0;
+	if (cap_layout(c, k, &lay))
+		return -1;
+	if (bpf_map_update_elem(fd, &zero, &lay, BPF_EXIST)) {
+		p_err("%s: cannot set the SMMU layout: %s", path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(lay); i++)
+		snprintf(line + 3 * i, 4, " %02x", ((unsigned char *)&lay)[i]);
+	p_note(c->quiet, "the SMMU layout (struct arm_smmu_device's offsets from this kernel's BTF) was not "
+	       "set: set it in %s; for another reader of the pinned maps the same is: bpftool map update "
+	       "pinned %s key hex 00 00 00 00 value hex%s", path, path, line);
+	return 0;
+}
+
+/*
+ * The module programs bpftool pinned unattached (their sections name no
+ * function, so bpftool cannot attach them): defined here as kprobe events
+ * on MODULE:FUNCTION and attached for as long as this capture runs, armed
+ * for a module not loaded yet, as the collector's own load does.
+ */
+static void cap_pinned_mods(struct hl_cap *c, const char *dir, const struct kbtf *k)
+{
+	int marmed[4] = { 0 };
+	bool modbuiltin[N_MODPROBES] = { 0 };
+
+	for (size_t i = 0; i < N_MODPROBES; i++) {
+		char p[512];
+		int fd;
+
+		modbuiltin[i] = btf__find_by_name_kind(k->vmlinux, modprobes[i].func, BTF_KIND_FUNC) >= 0;
+		snprintf(p, sizeof(p), "%s/%s", dir, modprobes[i].prog);
+		fd = bpf_obj_get(p);
+		if (fd < 0) {
+			p_note(c->quiet, "program %s (kprobe %s:%s): not pinned under %s (%s); the verdict "
+			       "loses its records", modprobes[i].prog, modprobe_mods[modprobes[i].mod],
+			       modprobes[i].func, dir, strerror(errno));
+			continue;
+		}
+		if (modprobe_attach(c, NULL, fd, i, modbuiltin[i]))
+			p_note(c->quiet, "program %s (kprobe %s:%s, pinned): not attached: %s; the verdict "
+			       "loses its records", modprobes[i].prog, modprobe_mods[modprobes[i].mod],
+			       modprobes[i].func, strerror(errno));
+		else
+			marmed[modprobes[i].mod]++;
+		close(fd);	/* the perf event holds the program */
+	}
+	mods_report(c, marmed, modbuiltin);
+}
+
 /* The maps `bpftool prog loadall ... pinmaps DIR/maps` left behind. */
-static int cap_pinned(struct hl_cap *c, const char *dir)
+static int cap_pinned(struct hl_cap *c, const char *dir, int only_walker)
 {
 	char p[512];
-	int *fds[] = { &c->events_fd, &c->stats_fd, &c->smmus_fd, &c->walk_fd };
-	const char *names[] = { "hl_events", "hl_stats", "hl_smmus", "hl_walk_ctl" };
+	struct kbtf k;
+	int lay_fd = -1, rc;
+	int *fds[] = { &c->events_fd, &c->stats_fd, &c->smmus_fd, &c->walk_fd, &lay_fd };
+	const char *names[] = { "hl_events", "hl_stats", "hl_smmus", "hl_walk_ctl", "hl_smmu_lay" };
 
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		snprintf(p, sizeof(p), "%s/maps/%s", dir, names[i]);
 		*fds[i] = bpf_obj_get(p);
 		if (*fds[i] < 0) {
@@ -725,7 +900,15 @@ static int cap_pinned(struct hl_cap *c, const char *dir)
 		}
 	}
 	p_note(c->quiet, "using the programs pinned under %s", dir);
-	return 0;
+	rc = kbtf_load(&k);
+	if (!rc) {
+		rc = cap_pinned_layout(c, lay_fd, p, &k);
+		if (!rc && !only_walker)
+			cap_pinned_mods(c, dir, &k);
+		kbtf_free(&k);
+	}
+	close(lay_fd);
+	return rc;
 }
 
 static void cap_register(struct hl_cap *c);
@@ -743,7 +926,7 @@ int hl_cap_open(struct hl_cap *c, const char *pinned, int only_walker, const cha
 	c->events_fd = c->stats_fd = c->smmus_fd = c->walk_fd = -1;
 	rc = cap_privileged(verb);
 	if (!rc)
-		rc = pinned ? cap_pinned(c, pinned) : cap_load(c, only_walker, mode);
+		rc = pinned ? cap_pinned(c, pinned, only_walker) : cap_load(c, only_walker, mode);
 	if (rc)
 		return rc < 0 ? HL_EXIT_ERROR : rc;
 	/* the snapshot's capture mode: what made its changes */
@@ -765,7 +948,10 @@ void hl_cap_close(struct hl_cap *c)
 	for (int i = 0; i < c->nmlinks; i++) {
 		char line[96];
 
-		bpf_link__destroy(c->mlinks[i]);
+		if (c->mlinks[i])
+			bpf_link__destroy(c->mlinks[i]);
+		else
+			close(c->mpfd[i]);
 		snprintf(line, sizeof(line), "-:%s\n", c->mevents[i]);
 		kprobe_event_write(line);
 	}
@@ -778,6 +964,8 @@ void hl_cap_close(struct hl_cap *c)
 		hitless__destroy(c->sk);
 	if (c->sk_tp)
 		hitless_tp__destroy(c->sk_tp);
+	free(c->progs);
+	c->progs = NULL;
 	hl_state_free(&c->st);
 }
 

@@ -17,7 +17,7 @@
 
 struct hitless;
 struct hitless_tp;
-struct bpf_object;
+struct cap_progs;
 struct bpf_link;
 struct ring_buffer;
 struct hl_config;
@@ -37,13 +37,15 @@ struct hl_cap {
 	/* the loader's */
 	struct hitless *sk;		/* stock-kernel mode: fentry/fexit */
 	struct hitless_tp *sk_tp;	/* patched-kernel mode: the series' tracepoints */
-	struct bpf_object *obj;		/* whichever was loaded; NULL when using pinned maps */
+	struct cap_progs *progs;	/* the loaded object's maps and programs (lib/capture.c); NULL
+					   when using pinned maps */
 	volatile struct hl_config *cfg;
 	struct ring_buffer *rb;
 	int events_fd, stats_fd, smmus_fd, walk_fd;
 	u64 walk_gen;
 	/* programs on a module's functions (kprobe events, armed as the module comes) */
-	struct bpf_link *mlinks[16];
+	struct bpf_link *mlinks[16];	/* NULL: a pinned program, attached through mpfd */
+	int mpfd[16];
 	char mevents[16][64];
 	int nmlinks;
 	unsigned mods_pending;		/* bit per modprobe_mods[] entry: not loaded yet */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The SMMUv3 driver's struct arm_smmu_device in the running kernel's BTF,
- * for the walker's trigger (bpf/hitless.bpf.c, hl_smmu_lay).  A kernel that
+ * for the walker's trigger (bpf/smmu.bpf.h, the map hl_smmu_lay).  A kernel that
  * builds both Arm SMMU drivers in (ARM_SMMU=y and ARM_SMMU_V3=y, as every
  * distribution does) has two types of that name, of different layouts, and
  * libbpf refuses a CO-RE read of a field both have ("field offset

@@ -5,7 +5,7 @@
  * (in timestamp order, with the ring buffer's lost-event indications);
  * libtraceevent decodes each event by field name against the running
  * kernel's format files.  Each event of tracepoints.txt becomes the record
- * the BPF tracepoint mode (bpf/tracepoints.bpf.h) makes of it, field for
+ * the BPF tracepoint mode (bpf/hitless_tp.bpf.c) makes of it, field for
  * field, so the two sources are interchangeable.
  *
  * Time: the trace timestamp is the instance's trace_clock ("local" by
@@ -303,7 +303,7 @@ static const char *const lu_phase[] = {
 	"kexec_machine", "retrieve", "finish",
 };
 
-/* enum liveupdate_phase -> milestone, as bpf/tracepoints.bpf.h maps it */
+/* enum liveupdate_phase -> milestone, as bpf/hitless_tp.bpf.c maps it */
 static u32 lu_milestone(u32 phase)
 {
 	switch (phase) {

@@ -1,13 +1,23 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Patched-kernel mode (HL_MODE_TRACEPOINT): tp_btf programs on the kernel
- * series' tracepoints (kernel/patches, contract in tracepoints.txt), making
- * the same bpf/hitless.h records as the stock programs.  Included by
- * hitless.bpf.c when built with -DHL_TRACEPOINTS (hitless_tp.bpf.o).
+ * hitless capture on a kernel with the hitless series (kernel/patches),
+ * HL_MODE_TRACEPOINT, the object hitless_tp.bpf.o: tp_btf programs on the
+ * series' tracepoints (contract in tracepoints.txt), making the same
+ * bpf/hitless.h records as the stock programs (hitless.bpf.c); with the
+ * SMMU registry and the walker's trigger (smmu.bpf.h) and the VFIO type1
+ * kprobes (type1.bpf.h), as the stock object has them.
  *
  * The arguments are the TP_PROTO of each event; the series' enums are
  * declared here as integers (their values are part of the contract).
  */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "core.bpf.h"
+#include "smmu.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* enum arm_smmu_write_step: 0 unused .. 6 direct, in hl_entry_step order */
 static __always_inline __u8 hl_tp_step(__u32 step)
@@ -357,3 +367,6 @@ int BPF_PROG(hl_tp_device, const struct device *smmu, u32 phase, u32 cr0, u32 gb
 	hl_submit(r);
 	return 0;
 }
+
+#include "type1.bpf.h"
+#include "walker.bpf.h"
