@@ -44,6 +44,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <termios.h>
 #include <unistd.h>
 #include "counter.h"
 
@@ -93,8 +94,21 @@ static void mount_one(const char *src, const char *dir, const char *type)
 		say("# init: mount %s on %s: %s", type, dir, strerror(errno));
 }
 
+/*
+ * What init wrote to the console has reached the tty layer, not the wire:
+ * a kexec or a power-off right after it loses the lines the UART had not
+ * sent yet (seen: a kexec step's "ok" line and everything after it gone
+ * under load). Wait until they are out.
+ */
+static void console_drain(void)
+{
+	if (isatty(1))
+		tcdrain(1);
+}
+
 static void power_off(void)
 {
+	console_drain();
 	sync();
 	reboot(RB_POWER_OFF);
 	for (;;)
@@ -359,6 +373,7 @@ static int do_kexec(struct directive *d, int num)
 	say("# hitless: boot %d leaves by kexec at ktime_ns=%llu cntvct=%llu", boot,
 	    (unsigned long long)hl_ktime_ns(), (unsigned long long)hl_cntvct());
 	sync();
+	console_drain();
 	reboot(RB_KEXEC);
 	fatal("reboot(RB_KEXEC): %s", strerror(errno));
 	return -1;
