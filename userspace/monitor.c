@@ -252,11 +252,12 @@ int do_monitor(int argc, char **argv)
 	if (!prot.protect.n)
 		p_note(c.quiet, "no --protect: entry updates are classified only, no StreamID is protected");
 	hl_mon_judge(&m, hl_now_ns(CLOCK_MONOTONIC), mon_print, &out);
-	hl_touch(ready);
 	p_note(c.quiet, "monitoring %zu protected StreamID(s) (%llu records walked)", prot.protect.n,
 	    (unsigned long long)c.records);
 	if (mon_metrics(&m, metrics, &c))
 		goto fail;
+	/* ready once the first metrics file is there: a script that waits for it reads one */
+	hl_touch(ready);
 	t0 = last_metrics = hl_now_ns(CLOCK_MONOTONIC);
 	while (!hl_stop) {
 		u64 now;
