@@ -96,16 +96,11 @@ static void diff_metrics(json_object *d, FILE *out)
 	for (int fam = 0; fam < 2; fam++) {
 		hl_mw_family(&w, fam ? "hitless_device_findings" : "hitless_device_hitless");
 		for (size_t i = 0; i < json_object_array_length(o); i++) {
-			json_object *r = json_object_array_get_idx(o, i), *sids = json_object_object_get(r, "sids");
+			json_object *r = json_object_array_get_idx(o, i);
 			const char *dev = jopt_s(r, "device") ? jopt_s(r, "device") : "";
-			char sm[16] = "any", ids[64] = "";
-			size_t len = 0;
+			char sm[16], ids[64];
 
-			if (json_object_object_get_ex(r, "smmu", NULL))
-				snprintf(sm, sizeof(sm), "%llu", jget_u(r, "smmu"));
-			for (size_t k = 0; k < json_object_array_length(sids) && len < sizeof(ids); k++)
-				len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%lld", k ? "," : "",
-							(long long)json_object_get_int64(json_object_array_get_idx(sids, k)));
+			hl_device_labels(r, sm, sizeof(sm), ids, sizeof(ids));
 			if (!fam)
 				hl_mw_sample(&w, !strcmp(jget_s(r, "verdict"), "hitless"), "smmu", sm, "device", dev,
 					     "sids", ids, NULL);

@@ -103,6 +103,21 @@ json_object *hl_device_table(json_object *doc, json_object *tl_devices)
 	return rows;
 }
 
+void hl_device_labels(json_object *row, char *smmu, size_t smmulen, char *sids, size_t sidslen)
+{
+	json_object *a = json_object_object_get(row, "sids");
+	size_t len = 0;
+
+	if (json_object_object_get_ex(row, "smmu", NULL))
+		snprintf(smmu, smmulen, "%llu", jget_u(row, "smmu"));
+	else
+		snprintf(smmu, smmulen, "any");
+	sids[0] = 0;
+	for (size_t k = 0; k < json_object_array_length(a) && len < sidslen; k++)
+		len += (size_t)snprintf(sids + len, sidslen - len, "%s%lld", k ? "," : "",
+					(long long)json_object_get_int64(json_object_array_get_idx(a, k)));
+}
+
 void hl_device_table_text(FILE *out, json_object *devices)
 {
 	size_t n = json_object_array_length(devices);
@@ -112,17 +127,12 @@ void hl_device_table_text(FILE *out, json_object *devices)
 	fprintf(out, "\n%-14s %-4s %-12s %-11s %-10s %s\n", "device", "SMMU", "StreamIDs", "verdict",
 		"dark", "rules");
 	for (size_t i = 0; i < n; i++) {
-		json_object *r = json_object_array_get_idx(devices, i), *sids = json_object_object_get(r, "sids");
+		json_object *r = json_object_array_get_idx(devices, i);
 		json_object *rules = json_object_object_get(r, "rules");
 		const char *v = jget_s(r, "verdict");
-		char s[64] = "", sm[16] = "any", dark[32] = "-";
-		size_t len = 0;
+		char s[64], sm[16], dark[32] = "-";
 
-		for (size_t k = 0; k < json_object_array_length(sids) && len < sizeof(s); k++)
-			len += (size_t)snprintf(s + len, sizeof(s) - len, "%s%lld", k ? "," : "",
-						(long long)json_object_get_int64(json_object_array_get_idx(sids, k)));
-		if (json_object_object_get_ex(r, "smmu", NULL))
-			snprintf(sm, sizeof(sm), "%llu", jget_u(r, "smmu"));
+		hl_device_labels(r, sm, sizeof(sm), s, sizeof(s));
 		if (json_object_object_get_ex(r, "dark_ns", NULL))
 			hl_fmt_dur(dark, sizeof(dark), jopt_i(r, "dark_ns", 0));
 		fprintf(out, "%-14s %-4s %-12s %-11s %-10s ", jopt_s(r, "device") ? jopt_s(r, "device") : "-", sm, s,

@@ -27,6 +27,12 @@
  */
 json_object *hl_device_table(json_object *doc, json_object *tl_devices);
 
+/*
+ * A row's SMMU ("any" where no record says) and StreamIDs ("1024,1032"), as
+ * the text and the metrics label it.
+ */
+void hl_device_labels(json_object *row, char *smmu, size_t smmulen, char *sids, size_t sidslen);
+
 /* The table as text, a row per device (nothing when there is none). */
 void hl_device_table_text(FILE *out, json_object *devices);
 
