@@ -253,6 +253,7 @@ static void junit_per_device(void)
 	size_t len = 0;
 	FILE *m = open_memstream(&buf, &len);
 
+	json_object_object_add(d, "devices", hl_device_table(d, NULL));	/* as diff adds it */
 	hl_diff_junit(d, m);
 	fclose(m);
 	dev = buf ? strstr(buf, "<testsuite name=\"0000:04:01.0: StreamIDs 1024, 1032\"") : NULL;

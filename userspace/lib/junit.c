@@ -152,20 +152,18 @@ static void suite(FILE *out, json_object *doc, const struct group *g, struct tal
 	fputs("  </testsuite>\n", out);
 }
 
-/* The group of device dev (or of StreamID sid on smmu when dev is NULL), made when new. */
-static struct group *group_for(struct group *gs, size_t *ng, const char *dev, long long smmu, long long sid)
+/* The group of StreamID sid on smmu that no protected device holds, made when new. */
+static struct group *group_for(struct group *gs, size_t *ng, long long smmu, long long sid)
 {
 	struct group *g;
 
 	for (size_t i = 0; i < *ng; i++) {
 		g = &gs[i];
-		if (dev ? !strcmp(g->dev, dev) && g->smmu == smmu
-			: !g->dev[0] && g->n == 1 && g->m[0].sid == sid && g->m[0].smmu == smmu)
+		if (!g->dev[0] && g->n == 1 && g->m[0].sid == sid && g->m[0].smmu == smmu)
 			return g;
 	}
 	g = &gs[(*ng)++];
 	memset(g, 0, sizeof(*g));
-	snprintf(g->dev, sizeof(g->dev), "%s", dev ? dev : "");
 	g->smmu = smmu;
 	return g;
 }
@@ -208,9 +206,9 @@ static void group_names(struct group *g, bool prot)
 
 void hl_diff_junit(json_object *doc, FILE *out)
 {
-	json_object *prot = json_object_object_get(doc, "protected_devices"), *fs = json_object_object_get(doc, "findings");
+	json_object *devs = json_object_object_get(doc, "devices"), *fs = json_object_object_get(doc, "findings");
 	bool complete = json_object_get_boolean(json_object_object_get(doc, "complete"));
-	size_t np = json_object_array_length(prot), nf = json_object_array_length(fs), ng = 0, nprot, blen = 0;
+	size_t np = json_object_array_length(devs), nf = json_object_array_length(fs), ng = 0, nprot, blen = 0;
 	struct group *gs = calloc(np + nf + 1, sizeof(*gs));
 	struct tally t = { 1, 0 };
 	char *buf = NULL;
@@ -224,12 +222,21 @@ void hl_diff_junit(json_object *doc, FILE *out)
 		free(buf);
 		return;
 	}
-	/* a suite per protected device (its StreamIDs together), then per other StreamID a finding names */
+	/*
+	 * A suite per protected device, as diff's device table groups them
+	 * (devices.c: its StreamIDs together), then per other StreamID a
+	 * finding names.
+	 */
 	for (size_t i = 0; i < np; i++) {
-		json_object *p = json_object_array_get_idx(prot, i);
-		long long smmu = jopt_i(p, "smmu", -1), sid = jopt_i(p, "sid", -1);
+		json_object *r = json_object_array_get_idx(devs, i), *sids = json_object_object_get(r, "sids");
+		long long smmu = jopt_i(r, "smmu", -1);
+		struct group *g = &gs[ng++];
 
-		add_member(group_for(gs, &ng, jopt_s(p, "device"), smmu, sid), smmu, sid);
+		memset(g, 0, sizeof(*g));
+		snprintf(g->dev, sizeof(g->dev), "%s", jopt_s(r, "device") ? jopt_s(r, "device") : "");
+		g->smmu = smmu;
+		for (size_t k = 0; k < json_object_array_length(sids); k++)
+			add_member(g, smmu, json_object_get_int64(json_object_array_get_idx(sids, k)));
 	}
 	nprot = ng;
 	for (size_t i = 0; i < nf; i++) {
@@ -241,7 +248,7 @@ void hl_diff_junit(json_object *doc, FILE *out)
 		for (size_t k = 0; k < ng && !known; k++)
 			known = in_suite(f, &gs[k]);
 		if (!known)
-			add_member(group_for(gs, &ng, NULL, jopt_i(f, "smmu", -1), jopt_i(f, "sid", -1)),
+			add_member(group_for(gs, &ng, jopt_i(f, "smmu", -1), jopt_i(f, "sid", -1)),
 				   jopt_i(f, "smmu", -1), jopt_i(f, "sid", -1));
 	}
 	for (size_t k = 0; k < ng; k++)
