@@ -233,6 +233,7 @@ static inline u64 pg(u64 pa) { return (pa & LPAE_ADDR_MASK) | S1_ATTRS | 3; }
 static inline u64 blk(u64 pa) { return (pa & LPAE_ADDR_MASK) | S1_ATTRS | 1; }
 static inline u64 tbl(u64 pa) { return (pa & LPAE_ADDR_MASK) | 3; }
 static inline u64 pg2(u64 pa) { return (pa & LPAE_ADDR_MASK) | S2_ATTRS | 3; }
+static inline u64 blk2(u64 pa) { return (pa & LPAE_ADDR_MASK) | S2_ATTRS | 1; }
 
 static inline void t_ms(struct tlog *l, unsigned id, u32 arg)
 {

@@ -341,6 +341,96 @@ static void inv_tlb(void)
 	end();
 }
 
+/*
+ * A stage-2 domain (a nesting parent): StreamID 16's STE Config S2, S2TTB
+ * 0x90000000, VMID 7.  What is owed for its table is a stage-2 TLBI of
+ * that VMID; a stage-1 TLBI or another VMID's does not cover it.
+ */
+static void s2_domain(int late)
+{
+	u64 cur[8] = { 0 }, ste[8];
+
+	mk_s2_ste(ste, 0, 0x90000000, 7);
+	/* the nesting parent's HWPT is filled before its STE: a tracepoint says stage 1 */
+	t_pte(&L, 0x90000000, 0x200000, 2, late ? 1 : 2, 0, blk2(0x882000000ULL));
+	t_write_entry(&L, 0, 16, 0, cur, ste);
+	t_cfgi_ste(&L, 16);
+	t_sync(&L);
+}
+
+
+static void stage2(void)
+{
+	static const struct {
+		const char *what;
+		int cmd;	/* 0 none, 1 S2_IPA VMID 7, 2 S2_IPA VMID 8, 3 S12_VMALL VMID 7, 4 NH_ASID, 5 NH_ALL VMID 7 */
+		int late;	/* the unmap's record says stage 1 (capture started after the STE) */
+		int want;	/* INV-TLB findings */
+	} c[] = {
+		{ "no TLBI", 0, 0, 1 },
+		{ "TLBI_S2_IPA of VMID 7", 1, 0, 0 },
+		{ "TLBI_S2_IPA of VMID 8 (another domain's)", 2, 0, 1 },
+		{ "TLBI_S12_VMALL of VMID 7", 3, 0, 0 },
+		{ "a stage-1 TLBI_NH_ASID", 4, 0, 1 },
+		{ "a stage-1 TLBI_NH_ALL of VMID 7 (the nested guest's, not stage 2)", 5, 0, 1 },
+		{ "no TLBI, the records tagged stage 1", 0, 1, 1 },
+		{ "TLBI_S2_IPA of VMID 7, the records tagged stage 1", 1, 1, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const struct hl_finding *f;
+
+		begin(0, 0);
+		s2_domain(c[i].late);
+		t_pte(&L, 0x90000000, 0x200000, 2, c[i].late ? 1 : 2, blk2(0x882000000ULL), 0);
+		switch (c[i].cmd) {
+		case 1: t_tlbi_ipa(&L, 7, 0x200000); break;
+		case 2: t_tlbi_ipa(&L, 8, 0x200000); break;
+		case 3: t_cmd(&L, OP(TLBI_S12_VMALL) | FIELD_PREP(CMDQ_TLBI_0_VMID, 7), 0, 0); break;
+		case 4: t_cmd(&L, OP(TLBI_NH_ASID) | FIELD_PREP(CMDQ_TLBI_0_ASID, 7), 0, 0); break;
+		case 5: t_cmd(&L, OP(TLBI_NH_ALL) | FIELD_PREP(CMDQ_TLBI_0_VMID, 7), 0, 0); break;
+		}
+		t_sync(&L);
+		judge(NULL);
+		f = first(R_INV_TLB);
+		tap_ok(count(R_INV_TLB) == c[i].want && (int)V.findings.n == c[i].want &&
+		       (!f || (f->iova_lo == 0x200000 && f->root == 0x90000000 &&
+			       strstr(f->msg, "of stage-2 table 0x90000000 (VMID 7)"))),
+		       "INV-TLB, stage 2: a 2 MiB block unmapped, then %s: %s", c[i].what,
+		       c[i].want ? "INV-TLB naming the stage-2 table and VMID 7" : "clean");
+		end();
+	}
+	/* a stage-2 block split into a table in one write (then TLBI by VMID) */
+	begin(0, 0);
+	s2_domain(0);
+	for (int i = 0; i < 512; i++)
+		t_pte(&L, 0x90000000, 0x200000 + i * 0x1000ULL, 3, 2, 0, pg2(0x882000000ULL + i * 0x1000ULL));
+	t_pte(&L, 0x90000000, 0x200000, 2, 2, blk2(0x882000000ULL), tbl(0x8a0000000ULL));
+	t_cmd(&L, OP(TLBI_S12_VMALL) | FIELD_PREP(CMDQ_TLBI_0_VMID, 7), 0, 0);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_BBM_SIZE) == 1 && V.findings.n == 1 && first(R_BBM_SIZE)->root == 0x90000000,
+	       "BBM-SIZE, stage 2: a live stage-2 block replaced by a table in one write");
+	end();
+	/* the state: ranges of a root an S2 STE points at are stage 2, whatever the records said */
+	begin(0, 0);
+	s2_domain(1);
+	t_pte(&L, 0x90000000, 0x400000, 2, 1, 0, blk2(0x884000000ULL));
+	{
+		struct hl_state st;
+		int ok = 1, n = 0;
+
+		hl_state_init(&st);
+		for (size_t i = 0; i < S.events.n; i++)
+			hl_state_apply(&st, &S.events.v[i]);
+		for (size_t i = 0; i < st.ranges.n; i++, n++)
+			ok &= st.ranges.v[i].root == 0x90000000 && st.ranges.v[i].stage == 2;
+		tap_ok(ok && n >= 1, "the state: a stage-2 table's ranges are stage 2 (written before its STE, and after it tagged 1): %d ranges", n);
+		hl_state_free(&st);
+	}
+	end();
+}
+
 static void inv_tlb_table(void)
 {
 	/* a level-2 table (2 MiB span) removed: every 4K granule's VA, or a range */
@@ -1087,6 +1177,7 @@ int main(void)
 	inv_cd();
 	inv_tlb();
 	inv_tlb_table();
+	stage2();
 	inv_atc();
 	bbm();
 	pte_live();

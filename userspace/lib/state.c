@@ -79,6 +79,30 @@ const struct hl_boot_disk *hl_state_boot(const struct hl_state *s, u64 boot)
 }
 
 /* Only valid entries are kept: a snapshot holds "every valid STE". */
+static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo);
+
+/*
+ * A table an STE's S2TTB points at is a stage-2 table, whatever its
+ * descriptor writes said: a tracepoint names only the table's root, and a
+ * nesting parent's table is filled (its HWPT allocated over the IOAS's maps)
+ * before any STE points at it, so the patched capture reports those writes
+ * as stage 1.  The STE settles it for the writes before it; those after it
+ * the capture tags itself (hitless_tp.bpf.c's hl_s2_roots).
+ */
+static void ranges_stage2(struct hl_state *s, u64 root)
+{
+	for (size_t i = ranges_lower(s, root, 0); i < s->ranges.n && s->ranges.v[i].root == root; i++)
+		s->ranges.v[i].stage = 2;
+}
+
+unsigned hl_state_pte_stage(const struct hl_state *s, u64 root, unsigned stage)
+{
+	for (size_t i = 0; stage != 2 && i < s->stes.n; i++)
+		if (ste_s2(s->stes.v[i].q) && ste_s2ttb(s->stes.v[i].q) == root)
+			stage = 2;
+	return stage;
+}
+
 void hl_state_set_ste(struct hl_state *s, u32 smmu, u32 sid, const u64 *q)
 {
 	struct hl_ste_disk *e = hl_state_ste(s, smmu, sid);
@@ -95,6 +119,8 @@ void hl_state_set_ste(struct hl_state *s, u32 smmu, u32 sid, const u64 *q)
 		e = &s->stes.v[s->stes.n - 1];
 	}
 	memcpy(e->q, q, sizeof(e->q));
+	if (ste_s2(q))
+		ranges_stage2(s, ste_s2ttb(q));
 }
 
 void hl_state_set_cd(struct hl_state *s, u32 smmu, u32 sid, u32 ssid, const u64 *q)
@@ -355,7 +381,8 @@ void hl_state_apply(struct hl_state *s, const struct hl_record *r)
 		break;
 	case HL_K_PTE:
 		hl_ranges_write(s, r->pte.root, r->pte.iova, r->pte.level, r->pte.granule,
-				r->pte.stage, r->pte.old_desc, r->pte.new_desc);
+				hl_state_pte_stage(s, r->pte.root, r->pte.stage), r->pte.old_desc,
+				r->pte.new_desc);
 		break;
 	case HL_K_LOST: {
 		struct hl_loss_disk l = { .boot = r->hdr.boot, .count = r->lost.count,

@@ -117,6 +117,14 @@ void hl_state_free(struct hl_state *s);
 
 /* Feed one record: the event log grows and the STE/CD/translation state follows. */
 void hl_state_apply(struct hl_state *s, const struct hl_record *r);
+/*
+ * The stage of a descriptor write to `root`: 2 when an STE of the state
+ * points its S2TTB at root (a capture that started after that STE was
+ * written, or a tracepoint that names only the root, may say 1), else the
+ * record's.  An STE that makes root a stage-2 table also retags the ranges
+ * the state already holds for it (hl_state_set_ste).
+ */
+unsigned hl_state_pte_stage(const struct hl_state *s, u64 root, unsigned stage);
 
 struct hl_ste_disk *hl_state_ste(const struct hl_state *s, u32 smmu, u32 sid);
 struct hl_cd_disk *hl_state_cd(const struct hl_state *s, u32 smmu, u32 sid, u32 ssid);

@@ -517,6 +517,24 @@ static void entry_seen(struct ctx *c, const struct hl_record *r, bool is_cd)
 
 /* ---- invalidation obligations ----------------------------------------- */
 
+/* " (VMID 1)", " (ASIDs 5, 6)": the tags a TLBI had to name, where the log's state knew them. */
+static const char *ob_tags(const struct ob *o, char *buf, size_t size)
+{
+	const u16 *t = o->stage == 2 ? o->vmid : o->asid;
+	int n = o->stage == 2 ? o->nvmid : o->nasid;
+	size_t len;
+
+	buf[0] = '\0';
+	if (o->kind != OB_TLB || !n)
+		return buf;
+	len = snprintf(buf, size, " (%s%s", o->stage == 2 ? "VMID" : "ASID", n > 1 ? "s" : "");
+	for (int i = 0; i < n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s %u", i ? "," : "", t[i]);
+	if (len < size)
+		snprintf(buf + len, size - len, ")");
+	return buf;
+}
+
 static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 {
 	static const char *const rule[] = { R_INV_STE, R_INV_CD, R_INV_TLB, R_INV_ATC };
@@ -529,7 +547,7 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 	enum hl_sev sev;
 	const char *when = at_end ? (c->last_boot ? " before the log ends" : " before the kernel went away")
 				  : " before the entry was written again";
-	char what[160];
+	char what[160], tags[64];
 	struct hl_finding *f;
 
 	/* the invalidation or the sync may be among the lost records */
@@ -546,10 +564,11 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 		f = finding_sev(c->v, rule[o->kind], sev, "StreamID %u: %s write %s%s",
 			    o->sid, o->kind == OB_STE ? "STE" : "CD", what, when);
 	else
-		f = finding_sev(c->v, rule[o->kind], sev, "%sIOVA 0x%llx-0x%llx of table 0x%llx: %s change %s%s",
+		f = finding_sev(c->v, rule[o->kind], sev, "%sIOVA 0x%llx-0x%llx of %stable 0x%llx%s: %s change %s%s",
 			    o->kind == OB_ATC ? "ATS: " : "",
 			    (unsigned long long)o->lo, (unsigned long long)o->hi - 1,
-			    (unsigned long long)o->root, o->old_leaf ? "leaf" : "table", what,
+			    o->stage == 2 ? "stage-2 " : "", (unsigned long long)o->root,
+			    ob_tags(o, tags, sizeof(tags)), o->old_leaf ? "leaf" : "table", what,
 			    at_end ? when : "");
 	if (o->kind != OB_TLB)
 		at_sid(f, o->smmu, o->sid);
@@ -840,7 +859,8 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 	    (p->old_desc & ~LPAE_HW_MANAGED) != (p->new_desc & ~LPAE_HW_MANAGED)) {
 		struct ob o = {
 			.kind = OB_TLB, .root = p->root, .lo = p->iova & ~(op.size - 1),
-			.stage = p->stage, .granule = p->granule, .seq = r->hdr.seq,
+			.stage = hl_state_pte_stage(&c->replay, p->root, p->stage),
+			.granule = p->granule, .seq = r->hdr.seq,
 			.old_leaf = hl_pte_is_leaf(&op),
 			.old_oa = op.oa, .old_attrs = op.attrs, .old_size = op.size,
 		};
@@ -853,7 +873,7 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 		 * to invalidate (a domain being torn down after its last device
 		 * left; the driver invalidated its ASID/VMID then).
 		 */
-		if (!root_users(c, p->root, p->stage, &o, ats_smmu, ats_sid, &nats) &&
+		if (!root_users(c, p->root, o.stage, &o, ats_smmu, ats_sid, &nats) &&
 		    state_known(&c->replay))
 			return;
 		ob_open(c, o);
