@@ -439,7 +439,12 @@ static __always_inline int hl_walk_step_ste(struct hl_walk *w)
 	__builtin_memcpy(w->ste, q, sizeof(q));
 	cfg = HL_STE0_CFG(q[0]);
 	w->s2_pending = (cfg & 6) == 6;		/* S2_TRANS or NESTED */
-	if ((cfg & 5) == 5 && HL_STE0_S1CTXPTR(q[0])) {	/* S1_TRANS or NESTED */
+	/*
+	 * S1_TRANS only: a nested STE's S1ContextPtr is the guest's IPA (its CD
+	 * table, and the TTB0s in it, in guest memory behind stage 2), not a
+	 * physical address; the walker takes the STE and its stage-2 table.
+	 */
+	if (cfg == 5 && HL_STE0_S1CTXPTR(q[0])) {
 		w->phase = HL_WP_CD;
 		w->ssid = 0;
 		w->ncd = 1U << HL_STE0_S1CDMAX(q[0]);

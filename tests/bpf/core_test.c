@@ -229,6 +229,21 @@ static void build_image(void)
 	put(0x12000 + 8, block(0x200000));
 	want(HL_K_PTE, 0, 0, s2_root, 0x200000, block(0x200000), 2);
 
+	/*
+	 * SID 0x213: nested (a vIOMMU's guest): the same stage-2 table (walked
+	 * once), and S1ContextPtr an IPA of the guest's, which the walker must
+	 * not read as a physical address: here it is the physical address of
+	 * SIDs 8 and 9's CD table, so reading it would emit a CD for 0x213.
+	 */
+	memset(q, 0, 64);
+	q[0] = STRTAB_STE_0_V | FIELD_PREP(STRTAB_STE_0_CFG, STRTAB_STE_0_CFG_NESTED) |
+	       ((PHYS + 0x9000) & STRTAB_STE_0_S1CTXPTR_MASK);
+	q[2] = FIELD_PREP(STRTAB_STE_2_VTCR, FIELD_PREP(STRTAB_STE_2_VTCR_S2T0SZ, 24) |
+			  FIELD_PREP(STRTAB_STE_2_VTCR_S2SL0, 1)) | 9;
+	q[3] = (PHYS + 0x10000) & STRTAB_STE_3_S2TTB_MASK;
+	put_entry(0x5000 + 0x13 * 64, q);
+	want(HL_K_STE, 0x213, 0, 0, 0, q[0], 0);
+
 	/* SID 0x211: two-level CD table (64K L2s, S1CDMax 11); SSID 1029: 64K granule, 42-bit */
 	memset(q, 0, 64);
 	q[0] = mk_ste_s1(0x20000, 2, 11);
@@ -313,7 +328,7 @@ static void walk(struct core_test *sk, struct ring_buffer *rb, unsigned budget, 
 	       name, w.state, w.error, (unsigned long long)w.err_addr, triggers);
 	tap_ok(ok && once && (int)nrecs == nwants,
 	       "walk %s: %zu records, every valid STE/CD/leaf exactly once (%d expected)", name, nrecs, nwants);
-	tap_ok(w.n_ste == 7 && w.n_cd == 4 && w.n_pte == 11, "walk %s: counted 7 STEs, 4 CDs, 11 leaves (%llu, %llu, %llu)",
+	tap_ok(w.n_ste == 8 && w.n_cd == 4 && w.n_pte == 11, "walk %s: counted 8 STEs, 4 CDs, 11 leaves (%llu, %llu, %llu)",
 	       name, (unsigned long long)w.n_ste, (unsigned long long)w.n_cd, (unsigned long long)w.n_pte);
 }
 
@@ -329,7 +344,7 @@ static void walk_state(void)
 	for (size_t i = 0; i < nrecs; i++)
 		hl_state_apply(&s, &recs[i]);
 	hl_ranges_compress(&s);
-	tap_ok(s.stes.n == 7 && s.cds.n == 4, "collector state: 7 valid STEs, 4 CDs (%zu, %zu)", s.stes.n, s.cds.n);
+	tap_ok(s.stes.n == 8 && s.cds.n == 4, "collector state: 8 valid STEs, 4 CDs (%zu, %zu)", s.stes.n, s.cds.n);
 	n = hl_ranges_function(&s, s1_4k_root, &f);
 	ok = n == 3 && f[0].iova == 0x600000 && f[0].size == 0x200000 && f[0].oa == 0x80000000 &&
 	     f[1].iova == 0x800000 && f[1].size == 0x3000 && f[1].oa == 0x90000000 &&
