@@ -274,6 +274,34 @@ static void junit_per_device(void)
  * row only, the longest dark StreamID of a device is its dark time, and
  * with records lost a device nothing names is incomplete, not hitless.
  */
+/*
+ * A page-table finding names no StreamID but the table: it counts on the rows
+ * of the StreamIDs that used the table (table_users), on their own SMMU only.
+ */
+static void device_table_users(void)
+{
+	json_object *d = json_tokener_parse(
+		"{\"complete\": true, \"protected_devices\": ["
+		"{\"sid\": 8, \"smmu\": 0, \"device\": \"0000:00:01.0\"}, {\"sid\": 8, \"smmu\": 1},"
+		"{\"sid\": 16, \"smmu\": 0, \"device\": \"0000:00:02.0\"}],"
+		"\"findings\": [{\"rule\": \"INV-TLB\", \"severity\": \"error\", \"iova_start\": \"0x1000000\","
+		"\"iova_end\": \"0x1200000\", \"table\": \"0x90000000\", \"table_users\": [{\"smmu\": 0, \"sid\": 8}]},"
+		"{\"rule\": \"BBM-SIZE\", \"severity\": \"error\", \"table\": \"0x80000000\"}]}");
+	json_object *rows = hl_device_table(d, NULL), *r0, *r1, *r2;
+
+	r0 = json_object_array_get_idx(rows, 0);
+	r1 = json_object_array_get_idx(rows, 1);
+	r2 = json_object_array_get_idx(rows, 2);
+	tap_ok(json_object_array_length(rows) == 3 && !strcmp(jget_s(r0, "verdict"), "findings") &&
+	       jget_u(r0, "errors") == 1 &&
+	       !strcmp(json_object_get_string(json_object_array_get_idx(json_object_object_get(r0, "rules"), 0)), "INV-TLB") &&
+	       !strcmp(jget_s(r1, "verdict"), "hitless") && !strcmp(jget_s(r2, "verdict"), "hitless"),
+	       "device table: an INV-TLB on a table StreamID 8 (SMMU 0) used is that device's, not SMMU 1's StreamID 8's "
+	       "nor another device's; a finding naming neither on no row");
+	json_object_put(rows);
+	json_object_put(d);
+}
+
 static void device_table(void)
 {
 	static const char *doc =
@@ -411,6 +439,7 @@ int main(void)
 	xml_escaping();
 	junit_per_device();
 	device_table();
+	device_table_users();
 	json_reads_and_keys();
 	{
 		char cmd[4200];

@@ -395,9 +395,10 @@ static void stage2(void)
 		f = first(R_INV_TLB);
 		tap_ok(count(R_INV_TLB) == c[i].want && (int)V.findings.n == c[i].want &&
 		       (!f || (f->iova_lo == 0x200000 && f->root == 0x90000000 &&
-			       strstr(f->msg, "of stage-2 table 0x90000000 (VMID 7)"))),
+			       strstr(f->msg, "of stage-2 table 0x90000000 (VMID 7)") &&
+			       f->nusers == 1 && f->users[0].sid == 16)),
 		       "INV-TLB, stage 2: a 2 MiB block unmapped, then %s: %s", c[i].what,
-		       c[i].want ? "INV-TLB naming the stage-2 table and VMID 7" : "clean");
+		       c[i].want ? "INV-TLB naming the stage-2 table, VMID 7 and its user StreamID 16" : "clean");
 		end();
 	}
 	/* a stage-2 block split into a table in one write (then TLBI by VMID) */

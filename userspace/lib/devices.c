@@ -39,6 +39,19 @@ static bool row_has_sid(json_object *r, json_object *x)
 	return false;
 }
 
+/* The finding names one of the row's StreamIDs, or a page table one of them used. */
+static bool finding_of_row(json_object *r, json_object *f)
+{
+	json_object *u = json_object_object_get(f, "table_users");
+
+	if (json_object_object_get_ex(f, "sid", NULL))
+		return row_has_sid(r, f);
+	for (size_t i = 0; u && i < json_object_array_length(u); i++)
+		if (row_has_sid(r, json_object_array_get_idx(u, i)))
+			return true;
+	return false;
+}
+
 static void add_rule(json_object *rules, const char *id)
 {
 	for (size_t i = 0; i < json_object_array_length(rules); i++)
@@ -70,7 +83,7 @@ json_object *hl_device_table(json_object *doc, json_object *tl_devices)
 			json_object *f = json_object_array_get_idx(fs, k);
 			const char *sev = jopt_s(f, "severity");
 
-			if (!json_object_object_get_ex(f, "sid", NULL) || !row_has_sid(r, f))
+			if (!finding_of_row(r, f))
 				continue;
 			errors += sev && !strcmp(sev, "error");
 			warnings += sev && !strcmp(sev, "warning");

@@ -517,6 +517,32 @@ static void entry_seen(struct ctx *c, const struct hl_record *r, bool is_cd)
 
 /* ---- invalidation obligations ----------------------------------------- */
 
+/* Which StreamIDs the log's state has using table `root` now: its finding's devices. */
+static void tbl_users(struct ctx *c, struct hl_finding *f, u64 root)
+{
+	const struct hl_state *s = &c->replay;
+
+	f->nusers = 0;
+	for (size_t i = 0; i < s->stes.n && f->nusers < 8; i++)
+		if (ste_s2(s->stes.v[i].q) && ste_s2ttb(s->stes.v[i].q) == root) {
+			f->users[f->nusers].smmu = s->stes.v[i].smmu;
+			f->users[f->nusers++].sid = s->stes.v[i].sid;
+		}
+	for (size_t i = 0; i < s->cds.n && f->nusers < 8; i++) {
+		const struct hl_cd_disk *d = &s->cds.v[i];
+		bool dup = false;
+
+		if (!cd_valid(d->q) || (d->q[0] & CTXDESC_CD_0_TCR_EPD0) || cd_ttb0(d->q) != root)
+			continue;
+		for (int k = 0; k < f->nusers; k++)
+			dup |= f->users[k].smmu == d->smmu && f->users[k].sid == d->sid;
+		if (!dup) {
+			f->users[f->nusers].smmu = d->smmu;
+			f->users[f->nusers++].sid = d->sid;
+		}
+	}
+}
+
 /* " (VMID 1)", " (ASIDs 5, 6)": the tags a TLBI had to name, where the log's state knew them. */
 static const char *ob_tags(const struct ob *o, char *buf, size_t size)
 {
@@ -581,6 +607,7 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 		f->iova_lo = o->lo;
 		f->iova_hi = o->hi;
 		f->root = o->root;
+		tbl_users(c, f, o->root);
 	}
 	ref(f, o->boot, o->seq);
 	if (o->cover_seq)
@@ -813,6 +840,7 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 				    ol ? "block" : "table", nl ? "block" : "table",
 				    c->v->bbml2 ? "; the SMMU has BBML2" : "");
 			f->has_iova = true, f->iova_lo = lo, f->iova_hi = hi, f->root = p->root;
+			tbl_users(c, f, p->root);
 			ref(f, r->hdr.boot, r->hdr.seq);
 		} else if (ol && nl && (op.oa != np.oa ||
 				       (op.attrs & ~LPAE_HW_MANAGED) != (np.attrs & ~LPAE_HW_MANAGED))) {
@@ -822,6 +850,7 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 				    op.oa != np.oa ? "output address" : "attributes",
 				    (unsigned long long)p->old_desc, (unsigned long long)p->new_desc);
 			f->has_iova = true, f->iova_lo = lo, f->iova_hi = hi, f->root = p->root;
+			tbl_users(c, f, p->root);
 			ref(f, r->hdr.boot, r->hdr.seq);
 		}
 	} else if (np.type != PTE_INVALID) {
@@ -848,6 +877,7 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 				continue;
 			}
 			f->has_iova = true, f->iova_lo = lo, f->iova_hi = hi, f->root = p->root;
+			tbl_users(c, f, p->root);
 			ref(f, o->boot, o->seq);
 			ref(f, r->hdr.boot, r->hdr.seq);
 			break;
@@ -1499,6 +1529,18 @@ json_object *hl_finding_json(const struct hl_finding *f)
 		jadd_hex(j, "iova_end", f->iova_hi);
 		jadd_hex(j, "table", f->root);
 	}
+	if (f->nusers) {
+		json_object *u = json_object_new_array();
+
+		for (int i = 0; i < f->nusers; i++) {
+			json_object *o = json_object_new_object();
+
+			json_object_object_add(o, "smmu", json_object_new_uint64(f->users[i].smmu));
+			json_object_object_add(o, "sid", json_object_new_uint64(f->users[i].sid));
+			json_object_array_add(u, o);
+		}
+		json_object_object_add(j, "table_users", u);
+	}
 	json_object_object_add(j, "message", json_object_new_string(f->msg));
 	json_object_object_add(j, "records", refs_json(f->refs, f->nrefs));
 	return j;
@@ -1507,6 +1549,7 @@ json_object *hl_finding_json(const struct hl_finding *f)
 void hl_finding_text(FILE *out, json_object *f, bool line)
 {
 	json_object *refs = json_object_object_get(f, "records");
+	json_object *users = json_object_object_get(f, "table_users");
 	const char *sev = !strcmp(jget_s(f, "severity"), "error") ? "ERROR" : "WARNING";
 
 	if (line)
@@ -1524,8 +1567,16 @@ void hl_finding_text(FILE *out, json_object *f, bool line)
 		if (line)
 			fprintf(out, " IOVA %s-0x%llx", jget_s(f, "iova_start"), jget_u(f, "iova_end") - 1);
 		else
-			fprintf(out, "        IOVA %s-0x%llx, table %s\n", jget_s(f, "iova_start"),
-				jget_u(f, "iova_end") - 1, jget_s(f, "table"));
+			fprintf(out, "        IOVA %s-0x%llx, table %s%s", jget_s(f, "iova_start"),
+				jget_u(f, "iova_end") - 1, jget_s(f, "table"),
+				users ? ", used by StreamID" : "\n");
+		for (size_t k = 0; !line && users && k < json_object_array_length(users); k++) {
+			json_object *u = json_object_array_get_idx(users, k);
+
+			fprintf(out, "%s %llu (SMMU %llu)", k ? "," : "", jget_u(u, "sid"), jget_u(u, "smmu"));
+		}
+		if (!line && users)
+			fputc('\n', out);
 	}
 	if (line)
 		fprintf(out, ": %s", jget_s(f, "message"));

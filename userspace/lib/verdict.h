@@ -21,6 +21,9 @@ struct hl_finding {
 	u32 smmu, sid, ssid;
 	bool has_sid, has_ssid, has_iova;
 	u64 iova_lo, iova_hi, root;
+	/* a page-table finding: the StreamIDs whose STE (S2TTB) or CD (TTB0) used the table then */
+	int nusers;
+	struct { u32 smmu, sid; } users[8];
 	char msg[320];
 	int nrefs;
 	struct hl_recref refs[HL_MAX_REFS];
