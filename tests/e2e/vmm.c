@@ -63,6 +63,19 @@
  *   --no-attach          resume: retrieve and check guest memory, then finish
  *                        the session without the device (nobody claims the
  *                        translation handed over)
+ *   --stage2             run: attach the device to a nesting-parent HWPT
+ *                        (IOMMU_HWPT_ALLOC_NEST_PARENT): on SMMUv3 a stage-2
+ *                        domain, the STE's Config S2 with S2TTB and a VMID,
+ *                        the IOAS's maps and unmaps stage-2 descriptors
+ *   --nested             run: as a VMM with a virtual SMMU: the nesting parent
+ *                        as --stage2, a vIOMMU on it (IOMMU_VIOMMU_ALLOC), the
+ *                        device's vSID (IOMMU_VDEVICE_ALLOC), and a nested
+ *                        HWPT whose vSTE (IOMMU_HWPT_DATA_ARM_SMMUV3) points
+ *                        at a CD table in the IOAS, at IPA, as a guest's
+ *                        driver lays it out (the CD and its stage-1 tables,
+ *                        written here, translate IOVA = IPA); invalidated
+ *                        through the vIOMMU (IOMMU_HWPT_INVALIDATE); the DMA
+ *                        goes through both stages
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -163,7 +176,7 @@ static struct {
 	const char *session;
 	uint64_t stray_iova;
 	bool map_file, thp, daemon, hold, dma_at_kexec, type1, replace_after_preserve, no_attach;
-	bool hitless;
+	bool hitless, stage2, nested;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -567,11 +580,126 @@ struct vm_dev {
 	int iommufd, devfd;
 	int container, group;		/* --type1 */
 	uint32_t devid, ioas, hwpt;
+	uint32_t s2_hwpt, viommu, vdev;	/* --stage2, --nested */
 	volatile uint8_t *bar0;
 	uint64_t bar0_size;
 	uint64_t cfg_off;
 	char cdev[32];
 };
+
+/*
+ * --nested: what a guest's SMMUv3 driver would put in guest memory, written
+ * by the VMM itself: a linear CD table of one CD (at IPA `ctx`, the first
+ * 4 KiB of a separate area mapped in the IOAS after guest memory) and the
+ * stage-1 tables it points at (4 KiB granule, T0SZ 25: levels 1-2, 2 MiB
+ * blocks), translating guest memory's IOVAs to the same IPAs, which the
+ * nesting parent (stage 2) translates to the memfd's pages.  The SMMU reads
+ * all of it through stage 2.
+ */
+#define NESTED_ASID	1
+#define NESTED_VSID	8	/* the vSID the "guest" knows the device by */
+#define CTX_SIZE	(4 * SZ_4K)
+
+static uint64_t *nested_ctx_build(uint64_t ctx)
+{
+	uint64_t *area, *cd, *l1, *l2;
+
+	area = mmap(NULL, CTX_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+		    MAP_POPULATE, -1, 0);
+	if (area == MAP_FAILED)
+		die_errno("mmap the guest's CD and stage-1 tables");
+	memset(area, 0, CTX_SIZE);
+	cd = area;
+	l1 = area + SZ_4K / 8;
+	l2 = area + 2 * SZ_4K / 8;
+	/* IHI 0070 5.4: T0SZ 25, TG0 4K, IRGN0/ORGN0 WBWA, SH0 inner, EPD1, V, IPS 44 bits, AA64, R, A, ASET, ASID */
+	cd[0] = 25ull | 1ull << 8 | 1ull << 10 | 3ull << 12 | 1ull << 30 | 1ull << 31 |
+		4ull << 32 | 1ull << 41 | 1ull << 45 | 1ull << 46 | 1ull << 47 |
+		(uint64_t)NESTED_ASID << 48;
+	cd[1] = ctx + SZ_4K;			/* TTB0: the level-1 table's IPA */
+	cd[3] = 0x04ff44;			/* MAIR: NC, WBWA, device (as Linux's) */
+	l1[0] = (ctx + 2 * SZ_4K) | 3;		/* VA[38:30] 0 -> the level-2 table */
+	for (uint64_t va = opt.iova & ~(SZ_2M - 1); va < opt.iova + opt.size; va += SZ_2M)
+		/* block: OA = IPA = VA, AF, inner shareable, AP[1] (unprivileged), nG, AttrIndx 1 */
+		l2[(va >> 21) & 511] = va | 1ull << 11 | 1ull << 10 | 3ull << 8 | 1ull << 6 |
+				       1ull << 2 | 1;
+	__sync_synchronize();
+	return area;
+}
+
+static void nested_attach_prepare(struct vm_dev *v)
+{
+	uint64_t ctx = opt.iova + opt.size, *area = nested_ctx_build(ctx);
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = v->ioas, .user_va = (uintptr_t)area, .length = CTX_SIZE, .iova = ctx,
+	};
+	struct iommu_viommu_alloc va = {
+		.size = sizeof(va), .type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3, .dev_id = v->devid,
+		.hwpt_id = v->s2_hwpt,
+	};
+	struct iommu_vdevice_alloc vd = {
+		.size = sizeof(vd), .dev_id = v->devid, .virt_id = NESTED_VSID,
+	};
+	/* vSTE: V, Config S1 translate, S1Fmt linear, S1ContextPtr (IPA), S1CDMax 0; S1CIR/COR WBRA, S1CSH inner */
+	struct iommu_hwpt_arm_smmuv3 vste = {
+		.ste = { 1ull | 5ull << 1 | (ctx & 0x000fffffffffffc0ull),
+			 1ull << 2 | 1ull << 4 | 3ull << 6 },
+	};
+	struct iommu_hwpt_alloc hwpt = {
+		.size = sizeof(hwpt), .dev_id = v->devid, .data_type = IOMMU_HWPT_DATA_ARM_SMMUV3,
+		.data_len = sizeof(vste), .data_uptr = (uintptr_t)&vste,
+	};
+
+	if (ioctl(v->iommufd, IOMMU_IOAS_MAP, &map))
+		die_errno("ioctl IOMMU_IOAS_MAP (the guest's CD and stage-1 tables at IPA %#" PRIx64 ")",
+			  ctx);
+	if (ioctl(v->iommufd, IOMMU_VIOMMU_ALLOC, &va)) {
+		if (errno == EOPNOTSUPP)
+			die_errno("ioctl IOMMU_VIOMMU_ALLOC (ARM_SMMUV3 on nesting parent HWPT %u):"
+				  " the SMMU driver offers no vIOMMU here (Linux 7.3 needs the SMMU's"
+				  " S2FWB, SMMU_IDR3.FWB, or the root complex's IORT CANWBS flag, so"
+				  " that the guest cannot make DMA non-coherent)", v->s2_hwpt);
+		die_errno("ioctl IOMMU_VIOMMU_ALLOC (ARM_SMMUV3 on nesting parent HWPT %u)",
+			  v->s2_hwpt);
+	}
+	v->viommu = va.out_viommu_id;
+	vd.viommu_id = v->viommu;
+	if (ioctl(v->iommufd, IOMMU_VDEVICE_ALLOC, &vd))
+		die_errno("ioctl IOMMU_VDEVICE_ALLOC (vIOMMU %u, vSID %u)", v->viommu, NESTED_VSID);
+	v->vdev = vd.out_vdevice_id;
+	hwpt.pt_id = v->viommu;
+	if (ioctl(v->iommufd, IOMMU_HWPT_ALLOC, &hwpt))
+		die_errno("ioctl IOMMU_HWPT_ALLOC (nested on vIOMMU %u, vSTE %#llx %#llx)", v->viommu,
+			  (unsigned long long)vste.ste[0], (unsigned long long)vste.ste[1]);
+	v->hwpt = hwpt.out_hwpt_id;
+	msg("%s: nesting parent HWPT %u (stage 2), vIOMMU %u, vDEVICE %u (vSID %u), nested HWPT %u:"
+	    " vSTE S1ContextPtr IPA %#" PRIx64 " (a CD of ASID %u, stage-1 tables at IPA %#" PRIx64
+	    ")", opt.bdf, v->s2_hwpt, v->viommu, v->vdev, NESTED_VSID, v->hwpt, ctx, NESTED_ASID,
+	    ctx + SZ_4K);
+}
+
+/* What a guest's driver does after installing its CD: CFGI_CD_ALL (vSID), TLBI_NH_ASID, through the vIOMMU. */
+static void nested_invalidate(struct vm_dev *v)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate cmds[2] = {
+		{ .cmd = { 0x06ull | (uint64_t)NESTED_VSID << 32, 0 } },	/* CMD_CFGI_CD_ALL */
+		{ .cmd = { 0x11ull | (uint64_t)NESTED_ASID << 48, 0 } },	/* CMD_TLBI_NH_ASID */
+	};
+	struct iommu_hwpt_invalidate inv = {
+		.size = sizeof(inv), .hwpt_id = v->viommu, .data_uptr = (uintptr_t)cmds,
+		.data_type = IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3, .entry_len = sizeof(cmds[0]),
+		.entry_num = 2,
+	};
+
+	if (ioctl(v->iommufd, IOMMU_HWPT_INVALIDATE, &inv))
+		die_errno("ioctl IOMMU_HWPT_INVALIDATE (vIOMMU %u: CFGI_CD_ALL, TLBI_NH_ASID; %u done)",
+			  v->viommu, inv.entry_num);
+	msg("vIOMMU %u: CMD_CFGI_CD_ALL (vSID %u) and CMD_TLBI_NH_ASID (ASID %u) issued",
+	    v->viommu, NESTED_VSID, NESTED_ASID);
+}
 
 static void iommufd_attach(struct vm_dev *v, int memfd, uint64_t *ram)
 {
@@ -626,9 +754,14 @@ static void iommufd_attach(struct vm_dev *v, int memfd, uint64_t *ram)
 	hwpt.dev_id = v->devid;
 	hwpt.pt_id = v->ioas;
 	hwpt.data_type = IOMMU_HWPT_DATA_NONE;
+	/* --stage2, --nested: a nesting parent, which SMMUv3 makes a stage-2 domain */
+	hwpt.flags = opt.stage2 || opt.nested ? IOMMU_HWPT_ALLOC_NEST_PARENT : 0;
 	if (ioctl(v->iommufd, IOMMU_HWPT_ALLOC, &hwpt))
-		die_errno("ioctl IOMMU_HWPT_ALLOC (dev %u, ioas %u)", v->devid, v->ioas);
-	v->hwpt = hwpt.out_hwpt_id;
+		die_errno("ioctl IOMMU_HWPT_ALLOC (dev %u, ioas %u%s)", v->devid, v->ioas,
+			  hwpt.flags ? ", IOMMU_HWPT_ALLOC_NEST_PARENT" : "");
+	v->hwpt = v->s2_hwpt = hwpt.out_hwpt_id;
+	if (opt.nested)
+		nested_attach_prepare(v);
 
 	att.pt_id = v->hwpt;
 	att.flags = opt.hitless ? VFIO_DEVICE_ATTACH_HITLESS : 0;
@@ -638,12 +771,15 @@ static void iommufd_attach(struct vm_dev *v, int memfd, uint64_t *ram)
 	if (opt.hitless)
 		msg("%s: HWPT %u attached with VFIO_DEVICE_ATTACH_HITLESS: the IOMMU driver "
 		    "changed the translation without a break", opt.bdf, v->hwpt);
+	if (opt.nested)
+		nested_invalidate(v);
 
 	msg("%s: %s bound to iommufd (dev_id %u); IOAS %u maps %" PRIu64
-	    " KiB of guest memory at IOVA %#" PRIx64 "-%#" PRIx64 " (%s); HWPT %u attached"
+	    " KiB of guest memory at IOVA %#" PRIx64 "-%#" PRIx64 " (%s); HWPT %u attached%s"
 	    " (%.1f ms)", opt.bdf, v->cdev, v->devid, v->ioas, opt.size / 1024, opt.iova,
 	    opt.iova + opt.size - 1, opt.map_file ? "IOMMU_IOAS_MAP_FILE" : "IOMMU_IOAS_MAP",
-	    v->hwpt, (hl_ktime_ns() - t0) / 1e6);
+	    v->hwpt, opt.nested ? " (nested: stage 1 the guest's, stage 2 the IOAS's)" :
+	    opt.stage2 ? " (nesting parent: stage 2)" : "", (hl_ktime_ns() - t0) / 1e6);
 
 	/* Which IOVAs the attachment left usable (reserved regions are out). */
 	rq.ioas_id = v->ioas;
@@ -1520,7 +1656,8 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: vmm prepare|resume|run|preserve-checks [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
 		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n"
-		"           [--type1] [--replace-after-preserve] [--no-attach] [--hitless]\n");
+		"           [--type1] [--replace-after-preserve] [--no-attach] [--hitless]\n"
+		"           [--stage2 | --nested]\n");
 	exit(2);
 }
 
@@ -1555,6 +1692,10 @@ int main(int argc, char **argv)
 			opt.no_attach = true;
 		} else if (!strcmp(a, "--hitless")) {
 			opt.hitless = true;
+		} else if (!strcmp(a, "--stage2")) {
+			opt.stage2 = true;
+		} else if (!strcmp(a, "--nested")) {
+			opt.nested = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {
@@ -1590,6 +1731,10 @@ int main(int argc, char **argv)
 	if (opt.iova + opt.size > (1ull << 28))
 		fprintf(stderr, "vmm: warning: IOVAs above 256 MiB: edu's 28-bit DMA mask clamps them\n");
 
+	if ((opt.stage2 || opt.nested) && (strcmp(opt.cmd, "run") || opt.type1)) {
+		fprintf(stderr, "vmm: --stage2 and --nested are for run, through iommufd\n");
+		exit(2);
+	}
 	if (opt.type1 && strcmp(opt.cmd, "run")) {
 		fprintf(stderr, "vmm: --type1 is for run (the live update of prepare/resume needs iommufd and LUO)\n");
 		exit(2);

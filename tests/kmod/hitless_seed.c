@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hitless_seed: seeds one SMMUv3 page-table fault into a live, attached
- * device's stage-1 I/O page table, for the rig's seeded-fault scenarios
+ * device's I/O page table, for the rig's seeded-fault scenarios
  * (tests/guest/scenarios/seed-*).  A test module: it reaches under
  * iommufd's and the driver's ownership on purpose, to do what a buggy
  * driver would.
@@ -29,6 +29,12 @@
  *                  removed leaf gets no TLBI and no CMD_SYNC.  Both writes
  *                  are the kernel's own, traced by the kernel (patched) or
  *                  seen by fentry on __arm_lpae_unmap/map (stock).
+ *
+ * The domain is the device's: a stage-1 paging domain, or a stage-2 one (a
+ * nesting parent, IOMMU_HWPT_ALLOC_NEST_PARENT), or, for a device attached
+ * to a nested domain, its nesting parent; each fault does the same on
+ * either stage's table (a stage-2 leaf keeps its S2AP and MemAttr, and the
+ * TLBI the domain's invalidation issues is by VMID).
  *
  * The module does its work in init and reports it in the kernel log
  * ("..."); init fails (and nothing is written) when the device,
@@ -63,6 +69,12 @@ MODULE_PARM_DESC(fault, "bbm-split or no-tlbi");
 #define LPAE_OA_MASK		GENMASK_ULL(47, 12)
 #define LPAE_AP_UNPRIV		BIT_ULL(6)
 #define LPAE_AP_RDONLY		BIT_ULL(7)
+#define LPAE_HAP_READ		BIT_ULL(6)	/* stage 2: S2AP[0] */
+#define LPAE_HAP_WRITE		BIT_ULL(7)	/* stage 2: S2AP[1] */
+#define LPAE_MEMATTR(pte)	(((pte) >> 2) & 0xf)	/* stage 2 */
+#define LPAE_MEMATTR_OIWB	0xf
+#define LPAE_MEMATTR_FWB_WB	0x6
+#define LPAE_MEMATTR_DEV	0x1
 #define LPAE_XN			(3ULL << 53)
 #define LPAE_ATTRINDX(pte)	(((pte) >> 2) & 7)
 #define LPAE_ATTR_IDX_CACHE	1
@@ -70,7 +82,8 @@ MODULE_PARM_DESC(fault, "bbm-split or no-tlbi");
 #define LPAE_BITS		9
 
 struct walk {
-	u64 root;		/* TTB0: what the SMMU walks from */
+	u64 root;		/* TTB0 or S2TTB: what the SMMU walks from */
+	int stage;		/* 1 or 2 */
 	u64 *ptep;		/* the level-2 descriptor of iova */
 	int start;		/* the table's first level */
 };
@@ -117,23 +130,35 @@ static int find_domain(struct pci_dev **pdev, struct arm_smmu_domain **sd)
 		return -ENODEV;
 	}
 	d = iommu_get_domain_for_dev(&(*pdev)->dev);
+	/* a nested domain's table in the host is its nesting parent's (stage 2) */
+	if (d && d->type == IOMMU_DOMAIN_NESTED)
+		d = &to_smmu_nested_domain(d)->vsmmu->s2_parent->domain;
 	if (!d || !(d->type & __IOMMU_DOMAIN_PAGING) || d->type == IOMMU_DOMAIN_SVA) {
 		pr_err("%s is not attached to a paging domain\n", bdf);
 		return -ENXIO;
 	}
 	*sd = to_smmu_domain(d);
-	if ((*sd)->stage != ARM_SMMU_DOMAIN_S1 || !(*sd)->pgtbl_ops) {
-		pr_err("%s's domain is not an SMMUv3 stage-1 paging domain\n", bdf);
+	if ((*sd)->stage != ARM_SMMU_DOMAIN_S1 && (*sd)->stage != ARM_SMMU_DOMAIN_S2) {
+		pr_err("%s's domain is not an SMMUv3 stage-1 or stage-2 paging domain\n", bdf);
+		return -ENXIO;
+	}
+	if (!(*sd)->pgtbl_ops) {
+		pr_err("%s's domain has no page table\n", bdf);
 		return -ENXIO;
 	}
 	return 0;
 }
 
-/* The level-2 descriptor of iova, and the table's root (4 KiB granule only). */
+/*
+ * The level-2 descriptor of iova, and the table's root (4 KiB granule only).
+ * Stage 1 starts where the input size puts it; stage 2 where VTCR.SL0 says
+ * (io-pgtable concatenates a stage-2 root: more than 512 entries at the first
+ * level, indexed by every input bit above that level).
+ */
 static int lpae_walk(struct arm_smmu_domain *sd, struct walk *w)
 {
 	struct io_pgtable_cfg *cfg = &io_pgtable_ops_to_pgtable(sd->pgtbl_ops)->cfg;
-	int va_bits = cfg->ias - PAGE_SHIFT, levels, lvl;
+	int ias = cfg->ias, lvl;
 	u64 *table;
 
 	if (!(cfg->pgsize_bitmap & SZ_4K) || !(cfg->pgsize_bitmap & SZ_2M)) {
@@ -144,13 +169,24 @@ static int lpae_walk(struct arm_smmu_domain *sd, struct walk *w)
 		pr_err("the SMMU does not walk tables coherently: not supported\n");
 		return -EOPNOTSUPP;
 	}
-	levels = DIV_ROUND_UP(va_bits, LPAE_BITS);
-	w->start = 4 - levels;
-	w->root = cfg->arm_lpae_s1_cfg.ttbr;
+	if (sd->stage == ARM_SMMU_DOMAIN_S2) {
+		unsigned int sl = cfg->arm_lpae_s2_cfg.vtcr.sl;
+
+		w->stage = 2;
+		ias = 64 - cfg->arm_lpae_s2_cfg.vtcr.tsz;
+		/* SL0 with a 4 KiB granule: 0 level 2, 1 level 1, 2 level 0 */
+		w->start = sl == 0 ? 2 : sl == 1 ? 1 : 0;
+		w->root = cfg->arm_lpae_s2_cfg.vttbr;
+	} else {
+		w->stage = 1;
+		w->start = 4 - DIV_ROUND_UP(ias - PAGE_SHIFT, LPAE_BITS);
+		w->root = cfg->arm_lpae_s1_cfg.ttbr;
+	}
 	table = phys_to_virt(w->root);
 	for (lvl = w->start; lvl <= 2; lvl++) {
 		int shift = PAGE_SHIFT + LPAE_BITS * (3 - lvl);
-		u64 *ptep = table + ((iova >> shift) & ((1ULL << LPAE_BITS) - 1));
+		int bits = lvl == w->start ? ias - shift : LPAE_BITS;
+		u64 *ptep = table + ((iova >> shift) & ((1ULL << bits) - 1));
 		u64 pte = READ_ONCE(*ptep);
 
 		if (lvl == 2) {
@@ -191,17 +227,37 @@ static int bbm_split(struct arm_smmu_domain *sd, struct walk *w, u64 block)
 	/* the fault: the live block becomes a table in one store */
 	trace_pte(w->root, iova, 2, SZ_2M, block, desc);
 	WRITE_ONCE(*w->ptep, desc);
-	/* then the invalidation the change needs: TLBI by ASID, CMD_SYNC */
+	/* then the invalidation the change needs: TLBI by ASID (stage 1) or VMID (stage 2), CMD_SYNC */
 	iommu_flush_iotlb_all(&sd->domain);
-	pr_info("bbm-split: IOVA 0x%lx-0x%lx of table 0x%llx: block 0x%016llx replaced by table 0x%016llx (512 pages, same output) in one write, then TLBI+SYNC\n",
-		iova, iova + SZ_2M - 1, w->root, block, desc);
+	pr_info("bbm-split: IOVA 0x%lx-0x%lx of stage-%d table 0x%llx: block 0x%016llx replaced by table 0x%016llx (512 pages, same output) in one write, then TLBI+SYNC\n",
+		iova, iova + SZ_2M - 1, w->stage, w->root, block, desc);
 	return 0;
 }
 
-static int prot_of(u64 pte)
+/* The IOMMU_* prot that io-pgtable turns into this stage-2 leaf's S2AP and MemAttr. */
+static int prot_of_s2(u64 pte)
+{
+	int prot = 0;
+
+	if (pte & LPAE_HAP_READ)
+		prot |= IOMMU_READ;
+	if (pte & LPAE_HAP_WRITE)
+		prot |= IOMMU_WRITE;
+	if ((pte & LPAE_XN) == LPAE_XN)
+		prot |= IOMMU_NOEXEC;
+	if (LPAE_MEMATTR(pte) == LPAE_MEMATTR_OIWB || LPAE_MEMATTR(pte) == LPAE_MEMATTR_FWB_WB)
+		prot |= IOMMU_CACHE;
+	else if (LPAE_MEMATTR(pte) == LPAE_MEMATTR_DEV)
+		prot |= IOMMU_MMIO;
+	return prot;
+}
+
+static int prot_of(u64 pte, int stage)
 {
 	int prot = IOMMU_READ;
 
+	if (stage == 2)
+		return prot_of_s2(pte);
 	if (!(pte & LPAE_AP_RDONLY))
 		prot |= IOMMU_WRITE;
 	if (!(pte & LPAE_AP_UNPRIV))
@@ -228,13 +284,13 @@ static int no_tlbi(struct arm_smmu_domain *sd, struct walk *w, u64 block)
 		return -EIO;
 	}
 	/* the fault: no iommu_iotlb_sync(&sd->domain, &gather) here */
-	ret = iommu_map(&sd->domain, iova, block & LPAE_OA_MASK, SZ_2M, prot_of(block), GFP_KERNEL);
+	ret = iommu_map(&sd->domain, iova, block & LPAE_OA_MASK, SZ_2M, prot_of(block, w->stage), GFP_KERNEL);
 	if (ret) {
 		pr_err("no-tlbi: remap failed (%d): IOVA 0x%lx left unmapped\n", ret, iova);
 		return ret;
 	}
-	pr_info("no-tlbi: IOVA 0x%lx-0x%lx of table 0x%llx: block 0x%016llx unmapped and mapped again as 0x%016llx with no TLBI or CMD_SYNC (gathered 0x%lx-0x%lx, never synced)\n",
-		iova, iova + SZ_2M - 1, w->root, block, READ_ONCE(*w->ptep), gather.start,
+	pr_info("no-tlbi: IOVA 0x%lx-0x%lx of stage-%d table 0x%llx: block 0x%016llx unmapped and mapped again as 0x%016llx with no TLBI or CMD_SYNC (gathered 0x%lx-0x%lx, never synced)\n",
+		iova, iova + SZ_2M - 1, w->stage, w->root, block, READ_ONCE(*w->ptep), gather.start,
 		gather.end);
 	return 0;
 }
