@@ -7,6 +7,7 @@
 #          no other rule may fire
 #   IOVA   the first IOVA the page-table findings must name (hex), if any
 # Every finding must name StreamID 8 (edu, the protected one) or an IOVA.
+# SEED_CHECK_MORE=FILE: a shell file sourced at the end, with more checks.
 # A scenario with STE-BREAK also checks `hitless timeline`: the STE's dark time.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 flavor=$1 scen=$2 want_rc=$3 want_rules=$4 want_iova=${5:-}
@@ -86,4 +87,7 @@ case $want_rc in
 	check '! printf "%s\n" "$text" | grep -q "HITLESS (exit 0)"' "never HITLESS"
 	;;
 esac
+# A test's own checks on the same run and capture (SEED_CHECK_MORE, sourced:
+# it has $out, $snap, $hl, $json, $text and check())
+[ -z "${SEED_CHECK_MORE:-}" ] || . "$SEED_CHECK_MORE"
 echo "1..$n"
