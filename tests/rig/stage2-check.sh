@@ -41,6 +41,6 @@ check 'printf "%s" "$json" | python3 -c "
 import json, sys
 rows = json.load(sys.stdin)[\"devices\"]
 r = [r for r in rows if r.get(\"device\") == \"0000:00:01.0\"]
-assert len(rows) == 1 and r and r[0][\"sids\"] == [8] and \"INV-TLB\" in r[0][\"rules\"], rows
-" && printf "%s\n" "$text" | grep -qE "^0000:00:01.0 +0 +8 .*INV-TLB"' \
-	"the device table: one row, edu (0000:00:01.0, StreamID 8), with INV-TLB (text and JSON)"
+assert len(rows) == 1 and r and r[0][\"sids\"] == [8] and \"INV-TLB\" in r[0][\"rules\"] and r[0][\"verdict\"] == \"findings\", rows
+" && printf "%s\n" "$text" | grep -qE "^0000:00:01.0 +0 +8 +NOT HITLESS .*INV-TLB"' \
+	"the device table: one row, edu (0000:00:01.0, StreamID 8), NOT HITLESS with INV-TLB (text and JSON)"

@@ -101,7 +101,8 @@ json_object *hl_device_table(json_object *doc, json_object *tl_devices)
 			if (jopt_i(d, "valid_t_ns", -1) > valid)
 				valid = jopt_i(d, "valid_t_ns", -1);
 		}
-		jadd_s(r, "verdict", errors ? "findings" : complete ? "hitless" : "incomplete");
+		/* as the whole verdict (hl_verdict_exit): any finding, a warning too, is not hitless */
+		jadd_s(r, "verdict", errors + warnings ? "findings" : complete ? "hitless" : "incomplete");
 		jadd_u(r, "errors", errors);
 		jadd_u(r, "warnings", warnings);
 		json_object_object_add(r, "rules", rules);
