@@ -227,7 +227,7 @@ static int bbm_split(struct arm_smmu_domain *sd, struct walk *w, u64 block)
 	/* the fault: the live block becomes a table in one store */
 	trace_pte(w->root, iova, 2, SZ_2M, block, desc);
 	WRITE_ONCE(*w->ptep, desc);
-	/* then the invalidation the change needs: TLBI by ASID (stage 1) or VMID (stage 2), CMD_SYNC */
+	/* then the invalidation it needs: TLBI by ASID (stage 1) or VMID (stage 2), CMD_SYNC */
 	iommu_flush_iotlb_all(&sd->domain);
 	pr_info("bbm-split: IOVA 0x%lx-0x%lx of stage-%d table 0x%llx: block 0x%016llx replaced by table 0x%016llx (512 pages, same output) in one write, then TLBI+SYNC\n",
 		iova, iova + SZ_2M - 1, w->stage, w->root, block, desc);
@@ -284,7 +284,8 @@ static int no_tlbi(struct arm_smmu_domain *sd, struct walk *w, u64 block)
 		return -EIO;
 	}
 	/* the fault: no iommu_iotlb_sync(&sd->domain, &gather) here */
-	ret = iommu_map(&sd->domain, iova, block & LPAE_OA_MASK, SZ_2M, prot_of(block, w->stage), GFP_KERNEL);
+	ret = iommu_map(&sd->domain, iova, block & LPAE_OA_MASK, SZ_2M, prot_of(block, w->stage),
+			GFP_KERNEL);
 	if (ret) {
 		pr_err("no-tlbi: remap failed (%d): IOVA 0x%lx left unmapped\n", ret, iova);
 		return ret;
