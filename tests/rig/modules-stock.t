@@ -4,5 +4,8 @@
 # modules (kernel/config/stock.config, scenario iommufd-modules): the
 # iommufd programs are armed before the module exists and attached as it
 # loads; the VMM's attach, map, unmap and detach are captured with nothing
-# lost and the walked state equal to the log's; the monitor sees the attach.
-exec "$(dirname "$0")/../../scripts/rig.sh" --tap --kernel stock --scenario iommufd-modules
+# lost and the walked state equal to the log's; the monitor sees the attach;
+# the arm-smmu-v3 KUnit suite passes on the modular driver (kunit.enable=1:
+# KUnit runs a module's suites only when enabled at boot).
+exec "$(dirname "$0")/../../scripts/rig.sh" --tap --kernel stock --scenario iommufd-modules \
+	-a "kunit.enable=1 kunit.autorun=1"
