@@ -676,18 +676,58 @@ int BPF_PROG(hl_lpae_unmap, struct arm_lpae_io_pgtable *data, struct iommu_iotlb
 /* ---- iommufd ------------------------------------------------------------- */
 
 /*
- * kprobes at entry and return, not fentry/fexit: an fexit program on a
- * function the kernel lacks fails the load of the whole object in a loader
- * that loads every program (bpftool prog loadall), and a distribution kernel
- * may have no iommufd (Debian's 7.3).  A kprobe loads anyway; bpftool then
- * pins it unattached, the collector does not load it (capture.c, named with
- * what is lost).  iommufd's types are read by CO-RE only where the kernel's
- * BTF has them (bpf_core_type_exists: elsewhere the relocated read is dead
- * code).  The call's arguments are kept from entry to return per task.
+ * kprobes, not fentry/fexit, and nothing read through iommufd's own types:
+ * iommufd is a module on distribution kernels (IOMMUFD=m), loaded when the
+ * first VM starts, often after the capture.  An fentry program, or a CO-RE
+ * read of struct iommufd_ucmd, needs iommufd's BTF when the object is
+ * loaded; these need none.  The loader defines each as a kprobe event on
+ * iommufd:FUNCTION (FUNCTION alone where iommufd is built in), which the
+ * kernel arms as the module comes in, before its init runs (capture.c,
+ * as the type1 programs in type1.bpf.h): the same programs, attached the
+ * same way, whether iommufd is built in, loaded, or not loaded yet.
+ * Their sections name no function, so bpftool pins them unattached (bpf/
+ * README.md "Production use without the collector's loader").
+ *
+ * What they read is ABI or fixed by iommufd itself:
+ * - the IOAS operations from the ioctl's user argument, at the ioctl's
+ *   return: the uapi structs of include/uapi/linux/iommufd.h (their layout
+ *   is the ioctl ABI), which iommufd writes back on success (the IOVA it
+ *   chose, the length unmapped), as the series' events report them;
+ * - a device's object id from struct iommufd_object (include/linux/
+ *   iommufd.h, in vmlinux's BTF wherever iommufd is configured: its driver
+ *   half, IOMMUFD_DRIVER_CORE, is built in), at offset 0 of every iommufd
+ *   object: iommufd_object_alloc() refuses at build time an object whose
+ *   `obj` is not its first member;
+ * - the HWPT an attach ended on from its u32 *pt_id argument.
  */
+#define HL_IOMMUFD_IOCTL(nr)	(0x3b00 | (nr))	/* _IO(IOMMUFD_TYPE ';', IOMMUFD_CMD_*) */
+#define HL_IOMMU_IOAS_COPY	HL_IOMMUFD_IOCTL(0x83)
+#define HL_IOMMU_IOAS_MAP	HL_IOMMUFD_IOCTL(0x85)
+#define HL_IOMMU_IOAS_UNMAP	HL_IOMMUFD_IOCTL(0x86)
+#define HL_IOMMU_IOAS_MAP_FILE	HL_IOMMUFD_IOCTL(0x8f)
+
+/* include/uapi/linux/iommufd.h, as the ioctls take them (the ABI's layout) */
+struct hl_u_ioas_map {		/* struct iommu_ioas_map, and iommu_ioas_map_file's first fields */
+	__u32 size, flags, ioas_id, reserved_or_fd;
+	__u64 user_va_or_start, length, iova;
+};
+struct hl_u_ioas_copy {		/* struct iommu_ioas_copy */
+	__u32 size, flags, dst_ioas_id, src_ioas_id;
+	__u64 length, dst_iova, src_iova;
+};
+struct hl_u_ioas_unmap {	/* struct iommu_ioas_unmap */
+	__u32 size, ioas_id;
+	__u64 iova, length;
+};
+_Static_assert(sizeof(struct hl_u_ioas_map) == 40, "struct iommu_ioas_map is 40 bytes");
+_Static_assert(sizeof(struct hl_u_ioas_copy) == 40, "struct iommu_ioas_copy is 40 bytes");
+_Static_assert(sizeof(struct hl_u_ioas_unmap) == 24, "struct iommu_ioas_unmap is 24 bytes");
+
+/* A call in progress on a task, from its kprobe to its kretprobe. */
 struct hl_ifd_call {
-	__u64 arg0;		/* struct iommufd_ucmd *, or struct iommufd_device * */
+	__u64 arg0;		/* the ioctl's user pointer, or struct iommufd_device * */
 	__u64 pt_id;		/* u32 *: the HWPT the attach/replace ended on */
+	__u32 cmd;		/* the ioctl */
 };
 
 struct {
@@ -697,64 +737,73 @@ struct {
 	__type(value, struct hl_ifd_call);
 } hl_ifd_calls SEC(".maps");
 
-static __always_inline int hl_ifd_enter(__u64 arg0, __u64 pt_id)
-{
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct hl_ifd_call c = { .arg0 = arg0, .pt_id = pt_id };
-
-	bpf_map_update_elem(&hl_ifd_calls, &tid, &c, BPF_ANY);
-	return 0;
-}
+/* the IOAS ioctls: kept apart from the device calls (no nesting to rely on) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_ifd_call);
+} hl_ifd_ioctls SEC(".maps");
 
 /* The call entered on this task (its arguments into *c), forgotten: 0, or -1 if none. */
-static __always_inline int hl_ifd_leave(struct hl_ifd_call *c)
+static __always_inline int hl_ifd_leave(void *map, struct hl_ifd_call *c)
 {
 	__u64 tid = bpf_get_current_pid_tgid();
-	struct hl_ifd_call *e = bpf_map_lookup_elem(&hl_ifd_calls, &tid);
+	struct hl_ifd_call *e = bpf_map_lookup_elem(map, &tid);
 
 	if (!e)
 		return -1;
 	*c = *e;
-	bpf_map_delete_elem(&hl_ifd_calls, &tid);
+	bpf_map_delete_elem(map, &tid);
 	return 0;
 }
 
 /*
- * An IOAS operation's record, at its return: PROG on FUNC, whose command is
- * a struct TYPE with the IOAS, IOVA and length in fields IOAS, IOVA, length.
- * IOAS_MAP_FILE (a VMM that maps its memfds for a live update) and IOAS_COPY
- * (a map of the destination) are IOAS_MAP records, as the series traces them.
+ * iommufd_fops_ioctl(filp, cmd, arg): IOAS_MAP, IOAS_MAP_FILE (a VMM that
+ * maps its memfds for a live update) and IOAS_COPY (a map of the
+ * destination) are IOAS_MAP records, IOAS_UNMAP an IOAS_UNMAP record, as
+ * the series traces them: at the return, the command as iommufd wrote it
+ * back to the caller.
  */
-#define HL_IOAS_KPROBES(prog, func, type, op, ioas, iova)				\
-SEC("kprobe/" #func)									\
-int prog(struct pt_regs *ctx)								\
-{											\
-	return hl_ifd_enter(PT_REGS_PARM1(ctx), 0);					\
-}											\
-SEC("kretprobe/" #func)									\
-int prog##_ret(struct pt_regs *ctx)							\
-{											\
-	struct iommufd_ucmd *ucmd;							\
-	struct hl_ifd_call c;								\
-	struct type *cmd;								\
-											\
-	if (hl_ifd_leave(&c) || !bpf_core_type_exists(struct iommufd_ucmd) ||		\
-	    !bpf_core_type_exists(struct type))						\
-		return 0;								\
-	ucmd = (void *)c.arg0;								\
-	cmd = BPF_CORE_READ(ucmd, cmd);							\
-	hl_emit_iommufd(HL_MODE_FENTRY, op, BPF_CORE_READ(cmd, ioas), 0, 0,		\
-			BPF_CORE_READ(cmd, iova), BPF_CORE_READ(cmd, length),		\
-			(int)PT_REGS_RC(ctx));						\
-	return 0;									\
+SEC("kprobe")
+int hl_ioas_ioctl(struct pt_regs *ctx)
+{
+	__u64 tid = bpf_get_current_pid_tgid();
+	struct hl_ifd_call c = { .arg0 = PT_REGS_PARM3(ctx), .cmd = (__u32)PT_REGS_PARM2(ctx) };
+
+	if (c.cmd == HL_IOMMU_IOAS_MAP || c.cmd == HL_IOMMU_IOAS_MAP_FILE ||
+	    c.cmd == HL_IOMMU_IOAS_COPY || c.cmd == HL_IOMMU_IOAS_UNMAP)
+		bpf_map_update_elem(&hl_ifd_ioctls, &tid, &c, BPF_ANY);
+	return 0;
 }
 
-HL_IOAS_KPROBES(hl_ioas_map, iommufd_ioas_map, iommu_ioas_map, HL_IOMMUFD_IOAS_MAP, ioas_id, iova)
-HL_IOAS_KPROBES(hl_ioas_map_file, iommufd_ioas_map_file, iommu_ioas_map_file, HL_IOMMUFD_IOAS_MAP,
-		ioas_id, iova)
-HL_IOAS_KPROBES(hl_ioas_copy, iommufd_ioas_copy, iommu_ioas_copy, HL_IOMMUFD_IOAS_MAP,
-		dst_ioas_id, dst_iova)
-HL_IOAS_KPROBES(hl_ioas_unmap, iommufd_ioas_unmap, iommu_ioas_unmap, HL_IOMMUFD_IOAS_UNMAP, ioas_id, iova)
+SEC("kretprobe")
+int hl_ioas_ioctl_ret(struct pt_regs *ctx)
+{
+	union {
+		struct hl_u_ioas_map map;
+		struct hl_u_ioas_copy copy;
+		struct hl_u_ioas_unmap unmap;
+	} u = {};
+	struct hl_ifd_call c;
+	int ret = (int)PT_REGS_RC(ctx);
+
+	if (hl_ifd_leave(&hl_ifd_ioctls, &c))
+		return 0;
+	if (bpf_probe_read_user(&u, c.cmd == HL_IOMMU_IOAS_UNMAP ? sizeof(u.unmap) : sizeof(u.map),
+				(void *)c.arg0))
+		hl_count(HL_STAT_READ_FAULT, 1);
+	if (c.cmd == HL_IOMMU_IOAS_UNMAP)
+		hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_UNMAP, u.unmap.ioas_id, 0, 0,
+				u.unmap.iova, u.unmap.length, ret);
+	else if (c.cmd == HL_IOMMU_IOAS_COPY)
+		hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_MAP, u.copy.dst_ioas_id, 0, 0,
+				u.copy.dst_iova, u.copy.length, ret);
+	else
+		hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_IOAS_MAP, u.map.ioas_id, 0, 0,
+				u.map.iova, u.map.length, ret);
+	return 0;
+}
 
 static __always_inline __u32 hl_read_u32(__u32 *p)
 {
@@ -764,37 +813,42 @@ static __always_inline __u32 hl_read_u32(__u32 *p)
 	return v;
 }
 
+/* The object id of an iommufd object: its struct iommufd_object is at offset 0 (above). */
 static __always_inline __u32 hl_idev_id(__u64 idev)
 {
-	if (!bpf_core_type_exists(struct iommufd_device))
+	if (!bpf_core_type_exists(struct iommufd_object))
 		return 0;
-	return BPF_CORE_READ((struct iommufd_device *)idev, obj.id);
+	return BPF_CORE_READ((struct iommufd_object *)idev, id);
 }
 
 /* iommufd_device_attach/_replace(idev, pasid, pt_id): the HWPT it ended on, at return */
-#define HL_IDEV_KPROBES(prog, func, op)							\
-SEC("kprobe/" #func)									\
+#define HL_IDEV_KPROBES(prog, op)							\
+SEC("kprobe")										\
 int prog(struct pt_regs *ctx)								\
 {											\
-	return hl_ifd_enter(PT_REGS_PARM1(ctx), PT_REGS_PARM3(ctx));			\
+	__u64 tid = bpf_get_current_pid_tgid();						\
+	struct hl_ifd_call c = { .arg0 = PT_REGS_PARM1(ctx), .pt_id = PT_REGS_PARM3(ctx) };	\
+											\
+	bpf_map_update_elem(&hl_ifd_calls, &tid, &c, BPF_ANY);				\
+	return 0;									\
 }											\
-SEC("kretprobe/" #func)									\
+SEC("kretprobe")									\
 int prog##_ret(struct pt_regs *ctx)							\
 {											\
 	struct hl_ifd_call c;								\
 											\
-	if (hl_ifd_leave(&c))								\
+	if (hl_ifd_leave(&hl_ifd_calls, &c))						\
 		return 0;								\
 	hl_emit_iommufd(HL_MODE_FENTRY, op, 0, hl_idev_id(c.arg0),			\
 			hl_read_u32((__u32 *)c.pt_id), 0, 0, (int)PT_REGS_RC(ctx));	\
 	return 0;									\
 }
 
-HL_IDEV_KPROBES(hl_idev_attach, iommufd_device_attach, HL_IOMMUFD_HWPT_ATTACH)
-HL_IDEV_KPROBES(hl_idev_replace, iommufd_device_replace, HL_IOMMUFD_HWPT_REPLACE)
+HL_IDEV_KPROBES(hl_idev_attach, HL_IOMMUFD_HWPT_ATTACH)
+HL_IDEV_KPROBES(hl_idev_replace, HL_IOMMUFD_HWPT_REPLACE)
 
 /* iommufd_device_detach(idev, pasid): at its start, the driver's records follow */
-SEC("kprobe/iommufd_device_detach")
+SEC("kprobe")
 int hl_idev_detach(struct pt_regs *ctx)
 {
 	hl_emit_iommufd(HL_MODE_FENTRY, HL_IOMMUFD_HWPT_DETACH, 0, hl_idev_id(PT_REGS_PARM1(ctx)), 0, 0, 0, 0);
@@ -882,7 +936,7 @@ HL_MILESTONE_KP("kprobe", hl_kp_smmu_shutdown, HL_MS_USER, "arm_smmu_device_shut
  * The live update's milestones, as kprobes on their functions: a kernel
  * without LUO or KHO (Debian's 7.3) has none of them, and an fentry
  * program on a missing function fails the whole object in bpftool's
- * loadall, where a kprobe is pinned unattached (see iommufd above).
+ * loadall, where a kprobe is pinned unattached.
  */
 HL_MILESTONE_KP("kprobe/luo_preserve_file", luo_preserve_file, HL_MS_LUO_PREPARE, "luo_preserve_file")
 HL_MILESTONE_KP("kprobe/luo_file_freeze", luo_file_freeze, HL_MS_LUO_FREEZE, "luo_file_freeze")

@@ -33,8 +33,8 @@ trace=$(trace_instance_args)
 # A stock kernel has none of them: it gets the switch probes instead, kprobe
 # events defined at boot (docs/early-boot-tracing.md, "A stock kernel").
 if [ "$flavor" = stock ]; then
-	probes=$(stock_kprobe_events "$HITLESS_CACHE/out/stock/vmlinux") ||
-		no_verdict "no switch probes for the stock kernel ($HITLESS_CACHE/out/stock/vmlinux)"
+	probes=$(stock_kprobe_events "$(kernel_dir stock)/btf") ||
+		no_verdict "no switch probes for the stock kernel ($(kernel_dir stock)/btf)"
 	trace+=" $probes"
 fi
 # QEMU's side (serial.log.qemu-stderr): its SMMUv3 model's events and

@@ -2,14 +2,20 @@
 # Build the rig's arm64 kernels, out of tree, reusing earlier builds.
 #
 #   scripts/kernel.sh patched   Linux 7.3 + kernel/patches/series  -> $HITLESS_CACHE/out/patched
-#   scripts/kernel.sh stock     Linux 7.3 as Debian ships it        -> $HITLESS_CACHE/out/stock
+#   scripts/kernel.sh stock     Linux 7.3 as Debian ships it        -> $HITLESS_CACHE/out/stock-m
 #   scripts/kernel.sh tree      only prepare the patched source tree, print its path
-#   scripts/kernel.sh path FLAVOR   print the output folder (Image, vmlinux, modroot/)
+#   scripts/kernel.sh path FLAVOR   print the output folder (Image, vmlinux, btf, modroot/)
 #   scripts/kernel.sh build-dir FLAVOR  print the build folder (for out-of-tree modules: M=)
 #
 # HITLESS_KVARIANT=NAME gives the patched flavor its own source tree, build and
 # output folders (patched-NAME), so that a series under development does not
 # rebuild the one the other checkouts' rig runs use.
+#
+# The stock flavor is configured from rig.config with kernel/config/stock.config
+# over it (iommufd, VFIO, vfio-pci and the SMMUv3 driver as modules, as
+# distributions build them); its folders are named stock-m, not stock, so that
+# a checkout from before the fragment (whose build/stock is all built in) and
+# one after it never rebuild each other's kernel.
 #
 # Each flavor has its own build folder; kbuild rebuilds only what changed, so a
 # patch that touches one driver file costs a relink, not a full build. The
@@ -22,7 +28,8 @@ set -euo pipefail
 LINUX_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/src"
 KVARIANT=${HITLESS_KVARIANT:+-$HITLESS_KVARIANT}
 PATCHED_SRC="$HITLESS_CACHE/linux-$LINUX_SOURCE_VERSION/patched$KVARIANT"
-FRAGMENT="$HITLESS_TOP/kernel/config/rig.config"
+RIG_FRAGMENT="$HITLESS_TOP/kernel/config/rig.config"
+STOCK_FRAGMENT="$HITLESS_TOP/kernel/config/stock.config"
 SERIES_DIR="$HITLESS_TOP/kernel/patches"
 
 usage() { sed -n '2,10s/^# \{0,1\}//p' "$0" >&2; exit 2; }
@@ -87,23 +94,42 @@ apply_series() {
 	echo "$want" >"$PATCHED_SRC/.git/hitless-series"
 }
 
-# Configure O=$2 from source $1: allnoconfig with the fragment forced, then
-# check that every symbol took the value asked for.
+# The fragment of flavor $1 on stdout: rig.config, and for stock
+# stock.config over it (rig.config's line of a symbol stock.config sets is
+# left out, so that Kconfig sees each symbol once).
+fragment() {
+	[ "$1" = stock ] || { cat "$RIG_FRAGMENT"; return; }
+	local syms
+	syms=$(grep -oE '^(# )?CONFIG_[A-Za-z0-9_]+' "$STOCK_FRAGMENT" | sed 's/^# //' | sort -u)
+	awk -v syms="$syms" '
+		BEGIN { n = split(syms, a, "\n"); for (i = 1; i <= n; i++) s[a[i]] = 1 }
+		{ if (match($0, /^(# )?CONFIG_[A-Za-z0-9_]+/)) {
+			k = substr($0, RSTART, RLENGTH); sub(/^# /, "", k)
+			if (k in s) next } print }' "$RIG_FRAGMENT"
+	echo "# --- kernel/config/stock.config"
+	cat "$STOCK_FRAGMENT"
+}
+
+# Configure flavor $3 in O=$2 from source $1: allnoconfig with the flavor's
+# fragment forced, then check that every symbol took the value asked for.
 configure() {
-	local src=$1 obj=$2 want have sym val got bad=0
-	want=$( (cat "$FRAGMENT"; echo "$LINUX_SOURCE_VERSION") | sha256sum | cut -d' ' -f1)
+	local src=$1 obj=$2 flavor=$3 want have sym val got bad=0 frag
+	frag="$obj/.hitless-fragment"
+	fragment "$flavor" >"$frag.new"
+	want=$( (cat "$frag.new"; echo "$LINUX_SOURCE_VERSION") | sha256sum | cut -d' ' -f1)
 	have=$(cat "$obj/.hitless-config" 2>/dev/null || true)
-	[ "$want" = "$have" ] && [ -f "$obj/.config" ] && return
+	if [ "$want" = "$have" ] && [ -f "$obj/.config" ]; then rm -f "$frag.new"; return; fi
+	mv "$frag.new" "$frag"
 	log "configuring $obj"
-	make -s -C "$src" O="$obj" KCONFIG_ALLCONFIG="$FRAGMENT" allnoconfig >/dev/null
+	make -s -C "$src" O="$obj" KCONFIG_ALLCONFIG="$frag" allnoconfig >/dev/null
 	while IFS='=' read -r sym val; do
 		case "$sym" in CONFIG_*) ;; *) continue ;; esac
 		got=$(grep -E "^$sym=" "$obj/.config" | cut -d= -f2- || true)
 		if [ "$got" != "$val" ]; then
 			echo "  $sym: wanted $val, got ${got:-unset}" >&2; bad=1
 		fi
-	done < <(grep -E '^CONFIG_' "$FRAGMENT")
-	[ $bad = 0 ] || die "kernel/config/rig.config asks for symbols Kconfig did not set (above)"
+	done < <(grep -E '^CONFIG_' "$frag")
+	[ $bad = 0 ] || die "kernel/config (the $flavor flavor's fragment: $frag) asks for symbols Kconfig did not set (above)"
 	echo "$want" >"$obj/.hitless-config"
 }
 
@@ -114,7 +140,11 @@ resolve() {
 
 # The folder name of a resolved flavor under build/ and out/.
 dirname_of() {
-	if [ "$1" = patched ]; then echo "patched$KVARIANT"; else echo "$1"; fi
+	case "$1" in
+	patched) echo "patched$KVARIANT" ;;
+	stock) echo stock-m ;;
+	*) echo "$1" ;;
+	esac
 }
 
 # Two builds in one build folder at once corrupt it (a half-written object
@@ -125,6 +155,23 @@ dirname_of() {
 lock_tree() {
 	mkdir -p "$(dirname "$PATCHED_SRC")"
 	hold_lock 7 "$PATCHED_SRC.lock" "another user of $PATCHED_SRC"
+}
+
+# The kernel's BTF as one file, $2 (raw): vmlinux's, and the SMMUv3
+# driver's where it is a module (the stock flavor), as the running kernel
+# gives both to the loader (scripts/btf-flat.c). What reads a kernel's BTF
+# from a file reads this one: bpf/Makefile's vmlinux.h, stock_kprobe_events,
+# HITLESS_BTF in the host tests.
+flat_btf() {
+	local obj=$1 tool="$HITLESS_TOP/out/host/btf-flat" mods=()
+	if [ ! -x "$tool" ] || [ "$HITLESS_TOP/scripts/btf-flat.c" -nt "$tool" ]; then
+		mkdir -p "$(dirname "$tool")"
+		gcc -O2 -Wall -o "$tool" "$HITLESS_TOP/scripts/btf-flat.c" -lbpf ||
+			die "cannot build $tool (libbpf-dev: scripts/setup.sh)"
+	fi
+	[ -f "$obj/drivers/iommu/arm/arm-smmu-v3/arm_smmu_v3.ko" ] &&
+		mods+=("$obj/drivers/iommu/arm/arm-smmu-v3/arm_smmu_v3.ko")
+	"$tool" "$obj/vmlinux" "${mods[@]}" "$2" || die "cannot write the BTF of $obj"
 }
 
 build() {
@@ -142,7 +189,7 @@ build() {
 	out="$HITLESS_CACHE/out/$(dirname_of "$flavor")"
 	mkdir -p "$obj"
 	hold_lock 8 "$obj.lock" "another build of $obj"
-	configure "$src" "$obj"
+	configure "$src" "$obj" "$flavor"
 	t0=$(date +%s)
 	log "building the $flavor kernel in $obj (-j$(nproc))"
 	make -s -C "$src" O="$obj" -j"$(nproc)" Image modules >"$obj/build.log" 2>&1 ||
@@ -153,6 +200,7 @@ build() {
 		{ tail -n 20 "$obj/build.log" >&2; die "modules_install failed for $flavor"; }
 	cp "$obj/arch/arm64/boot/Image" "$obj/.config" "$out.new/"
 	ln -s "$obj/vmlinux" "$out.new/vmlinux"
+	flat_btf "$obj" "$out.new/btf"
 	cat "$obj/include/config/kernel.release" >"$out.new/kernel.release"
 	rm -rf "$out"; mv "$out.new" "$out"
 	log "$flavor kernel $(cat "$out/kernel.release") ready in $(( $(date +%s) - t0 )) s: $out/Image"

@@ -72,12 +72,25 @@ trace_instance_args() {
 # the chain and in the same order (so each event keeps its type id across the
 # kexec), the kprobe events "hitless/..." that userspace/lib/tracebuf.c reads.
 # Spaces are written as ',' (the kernel turns them back). $1: the kernel's
-# vmlinux or its raw BTF (a kernel folder's btf), for the offset of
+# vmlinux or its raw BTF (a kernel folder's btf: scripts/kernel.sh writes one
+# with the SMMUv3 module's types in), for the offset of
 # arm_smmu_device.base in the SMMUv3 driver's type (a kernel that builds both
 # Arm SMMU drivers, as distributions do, has two types of that name: the
 # SMMUv3 one is the one with a strtab_cfg).
+# Where the SMMUv3 driver is a module (a kernel folder whose modroot has
+# arm_smmu_v3.ko: the stock flavor, kernel/config/stock.config), its events
+# name arm_smmu_v3:FUNCTION: the kernel keeps such an event and arms it as the
+# module comes in, before its init (the SMMU's probe) runs. Such an event
+# cannot take $argN (the kernel cannot tell, before the module is there,
+# that the probe is at the function's entry: "Failed to add event(-22)"), so
+# its arguments are read from the registers the arm64 calling convention
+# passes them in (%x0, %x1, %x2: the same values at the entry).
 stock_kprobe_events() {
-	local vmlinux=$1 base drvdata
+	local vmlinux=$1 base drvdata m="" a1='$arg1' a2='$arg2' a3='$arg3'
+	if ls "$(dirname "$vmlinux")"/modroot/lib/modules/*/kernel/drivers/iommu/arm/arm-smmu-v3/arm_smmu_v3.ko* \
+		>/dev/null 2>&1; then
+		m=arm_smmu_v3: a1=%x0 a2=%x1 a3=%x2
+	fi
 	command -v bpftool >/dev/null || die "bpftool is needed to read struct offsets from $vmlinux"
 	member_offset() {	# STRUCT MEMBER [MEMBER-IT-MUST-HAVE]: its byte offset, from the BTF
 		bpftool btf dump file "$vmlinux" format raw 2>/dev/null |
@@ -96,18 +109,18 @@ stock_kprobe_events() {
 	# +0(+0(+0($arg1))) is dev_name(smmu->dev). platform_device.dev is at 16
 	# (name, id, id_auto before it). cr0 reads SMMU_CR0 (0x20) before the
 	# write: the old value of a CR0 write; page-0 reads have no side effect.
-	local smmu='+0(+0(+0($arg1))):string' pdev='+0(+16($arg1)):string'
-	local p="p:hitless/arm_smmu_write_reg_sync,arm_smmu_write_reg_sync,smmu=$smmu"
-	p+=",val=\$arg2:u32,offset=\$arg3:u32,cr0=+32(+$base(\$arg1)):u32"
+	local smmu="+0(+0(+0($a1))):string" pdev="+0(+16($a1)):string"
+	local p="p:hitless/arm_smmu_write_reg_sync,${m}arm_smmu_write_reg_sync,smmu=$smmu"
+	p+=",val=$a2:u32,offset=$a3:u32,cr0=+32(+$base($a1)):u32"
 	# arm_smmu_device_disable() writes CR0 = 0 with arm_smmu_write_reg_sync()
 	# inlined (the start of each reset): its own event. The shutdown inlines
 	# it again: its event reads CR0 through platform_get_drvdata(pdev).
-	p+=";p:hitless/arm_smmu_device_disable,arm_smmu_device_disable,smmu=$smmu"
-	p+=",cr0=+32(+$base(\$arg1)):u32"
-	p+=";p:hitless/arm_smmu_device_shutdown,arm_smmu_device_shutdown,dev=$pdev"
-	p+=",cr0=+32(+$base(+$((16 + drvdata))(\$arg1))):u32"
-	p+=";p:hitless/arm_smmu_device_probe,arm_smmu_device_probe,dev=$pdev"
-	p+=";r:hitless/arm_smmu_device_probe_ret,arm_smmu_device_probe,ret=\$retval:s32"
+	p+=";p:hitless/arm_smmu_device_disable,${m}arm_smmu_device_disable,smmu=$smmu"
+	p+=",cr0=+32(+$base($a1)):u32"
+	p+=";p:hitless/arm_smmu_device_shutdown,${m}arm_smmu_device_shutdown,dev=$pdev"
+	p+=",cr0=+32(+$base(+$((16 + drvdata))($a1))):u32"
+	p+=";p:hitless/arm_smmu_device_probe,${m}arm_smmu_device_probe,dev=$pdev"
+	p+=";r:hitless/arm_smmu_device_probe_ret,${m}arm_smmu_device_probe,ret=\$retval:s32"
 	p+=";p:hitless/liveupdate_reboot,liveupdate_reboot"
 	p+=";p:hitless/machine_kexec,machine_kexec"
 	printf 'kprobe_event=%s\n' "$p"

@@ -22,6 +22,13 @@
 #                         bridge at 03:00.0 with an edu at 04:01.0 (0x408 and
 #                         the bridge's alias 0x400), an igb at 05:00.0 (0x500)
 #
+# The modules the guest loads at boot, before the scenario (its init, from
+# hitless.modules=), are the scenario's "modules NAME[,NAME...]" line, or
+# "modules none"; without one, on the stock flavor (whose iommufd, VFIO,
+# vfio-pci and SMMUv3 driver are modules: kernel/config/stock.config)
+# arm_smmu_v3 and vfio_pci (with what modules.dep says they need: vfio,
+# iommufd), as a distribution's boot loads them; on the other flavors none.
+#
 # Files the guest exports (tests/guest/steps/export) land, checked, in
 # out/rig/FLAVOR-NAME.files/ (FLAVOR-NEXT-NAME with --next).
 # The serial log has every line prefixed with the boot it came from ("b1| ",
@@ -66,6 +73,10 @@ next=${next:-$flavor}
 	bad_arg "no scenario $scenario in tests/guest/scenarios"
 topology=$(sed -n 's/^topology[[:space:]]\{1,\}\([^[:space:]#]*\).*/\1/p' \
 	"$HITLESS_TOP/tests/guest/scenarios/$scenario" | head -n1)
+modules=$(sed -n 's/^modules[[:space:]]\{1,\}\([^[:space:]#]*\).*/\1/p' \
+	"$HITLESS_TOP/tests/guest/scenarios/$scenario" | head -n1)
+if [ -z "$modules" ] && [ "$flavor" = stock ]; then modules=arm_smmu_v3,vfio_pci; fi
+if [ "$modules" = none ]; then modules=; fi
 devices=(-device edu -netdev user,id=net0,restrict=on -device e1000e,netdev=net0,romfile=)
 case "${topology:-simple}" in
 simple) ;;
@@ -98,7 +109,8 @@ raw="$log.raw"
 rm -f "$raw" "$log"
 
 cmdline="console=ttyAMA0 rdinit=/init retain_initrd panic=-1 kho=on liveupdate=on"
-cmdline+=" hitless.boot=1 hitless.scenario=$scenario hitless.flavor=$(flavor_name "$flavor") $append"
+cmdline+=" hitless.boot=1 hitless.scenario=$scenario hitless.flavor=$(flavor_name "$flavor")"
+cmdline+="${modules:+ hitless.modules=$modules} $append"
 
 # The serial console goes to stdout and to the raw log at once.
 qemu_cmd=("$QEMU" -L "$QEMU_ROOT/usr/share/qemu"

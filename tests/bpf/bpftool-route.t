@@ -11,7 +11,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${HITLESS_CACHE:-/var/cache/hitless}
 obj_dir="$top/out/bpf/stock"
-stock_btf=$cache/out/stock/vmlinux
+stock_btf=$(HITLESS_CACHE=$cache "$top/scripts/kernel.sh" path stock)/btf	# vmlinux's and the SMMUv3 module's BTF
 deb_btf=$(ls -d "$cache"/distro/7.3.*/btf 2>/dev/null | head -n 1)
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
 if [ ! -f "$obj_dir/hitless.bpf.o" ]; then echo "1..0 # SKIP no $obj_dir/hitless.bpf.o (make all)"; exit 0; fi

@@ -2,7 +2,8 @@
 # TAP: the BPF objects and skeletons build byte for byte the same from the
 # same sources and BTF, wherever the tree is (bpf/Makefile).
 top=$(cd "$(dirname "$0")/../.." && pwd)
-vmlinux=${VMLINUX:-${HITLESS_CACHE:-/var/cache/hitless}/out/stock/vmlinux}
+# the stock kernel folder's BTF: vmlinux's, and the SMMUv3 module's (scripts/kernel.sh)
+vmlinux=${VMLINUX:-$("$top/scripts/kernel.sh" path stock)/btf}
 if [ ! -f "$vmlinux" ]; then echo "1..0 # SKIP no $vmlinux (scripts/kernel.sh stock)"; exit 0; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 n=0 fail=0

@@ -9,7 +9,7 @@
 # must (no SMMUv3 functions to attach to). Needs root (past the privilege check).
 top=$(cd "$(dirname "$0")/../.." && pwd)
 H="$top/userspace/build/host/hitless"
-stock_btf=${HITLESS_CACHE:-/var/cache/hitless}/out/stock/vmlinux
+stock_btf=$("$top/scripts/kernel.sh" path stock)/btf	# vmlinux's and the SMMUv3 module's BTF
 if [ "$(id -u)" != 0 ]; then echo "1..0 # SKIP needs root"; exit 0; fi
 if [ ! -f "$stock_btf" ]; then echo "1..0 # SKIP no stock kernel build ($stock_btf)"; exit 0; fi
 if [ "$(uname -m)" = aarch64 ]; then echo "1..0 # SKIP an arm64 host has its own SMMUv3 functions"; exit 0; fi

@@ -66,6 +66,7 @@ static char cmdline[CMDLINE_MAX];
 static int boot = 1;
 static const char *scenario = "boot";
 static const char *flavor = "";
+static const char *modules = "";	/* hitless.modules=: loaded before the scenario */
 static int step_timeout = 120;
 
 /* One write per line, so kernel messages cannot split a KTAP line. */
@@ -155,9 +156,49 @@ static void read_cmdline(void)
 			step_timeout = atoi(tok + 21);
 		else if (!strncmp(tok, "hitless.flavor=", 15))
 			flavor = strdup(tok + 15);
+		else if (!strncmp(tok, "hitless.modules=", 16))
+			modules = strdup(tok + 16);
 	}
 	if (boot < 1)
 		fatal("bad hitless.boot= in '%s'", cmdline);
+}
+
+/*
+ * hitless.modules=A,B: load each with modprobe (busybox's, from
+ * /lib/modules/RELEASE/modules.dep, their dependencies first) before the
+ * scenario, as a distribution's boot loads the IOMMU driver and VFIO; one
+ * the kernel has built in (/sys/module/NAME there already) is left alone.
+ * A module that does not load stops the boot: every step would fail
+ * for it.
+ */
+static void load_modules(void)
+{
+	char copy[CMDLINE_MAX], *tok, *save;
+
+	snprintf(copy, sizeof(copy), "%s", modules);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char path[160];
+		uint64_t t0 = hl_ktime_ns();
+		int status = 0;
+		pid_t pid;
+
+		snprintf(path, sizeof(path), "/sys/module/%s", tok);
+		if (!access(path, F_OK)) {
+			say("# hitless: module %s: already in the kernel (built in or loaded)", tok);
+			continue;
+		}
+		pid = fork();
+		if (pid < 0)
+			fatal("fork: %s", strerror(errno));
+		if (!pid) {
+			execl("/bin/modprobe", "modprobe", tok, (char *)NULL);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
+			fatal("hitless.modules=%s: modprobe %s failed (status 0x%x)", modules, tok, status);
+		say("# hitless: module %s: loaded (modprobe, %llu ms)", tok,
+		    (unsigned long long)((hl_ktime_ns() - t0) / 1000000));
+	}
 }
 
 static void load_scenario(void)
@@ -192,8 +233,8 @@ static void load_scenario(void)
 		} else if (!strcmp(tok, "kexec")) {
 			d->kind = KEXEC;
 			d->name = "kexec";
-		} else if (!strcmp(tok, "topology")) {
-			/* the rig's devices (scripts/rig.sh): nothing to run */
+		} else if (!strcmp(tok, "topology") || !strcmp(tok, "modules")) {
+			/* the rig's devices, the modules it loads at boot (scripts/rig.sh): nothing to run */
 			nr_directives--;
 			continue;
 		} else {
@@ -406,6 +447,7 @@ int main(void)
 
 	say("# hitless: boot %d starts init at ktime_ns=%llu cntvct=%llu", boot,
 	    (unsigned long long)hl_ktime_ns(), (unsigned long long)hl_cntvct());
+	load_modules();
 	load_scenario();
 
 	/* This boot runs the directives after the (boot-1)-th kexec. */

@@ -8,7 +8,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 H="$top/userspace/build/host/hitless"
 synth="$top/userspace/build/host/tests/synth"
-stock_btf=${HITLESS_CACHE:-/var/cache/hitless}/out/stock/vmlinux
+stock_btf=$("$top/scripts/kernel.sh" path stock)/btf	# vmlinux's and the SMMUv3 module's BTF
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0

@@ -32,7 +32,7 @@ package() {
 	[ "$arch" = "$native" ] || how+=(-a "$arch" -Pcross)
 	mkdir -p "$d/out"
 	cp -a "$tmp/tree" "$d/out/src"
-	(cd "$d/out/src" && HITLESS_VMLINUX=$HITLESS_CACHE/out/stock/vmlinux dpkg-buildpackage "${how[@]}") \
+	(cd "$d/out/src" && HITLESS_VMLINUX=$("$top/scripts/kernel.sh" path stock)/btf dpkg-buildpackage "${how[@]}") \
 		>"$d/build.log" 2>&1
 	rc=$?
 	tail -n 5 "$d/build.log" | sed "s/^/# $arch build| /"

@@ -12,7 +12,7 @@ HITLESS_CACHE=${HITLESS_CACHE:-/var/cache/hitless}
 tmp=$(mktemp -d /tmp/hl-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 root=$tmp/root
-vmlinux=$HITLESS_CACHE/out/stock/vmlinux
+vmlinux=$("$top/scripts/kernel.sh" path stock)/btf	# vmlinux's and the SMMUv3 module's BTF
 export DEB_BUILD_MAINT_OPTIONS=hardening=+all
 cflags=$(dpkg-buildflags --get CFLAGS) cppflags=$(dpkg-buildflags --get CPPFLAGS) ldflags=$(dpkg-buildflags --get LDFLAGS)
 echo "# CFLAGS=$cflags"

@@ -8,6 +8,6 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/scripts/lib.sh"
 args="reserve_mem=16M:4096:hitless trace_instance=hitless@hitless trace_instance=hitless_prev=hitless"
-args+=" $(stock_kprobe_events "$HITLESS_CACHE/out/stock/vmlinux")"
+args+=" $(stock_kprobe_events "$(kernel_dir stock)/btf")"
 exec "$top/scripts/rig.sh" --tap --kernel stock --scenario stock-switch --append "$args" \
 	--log "$top/out/rig/stock-stock-switch.log"

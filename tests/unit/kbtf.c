@@ -165,5 +165,32 @@ int main(void)
 	rc = hl_smmu_layout_find(&b, 1, &lay, why, sizeof(why));
 	tap_ok(rc && strstr(why, "no struct arm_smmu_device"), "no struct arm_smmu_device at all: said so");
 	btf__free(b);
+
+	/* modules.dep: which modules a kernel has, before the loader arms their programs */
+	{
+		static const char dep[] =
+			"kernel/drivers/vfio/vfio.ko: kernel/drivers/iommu/iommufd/iommufd.ko\n"
+			"kernel/drivers/iommu/iommufd/iommufd.ko:\n"
+			"kernel/drivers/vfio/pci/vfio-pci.ko: kernel/drivers/vfio/pci/vfio-pci-core.ko\n"
+			"kernel/drivers/iommu/arm/arm-smmu-v3/arm_smmu_v3.ko.xz:\n"
+			"kernel/drivers/iommu/iommufd_test_extra.ko:\n";
+		static const struct { const char *mod; int want; const char *why; } cases[] = {
+			{ "iommufd", 1, "a module of its own line" },
+			{ "vfio", 1, "a module whose line names others after the colon" },
+			{ "vfio_pci", 1, "vfio_pci as the file vfio-pci.ko ('-' and '_' alike)" },
+			{ "arm_smmu_v3", 1, "a compressed module (.ko.xz)" },
+			{ "vfio_iommu_type1", 0, "a module the kernel does not have (no VFIO container)" },
+			{ "iommu", 0, "a prefix of a module's name is not that module" },
+		};
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			FILE *f = fmemopen((void *)dep, sizeof(dep) - 1, "r");
+
+			tap_ok(f && hl_moddep_has(f, cases[i].mod) == cases[i].want, "modules.dep: %s %s (%s)",
+			       cases[i].mod, cases[i].want ? "listed" : "not listed", cases[i].why);
+			if (f)
+				fclose(f);
+		}
+	}
 	return tap_done();
 }

@@ -225,6 +225,7 @@ static const struct { const char *prog, *loses; } losses[] = {
 	  "names (protection windows, the default protected set)" },
 	{ "hl_lpae", "I/O page-table writes: BBM-SIZE, PTE-LIVE, INV-TLB and the log's translations" },
 	{ "hl_ioas", "iommufd's IOAS map/unmap records" },
+	{ "hl_mod_type1", "the VFIO type1 container (its VMMs not protected by default)" },
 	{ "hl_idev", "iommufd's attach/replace/detach: its VMMs are not protected by default, "
 	  "their windows not opened" },
 	{ "hl_reg_write", "SMMU_CR0 writes: SMMU-OFF (an SMMU disabled under a protected StreamID)" },
@@ -294,20 +295,39 @@ static const char *loss_of(const char *prog)
  * events on MODULE:FUNCTION (FUNCTION alone where the module is built in).
  * The kernel arms an event on a module not yet loaded as the module comes
  * in, before its init runs: a VMM's first VFIO_SET_IOMMU after `modprobe
- * vfio_iommu_type1` is seen, however soon.  MODPROBES_BOTH are in both
- * objects (bpf/type1.bpf.h, the VFIO type1 container); a module program
- * only the stock mode has goes in MODPROBES_STOCK (NULL in the patched
- * mode's object, so never loaded there).  modprobe_mods[] names the modules.
+ * vfio_iommu_type1`, or its first IOMMU_IOAS_MAP after iommufd loads, is
+ * seen, however soon.  MODPROBES_BOTH are in both objects (bpf/type1.bpf.h,
+ * the VFIO type1 container); a module program only the stock mode has goes
+ * in MODPROBES_STOCK (NULL in the patched mode's object, so never loaded
+ * there: its iommufd records come from the series' tracepoints).
+ * modprobe_mods[] names the modules, what is not seen until one loads, and
+ * whether a kernel that has the module neither built in nor installed
+ * (modules.dep) names its programs "not loaded" (iommufd: Debian's 7.3 has
+ * none) rather than arming them.
  * X(program, function, module index, kretprobe?)
  */
-static const char *const modprobe_mods[] = { "vfio_iommu_type1" };
+static const struct {
+	const char *name, *unseen;
+	bool absent_not_loaded;
+} modprobe_mods[] = {
+	{ "vfio_iommu_type1", "no VFIO type1 container is seen", false },
+	{ "iommufd", "no iommufd VMM (IOAS map/unmap, device attach/replace/detach) is seen", true },
+};
+#define N_MODS (sizeof(modprobe_mods) / sizeof(modprobe_mods[0]))
 #define HL_MODPROBES_BOTH(X)							\
 	X(hl_mod_type1_attach, "vfio_iommu_type1_attach_group", 0, false)	\
 	X(hl_mod_type1_attach_ret, "vfio_iommu_type1_attach_group", 0, true)	\
 	X(hl_mod_type1_detach, "vfio_iommu_type1_detach_group", 0, false)	\
 	X(hl_mod_type1_ioctl, "vfio_iommu_type1_ioctl", 0, false)		\
 	X(hl_mod_type1_ioctl_ret, "vfio_iommu_type1_ioctl", 0, true)
-#define HL_MODPROBES_STOCK(X)
+#define HL_MODPROBES_STOCK(X)							\
+	X(hl_ioas_ioctl, "iommufd_fops_ioctl", 1, false)			\
+	X(hl_ioas_ioctl_ret, "iommufd_fops_ioctl", 1, true)			\
+	X(hl_idev_attach, "iommufd_device_attach", 1, false)			\
+	X(hl_idev_attach_ret, "iommufd_device_attach", 1, true)			\
+	X(hl_idev_replace, "iommufd_device_replace", 1, false)			\
+	X(hl_idev_replace_ret, "iommufd_device_replace", 1, true)		\
+	X(hl_idev_detach, "iommufd_device_detach", 1, false)
 
 /*
  * BYADDR (stock mode): in place of an fentry milestone whose name is two
@@ -329,6 +349,9 @@ static const struct { const char *prog, *func; unsigned mod; bool ret; } modprob
 	HL_MODPROBES_BOTH(MODPROBE_ROW) HL_MODPROBES_STOCK(MODPROBE_ROW)
 };
 #define N_MODPROBES (sizeof(modprobes) / sizeof(modprobes[0]))
+#define MODPROBE_COUNT(...) + 1
+/* the first N_MODPROBES_BOTH rows are in both objects, the rest only in the stock one */
+#define N_MODPROBES_BOTH (0 HL_MODPROBES_BOTH(MODPROBE_COUNT))
 
 #define BYADDR_ROW(prog, func, member, ret) { #prog, func, offsetof(struct hl_smmu_info, member), ret },
 static const struct { const char *prog, *func; size_t off; bool ret; } byaddr[] = { HL_BYADDR(BYADDR_ROW) };
@@ -456,6 +479,30 @@ static int module_loaded(const char *mod)
 	return !access(p, F_OK);
 }
 
+/*
+ * Is MOD one of the running kernel's modules: loaded, or installed
+ * (/lib/modules/RELEASE/modules.dep lists MOD.ko, compressed or not)?
+ * *where gets the modules.dep path, for the message when it is not.
+ */
+static int module_installed(const char *mod, char *where, size_t n)
+{
+	struct utsname u;
+	int found;
+	FILE *f;
+
+	if (module_loaded(mod))
+		return 1;
+	if (uname(&u))
+		return 0;
+	snprintf(where, n, "/lib/modules/%s/modules.dep", u.release);
+	f = fopen(where, "r");
+	if (!f)
+		return 0;
+	found = hl_moddep_has(f, mod);
+	fclose(f);
+	return found;
+}
+
 static const char *tracefs_dir(void)
 {
 	return !access("/sys/kernel/tracing/kprobe_events", W_OK) ? "/sys/kernel/tracing" :
@@ -496,7 +543,7 @@ static int modprobe_attach(struct hl_cap *c, struct bpf_program *p, int prog_fd,
 	snprintf(c->mevents[c->nmlinks], sizeof(c->mevents[0]), "hitless_%d/%s", (int)getpid(),
 		 modprobes[i].prog + 3);
 	snprintf(line, sizeof(line), "%c:%s %s%s%s\n", modprobes[i].ret ? 'r' : 'p', c->mevents[c->nmlinks],
-		 builtin ? "" : modprobe_mods[modprobes[i].mod], builtin ? "" : ":", modprobes[i].func);
+		 builtin ? "" : modprobe_mods[modprobes[i].mod].name, builtin ? "" : ":", modprobes[i].func);
 	if (kprobe_event_write(line))
 		return -1;
 	snprintf(path, sizeof(path), "%s/events/%s/id", tracefs_dir(), c->mevents[c->nmlinks]);
@@ -545,16 +592,12 @@ undo:
 /* Which modules have come since the last call: their programs, armed before, are attached now. */
 static void mods_poll(struct hl_cap *c)
 {
-	for (unsigned m = 0; c->mods_pending && m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
-		int n = 0;
-
-		if (!(c->mods_pending & 1u << m) || !module_loaded(modprobe_mods[m]))
+	for (unsigned m = 0; c->mods_pending && m < N_MODS; m++) {
+		if (!(c->mods_pending & 1u << m) || !module_loaded(modprobe_mods[m].name))
 			continue;
 		c->mods_pending &= ~(1u << m);
-		for (size_t i = 0; i < N_MODPROBES; i++)
-			n += modprobes[i].mod == m;
 		p_note(c->quiet, "attached %d programs in %s (loaded now; armed since the start, "
-		       "so nothing since its init is missed)", n, modprobe_mods[m]);
+		       "so nothing since its init is missed)", c->mods_armed[m], modprobe_mods[m].name);
 	}
 }
 
@@ -566,7 +609,7 @@ static int mods_report(struct hl_cap *c, const int *marmed, const bool *modbuilt
 {
 	int attached = 0;
 
-	for (unsigned m = 0; m < sizeof(modprobe_mods) / sizeof(modprobe_mods[0]); m++) {
+	for (unsigned m = 0; m < N_MODS; m++) {
 		bool builtin = true;
 
 		if (!marmed[m])
@@ -574,14 +617,15 @@ static int mods_report(struct hl_cap *c, const int *marmed, const bool *modbuilt
 		for (size_t i = 0; i < N_MODPROBES; i++)
 			if (modprobes[i].mod == m)
 				builtin &= modbuiltin[i];
-		if (builtin || module_loaded(modprobe_mods[m])) {
-			p_note(c->quiet, "attached %d programs in %s", marmed[m], modprobe_mods[m]);
+		c->mods_armed[m] = marmed[m];
+		if (builtin || module_loaded(modprobe_mods[m].name)) {
+			p_note(c->quiet, "attached %d programs in %s", marmed[m], modprobe_mods[m].name);
 			attached += marmed[m];
 		} else {
 			c->mods_pending |= 1u << m;
 			p_note(c->quiet, "%s has not come yet: %d programs armed on its functions, attached by the "
-			       "kernel when it loads (until then no VFIO type1 container is seen)",
-			       modprobe_mods[m], marmed[m]);
+			       "kernel when it loads (until then %s)",
+			       modprobe_mods[m].name, marmed[m], modprobe_mods[m].unseen);
 		}
 	}
 	return attached;
@@ -631,7 +675,18 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 	if (err)
 		return err;
 	if (!kbtf_has(&k, "arm_smmu_device", BTF_KIND_STRUCT)) {
-		p_err("no Arm SMMUv3 driver in this kernel (struct arm_smmu_device is in no BTF, vmlinux or module)");
+		char dep[300] = "modules.dep";
+
+		if (!btf_override() && module_installed("arm_smmu_v3", dep, sizeof(dep)))
+			p_err("the Arm SMMUv3 driver is a module of this kernel (arm_smmu_v3, in %s) that is "
+			      "not loaded: nothing was captured. Load it first (modprobe arm_smmu_v3), then "
+			      "start the capture: its programs are fentry/fexit on the driver's functions and "
+			      "read its types, which only its BTF has, and before it loads there is no SMMU "
+			      "to walk; its probe (the SMMU's reset, in the module's init) is then over, "
+			      "and a capture never sees it", dep);
+		else
+			p_err("no Arm SMMUv3 driver in this kernel (struct arm_smmu_device is in no BTF, vmlinux "
+			      "or module, and no arm_smmu_v3 module is installed)");
 		kbtf_free(&k);
 		return HL_EXIT_NO_SMMU;
 	}
@@ -693,10 +748,26 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 				bpf_program__set_autoload(p, false);
 			continue;
 		}
-		/* the type1 kprobes: in both modes (the series has no type1 events) */
-		if (modprobe_of(c, p) >= 0) {
-			if (only_walker)
+		/* the module kprobes (type1's in both modes: the series has no type1 events) */
+		if ((alt = modprobe_of(c, p)) >= 0) {
+			unsigned m = modprobes[alt].mod;
+			char dep[300] = "modules.dep";
+
+			modbuiltin[alt] = btf__find_by_name_kind(k.vmlinux, modprobes[alt].func,
+								 BTF_KIND_FUNC) >= 0;
+			if (only_walker) {
 				bpf_program__set_autoload(p, false);
+			} else if (modprobe_mods[m].absent_not_loaded && !modbuiltin[alt] &&
+				   !module_installed(modprobe_mods[m].name, dep, sizeof(dep))) {
+				/* a kernel without it (Debian's 7.3 has no iommufd): nothing to arm */
+				p_note(c->quiet, "program %s (kprobe %s:%s): not loaded: %s is not in this kernel "
+				       "(not built in, not loaded, no %s.ko in %s); the verdict loses %s",
+				       bpf_program__name(p), modprobe_mods[m].name, modprobes[alt].func,
+				       modprobe_mods[m].name, modprobe_mods[m].name, dep,
+				       loss_of(bpf_program__name(p)));
+				bpf_program__set_autoload(p, false);
+				skipped++;
+			}
 			continue;
 		}
 		if ((alt = prog_in(cp->alt, N_ALTERNATES, p)) >= 0) {
@@ -753,9 +824,6 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 			skipped++;
 		}
 	}
-	/* which modules the module programs wait for, and whether they are built in */
-	for (size_t i = 0; i < N_MODPROBES; i++)
-		modbuiltin[i] = btf__find_by_name_kind(k.vmlinux, modprobes[i].func, BTF_KIND_FUNC) >= 0;
 	kbtf_free(&k);
 	err = c->sk_tp ? hitless_tp__load(c->sk_tp) : hitless__load(c->sk);
 	if (err) {
@@ -778,10 +846,9 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 			continue;	/* byaddr_attach(), once the SMMU is registered */
 		if ((alt = modprobe_of(c, p)) >= 0) {
 			if (modprobe_attach(c, p, -1, alt, modbuiltin[alt])) {
-				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses "
-				       "the VFIO type1 container (its VMMs not protected by default)",
-				       bpf_program__name(p), modprobe_mods[modprobes[alt].mod], modprobes[alt].func,
-				       strerror(errno));
+				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses %s",
+				       bpf_program__name(p), modprobe_mods[modprobes[alt].mod].name,
+				       modprobes[alt].func, strerror(errno), loss_of(bpf_program__name(p)));
 				skipped++;
 			} else {
 				marmed[modprobes[alt].mod]++;
@@ -855,25 +922,40 @@ static int cap_pinned_layout(struct hl_cap *c, int fd, const char *path, const s
 static void cap_pinned_mods(struct hl_cap *c, const char *dir, const struct kbtf *k)
 {
 	int marmed[4] = { 0 };
-	bool modbuiltin[N_MODPROBES] = { 0 };
+	bool modbuiltin[N_MODPROBES] = { 0 }, tp;
+	char p[512];
 
+	/* the patched mode's object: no stock-only module programs (the series' events instead) */
+	snprintf(p, sizeof(p), "%s/hl_tp_ioas_map", dir);
+	tp = !access(p, F_OK);
 	for (size_t i = 0; i < N_MODPROBES; i++) {
-		char p[512];
+		unsigned m = modprobes[i].mod;
+		char dep[300] = "modules.dep";
 		int fd;
 
+		if (tp && i >= N_MODPROBES_BOTH)
+			continue;
 		modbuiltin[i] = btf__find_by_name_kind(k->vmlinux, modprobes[i].func, BTF_KIND_FUNC) >= 0;
+		if (modprobe_mods[m].absent_not_loaded && !modbuiltin[i] &&
+		    !module_installed(modprobe_mods[m].name, dep, sizeof(dep))) {
+			p_note(c->quiet, "program %s (kprobe %s:%s, pinned): not attached: %s is not in this "
+			       "kernel (not built in, not loaded, no %s.ko in %s); the verdict loses %s",
+			       modprobes[i].prog, modprobe_mods[m].name, modprobes[i].func, modprobe_mods[m].name,
+			       modprobe_mods[m].name, dep, loss_of(modprobes[i].prog));
+			continue;
+		}
 		snprintf(p, sizeof(p), "%s/%s", dir, modprobes[i].prog);
 		fd = bpf_obj_get(p);
 		if (fd < 0) {
 			p_note(c->quiet, "program %s (kprobe %s:%s): not pinned under %s (%s); the verdict "
-			       "loses its records", modprobes[i].prog, modprobe_mods[modprobes[i].mod],
-			       modprobes[i].func, dir, strerror(errno));
+			       "loses %s", modprobes[i].prog, modprobe_mods[m].name,
+			       modprobes[i].func, dir, strerror(errno), loss_of(modprobes[i].prog));
 			continue;
 		}
 		if (modprobe_attach(c, NULL, fd, i, modbuiltin[i]))
 			p_note(c->quiet, "program %s (kprobe %s:%s, pinned): not attached: %s; the verdict "
-			       "loses its records", modprobes[i].prog, modprobe_mods[modprobes[i].mod],
-			       modprobes[i].func, strerror(errno));
+			       "loses %s", modprobes[i].prog, modprobe_mods[m].name,
+			       modprobes[i].func, strerror(errno), loss_of(modprobes[i].prog));
 		else
 			marmed[modprobes[i].mod]++;
 		close(fd);	/* the perf event holds the program */

@@ -49,6 +49,7 @@ struct hl_cap {
 	char mevents[16][64];
 	int nmlinks;
 	unsigned mods_pending;		/* bit per modprobe_mods[] entry: not loaded yet */
+	int mods_armed[4];		/* per modprobe_mods[] entry: its programs armed */
 	struct bpf_link *alinks[4];	/* the milestone kprobes at the SMMUv3 driver's addresses */
 	int nalinks;
 	/* how full the ring buffer got (the positions the kernel maps for every reader) */

@@ -171,3 +171,30 @@ const char *hl_smmu_field_path(unsigned k)
 {
 	return k < HL_SF_MAX ? fields[k].path : "?";
 }
+
+int hl_moddep_has(FILE *dep, const char *mod)
+{
+	char line[4096];
+	size_t ml = strlen(mod);
+
+	while (fgets(line, sizeof(line), dep)) {
+		char *colon = strchr(line, ':'), *base;
+		size_t i;
+
+		if (!colon)
+			continue;
+		*colon = '\0';
+		base = strrchr(line, '/');
+		base = base ? base + 1 : line;
+		if (strlen(base) < ml + 3 || strncmp(base + ml, ".ko", 3) ||
+		    (base[ml + 3] && base[ml + 3] != '.'))
+			continue;
+		/* kbuild names the file as the module; modprobe takes - and _ alike */
+		for (i = 0; i < ml; i++)
+			if (base[i] != mod[i] && !(strchr("-_", base[i]) && strchr("-_", mod[i])))
+				break;
+		if (i == ml)
+			return 1;
+	}
+	return 0;
+}

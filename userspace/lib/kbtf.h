@@ -21,4 +21,13 @@ int hl_smmu_layout_find(struct btf *const *btfs, int n, struct hl_smmu_layout *l
 /* "strtab_cfg.l2.l1tab": the member path of enum hl_smmu_field k. */
 const char *hl_smmu_field_path(unsigned k);
 
+/*
+ * Does the modules.dep stream `dep` (/lib/modules/RELEASE/modules.dep, as
+ * depmod writes it) list module `mod` (its file mod.ko, or compressed
+ * mod.ko.xz, .gz, .zst; '-' and '_' alike): 1, else 0.  The loader asks
+ * before it arms a module's programs: a module the kernel does not have is
+ * named, not waited for.
+ */
+int hl_moddep_has(FILE *dep, const char *mod);
+
 #endif
