@@ -52,9 +52,12 @@
  *                        VFIO_IOMMU_MAP_DMA) instead of iommufd, as a VMM on
  *                        a kernel without iommufd (Debian's); the teardown
  *                        unmaps (VFIO_IOMMU_UNMAP_DMA) and detaches the group
- *   --replace-after-preserve  prepare: once the iommufd is preserved, attach
- *                        the device to a new HWPT on the same IOAS (the
- *                        kernel must then hand nothing over at kexec)
+ *   --change-after-preserve  prepare: once the iommufd is preserved, try to
+ *                        attach the device to a new HWPT on the same IOAS and
+ *                        to detach it (both refused: EBUSY, checked), then
+ *                        close the device, which cannot be refused: its
+ *                        translation is no longer the one preserved, and the
+ *                        kernel must hand nothing over at kexec
  *   --hitless            the device's attach asks for VFIO_DEVICE_ATTACH_HITLESS
  *                        (the patched kernel's uapi): it fails, changing
  *                        nothing, unless the IOMMU driver changes the
@@ -76,6 +79,17 @@
  *                        written here, translate IOVA = IPA); invalidated
  *                        through the vIOMMU (IOMMU_HWPT_INVALIDATE); the DMA
  *                        goes through both stages
+ *   --sentinel           prepare, with --dma-at-kexec: a sentinel page (a memfd
+ *                        of one page, token 4 in the session, filled with a
+ *                        known pattern) whose physical address is also the
+ *                        IOVA the DMA at kexec writes to, mapped to the guest
+ *                        page it writes: translated, the DMA lands in guest
+ *                        memory; aborted, nowhere; let through untranslated
+ *                        (IOVA used as PA), on the sentinel, which resume
+ *                        checks (needs edu's dma_mask wider than 28 bits)
+ *   --expect-preserve-error ERRNO  prepare: preserving the iommufd must fail
+ *                        with ERRNO (an injected failure); then the IOAS must
+ *                        not be frozen (a map succeeds), and vmm exits 0
  *   --stray-dma IOVA     after the checked DMA, have edu write 4 KiB to IOVA,
  *                        which should not be mapped: a seeded fault that the
  *                        SMMU must report (the rig's self-test of its checks)
@@ -144,6 +158,7 @@
 #define TOKEN_RAM	1
 #define TOKEN_STATE	2
 #define TOKEN_IOMMUFD	3
+#define TOKEN_SENTINEL	4
 #define STATE_MAGIC	"HITVMM01"
 
 /* What boot 1 leaves for boot 2, in the preserved state memfd. */
@@ -165,6 +180,8 @@ struct vmm_state {
 	uint64_t nr_thp_pages;		/* pages in 2 MiB transparent huge pages */
 	uint64_t kexec_dma_cntvct;	/* --dma-at-kexec: when it was started */
 	uint64_t kexec_dma_off;		/* and the guest memory page it writes */
+	uint64_t kexec_dma_iova;	/* at this IOVA */
+	uint64_t sentinel_pa;		/* --sentinel: its page's PA (0: none) */
 };
 #define STATE_PFN_OFF	4096
 
@@ -175,8 +192,9 @@ static struct {
 	uint64_t iova, size, seed;
 	const char *session;
 	uint64_t stray_iova;
-	bool map_file, thp, daemon, hold, dma_at_kexec, type1, replace_after_preserve, no_attach;
-	bool hitless, stage2, nested;
+	bool map_file, thp, daemon, hold, dma_at_kexec, type1, change_after_preserve, no_attach;
+	bool hitless, stage2, nested, sentinel;
+	int expect_preserve_error;
 	int boot;
 } opt = {
 	.vendor = EDU_VENDOR, .device = EDU_DEVICE,
@@ -1059,8 +1077,19 @@ static void luo_preserve_iommufd(int session, struct vm_dev *v)
 	struct liveupdate_session_preserve_fd a = {
 		.size = sizeof(a), .fd = v->iommufd, .token = TOKEN_IOMMUFD,
 	};
+	int rc = ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &a);
 
-	if (!ioctl(session, LIVEUPDATE_SESSION_PRESERVE_FD, &a)) {
+	if (opt.expect_preserve_error) {
+		if (!rc)
+			die("ioctl LIVEUPDATE_SESSION_PRESERVE_FD (iommufd, token %d) succeeded;"
+			    " expected %s", TOKEN_IOMMUFD, strerror(opt.expect_preserve_error));
+		if (errno != opt.expect_preserve_error)
+			die_errno("ioctl LIVEUPDATE_SESSION_PRESERVE_FD (iommufd, token %d): expected %s,"
+				  " got", TOKEN_IOMMUFD, strerror(opt.expect_preserve_error));
+		msg("iommufd preserve refused as expected: %s", strerror(errno));
+		return;
+	}
+	if (!rc) {
 		msg("iommufd preserved (token %d): HWPT %u and IOAS %u frozen, %s's translation"
 		    " is handed over at kexec", TOKEN_IOMMUFD, v->hwpt, v->ioas, opt.bdf);
 		return;
@@ -1077,29 +1106,52 @@ static void luo_preserve_iommufd(int session, struct vm_dev *v)
 	die_errno("ioctl LIVEUPDATE_SESSION_PRESERVE_FD (iommufd, token %d)", TOKEN_IOMMUFD);
 }
 
+static int expect_errno(int rc, int want, const char *what);
+
 /*
- * --replace-after-preserve: attach the device to a new HWPT on the same IOAS
- * after the iommufd was preserved (replace: no detach in between), so that
- * its translation is no longer the one preserved; the kernel must notice at
- * kexec and hand nothing over rather than a stale translation.
+ * While the iommufd is preserved, the device's attachment is held: replacing
+ * its HWPT and detaching it fail with EBUSY, changing nothing. Returns how
+ * many of those checks failed.
  */
-static void replace_hwpt(struct vm_dev *v)
+static int held_checks(struct vm_dev *v)
 {
 	struct iommu_hwpt_alloc hwpt = {
 		.size = sizeof(hwpt), .dev_id = v->devid, .pt_id = v->ioas,
 		.data_type = IOMMU_HWPT_DATA_NONE,
 	};
 	struct vfio_device_attach_iommufd_pt att = { .argsz = sizeof(att) };
+	struct vfio_device_detach_iommufd_pt det = { .argsz = sizeof(det) };
+	struct iommu_destroy d = { .size = sizeof(d) };
+	int bad = 0;
 
 	if (ioctl(v->iommufd, IOMMU_HWPT_ALLOC, &hwpt))
 		die_errno("ioctl IOMMU_HWPT_ALLOC (dev %u, ioas %u)", v->devid, v->ioas);
 	att.pt_id = hwpt.out_hwpt_id;
-	if (ioctl(v->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &att))
-		die_errno("ioctl VFIO_DEVICE_ATTACH_IOMMUFD_PT (replace hwpt %u by %u)", v->hwpt,
-			  att.pt_id);
-	msg("%s: HWPT %u replaced by HWPT %u after the iommufd was preserved", opt.bdf, v->hwpt,
-	    att.pt_id);
-	v->hwpt = att.pt_id;
+	bad += expect_errno(ioctl(v->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &att), EBUSY,
+			    "VFIO_DEVICE_ATTACH_IOMMUFD_PT replacing the preserved device's HWPT");
+	bad += expect_errno(ioctl(v->devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &det), EBUSY,
+			    "VFIO_DEVICE_DETACH_IOMMUFD_PT of the preserved device");
+	d.id = hwpt.out_hwpt_id;
+	if (ioctl(v->iommufd, IOMMU_DESTROY, &d))
+		die_errno("ioctl IOMMU_DESTROY (the unattached HWPT %u)", d.id);
+	return bad;
+}
+
+/*
+ * --change-after-preserve: the replace and the detach are refused; closing
+ * the device is not, and leaves the device without the translation the
+ * iommufd's preserve handed over: the kernel must notice at kexec and hand
+ * nothing over rather than a stale translation.
+ */
+static void change_after_preserve(struct vm_dev *v)
+{
+	if (held_checks(v))
+		die("the preserved device's attachment was not held");
+	munmap((void *)v->bar0, v->bar0_size);
+	close(v->devfd);
+	v->devfd = -1;
+	msg("%s: device closed after the iommufd was preserved (replace and detach refused)",
+	    opt.bdf);
 }
 
 static int luo_create_session(const char *name)
@@ -1209,10 +1261,11 @@ static void kexec_dma_start(void)
 	for (uint64_t off = 0; off < EDU_BUF_SIZE; off += 8)
 		kexec_dma.ram[(d + off) / 8] = ~pat(copy_src(0) + off) ^ 0x5a5a5a5a5a5a5a5aull;
 	kexec_dma.st->kexec_dma_off = d;
+	kexec_dma.st->kexec_dma_iova = kexec_dma.st->sentinel_pa ?: opt.iova + d;
 	kexec_dma.st->kexec_dma_cntvct = hl_cntvct();
 	__sync_synchronize();
 	wr64(v, EDU_DMA_SRC, EDU_BUF);
-	wr64(v, EDU_DMA_DST, opt.iova + d);
+	wr64(v, EDU_DMA_DST, kexec_dma.st->kexec_dma_iova);
 	wr64(v, EDU_DMA_COUNT, EDU_BUF_SIZE);
 	wr64(v, EDU_DMA_CMD, EDU_DMA_TO_RAM | EDU_DMA_RUN);
 	fd = open(KEXEC_NOTIFY_ACK, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
@@ -1287,6 +1340,94 @@ static void hold(const char *cdev, const char *what, const char *until)
 	msg("daemon pid %d holds %s%s and guest memory %s", pid, what, cdev, until);
 }
 
+static int ioas_map_anon(struct vm_dev *v, void *va, uint64_t iova);
+
+/*
+ * --sentinel: one page nobody maps, at a physical address that is also the
+ * IOVA the DMA at kexec writes to. Only a DMA let through untranslated (the
+ * SMMU disabled without GBPA.ABORT, or a bypass STE) can change it.
+ */
+static uint64_t sentinel_word(uint64_t i)
+{
+	return 0x53454e54494e454cull ^ (i * 0x9e3779b97f4a7c15ull);
+}
+
+static uint64_t va_to_pa(const void *va)
+{
+	uint64_t e = 0;
+	int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+	if (pm < 0 || pread(pm, &e, 8, (off_t)((uintptr_t)va / SZ_4K * 8)) != 8)
+		die_errno("read /proc/self/pagemap");
+	close(pm);
+	if (!(e & PM_PRESENT) || !(e & PM_PFN_MASK))
+		die("the page at %p is not present (or its PFN is hidden: not root?)", va);
+	return (e & PM_PFN_MASK) * SZ_4K;
+}
+
+static uint64_t *map_sentinel(int fd)
+{
+	uint64_t *p = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		die_errno("mmap the sentinel memfd");
+	return p;
+}
+
+/* The sentinel, preserved in the session; its IOVA maps guest page d */
+static void sentinel_prepare(int session, struct vm_dev *v, int memfd, struct vmm_state *st)
+{
+	uint64_t *p, pa, d = copy_dst(0);
+	int fd = memfd_create("hitless-vmm-sentinel", 0);
+	struct iommu_ioas_map_file map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = v->ioas, .fd = memfd, .start = d, .length = SZ_4K,
+	};
+
+	if (fd < 0 || ftruncate(fd, SZ_4K))
+		die_errno("memfd_create the sentinel");
+	p = map_sentinel(fd);
+	for (uint64_t i = 0; i < SZ_4K / 8; i++)
+		p[i] = sentinel_word(i);
+	luo_preserve(session, fd, TOKEN_SENTINEL, "sentinel memfd");
+	pa = va_to_pa(p);
+	map.iova = pa;
+	if (ioctl(v->iommufd, IOMMU_IOAS_MAP_FILE, &map))
+		die_errno("ioctl IOMMU_IOAS_MAP_FILE (ioas %u, guest page %#" PRIx64 " at IOVA %#"
+			  PRIx64 ", the sentinel's PA)", v->ioas, d, pa);
+	st->sentinel_pa = pa;
+	msg("sentinel page at PA %#" PRIx64 " (token %d); IOVA %#" PRIx64 " maps guest page %#"
+	    PRIx64 ": the DMA at kexec writes there", pa, TOKEN_SENTINEL, pa, d);
+}
+
+/* 0 when the sentinel is untouched, at the PA it had */
+static int sentinel_check(int session, const struct vmm_state *st)
+{
+	int fd = luo_retrieve(session, TOKEN_SENTINEL, "sentinel memfd");
+	uint64_t *p = map_sentinel(fd), pa, miss = 0;
+
+	for (uint64_t i = 0; i < SZ_4K / 8; i++)
+		miss += p[i] != sentinel_word(i);
+	pa = va_to_pa(p);
+	if (pa != st->sentinel_pa) {
+		msg("sentinel: FAILED: it moved from PA %#" PRIx64 " to %#" PRIx64 ": nothing to judge",
+		    st->sentinel_pa, pa);
+		return 1;
+	}
+	if (miss) {
+		msg("sentinel: OVERWRITTEN: %" PRIu64 " of 512 words at PA %#" PRIx64 " changed: a DMA"
+		    " reached memory its device does not own (IOVA used as PA)", miss, pa);
+		return 1;
+	}
+	msg("sentinel: untouched: the page at PA %#" PRIx64 " (the DMA at kexec's IOVA) holds its"
+	    " pattern", pa);
+	munmap(p, SZ_4K);
+	close(fd);
+	return 0;
+}
+
 static int cmd_prepare(bool live_update)
 {
 	struct vm_dev v = { 0 };
@@ -1352,9 +1493,22 @@ static int cmd_prepare(bool live_update)
 	luo_preserve(session, statefd, TOKEN_STATE, "state memfd");
 	msg("LUO session \"%s\": guest memory (token %d) and state (token %d) preserved",
 	    opt.session, TOKEN_RAM, TOKEN_STATE);
+	if (opt.sentinel)
+		sentinel_prepare(session, &v, memfd, st);
 	luo_preserve_iommufd(session, &v);
-	if (opt.replace_after_preserve)
-		replace_hwpt(&v);
+	if (opt.expect_preserve_error) {
+		void *page = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+		if (page == MAP_FAILED)
+			die_errno("mmap 2 MiB");
+		if (ioas_map_anon(&v, page, 0x3000000))
+			die_errno("ioctl IOMMU_IOAS_MAP after the refused preserve: the IOAS stayed frozen");
+		msg("check: IOMMU_IOAS_MAP after the refused preserve: succeeded: ok");
+		return 0;
+	}
+	if (opt.change_after_preserve)
+		change_after_preserve(&v);
 
 	{
 		char what[96];
@@ -1384,11 +1538,12 @@ static void kexec_dma_check(uint64_t *ram, const struct vmm_state *st)
 	if (!miss)
 		msg("DMA at kexec: landed: edu's write to IOVA %#" PRIx64 ", started %.1f ms before"
 		    " this check (in boot %u, as init went to kexec), is in guest memory",
-		    opt.iova + d, ticks_ms(st->kexec_dma_cntvct, hl_cntvct()), st->boot);
+		    st->kexec_dma_iova ?: opt.iova + d, ticks_ms(st->kexec_dma_cntvct, hl_cntvct()), st->boot);
 	else
-		msg("DMA at kexec: lost: %" PRIu64 " of 512 words at IOVA %#" PRIx64 " still hold what"
-		    " the CPU wrote before edu's DMA was started (in boot %u, as init went to kexec)",
-		    miss, opt.iova + d, st->boot);
+		msg("DMA at kexec: lost: %" PRIu64 " of 512 words of guest memory (IOVA %#" PRIx64
+		    ") still hold what the CPU wrote before edu's DMA to IOVA %#" PRIx64 " was started"
+		    " (in boot %u, as init went to kexec)", miss, opt.iova + d,
+		    st->kexec_dma_iova ?: opt.iova + d, st->boot);
 	for (uint64_t off = 0; off < EDU_BUF_SIZE; off += 8)
 		ram[(d + off) / 8] = pat(copy_src(0) + off);
 }
@@ -1400,7 +1555,7 @@ static int cmd_resume(void)
 	struct stat sb;
 	uint64_t *ram, *now_pfns, first_ok = 0, last_ok = 0, same = 0, thp, runs, large, t_retrieved;
 	uint64_t resumed_cnt;
-	int luo, session, memfd, statefd;
+	int luo, session, memfd, statefd, sentinel_bad;
 	char when[64];
 
 	t_retrieved = hl_cntvct();
@@ -1446,6 +1601,8 @@ static int cmd_resume(void)
 	ram = map_ram(memfd, opt.size);
 	if (st->kexec_dma_cntvct)
 		kexec_dma_check(ram, st);
+	/* Judged at the end: the VM resumes either way, so that the next boots run */
+	sentinel_bad = st->sentinel_pa && sentinel_check(session, st);
 	snprintf(when, sizeof(when), "boot %d memfd from LUO", opt.boot);
 	if (check_memory(ram, when))
 		return 1;
@@ -1482,7 +1639,7 @@ static int cmd_resume(void)
 	close(luo);
 	msg("LUO session \"%s\" finished", opt.session);
 	if (opt.no_attach)
-		return 0;
+		return sentinel_bad;
 	marker("VM resumed", &resumed_cnt, NULL);
 
 	msg("timeline (CNTVCT, both boots): device's last checked DMA in boot %u -> first checked DMA here: %.1f ms"
@@ -1491,7 +1648,7 @@ static int cmd_resume(void)
 	    ticks_ms(st->paused_cntvct, resumed_cnt), ticks_ms(t_retrieved, resumed_cnt));
 	if (opt.hold)
 		hold(v.cdev, "", "while the VM runs");
-	return 0;
+	return sentinel_bad;
 }
 
 /*
@@ -1604,6 +1761,7 @@ static int cmd_preserve_checks(void)
 		bad += expect_errno(ioctl(v.iommufd, IOMMU_DESTROY, &d), EBUSY,
 				    "IOMMU_DESTROY of the preserved HWPT");
 	}
+	bad += held_checks(&v);
 	if (dma_round(&v, ram, "frozen IOAS DMA", NULL, NULL))
 		bad++;
 
@@ -1656,8 +1814,8 @@ static void __attribute__((noreturn)) usage(void)
 		"usage: vmm prepare|resume|run|preserve-checks [--device VVVV:DDDD | --bdf BDF] [--iova ADDR]\n"
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
 		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n"
-		"           [--type1] [--replace-after-preserve] [--no-attach] [--hitless]\n"
-		"           [--stage2 | --nested]\n");
+		"           [--type1] [--change-after-preserve] [--no-attach] [--hitless]\n"
+		"           [--stage2 | --nested] [--sentinel] [--expect-preserve-error ERRNO]\n");
 	exit(2);
 }
 
@@ -1686,8 +1844,8 @@ int main(int argc, char **argv)
 			opt.dma_at_kexec = true;
 		} else if (!strcmp(a, "--type1")) {
 			opt.type1 = true;
-		} else if (!strcmp(a, "--replace-after-preserve")) {
-			opt.replace_after_preserve = true;
+		} else if (!strcmp(a, "--change-after-preserve")) {
+			opt.change_after_preserve = true;
 		} else if (!strcmp(a, "--no-attach")) {
 			opt.no_attach = true;
 		} else if (!strcmp(a, "--hitless")) {
@@ -1696,6 +1854,8 @@ int main(int argc, char **argv)
 			opt.stage2 = true;
 		} else if (!strcmp(a, "--nested")) {
 			opt.nested = true;
+		} else if (!strcmp(a, "--sentinel")) {
+			opt.sentinel = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {
@@ -1717,6 +1877,9 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--stray-dma")) {
 			opt.stray_iova = parse_size(val, "stray DMA IOVA");
 			i++;
+		} else if (!strcmp(a, "--expect-preserve-error")) {
+			opt.expect_preserve_error = (int)parse_size(val, "errno");
+			i++;
 		} else if (!strcmp(a, "--session")) {
 			opt.session = val;
 			i++;
@@ -1733,6 +1896,10 @@ int main(int argc, char **argv)
 
 	if ((opt.stage2 || opt.nested) && (strcmp(opt.cmd, "run") || opt.type1)) {
 		fprintf(stderr, "vmm: --stage2 and --nested are for run, through iommufd\n");
+		exit(2);
+	}
+	if (opt.sentinel && !opt.dma_at_kexec) {
+		fprintf(stderr, "vmm: --sentinel is the target of --dma-at-kexec: give both\n");
 		exit(2);
 	}
 	if (opt.type1 && strcmp(opt.cmd, "run")) {
