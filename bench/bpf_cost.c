@@ -138,20 +138,23 @@ struct drain_ctx {
 	u64 judged_at, judged;
 };
 
+static void drain_take(void *arg, const struct hl_record *r)
+{
+	struct drain_ctx *d = arg;
+
+	if (d->monitor)
+		hl_mon_feed(&d->mon, r);
+	else
+		hl_state_apply(&d->st, r);
+	d->taken++;
+}
+
 static int on_drain(void *ctx, void *data, size_t len)
 {
 	struct drain_ctx *d = ctx;
-	struct hl_record r;
 
-	if (hl_intake(&d->in, data, len, &r)) {
+	if (hl_intake(&d->in, data, len, drain_take, d) < 0)
 		d->rejected++;
-		return 0;
-	}
-	if (d->monitor)
-		hl_mon_feed(&d->mon, &r);
-	else
-		hl_state_apply(&d->st, &r);
-	d->taken++;
 	return 0;
 }
 

@@ -19,7 +19,15 @@
 #include <linux/types.h>
 #endif
 
-#define HL_RECORD_VERSION	2	/* 2: hl_iommufd.src (was pad0, zero in version 1) */
+/*
+ * 2: hl_iommufd.src (was pad0, zero in version 1).
+ * 3: the producer kinds HL_K_PTE_RUN and HL_K_CMD_BATCH (a run of
+ *    descriptors, a batch of commands, each one record); the intake
+ *    (userspace/lib/records.c hl_intake()) expands them into the HL_K_PTE and
+ *    HL_K_CMD records of version 2, so a snapshot's event log holds only
+ *    those and reads as before.
+ */
+#define HL_RECORD_VERSION	3
 #define HL_RECORD_VERSION_MIN	1	/* oldest a reader takes: version 1 reads as 2 with src 0 */
 #define HL_RECORD_SIZE		192
 #define HL_ENTRY_QWORDS		8	/* STE and CD are both 64 bytes */
@@ -37,6 +45,8 @@ enum hl_kind {
 	HL_K_MILESTONE	= 7,	/* live-update phase or user marker */
 	HL_K_LOST	= 8,	/* records dropped by the producer */
 	HL_K_REG	= 9,	/* SMMU register write (CR0, GBPA, STRTAB_BASE...) */
+	HL_K_PTE_RUN	= 10,	/* a run of descriptor writes (producers only: expanded at intake) */
+	HL_K_CMD_BATCH	= 11,	/* a batch of commands (producers only: expanded at intake) */
 	HL_K_MAX
 };
 
@@ -163,11 +173,64 @@ struct hl_pte_write {
 	__u8  pad0[5];
 };
 
+/*
+ * A run of LPAE descriptor writes: `count` consecutive descriptors of one
+ * table, written by one io-pgtable call (a map of pgcount pages at one
+ * level, an unmap of a range), one record instead of `count` HL_K_PTE.
+ * Descriptor i (0 <= i < count) is the HL_K_PTE record
+ *
+ *	iova     = iova + i * size
+ *	old_desc = old_desc + i * old_step	(mod 2^64)
+ *	new_desc = new_desc + i * new_step
+ *
+ * with this record's root, level, granule, stage, ktime and cpu, and
+ * sequence number hdr.seq + i: a run takes `count` numbers, so loss and gap
+ * accounting count descriptors, as before.  A producer ends the run (and
+ * starts another) where a descriptor does not follow its run's steps: every
+ * descriptor is recovered exactly.  A run lies in one table: the index of
+ * `iova` in its table (granule / 8 entries, io-pgtable's
+ * arm_lpae_max_entries()) plus count is at most that many entries, and
+ * size is the block size of `level` for `granule`.  The intake rejects a
+ * run that breaks any of this (hl_run_check()) and counts it as lost.
+ */
+struct hl_pte_run {
+	__u64 root;
+	__u64 iova;		/* the first descriptor's */
+	__u64 size;		/* IOVA step: the block size at this level */
+	__u64 old_desc;		/* the first descriptor's old value */
+	__u64 new_desc;		/* ... and new value */
+	__u64 old_step;		/* added per descriptor */
+	__u64 new_step;
+	__u32 count;		/* descriptors, >= 1 */
+	__u8  level;
+	__u8  granule;
+	__u8  stage;
+	__u8  pad0;
+};
+
 /* A command entering the command queue (spec 4.1), or a CMD_SYNC completing. */
 struct hl_cmd {
 	__u32 smmu;
 	__u32 flags;		/* HL_CMD_F_* */
 	__u64 cmd[2];		/* opcode in cmd[0][7:0] */
+};
+
+/*
+ * Commands of one cmdlist call (__arm_smmu_cmdq_issue_cmdlist(): n commands
+ * and, when it syncs, its CMD_SYNC last), in their queue order: one record
+ * for up to HL_BATCH_CMDS of them, instead of one HL_K_CMD each (a longer
+ * call is several batch records, in order).  Command i is the HL_K_CMD
+ * record with this record's smmu, flags 0, cmd[] = cmds[i], sequence
+ * number hdr.seq + i (a batch takes `count` numbers).  A CMD_SYNC's
+ * completion stays an HL_K_CMD record of its own (HL_CMD_F_SYNC_DONE): it
+ * comes after the wait.
+ */
+#define HL_BATCH_CMDS		9
+
+struct hl_cmd_batch {
+	__u32 smmu;
+	__u32 count;		/* commands, 1..HL_BATCH_CMDS */
+	__u64 cmds[HL_BATCH_CMDS][2];
 };
 
 struct hl_attach {
@@ -260,6 +323,8 @@ struct hl_record {
 		struct hl_milestone ms;
 		struct hl_lost lost;
 		struct hl_reg reg;
+		struct hl_pte_run run;
+		struct hl_cmd_batch batch;
 		__u8 raw[HL_RECORD_SIZE - 32];
 	};
 };
@@ -274,6 +339,8 @@ _Static_assert(sizeof(struct hl_iommufd) == 40, "hl_iommufd layout");
 _Static_assert(sizeof(struct hl_milestone) == 56, "hl_milestone layout");
 _Static_assert(sizeof(struct hl_lost) == 24, "hl_lost layout");
 _Static_assert(sizeof(struct hl_reg) == 24, "hl_reg layout");
+_Static_assert(sizeof(struct hl_pte_run) == 64, "hl_pte_run layout");
+_Static_assert(sizeof(struct hl_cmd_batch) == 152, "hl_cmd_batch layout");
 _Static_assert(sizeof(struct hl_record) == HL_RECORD_SIZE, "hl_record size");
 
 #endif /* HITLESS_H */

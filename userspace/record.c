@@ -323,9 +323,10 @@ int do_record(int argc, char **argv)
 			goto fail;
 		bad += d;
 	}
-	p_note(c.quiet, "%s: %llu records, %llu lost, %zu STEs, %zu CDs, %zu translation ranges", o.out,
+	p_note(c.quiet, "%s: %llu records, %llu lost, %zu STEs, %zu CDs, %zu translation ranges "
+	    "(%llu ring-buffer records: a run of descriptors or a batch of commands is one)", o.out,
 	    (unsigned long long)c.records, (unsigned long long)lost, c.st.stes.n, c.st.cds.n,
-	    c.st.ranges.n);
+	    c.st.ranges.n, (unsigned long long)c.ring_records);
 	hl_cap_close(&c);
 	return lost ? HL_EXIT_ERROR : bad ? HL_EXIT_FINDINGS : 0;
 fail:

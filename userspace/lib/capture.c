@@ -45,22 +45,26 @@
 
 #define SMMU_DRIVER_DIR "/sys/bus/platform/drivers/arm-smmu-v3"
 
+static void take_record(void *arg, const struct hl_record *r)
+{
+	struct hl_cap *c = arg;
+
+	if (c->mon)
+		hl_mon_feed(c->mon, r);
+	else
+		hl_state_apply(&c->st, r);
+	c->records++;
+}
+
+/* One ring-buffer record: a run or a batch is expanded at the intake (records.h). */
 static int on_record(void *ctx, void *data, size_t len)
 {
 	struct hl_cap *c = ctx;
-	struct hl_record r;
 
-	if (hl_intake(&c->in, data, len, &r)) {
-		if (c->in.rejected == 1)
-			fprintf(stderr, "hitless: a record from the ring buffer rejected (%s): the BPF "
-				"object is not this hitless's; every such record counts as lost\n", c->in.why);
-		return 0;
-	}
-	if (c->mon)
-		hl_mon_feed(c->mon, &r);
-	else
-		hl_state_apply(&c->st, &r);
-	c->records++;
+	c->ring_records++;
+	if (hl_intake(&c->in, data, len, take_record, c) < 0 && c->in.rejected == 1)
+		fprintf(stderr, "hitless: a record from the ring buffer rejected (%s): the BPF "
+			"object is not this hitless's; every such record counts as lost\n", c->in.why);
 	return 0;
 }
 

@@ -30,7 +30,8 @@ struct hl_cap {
 	struct hl_mon *mon;		/* monitor: records go to its window, not to st */
 
 	struct hl_state st;		/* what the capture saw (records, walk, SMMUs) */
-	u64 records;			/* records taken from the ring buffer */
+	u64 records;			/* records taken, runs and batches expanded (records.h) */
+	u64 ring_records;		/* ring-buffer records they came in */
 	unsigned mode;			/* enum hl_mode of the loaded programs */
 	struct hl_intake in;		/* boot, seq_base (--trace), what was rejected */
 

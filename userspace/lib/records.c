@@ -8,6 +8,7 @@ const char *hl_kind_name(unsigned k)
 {
 	static const char *const n[HL_K_MAX] = {
 		"none", "ste", "cd", "pte", "cmd", "attach", "iommufd", "milestone", "lost", "reg",
+		"pte-run", "cmd-batch",
 	};
 	return k < HL_K_MAX ? n[k] : "unknown";
 }
@@ -198,29 +199,135 @@ int hl_smmuen_edge(const struct hl_record *r, bool unknown_on)
 	return is == was ? 0 : is ? 1 : -1;
 }
 
-int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
+/* A run's or a batch's own rules (hitless.h): 0, or -1 with err. */
+static int hl_multi_check(const struct hl_record *r, char *err, size_t errlen)
 {
-	struct hl_hdr h;
+	const struct hl_pte_run *p = &r->run;
+	unsigned g = p->granule, ents, idx, shift;
 
-	if (len != sizeof(struct hl_record)) {
-		snprintf(err, errlen, "record of %zu bytes, expected %zu", len, sizeof(struct hl_record));
+	if (r->hdr.version < 3) {
+		snprintf(err, errlen, "%s record of version %u (runs and batches are version 3)",
+			 hl_kind_name(r->hdr.kind), r->hdr.version);
 		return -1;
 	}
-	memcpy(&h, buf, sizeof(h));	/* ring buffer data need not be aligned */
-	if (h.version < HL_RECORD_VERSION_MIN || h.version > HL_RECORD_VERSION) {
-		snprintf(err, errlen, "record version %u, expected %d to %d", h.version,
-			 HL_RECORD_VERSION_MIN, HL_RECORD_VERSION);
+	if (r->hdr.kind == HL_K_CMD_BATCH) {
+		if (!r->batch.count || r->batch.count > HL_BATCH_CMDS) {
+			snprintf(err, errlen, "command batch of %u commands (1 to %d)", r->batch.count,
+				 HL_BATCH_CMDS);
+			return -1;
+		}
+		return 0;
+	}
+	if ((g != 12 && g != 14 && g != 16) || p->level > 3 || (p->stage != 1 && p->stage != 2)) {
+		snprintf(err, errlen, "descriptor run with granule %u, level %u, stage %u", g, p->level,
+			 p->stage);
 		return -1;
 	}
-	if (!h.kind || h.kind >= HL_K_MAX) {
-		snprintf(err, errlen, "record kind %u unknown", h.kind);
+	shift = (4 - p->level) * (g - 3) + 3;
+	if (shift > 48 || p->size != 1ULL << shift || p->iova & (p->size - 1)) {
+		snprintf(err, errlen, "descriptor run of size 0x%llx at IOVA 0x%llx (level %u of a %u KiB granule)",
+			 (unsigned long long)p->size, (unsigned long long)p->iova, p->level, 1u << (g - 10));
+		return -1;
+	}
+	ents = 1u << (g - 3);
+	idx = (p->iova >> shift) & (ents - 1);
+	if (!p->count || p->count > ents - idx) {
+		snprintf(err, errlen, "descriptor run of %u at entry %u of a %u-entry table", p->count, idx,
+			 ents);
 		return -1;
 	}
 	return 0;
 }
 
-int hl_intake(struct hl_intake *in, const void *data, size_t len, struct hl_record *r)
+int hl_record_check(const void *buf, size_t len, char *err, size_t errlen)
 {
+	struct hl_record r;
+
+	if (len != sizeof(struct hl_record)) {
+		snprintf(err, errlen, "record of %zu bytes, expected %zu", len, sizeof(struct hl_record));
+		return -1;
+	}
+	memcpy(&r, buf, sizeof(r));	/* ring buffer data need not be aligned */
+	if (r.hdr.version < HL_RECORD_VERSION_MIN || r.hdr.version > HL_RECORD_VERSION) {
+		snprintf(err, errlen, "record version %u, expected %d to %d", r.hdr.version,
+			 HL_RECORD_VERSION_MIN, HL_RECORD_VERSION);
+		return -1;
+	}
+	if (!r.hdr.kind || r.hdr.kind >= HL_K_MAX) {
+		snprintf(err, errlen, "record kind %u unknown", r.hdr.kind);
+		return -1;
+	}
+	if (hl_record_multi(&r))
+		return hl_multi_check(&r, err, errlen);
+	return 0;
+}
+
+unsigned hl_record_expand(const struct hl_record *r, hl_take_fn fn, void *arg)
+{
+	struct hl_record e;
+	unsigned n;
+
+	if (!hl_record_multi(r)) {
+		fn(arg, r);
+		return 1;
+	}
+	e.hdr = r->hdr;
+	e.hdr.version = HL_RECORD_VERSION;
+	if (r->hdr.kind == HL_K_CMD_BATCH) {
+		n = r->batch.count;
+		for (unsigned i = 0; i < n; i++) {
+			memset(e.raw, 0, sizeof(e.raw));
+			e.hdr.kind = HL_K_CMD;
+			e.hdr.seq = r->hdr.seq + i;
+			e.cmd.smmu = r->batch.smmu;
+			e.cmd.cmd[0] = r->batch.cmds[i][0];
+			e.cmd.cmd[1] = r->batch.cmds[i][1];
+			fn(arg, &e);
+		}
+		return n;
+	}
+	n = r->run.count;
+	for (unsigned i = 0; i < n; i++) {
+		memset(e.raw, 0, sizeof(e.raw));
+		e.hdr.kind = HL_K_PTE;
+		e.hdr.seq = r->hdr.seq + i;
+		e.pte.root = r->run.root;
+		e.pte.iova = r->run.iova + i * r->run.size;
+		e.pte.old_desc = r->run.old_desc + i * r->run.old_step;
+		e.pte.new_desc = r->run.new_desc + i * r->run.new_step;
+		e.pte.level = r->run.level;
+		e.pte.granule = r->run.granule;
+		e.pte.stage = r->run.stage;
+		fn(arg, &e);
+	}
+	return n;
+}
+
+struct intake_take {
+	struct hl_intake *in;
+	hl_take_fn fn;
+	void *arg;
+};
+
+static void intake_one(void *arg, const struct hl_record *r)
+{
+	struct intake_take *t = arg;
+	struct hl_record x = *r;
+
+	if (!x.hdr.boot)
+		x.hdr.boot = t->in->boot;
+	if (t->in->seq_base && x.hdr.boot == t->in->boot) {
+		x.hdr.seq += t->in->seq_base;
+		if (x.hdr.kind == HL_K_LOST && x.lost.first_seq)
+			x.lost.first_seq += t->in->seq_base;
+	}
+	t->fn(t->arg, &x);
+}
+
+int hl_intake(struct hl_intake *in, const void *data, size_t len, hl_take_fn fn, void *arg)
+{
+	struct intake_take t = { in, fn, arg };
+	struct hl_record r;
 	char err[160];
 
 	if (hl_record_check(data, len, err, sizeof(err))) {
@@ -228,15 +335,13 @@ int hl_intake(struct hl_intake *in, const void *data, size_t len, struct hl_reco
 			snprintf(in->why, sizeof(in->why), "%s", err);
 		return -1;
 	}
-	memcpy(r, data, sizeof(*r));	/* ring buffer data need not be aligned */
-	if (!r->hdr.boot)
-		r->hdr.boot = in->boot;
-	if (in->seq_base && r->hdr.boot == in->boot) {
-		r->hdr.seq += in->seq_base;
-		if (r->hdr.kind == HL_K_LOST && r->lost.first_seq)
-			r->lost.first_seq += in->seq_base;
-	}
-	return 0;
+	memcpy(&r, data, sizeof(r));	/* ring buffer data need not be aligned */
+	return (int)hl_record_expand(&r, intake_one, &t);
+}
+
+static void feed_one(void *arg, const struct hl_record *r)
+{
+	hl_state_apply(arg, r);
 }
 
 int hl_state_feed(struct hl_state *s, const void *data, size_t len, char *err, size_t errlen)
@@ -246,6 +351,6 @@ int hl_state_feed(struct hl_state *s, const void *data, size_t len, char *err, s
 	if (hl_record_check(data, len, err, errlen))
 		return -1;
 	memcpy(&r, data, sizeof(r));	/* ring buffer data need not be aligned */
-	hl_state_apply(s, &r);
+	hl_record_expand(&r, feed_one, s);
 	return 0;
 }

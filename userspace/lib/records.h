@@ -19,8 +19,25 @@ json_object *hl_record_json(const struct hl_record *r, bool raw);
  * edge is read (the timeline's steps, SMMU-OFF; dark.h follows the level).
  */
 int hl_smmuen_edge(const struct hl_record *r, bool unknown_on);
-/* Is buf one well-formed bpf/hitless.h record?  0, or -1 with err. */
+/*
+ * Is buf one well-formed bpf/hitless.h record?  0, or -1 with err.  A run
+ * or a batch (HL_K_PTE_RUN, HL_K_CMD_BATCH) must also keep its own rules
+ * (hitless.h: count 1 or more, within one table, a block size of its level).
+ */
 int hl_record_check(const void *buf, size_t len, char *err, size_t errlen);
+/* A record only a producer writes: a run of descriptors or a batch of commands. */
+static inline bool hl_record_multi(const struct hl_record *r)
+{
+	return r->hdr.kind == HL_K_PTE_RUN || r->hdr.kind == HL_K_CMD_BATCH;
+}
+typedef void (*hl_take_fn)(void *arg, const struct hl_record *r);
+/*
+ * Hand fn the records r stands for: a run, each of its descriptors' HL_K_PTE
+ * records, a batch, each of its commands' HL_K_CMD records, in order; any
+ * other record, itself.  r must have passed hl_record_check().  Returns how
+ * many.
+ */
+unsigned hl_record_expand(const struct hl_record *r, hl_take_fn fn, void *arg);
 /*
  * The intake of a live record source (the BPF ring buffer, whether the
  * programs are ours or bpftool's pinned ones): every record is checked
@@ -34,8 +51,12 @@ struct hl_intake {
 	u64 rejected;		/* records that failed the check: lost to the verdict */
 	char why[160];		/* the first rejection, for the one message */
 };
-/* 0 with *r settled, or -1 (rejected, counted; the first also in why). */
-int hl_intake(struct hl_intake *in, const void *data, size_t len, struct hl_record *r);
+/*
+ * Each record data stands for (hl_record_expand(): a run or a batch is
+ * expanded), settled, to fn: the number handed, or -1 (rejected, counted
+ * once; the first reason also in why; a run or batch rejected is lost whole).
+ */
+int hl_intake(struct hl_intake *in, const void *data, size_t len, hl_take_fn fn, void *arg);
 /*
  * Where a record source plugs in: the BPF ring buffer callback, a file of
  * raw records, the persistent trace-buffer reader each hand their bytes
