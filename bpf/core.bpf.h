@@ -102,25 +102,33 @@ static __always_inline void hl_flush_lost(__u8 mode)
 
 /*
  * A record to fill and hl_submit(), or NULL when the ring buffer is full:
- * then the record's sequence number is spent (the gap shows) and counted,
- * and the next record that fits is preceded by an HL_K_LOST record.
+ * then the record's sequence numbers are spent (the gap shows) and counted,
+ * and the next record that fits is preceded by an HL_K_LOST record.  A run
+ * or a batch (hitless.h) takes one number per descriptor or command it
+ * stands for, `n`, so that loss is counted in the records the collector
+ * would have had.
  */
-static __always_inline struct hl_record *hl_reserve(__u16 kind, __u8 mode)
+static __always_inline struct hl_record *hl_reserve_n(__u16 kind, __u8 mode, __u32 n)
 {
 	struct hl_record *r;
 	__u64 seq;
 
 	hl_flush_lost(mode);
 	r = bpf_ringbuf_reserve(&hl_events, sizeof(*r), 0);
-	seq = __sync_fetch_and_add(&hl_seq, 1) + 1;
+	seq = __sync_fetch_and_add(&hl_seq, n) + 1;
 	if (!r) {
-		if (__sync_fetch_and_add(&hl_lost_pending, 1) == 0)
+		if (__sync_fetch_and_add(&hl_lost_pending, n) == 0)
 			hl_lost_first = seq;
-		hl_count(HL_STAT_LOST_RINGBUF, 1);
+		hl_count(HL_STAT_LOST_RINGBUF, n);
 		return NULL;
 	}
 	hl_fill_hdr(r, kind, mode, seq);
 	return r;
+}
+
+static __always_inline struct hl_record *hl_reserve(__u16 kind, __u8 mode)
+{
+	return hl_reserve_n(kind, mode, 1);
 }
 
 /* The walker's variant: a full ring buffer stops the walk, nothing is spent. */
@@ -195,6 +203,224 @@ static __always_inline void hl_emit_iommufd(__u8 mode, __u32 op, __u32 obj, __u3
 
 /* Keep a bound check the compiler would fold away (the verifier needs it). */
 #define HL_BARRIER_VAR(v)	asm volatile("" : "+r"(v))
+
+/* ---- runs of descriptors (HL_K_PTE_RUN) --------------------------------- */
+
+/*
+ * A run of descriptors in one table, as one io-pgtable call writes them
+ * (bpf/hitless.h struct hl_pte_run): the descriptors are read from the
+ * table HL_RUN_CHUNK at a time into a per-CPU buffer (one
+ * bpf_probe_read_kernel per chunk), and each is either the next of the run
+ * being built (its old and new values follow the run's steps) or ends it:
+ * the run is submitted and a new one starts with it.  A map's run is read
+ * after the stores (old 0, as the per-descriptor records had it); an
+ * unmap's before them (new 0), up to the first empty entry, where
+ * __arm_lpae_unmap() stops.
+ */
+#define HL_RUN_CHUNK	64
+
+struct hl_run_buf {
+	__u64 d[HL_RUN_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hl_run_buf);
+} hl_run_scratch SEC(".maps");
+
+struct hl_run_ctx {
+	struct hl_pte_run run;	/* being built: count 0 when none */
+	__u64 next_old;		/* what the next descriptor must be to follow it */
+	__u64 next_new;
+	__u64 src;		/* address of the first descriptor */
+	__u64 iova;		/* the first descriptor's IOVA */
+	__u32 num;		/* descriptors the call writes (at most) */
+	__u8 unmap;		/* old = what is read, new 0, up to the first empty one */
+	__u8 mode;		/* enum hl_mode */
+	__u8 pad[2];
+};
+
+static __always_inline void hl_run_flush(struct hl_run_ctx *c)
+{
+	struct hl_record *r;
+	__u32 n = c->run.count;
+
+	if (!n)
+		return;
+	c->run.count = 0;
+	r = hl_reserve_n(HL_K_PTE_RUN, c->mode, n);
+	if (!r)
+		return;
+	__builtin_memcpy(&r->run, &c->run, sizeof(r->run));
+	r->run.count = n;
+	hl_submit(r);
+}
+
+/*
+ * Descriptor i of the call, old -> new, when it is not the next of the run
+ * being built (hl_run_cb() takes those): the second of the run, which sets
+ * its steps, or the first of another, after the run is submitted.  A global
+ * function, verified once on its own: inlined into the loop, the verifier
+ * follows each constant the run's count takes through every iteration and
+ * gives up ("too complex").
+ */
+__noinline int hl_run_add(struct hl_run_ctx *c, __u64 i, __u64 old, __u64 new)
+{
+	struct hl_pte_run *p;
+
+	if (!c)
+		return 0;
+	p = &c->run;
+	if (p->count == 1) {
+		p->old_step = old - p->old_desc;
+		p->new_step = new - p->new_desc;
+		p->count = 2;
+	} else {
+		hl_run_flush(c);
+		p->iova = c->iova + i * p->size;
+		p->old_desc = old;
+		p->new_desc = new;
+		p->old_step = 0;
+		p->new_step = 0;
+		p->count = 1;
+	}
+	c->next_old = old + p->old_step;
+	c->next_new = new + p->new_step;
+	return 0;
+}
+
+/* Chunk k of the call's descriptors: read at once, each the next of the run or not. */
+static long hl_run_cb(__u64 k, void *ctx)
+{
+	struct hl_run_ctx *c = ctx;
+	__u32 zero = 0, n;
+	struct hl_run_buf *b = bpf_map_lookup_elem(&hl_run_scratch, &zero);
+	__u64 i0 = k * HL_RUN_CHUNK;
+
+	if (!b || i0 >= c->num)
+		return 1;
+	n = c->num - i0;
+	if (n > HL_RUN_CHUNK)
+		n = HL_RUN_CHUNK;
+	HL_BARRIER_VAR(n);
+	if (n == 0 || n > HL_RUN_CHUNK)
+		return 1;
+	if (bpf_probe_read_kernel(b->d, n * 8, (void *)(c->src + i0 * 8))) {
+		hl_count(HL_STAT_READ_FAULT, 1);
+		return 1;
+	}
+#pragma clang loop unroll(disable)
+	for (__u32 j = 0; j < HL_RUN_CHUNK; j++) {
+		__u64 d, old, new;
+
+		if (j >= n)
+			break;
+		d = b->d[j];
+		if (c->unmap) {
+			if (!d)
+				return 1;	/* __arm_lpae_unmap() stops at the first empty entry */
+			old = d;
+			new = 0;
+		} else {
+			old = 0;
+			new = d;
+		}
+		if (c->run.count >= 2 && old == c->next_old && new == c->next_new) {
+			c->run.count++;
+			c->next_old += c->run.old_step;
+			c->next_new += c->run.new_step;
+			continue;
+		}
+		hl_run_add(c, i0 + j, old, new);
+	}
+	return 0;
+}
+
+/* ---- batches of commands (HL_K_CMD_BATCH) ------------------------------- */
+
+struct hl_batch_ctx {
+	__u64 src;		/* the n commands, 16 bytes each */
+	__u32 n;		/* commands read from src */
+	__u32 total;		/* n, and the CMD_SYNC last when the call syncs */
+	__u32 smmu;
+	__u8 mode;
+	__u8 pad[3];
+};
+
+/* Chunk i of the call: up to HL_BATCH_CMDS commands in one record. */
+static long hl_batch_cb(__u64 i, void *ctx)
+{
+	struct hl_batch_ctx *c = ctx;
+	__u32 first = i * HL_BATCH_CMDS, k, kr;
+	struct hl_record *r;
+
+	if (first >= c->total)
+		return 1;
+	k = c->total - first;
+	if (k > HL_BATCH_CMDS)
+		k = HL_BATCH_CMDS;
+	kr = first < c->n ? c->n - first : 0;
+	if (kr > k)
+		kr = k;
+	r = hl_reserve_n(HL_K_CMD_BATCH, c->mode, k);
+	if (!r)
+		return 0;
+	r->batch.smmu = c->smmu;
+	r->batch.count = k;
+	HL_BARRIER_VAR(kr);
+	if (kr > HL_BATCH_CMDS)
+		kr = HL_BATCH_CMDS;
+	if (kr && bpf_probe_read_kernel(r->batch.cmds, kr * 16, (void *)(c->src + first * 16))) {
+		/* not sent half empty: its numbers are reported lost, as a drop's are */
+		if (__sync_fetch_and_add(&hl_lost_pending, k) == 0)
+			hl_lost_first = r->hdr.seq;
+		hl_count(HL_STAT_READ_FAULT, 1);
+		bpf_ringbuf_discard(r, 0);
+		return 1;
+	}
+	if (kr < k && kr < HL_BATCH_CMDS)
+		r->batch.cmds[kr][0] = HL_CMD_OP_SYNC;	/* the driver builds the rest inside */
+	hl_submit(r);
+	return 0;
+}
+
+/*
+ * The commands of one cmdlist call, n at kernel address src (struct
+ * arm_smmu_cmd, two qwords each), and a CMD_SYNC after them when `sync`
+ * (only its opcode is known before the driver builds it): one
+ * HL_K_CMD_BATCH record per HL_BATCH_CMDS commands.
+ */
+static __always_inline void hl_emit_cmds(__u8 mode, __u32 smmu, __u64 src, int n, int sync)
+{
+	struct hl_batch_ctx c = { .src = src, .smmu = smmu, .mode = mode };
+
+	if (n < 0)
+		n = 0;
+	c.n = n;
+	c.total = c.n + (sync ? 1 : 0);
+	if (c.total)
+		bpf_loop((c.total + HL_BATCH_CMDS - 1) / HL_BATCH_CMDS, hl_batch_cb, &c, 0);
+}
+
+/*
+ * The run(s) of one io-pgtable call: `num` descriptors from the kernel
+ * address `src`, the first mapping `iova`, of block size `size` (the caller
+ * has bounded num to the table's end, as io-pgtable does).
+ */
+static __always_inline void hl_emit_runs(__u8 mode, __u64 root, __u64 iova, __u64 size, __u64 src,
+					 __u32 num, __u8 level, __u8 granule, __u8 stage, __u8 unmap)
+{
+	struct hl_run_ctx c = {
+		.run = { .root = root, .size = size, .level = level, .granule = granule,
+			 .stage = stage },
+		.src = src, .iova = iova, .num = num, .unmap = unmap, .mode = mode,
+	};
+
+	bpf_loop((num + HL_RUN_CHUNK - 1) / HL_RUN_CHUNK, hl_run_cb, &c, 0);
+	hl_run_flush(&c);
+}
 
 /* ---- arm_smmu_write_entry() steps --------------------------------------- */
 

@@ -117,6 +117,11 @@ static __always_inline void hl_emit_sync(__u32 id, __u32 flags)
 	hl_submit(r);
 }
 
+/*
+ * The call's commands, and its CMD_SYNC: batch records (core.bpf.h
+ * hl_emit_cmds()), HL_BATCH_CMDS commands each.  With the CFGI_STE fallback
+ * on, one record per command, so that each STE read follows its CFGI.
+ */
 static __always_inline void hl_cmdq_enter(struct arm_smmu_device *smmu, struct arm_smmu_cmd *cmds,
 					  int n, bool sync)
 {
@@ -124,6 +129,10 @@ static __always_inline void hl_cmdq_enter(struct arm_smmu_device *smmu, struct a
 
 	lp.info = hl_smmu(smmu);
 	lp.id = lp.info ? lp.info->id : ~0U;
+	if (!hl_cfg.ste_from_cfgi) {
+		hl_emit_cmds(HL_MODE_FENTRY, lp.id, lp.cmds, n, sync);
+		return;
+	}
 	if (n > 0)
 		bpf_loop(n, hl_cmd_cb, &lp, 0);
 	if (sync)
@@ -559,24 +568,11 @@ static __always_inline void hl_emit_pte(struct hl_pt *p, __u64 iova, __u8 level,
 	hl_submit(r);
 }
 
-static long hl_pte_cb(__u64 i, void *ctx)
+/* The call's descriptors at this level: one record per run (core.bpf.h hl_emit_runs()). */
+static __always_inline void hl_pt_runs(struct hl_pt *p)
 {
-	struct hl_pt *p = ctx;
-	__u64 d;
-
-	if (bpf_probe_read_kernel(&d, 8, (void *)(p->ptep + i * 8))) {
-		hl_count(HL_STAT_READ_FAULT, 1);
-		return 1;
-	}
-	if (p->unmap) {
-		/* __arm_lpae_unmap() clears up to the first empty entry */
-		if (!d)
-			return 1;
-		hl_emit_pte(p, p->iova + i * p->size, p->level, d, 0);
-	} else {
-		hl_emit_pte(p, p->iova + i * p->size, p->level, 0, d);
-	}
-	return 0;
+	hl_emit_runs(HL_MODE_FENTRY, p->root, p->iova, p->size, p->ptep, p->num, p->level,
+		     p->granule, p->stage, p->unmap);
 }
 
 /* A table descriptor the level above installed before recursing into it. */
@@ -644,7 +640,7 @@ int BPF_PROG(hl_lpae_map_done, struct arm_lpae_io_pgtable *data, unsigned long i
 		return 0;
 	if (size == p.size) {
 		if (!ret)
-			bpf_loop(p.num, hl_pte_cb, &p, 0);
+			hl_pt_runs(&p);
 		return 0;
 	}
 	m = bpf_map_lookup_elem(&hl_mctx_map, &tid);
@@ -669,7 +665,7 @@ int BPF_PROG(hl_lpae_unmap, struct arm_lpae_io_pgtable *data, struct iommu_iotlb
 	if (hl_pt_init(&p, data, iova, size, pgcount, lvl, ptep) || size != p.size)
 		return 0;
 	p.unmap = 1;
-	bpf_loop(p.num, hl_pte_cb, &p, 0);
+	hl_pt_runs(&p);
 	return 0;
 }
 

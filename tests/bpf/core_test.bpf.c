@@ -140,3 +140,48 @@ int test_floor(void *ctx)
 	bpf_loop(emit_n, floor_cb, NULL, 0);
 	return 0;
 }
+
+/*
+ * Runs and batches (core.bpf.h hl_emit_runs(), hl_emit_cmds()): the
+ * descriptors or commands at run_io.off in test_mem, as one io-pgtable call
+ * or one cmdlist call would hand them to the capture.
+ */
+struct run_io run_io = {};
+__u64 test_mem_base = 0;
+
+static __always_inline __u64 test_mem_addr(__u64 off)
+{
+	__u32 zero = 0;
+	__u8 *mem = bpf_map_lookup_elem(&test_mem, &zero);
+
+	if (!mem)
+		return 0;
+	/* stored, then read back: the map value's address as a plain number */
+	*(volatile __u64 *)&test_mem_base = (__u64)mem;
+	return *(volatile __u64 *)&test_mem_base + off;
+}
+
+SEC("raw_tp/sys_enter")
+int test_runs(void *ctx)
+{
+	struct run_io *io = &run_io;
+	__u64 src = test_mem_addr(io->off);
+
+	if (!src)
+		return 1;
+	hl_emit_runs(HL_MODE_SYNTHETIC, io->root, io->iova, io->size, src, io->num, io->level,
+		     io->granule, io->stage, io->unmap);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int test_cmds(void *ctx)
+{
+	struct run_io *io = &run_io;
+	__u64 src = test_mem_addr(io->off);
+
+	if (!src)
+		return 1;
+	hl_emit_cmds(HL_MODE_SYNTHETIC, io->smmu, src, io->num, io->sync);
+	return 0;
+}

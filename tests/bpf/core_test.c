@@ -12,7 +12,12 @@
  *  - loss accounting: a full ring buffer drops records with a visible
  *    sequence gap, counts them, and reports them in an HL_K_LOST record;
  *  - the reader is woken by the record that fills the ring past a sixteenth
- *    of its size, and not before.
+ *    of its size, and not before;
+ *  - runs of descriptors and batches of commands (hl_emit_runs(),
+ *    hl_emit_cmds()): what the ring holds, expanded by the collector's
+ *    intake (records.c hl_record_expand()), is exactly the per-descriptor
+ *    and per-command truth, in order, numbered without a gap; a run dropped
+ *    on a full ring counts every descriptor it held as lost.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +32,7 @@
 #include "build.h"
 #include "core_test.h"
 #include "core_test.skel.h"
+#include "records.h"
 
 #define MAX_RECS 100000
 static struct hl_record *recs;
@@ -437,6 +443,203 @@ static void test_wake(struct core_test *sk, struct ring_buffer *rb)
 	close(ep);
 }
 
+
+/* ---- runs of descriptors and batches of commands ---- */
+#define RUN_OFF		0x80000		/* in test_mem, clear of the walker's image */
+
+struct expand {
+	struct hl_record *v;
+	size_t n, cap;
+};
+
+static void expand_take(void *arg, const struct hl_record *r)
+{
+	struct expand *e = arg;
+
+	if (e->n < e->cap)
+		e->v[e->n] = *r;
+	e->n++;
+}
+
+/* The ring's records since nrecs = 0, each checked, expanded into e; -1 if one fails the check. */
+static int expand_all(struct expand *e, unsigned kind, size_t *nring)
+{
+	char err[160];
+
+	e->n = 0;
+	*nring = nrecs;
+	for (size_t i = 0; i < nrecs; i++) {
+		if (hl_record_check(&recs[i], sizeof(recs[i]), err, sizeof(err)) || recs[i].hdr.kind != kind) {
+			tap_diag("record %zu: kind %u: %s", i, recs[i].hdr.kind, err);
+			return -1;
+		}
+		hl_record_expand(&recs[i], expand_take, e);
+	}
+	return 0;
+}
+
+static struct hl_record *xrecs;
+
+/*
+ * One io-pgtable call's descriptors d[0..num) at iova (level, granule), a
+ * map (read after the stores: old 0) or an unmap (read before: new 0, up to
+ * the first empty one): the ring gets `want_runs` run records whose
+ * expansion is each descriptor's record, exactly.
+ */
+static void run_case(struct core_test *sk, struct ring_buffer *rb, const char *name, const u64 *d,
+		     unsigned num, u64 iova, unsigned level, unsigned granule, int unmap,
+		     size_t want_runs)
+{
+	struct expand e = { xrecs, 0, 8192 };
+	u64 size = 1ULL << ((4 - level) * (granule - 3) + 3), seq0;
+	unsigned want = 0, bad = 0;
+	size_t nring = 0;
+	int ok;
+
+	for (unsigned i = 0; i < num; i++)
+		memcpy(mem + RUN_OFF + i * 8, &d[i], 8);
+	while (want < num && !(unmap && !d[want]))
+		want++;
+	ring_buffer__consume(rb);
+	nrecs = 0;
+	seq0 = sk->bss->hl_seq;
+	sk->bss->run_io = (struct run_io){ .off = RUN_OFF, .root = 0x80000000, .iova = iova, .size = size,
+					   .num = num, .level = level, .granule = granule, .stage = 1,
+					   .unmap = unmap };
+	ok = !run(bpf_program__fd(sk->progs.test_runs));
+	ring_buffer__consume(rb);
+	ok &= !expand_all(&e, HL_K_PTE_RUN, &nring);
+	for (unsigned i = 0; ok && i < want && i < e.n; i++) {
+		const struct hl_record *x = &e.v[i];
+
+		bad += x->hdr.kind != HL_K_PTE || x->hdr.seq != seq0 + 1 + i || x->pte.root != 0x80000000 ||
+		       x->pte.iova != iova + i * size || x->pte.level != level || x->pte.granule != granule ||
+		       x->pte.stage != 1 || x->pte.old_desc != (unmap ? d[i] : 0) ||
+		       x->pte.new_desc != (unmap ? 0 : d[i]);
+	}
+	tap_ok(ok && e.n == want && !bad && nring == want_runs && sk->bss->hl_seq == seq0 + want,
+	       "runs: %s: %u descriptors in %zu run record(s) (want %zu), expanded exactly (%u wrong), numbers %llu..%llu",
+	       name, want, nring, want_runs, bad, (unsigned long long)seq0 + 1, (unsigned long long)seq0 + want);
+}
+
+static void test_runs(struct core_test *sk, struct ring_buffer *rb)
+{
+	static u64 d[8192];
+	const u64 pa = 0x140000000ULL, attr = 0x743;	/* a page: AF, inner shareable, valid */
+
+	for (unsigned i = 0; i < 512; i++)
+		d[i] = (pa + i * 4096) | attr;
+	run_case(sk, rb, "a 2 MiB map in 4 KiB pages", d, 512, 0x40000000, 3, 12, 0, 1);
+	run_case(sk, rb, "its unmap", d, 512, 0x40000000, 3, 12, 1, 1);
+	run_case(sk, rb, "count 1", d, 1, 0x40000000, 3, 12, 0, 1);
+	run_case(sk, rb, "count 2", d, 2, 0x40000000, 3, 12, 0, 1);
+	/* a descriptor that does not follow ends the run: [0..2] [X 4] [5 6] */
+	d[3] = 0x180000000ULL | attr;
+	run_case(sk, rb, "a map with one page elsewhere", d, 7, 0x40000000, 3, 12, 0, 3);
+	/* non-contiguous old values in an unmap, which stops at the first empty entry: [0 1] [2 3] [4 5] */
+	d[3] = (pa + 3 * 4096) | attr;
+	d[2] = 0x200000000ULL | attr;
+	d[3] = 0x200001000ULL | attr;
+	d[6] = 0;
+	run_case(sk, rb, "an unmap of non-contiguous pages, up to an empty entry", d, 10, 0x40000000, 3, 12, 1, 3);
+	/* a table descriptor among blocks (level 2: a table the unmap takes down, then blocks) */
+	{
+		u64 t[4] = { 0x150000000ULL | 3, 0x160000000ULL | 0x741, 0x160200000ULL | 0x741,
+			     0x160400000ULL | 0x741 };
+
+		run_case(sk, rb, "a table replaced by blocks, level 2", t, 4, 0x40000000, 2, 12, 1, 2);
+	}
+	/* io-pgtable splits a range at a table's end: two calls, each a run in its own table */
+	for (unsigned i = 0; i < 8; i++)
+		d[i] = (pa + i * 4096) | attr;
+	run_case(sk, rb, "the last 4 entries of a table", d, 4, 0x40000000 + 508 * 4096, 3, 12, 0, 1);
+	run_case(sk, rb, "the first 4 of the next", d + 4, 4, 0x40200000, 3, 12, 0, 1);
+	/* a 64 KiB granule: 8192 entries a table, read 64 at a time; a break at a chunk's edge */
+	for (unsigned i = 0; i < 8192; i++)
+		d[i] = (pa + i * 65536ULL) | attr;
+	run_case(sk, rb, "8192 pages of 64 KiB (a whole table)", d, 8192, 0, 3, 16, 0, 1);
+	d[64] ^= 1ULL << 52;	/* the contiguous hint on one page */
+	run_case(sk, rb, "300 pages of 64 KiB, one different at 64", d, 300, 0, 3, 16, 0, 3);
+	d[64] ^= 1ULL << 52;
+	/* descriptors that are not in arithmetic progression at all: one run per pair at best */
+	for (unsigned i = 0; i < 8; i++)
+		d[i] = (pa + ((i * i) << 12)) | attr;
+	run_case(sk, rb, "pages in no progression", d, 8, 0x40000000, 3, 12, 0, 4);
+}
+
+static void cmd_case(struct core_test *sk, struct ring_buffer *rb, unsigned n, int sync, size_t want_batches)
+{
+	struct expand e = { xrecs, 0, 8192 };
+	unsigned total = n + !!sync, bad = 0;
+	size_t nring = 0;
+	u64 seq0;
+	int ok;
+
+	for (unsigned i = 0; i < n; i++) {
+		u64 c[2] = { 0x12 | (u64)(i + 1) << 32, 0x1000ULL * i };	/* TLBI_NH_VA-like */
+
+		memcpy(mem + RUN_OFF + i * 16, c, 16);
+	}
+	ring_buffer__consume(rb);
+	nrecs = 0;
+	seq0 = sk->bss->hl_seq;
+	sk->bss->run_io = (struct run_io){ .off = RUN_OFF, .num = n, .smmu = 2, .sync = sync };
+	ok = !run(bpf_program__fd(sk->progs.test_cmds));
+	ring_buffer__consume(rb);
+	ok &= !expand_all(&e, HL_K_CMD_BATCH, &nring);
+	for (unsigned i = 0; ok && i < total && i < e.n; i++) {
+		const struct hl_record *x = &e.v[i];
+		int is_sync = sync && i == n;
+
+		bad += x->hdr.kind != HL_K_CMD || x->hdr.seq != seq0 + 1 + i || x->cmd.smmu != 2 ||
+		       x->cmd.flags || x->cmd.cmd[0] != (is_sync ? HL_CMD_OP_SYNC : 0x12 | (u64)(i + 1) << 32) ||
+		       x->cmd.cmd[1] != (is_sync ? 0 : 0x1000ULL * i);
+	}
+	tap_ok(ok && e.n == total && !bad && nring == want_batches && sk->bss->hl_seq == seq0 + total,
+	       "batches: %u commands%s in %zu batch record(s) (want %zu), expanded exactly (%u wrong)",
+	       n, sync ? " and a CMD_SYNC" : "", nring, want_batches, bad);
+}
+
+static void test_batches(struct core_test *sk, struct ring_buffer *rb)
+{
+	cmd_case(sk, rb, 0, 1, 1);
+	cmd_case(sk, rb, 1, 0, 1);
+	cmd_case(sk, rb, 2, 1, 1);
+	cmd_case(sk, rb, 8, 1, 1);
+	cmd_case(sk, rb, 9, 1, 2);
+	cmd_case(sk, rb, 64, 1, 8);
+}
+
+/* A run dropped on a full ring: every descriptor it held is counted lost, and reported. */
+static void test_run_loss(struct core_test *sk, struct ring_buffer *rb)
+{
+	u64 d, lost0, lost1, lost2;
+
+	for (unsigned i = 0; i < 512; i++) {
+		d = (0x140000000ULL + i * 4096) | 0x743;
+		memcpy(mem + RUN_OFF + i * 8, &d, 8);
+	}
+	ring_buffer__consume(rb);
+	lost0 = stat(sk, HL_STAT_LOST_RINGBUF);
+	sk->bss->emit_n = 50000;
+	run(bpf_program__fd(sk->progs.test_emit));
+	lost1 = stat(sk, HL_STAT_LOST_RINGBUF);
+	sk->bss->run_io = (struct run_io){ .off = RUN_OFF, .root = 0x80000000, .iova = 0x40000000,
+					   .size = 4096, .num = 512, .level = 3, .granule = 12,
+					   .stage = 1 };
+	run(bpf_program__fd(sk->progs.test_runs));
+	lost2 = stat(sk, HL_STAT_LOST_RINGBUF);
+	ring_buffer__consume(rb);
+	nrecs = 0;
+	sk->bss->emit_n = 1;
+	run(bpf_program__fd(sk->progs.test_emit));
+	ring_buffer__consume(rb);
+	tap_ok(lost1 > lost0 && lost2 - lost1 == 512 && nrecs == 2 && recs[0].hdr.kind == HL_K_LOST &&
+	       recs[0].lost.count == lost2 - lost0 && recs[1].hdr.seq == sk->bss->hl_seq,
+	       "runs: a 512-descriptor run dropped on a full ring counts 512 lost (%llu), reported in HL_K_LOST (%llu)",
+	       (unsigned long long)(lost2 - lost1), nrecs ? (unsigned long long)recs[0].lost.count : 0ULL);
+}
+
 int main(void)
 {
 	struct core_test *sk;
@@ -463,5 +666,10 @@ int main(void)
 
 	test_loss(sk, rb);
 	test_wake(sk, rb);
+
+	xrecs = calloc(8192, sizeof(*xrecs));
+	test_runs(sk, rb);
+	test_batches(sk, rb);
+	test_run_loss(sk, rb);
 	return tap_done();
 }

@@ -18,6 +18,16 @@ struct step_io {
 	__u32 step;			/* out */
 };
 
+/* ---- runs of descriptors, batches of commands ---- */
+struct run_io {
+	__u64 off;			/* in test_mem: the first descriptor or command */
+	__u64 root, iova, size;
+	__u32 num;			/* descriptors, or commands */
+	__u32 smmu;
+	__u8 level, granule, stage, unmap;
+	__u32 sync;			/* commands: a CMD_SYNC after them */
+};
+
 #define TEST_MEM_SIZE	(1 << 20)
 #define TEST_PHYS_BASE	0x40000000ULL
 
