@@ -5,11 +5,16 @@
  * harness tests/bpf/core_test.bpf.c), run by BPF_PROG_TEST_RUN and timed by
  * the kernel's BPF run-time statistics.
  *
- *   bpf_cost base|step|emit|floor|rate [R]|capacity|drain record|monitor [N]
+ *   bpf_cost base|step|emit|run|batch|floor|rate [R]|capacity|drain record|monitor [N]
  *
  * base      ns of a run that does nothing (the statistics' own cost)
  * step      ns per arm_smmu_write_entry() step classification (one STE write)
  * emit      ns per record reserved, filled and submitted to the ring buffer
+ * run       ns per descriptor of a 2 MiB map in 4 KiB pages as the stock mode
+ *           records it (core.bpf.h hl_emit_runs(): one run record for the 512
+ *           descriptors, read from memory in chunks), and the records it took
+ * batch     ns per command of a cmdlist call of 16 commands and its CMD_SYNC
+ *           (hl_emit_cmds(): two batch records), and the records it took
  * rate [R]  records/s into the ring buffer at R records/s (default: as fast
  *           as possible) for a second, with a reader draining it; and how
  *           many were lost
@@ -31,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -268,6 +274,50 @@ int main(int argc, char **argv)
 		}
 		drain();
 		printf("emit_ns %.1f\n", one - none);
+	} else if (!strcmp(what, "run") || !strcmp(what, "batch")) {
+		/* as the stock mode's io-pgtable and cmdq programs call them; 2000 calls fit the ring */
+		int is_run = !strcmp(what, "run");
+		unsigned per = is_run ? 512 : 17, calls = 2000;
+		u8 *mem = mmap(NULL, TEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       bpf_map__fd(sk->maps.test_mem), 0);
+		double one, none;
+		u64 seq0;
+
+		if (mem == MAP_FAILED) {
+			fprintf(stderr, "bpf_cost: mmap of test_mem: %m\n");
+			return 2;
+		}
+		for (unsigned i = 0; i < 512; i++) {
+			u64 d = (0x140000000ULL + i * 4096ULL) | 0x743;	/* page, AF, inner shareable */
+			u64 c[2] = { 0x12 | (u64)(i + 1) << 32, 0x40000000ULL + i * 4096ULL };	/* TLBI_NH_VA */
+
+			if (is_run)
+				memcpy(mem + i * 8, &d, 8);
+			else if (i < 16)
+				memcpy(mem + i * 16, c, 16);
+		}
+		sk->bss->run_io = (struct run_io){ .root = 0x80000000, .iova = 0x40000000, .size = 4096,
+						   .num = is_run ? 512 : 16, .level = 3, .granule = 12,
+						   .stage = 1, .sync = 1 };
+		reset_stats();
+		sk->bss->run_io.num = 0;
+		sk->bss->run_io.sync = 0;
+		none = run_ns(is_run ? sk->progs.test_runs : sk->progs.test_cmds, calls);
+		drain();
+		sk->bss->run_io.num = is_run ? 512 : 16;
+		sk->bss->run_io.sync = 1;
+		seq0 = sk->bss->hl_seq;
+		consumed = 0;
+		one = run_ns(is_run ? sk->progs.test_runs : sk->progs.test_cmds, calls);
+		if (stat(HL_STAT_LOST_RINGBUF) || sk->bss->hl_seq - seq0 != (u64)per * calls) {
+			fprintf(stderr, "bpf_cost: records lost, or not %u numbers a call, while measuring %s\n",
+				per, what);
+			return 2;
+		}
+		drain();
+		printf("%s_ns_per_%s %.2f\n", what, is_run ? "descriptor" : "command", (one - none) / per);
+		printf("%s_ns_per_call %.1f\n", what, one - none);
+		printf("%s_records_per_call %.2f\n", what, (double)consumed / calls);
 	} else if (!strcmp(what, "floor")) {
 		double one, none;
 
