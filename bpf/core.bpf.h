@@ -418,6 +418,34 @@ static __always_inline void hl_emit_runs(__u8 mode, __u64 root, __u64 iova, __u6
 		.src = src, .iova = iova, .num = num, .unmap = unmap, .mode = mode,
 	};
 
+	if (num == 1) {
+		/*
+		 * One descriptor (iommufd maps a VMM's buffer page by page where
+		 * its pages are not contiguous): the HL_K_PTE record a run of 1
+		 * stands for, without the run's loop and scratch buffer.
+		 */
+		struct hl_record *r;
+		__u64 d;
+
+		if (bpf_probe_read_kernel(&d, 8, (void *)src)) {
+			hl_count(HL_STAT_READ_FAULT, 1);
+			return;
+		}
+		if (unmap && !d)
+			return;
+		r = hl_reserve(HL_K_PTE, mode);
+		if (!r)
+			return;
+		r->pte.root = root;
+		r->pte.iova = iova;
+		r->pte.old_desc = unmap ? d : 0;
+		r->pte.new_desc = unmap ? 0 : d;
+		r->pte.level = level;
+		r->pte.granule = granule;
+		r->pte.stage = stage;
+		hl_submit(r);
+		return;
+	}
 	bpf_loop((num + HL_RUN_CHUNK - 1) / HL_RUN_CHUNK, hl_run_cb, &c, 0);
 	hl_run_flush(&c);
 }
