@@ -145,31 +145,42 @@ static __always_inline void hl_cmdq_exit(struct arm_smmu_device *smmu, bool sync
 		hl_emit_sync(hl_smmu_id(smmu), HL_CMD_F_SYNC_DONE | (ret ? HL_CMD_F_ERROR : 0));
 }
 
-/* The command queue's issue function: every command at entry, CMD_SYNC's completion at exit. */
-#define HL_CMDQ_HOOKS(fn, entry, exit)							\
+/*
+ * The command queue's issue function: every command at entry, CMD_SYNC's
+ * completion at exit; nothing where `skip` (a condition fixed at load).
+ */
+#define HL_CMDQ_HOOKS(fn, entry, exit, skip)						\
 	SEC("fentry/" #fn)								\
 	int BPF_PROG(entry, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,	\
 		     struct arm_smmu_cmd *cmds, int n, bool sync)			\
 	{										\
-		hl_cmdq_enter(smmu, cmds, n, sync);					\
+		if (!(skip))								\
+			hl_cmdq_enter(smmu, cmds, n, sync);				\
 		return 0;								\
 	}										\
 	SEC("fexit/" #fn)								\
 	int BPF_PROG(exit, struct arm_smmu_device *smmu, struct arm_smmu_cmdq *cmdq,	\
 		     struct arm_smmu_cmd *cmds, int n, bool sync, int ret)		\
 	{										\
-		hl_cmdq_exit(smmu, sync, ret);						\
+		if (!(skip))								\
+			hl_cmdq_exit(smmu, sync, ret);					\
 		return 0;								\
 	}
 
-HL_CMDQ_HOOKS(__arm_smmu_cmdq_issue_cmdlist, hl_cmdq_issue, hl_cmdq_issue_done)
+HL_CMDQ_HOOKS(__arm_smmu_cmdq_issue_cmdlist, hl_cmdq_issue, hl_cmdq_issue_done, false)
 /*
  * Linux 7.2 (and before): the same function without the leading
- * underscores (7.3 wraps it to repeat a batch for an erratum).  Loaded only
- * where __arm_smmu_cmdq_issue_cmdlist is not (capture.c): on 7.3 the
- * wrapper would count every command twice.
+ * underscores (7.3 wraps it to repeat a batch for an erratum).  The
+ * collector loads it only where __arm_smmu_cmdq_issue_cmdlist is not
+ * (capture.c); a loader that takes every program (bpftool prog loadall)
+ * attaches both on 7.3, where the wrapper would record every command
+ * twice: there it records nothing.  The address is libbpf's, from
+ * kallsyms at load (0 where the kernel lacks the 7.3 function).
  */
-HL_CMDQ_HOOKS(arm_smmu_cmdq_issue_cmdlist, hl_cmdq_issue_alt, hl_cmdq_issue_alt_done)
+extern const void __arm_smmu_cmdq_issue_cmdlist __ksym __weak;
+
+HL_CMDQ_HOOKS(arm_smmu_cmdq_issue_cmdlist, hl_cmdq_issue_alt, hl_cmdq_issue_alt_done,
+	      &__arm_smmu_cmdq_issue_cmdlist)
 
 /* ---- STE and CD writes: arm_smmu_write_entry() and its syncs -------------- */
 
