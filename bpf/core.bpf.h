@@ -108,6 +108,13 @@ static __always_inline void hl_flush_lost(__u8 mode)
  * stands for, `n`, so that loss is counted in the records the collector
  * would have had.
  */
+/* n records from sequence number `first` on are lost: the next HL_K_LOST record says so. */
+static __always_inline void hl_lose(__u64 first, __u32 n)
+{
+	if (__sync_fetch_and_add(&hl_lost_pending, n) == 0)
+		hl_lost_first = first;
+}
+
 static __always_inline struct hl_record *hl_reserve_n(__u16 kind, __u8 mode, __u32 n)
 {
 	struct hl_record *r;
@@ -117,8 +124,7 @@ static __always_inline struct hl_record *hl_reserve_n(__u16 kind, __u8 mode, __u
 	r = bpf_ringbuf_reserve(&hl_events, sizeof(*r), 0);
 	seq = __sync_fetch_and_add(&hl_seq, n) + 1;
 	if (!r) {
-		if (__sync_fetch_and_add(&hl_lost_pending, n) == 0)
-			hl_lost_first = seq;
+		hl_lose(seq, n);
 		hl_count(HL_STAT_LOST_RINGBUF, n);
 		return NULL;
 	}
@@ -203,6 +209,24 @@ static __always_inline void hl_emit_iommufd(__u8 mode, __u32 op, __u32 obj, __u3
 
 /* Keep a bound check the compiler would fold away (the verifier needs it). */
 #define HL_BARRIER_VAR(v)	asm volatile("" : "+r"(v))
+
+/* One descriptor write, old -> new, as an HL_K_PTE record. */
+static __always_inline void hl_emit_pte_rec(__u8 mode, __u64 root, __u64 iova, __u8 level,
+					    __u8 granule, __u8 stage, __u64 old, __u64 new)
+{
+	struct hl_record *r = hl_reserve(HL_K_PTE, mode);
+
+	if (!r)
+		return;
+	r->pte.root = root;
+	r->pte.iova = iova;
+	r->pte.old_desc = old;
+	r->pte.new_desc = new;
+	r->pte.level = level;
+	r->pte.granule = granule;
+	r->pte.stage = stage;
+	hl_submit(r);
+}
 
 /* ---- runs of descriptors (HL_K_PTE_RUN) --------------------------------- */
 
@@ -374,8 +398,7 @@ static long hl_batch_cb(__u64 i, void *ctx)
 		kr = HL_BATCH_CMDS;
 	if (kr && bpf_probe_read_kernel(r->batch.cmds, kr * 16, (void *)(c->src + first * 16))) {
 		/* not sent half empty: its numbers are reported lost, as a drop's are */
-		if (__sync_fetch_and_add(&hl_lost_pending, k) == 0)
-			hl_lost_first = r->hdr.seq;
+		hl_lose(r->hdr.seq, k);
 		hl_count(HL_STAT_READ_FAULT, 1);
 		bpf_ringbuf_discard(r, 0);
 		return 1;
@@ -424,7 +447,6 @@ static __always_inline void hl_emit_runs(__u8 mode, __u64 root, __u64 iova, __u6
 		 * its pages are not contiguous): the HL_K_PTE record a run of 1
 		 * stands for, without the run's loop and scratch buffer.
 		 */
-		struct hl_record *r;
 		__u64 d;
 
 		if (bpf_probe_read_kernel(&d, 8, (void *)src)) {
@@ -433,17 +455,7 @@ static __always_inline void hl_emit_runs(__u8 mode, __u64 root, __u64 iova, __u6
 		}
 		if (unmap && !d)
 			return;
-		r = hl_reserve(HL_K_PTE, mode);
-		if (!r)
-			return;
-		r->pte.root = root;
-		r->pte.iova = iova;
-		r->pte.old_desc = unmap ? d : 0;
-		r->pte.new_desc = unmap ? 0 : d;
-		r->pte.level = level;
-		r->pte.granule = granule;
-		r->pte.stage = stage;
-		hl_submit(r);
+		hl_emit_pte_rec(mode, root, iova, level, granule, stage, unmap ? d : 0, unmap ? 0 : d);
 		return;
 	}
 	bpf_loop((num + HL_RUN_CHUNK - 1) / HL_RUN_CHUNK, hl_run_cb, &c, 0);

@@ -562,23 +562,6 @@ static __always_inline int hl_pt_init(struct hl_pt *p, struct arm_lpae_io_pgtabl
 	return 0;
 }
 
-static __always_inline void hl_emit_pte(struct hl_pt *p, __u64 iova, __u8 level, __u64 old,
-					__u64 new)
-{
-	struct hl_record *r = hl_reserve(HL_K_PTE, HL_MODE_FENTRY);
-
-	if (!r)
-		return;
-	r->pte.root = p->root;
-	r->pte.iova = iova;
-	r->pte.old_desc = old;
-	r->pte.new_desc = new;
-	r->pte.level = level;
-	r->pte.granule = p->granule;
-	r->pte.stage = p->stage;
-	hl_submit(r);
-}
-
 /* The call's descriptors at this level: one record per run (core.bpf.h hl_emit_runs()). */
 static __always_inline void hl_pt_runs(struct hl_pt *p)
 {
@@ -600,8 +583,9 @@ static __always_inline void hl_table_installed(struct hl_mctx *m, struct hl_pt *
 	m->pending[l] = 0;
 	if (bpf_probe_read_kernel(&now, 8, (void *)m->slot[l]) || now == m->old[l])
 		return;
-	hl_emit_pte(p, p->iova & ~((1ULL << ((4 - l) * (p->granule - 3) + 3)) - 1), l,
-		    m->old[l], now);
+	hl_emit_pte_rec(HL_MODE_FENTRY, p->root,
+			p->iova & ~((1ULL << hl_lvl_shift(l, p->granule)) - 1), l, p->granule,
+			p->stage, m->old[l], now);
 }
 
 SEC("fentry/__arm_lpae_map")

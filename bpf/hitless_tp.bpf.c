@@ -157,24 +157,14 @@ int BPF_PROG(hl_tp_attach_refused, const struct device *smmu, const struct devic
 SEC("tp_btf/arm_lpae_pte_write")
 int BPF_PROG(hl_tp_pte, u64 root, u64 iova, int level, u64 size, u64 old, u64 new)
 {
-	struct hl_record *r = hl_reserve(HL_K_PTE, HL_MODE_TRACEPOINT);
 	__u8 granule = 0;
 
 	/* the block size at `level` gives the granule: 1 << ((4 - level) * (g - 3) + 3) */
 	for (unsigned g = 12; g <= 16; g += 2)
 		if (level >= 0 && level < 4 && size == 1ULL << hl_lvl_shift(level, g))
 			granule = g;
-
-	if (!r)
-		return 0;
-	r->pte.root = root;
-	r->pte.iova = iova;
-	r->pte.old_desc = old;
-	r->pte.new_desc = new;
-	r->pte.level = level;
-	r->pte.granule = granule;
-	r->pte.stage = bpf_map_lookup_elem(&hl_s2_roots, &root) ? 2 : 1;
-	hl_submit(r);
+	hl_emit_pte_rec(HL_MODE_TRACEPOINT, root, iova, level, granule,
+			bpf_map_lookup_elem(&hl_s2_roots, &root) ? 2 : 1, old, new);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "records.h"
 #include "output.h"
+#include "smmu.h"
 
 const char *hl_kind_name(unsigned k)
 {
@@ -223,7 +224,7 @@ static int hl_multi_check(const struct hl_record *r, char *err, size_t errlen)
 			 p->stage);
 		return -1;
 	}
-	shift = (4 - p->level) * (g - 3) + 3;
+	shift = hl_lpae_shift(p->level, g);
 	if (shift > 48 || p->size != 1ULL << shift || p->iova & (p->size - 1)) {
 		snprintf(err, errlen, "descriptor run of size 0x%llx at IOVA 0x%llx (level %u of a %u KiB granule)",
 			 (unsigned long long)p->size, (unsigned long long)p->iova, p->level, 1u << (g - 10));
