@@ -78,7 +78,6 @@ const struct hl_boot_disk *hl_state_boot(const struct hl_state *s, u64 boot)
 	return NULL;
 }
 
-/* Only valid entries are kept: a snapshot holds "every valid STE". */
 static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo);
 
 /*
@@ -103,6 +102,7 @@ unsigned hl_state_pte_stage(const struct hl_state *s, u64 root, unsigned stage)
 	return stage;
 }
 
+/* Only valid entries are kept: a snapshot holds "every valid STE". */
 void hl_state_set_ste(struct hl_state *s, u32 smmu, u32 sid, const u64 *q)
 {
 	struct hl_ste_disk *e = hl_state_ste(s, smmu, sid);
