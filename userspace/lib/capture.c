@@ -507,6 +507,27 @@ static int module_installed(const char *mod, char *where, size_t n)
 	return found;
 }
 
+/*
+ * Module program i waits for a module a kernel may lack altogether (iommufd:
+ * Debian's 7.3 has none) that this one has neither built in, nor loaded, nor
+ * installed: nothing to arm.  Named once, with what the verdict loses
+ * (pinned: the bpftool route's program, not attached), and true.
+ */
+static bool modprobe_absent(struct hl_cap *c, size_t i, bool builtin, bool pinned)
+{
+	const char *mod = modprobe_mods[modprobes[i].mod].name;
+	char dep[300] = "modules.dep";
+
+	if (!modprobe_mods[modprobes[i].mod].absent_not_loaded || builtin ||
+	    module_installed(mod, dep, sizeof(dep)))
+		return false;
+	p_note(c->quiet, "program %s (kprobe %s:%s%s): not %s: %s is not in this kernel (not built in, "
+	       "not loaded, no %s.ko in %s); the verdict loses %s", modprobes[i].prog, mod,
+	       modprobes[i].func, pinned ? ", pinned" : "", pinned ? "attached" : "loaded", mod, mod, dep,
+	       loss_of(modprobes[i].prog));
+	return true;
+}
+
 static const char *tracefs_dir(void)
 {
 	return !access("/sys/kernel/tracing/kprobe_events", W_OK) ? "/sys/kernel/tracing" :
@@ -754,21 +775,11 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		}
 		/* the module kprobes (type1's in both modes: the series has no type1 events) */
 		if ((alt = modprobe_of(c, p)) >= 0) {
-			unsigned m = modprobes[alt].mod;
-			char dep[300] = "modules.dep";
-
 			modbuiltin[alt] = btf__find_by_name_kind(k.vmlinux, modprobes[alt].func,
 								 BTF_KIND_FUNC) >= 0;
 			if (only_walker) {
 				bpf_program__set_autoload(p, false);
-			} else if (modprobe_mods[m].absent_not_loaded && !modbuiltin[alt] &&
-				   !module_installed(modprobe_mods[m].name, dep, sizeof(dep))) {
-				/* a kernel without it (Debian's 7.3 has no iommufd): nothing to arm */
-				p_note(c->quiet, "program %s (kprobe %s:%s): not loaded: %s is not in this kernel "
-				       "(not built in, not loaded, no %s.ko in %s); the verdict loses %s",
-				       bpf_program__name(p), modprobe_mods[m].name, modprobes[alt].func,
-				       modprobe_mods[m].name, modprobe_mods[m].name, dep,
-				       loss_of(bpf_program__name(p)));
+			} else if (modprobe_absent(c, alt, modbuiltin[alt], false)) {
 				bpf_program__set_autoload(p, false);
 				skipped++;
 			}
@@ -934,20 +945,13 @@ static void cap_pinned_mods(struct hl_cap *c, const char *dir, const struct kbtf
 	tp = !access(p, F_OK);
 	for (size_t i = 0; i < N_MODPROBES; i++) {
 		unsigned m = modprobes[i].mod;
-		char dep[300] = "modules.dep";
 		int fd;
 
 		if (tp && i >= N_MODPROBES_BOTH)
 			continue;
 		modbuiltin[i] = btf__find_by_name_kind(k->vmlinux, modprobes[i].func, BTF_KIND_FUNC) >= 0;
-		if (modprobe_mods[m].absent_not_loaded && !modbuiltin[i] &&
-		    !module_installed(modprobe_mods[m].name, dep, sizeof(dep))) {
-			p_note(c->quiet, "program %s (kprobe %s:%s, pinned): not attached: %s is not in this "
-			       "kernel (not built in, not loaded, no %s.ko in %s); the verdict loses %s",
-			       modprobes[i].prog, modprobe_mods[m].name, modprobes[i].func, modprobe_mods[m].name,
-			       modprobe_mods[m].name, dep, loss_of(modprobes[i].prog));
+		if (modprobe_absent(c, i, modbuiltin[i], true))
 			continue;
-		}
 		snprintf(p, sizeof(p), "%s/%s", dir, modprobes[i].prog);
 		fd = bpf_obj_get(p);
 		if (fd < 0) {
