@@ -2,7 +2,7 @@
 # Build the rig's arm64 kernels, out of tree, reusing earlier builds.
 #
 #   scripts/kernel.sh patched   Linux 7.3 + kernel/patches/series  -> $HITLESS_CACHE/out/patched
-#   scripts/kernel.sh stock     Linux 7.3 as Debian ships it        -> $HITLESS_CACHE/out/stock-m
+#   scripts/kernel.sh stock     Linux 7.3, its IOMMU and VFIO as modules -> $HITLESS_CACHE/out/stock-m
 #   scripts/kernel.sh tree      only prepare the patched source tree, print its path
 #   scripts/kernel.sh path FLAVOR   print the output folder (Image, vmlinux, btf, modroot/)
 #   scripts/kernel.sh build-dir FLAVOR  print the build folder (for out-of-tree modules: M=)
