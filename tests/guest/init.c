@@ -468,6 +468,7 @@ int main(void)
 
 	for (int i = first; i < nr_directives; i++) {
 		struct directive *d = &script[i];
+		uint64_t t0;
 		int rc;
 
 		num = i + 1;
@@ -479,7 +480,10 @@ int main(void)
 				say("not ok %d - %s (not run: the kexec failed)", j + 1, script[j].name);
 			break;
 		}
+		t0 = hl_ktime_ns();
 		rc = run(d->argv, d->name);
+		/* where the rig's time goes: grep step-time in the rig's logs */
+		say("# step-time %s %.2f s", d->name, (hl_ktime_ns() - t0) / 1e9);
 		if (rc == 0) {
 			say("ok %d - %s", num, d->name);
 		} else {
