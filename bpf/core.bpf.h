@@ -315,33 +315,47 @@ __noinline int hl_run_add(struct hl_run_ctx *c, __u64 i, __u64 old, __u64 new)
 	return 0;
 }
 
-/* Chunk k of the call's descriptors: read at once, each the next of the run or not. */
+/*
+ * Descriptors HL_RUN_STEP * k and after, up to HL_RUN_STEP of them: each the
+ * next of the run or not.  The bpf_loop() step is short because the verifier
+ * follows every iteration of every branch inside it: a step over the whole
+ * chunk of 64 cost it 176k instructions for each of the map and unmap
+ * programs, most of the stock object's load time in the rig's guest; one
+ * descriptor per step tripled the cost per descriptor (the callback and the
+ * buffer's lookup each time).  The chunk is read into the per-CPU buffer at
+ * its first step.
+ */
+#define HL_RUN_STEP	8
+
 static long hl_run_cb(__u64 k, void *ctx)
 {
 	struct hl_run_ctx *c = ctx;
-	__u32 zero = 0, n;
+	__u32 zero = 0, n, off;
 	struct hl_run_buf *b = bpf_map_lookup_elem(&hl_run_scratch, &zero);
-	__u64 i0 = k * HL_RUN_CHUNK;
+	__u64 i0 = k * HL_RUN_STEP;
 
 	if (!b || i0 >= c->num)
 		return 1;
-	n = c->num - i0;
-	if (n > HL_RUN_CHUNK)
-		n = HL_RUN_CHUNK;
-	HL_BARRIER_VAR(n);
-	if (n == 0 || n > HL_RUN_CHUNK)
-		return 1;
-	if (bpf_probe_read_kernel(b->d, n * 8, (void *)(c->src + i0 * 8))) {
-		hl_count(HL_STAT_READ_FAULT, 1);
-		return 1;
+	off = i0 & (HL_RUN_CHUNK - HL_RUN_STEP);	/* where step k's descriptors are in the chunk */
+	if (!off) {
+		n = c->num - i0;
+		if (n > HL_RUN_CHUNK)
+			n = HL_RUN_CHUNK;
+		HL_BARRIER_VAR(n);
+		if (n == 0 || n > HL_RUN_CHUNK)
+			return 1;
+		if (bpf_probe_read_kernel(b->d, n * 8, (void *)(c->src + i0 * 8))) {
+			hl_count(HL_STAT_READ_FAULT, 1);
+			return 1;
+		}
 	}
 #pragma clang loop unroll(disable)
-	for (__u32 j = 0; j < HL_RUN_CHUNK; j++) {
+	for (__u32 j = 0; j < HL_RUN_STEP; j++) {
 		__u64 d, old, new;
 
-		if (j >= n)
-			break;
-		d = b->d[j];
+		if (i0 + j >= c->num)
+			return 1;
+		d = b->d[off + j];
 		if (c->unmap) {
 			if (!d)
 				return 1;	/* __arm_lpae_unmap() stops at the first empty entry */
@@ -458,7 +472,7 @@ static __always_inline void hl_emit_runs(__u8 mode, __u64 root, __u64 iova, __u6
 		hl_emit_pte_rec(mode, root, iova, level, granule, stage, unmap ? d : 0, unmap ? 0 : d);
 		return;
 	}
-	bpf_loop((num + HL_RUN_CHUNK - 1) / HL_RUN_CHUNK, hl_run_cb, &c, 0);
+	bpf_loop((num + HL_RUN_STEP - 1) / HL_RUN_STEP, hl_run_cb, &c, 0);
 	hl_run_flush(&c);
 }
 

@@ -569,6 +569,14 @@ static void test_runs(struct core_test *sk, struct ring_buffer *rb)
 	d[64] ^= 1ULL << 52;	/* the contiguous hint on one page */
 	run_case(sk, rb, "300 pages of 64 KiB, one different at 64", d, 300, 0, 3, 16, 0, 3);
 	d[64] ^= 1ULL << 52;
+	/* edges of the program's bpf_loop() steps (HL_RUN_STEP 8): a break at 8 and at 15, an unmap's stop at 8 */
+	for (unsigned i = 0; i < 20; i++)
+		d[i] = (pa + i * 4096) | attr;
+	d[8] = 0x180000000ULL | attr;
+	d[15] = 0x180001000ULL | attr;
+	run_case(sk, rb, "a map with breaks at 8 and 15", d, 20, 0x40000000, 3, 12, 0, 5);
+	d[8] = 0;
+	run_case(sk, rb, "an unmap that stops at an empty entry at 8", d, 20, 0x40000000, 3, 12, 1, 1);
 	/* descriptors that are not in arithmetic progression at all: one run per pair at best */
 	for (unsigned i = 0; i < 8; i++)
 		d[i] = (pa + ((i * i) << 12)) | attr;
