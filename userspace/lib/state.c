@@ -32,6 +32,7 @@ void hl_state_free(struct hl_state *s)
 	VEC_FREE(s->boots);
 	VEC_FREE(s->clocks);
 	VEC_FREE(s->smmus);
+	VEC_FREE(s->smmu_ids);
 	VEC_FREE(s->stes);
 	VEC_FREE(s->cds);
 	if (!s->ranges.cap)
@@ -68,6 +69,38 @@ const struct hl_smmu_disk *hl_state_smmu(const struct hl_state *s, u32 smmu)
 		if (s->smmus.v[i].id == smmu)
 			return &s->smmus.v[i];
 	return NULL;
+}
+
+const struct hl_smmu_id_disk *hl_state_smmu_id(const struct hl_state *s, u32 smmu)
+{
+	for (size_t i = 0; i < s->smmu_ids.n; i++)
+		if (s->smmu_ids.v[i].smmu == smmu)
+			return &s->smmu_ids.v[i];
+	return NULL;
+}
+
+u32 hl_smmu_idr_known(const struct hl_state *s, const struct hl_smmu_disk *m)
+{
+	const struct hl_smmu_id_disk *id = hl_state_smmu_id(s, m->id);
+
+	if (id)
+		return id->known & HL_SK_IDR_ALL;
+	for (int k = 0; k < 6; k++)
+		if (m->idr[k])
+			return HL_SK_IDR_ALL;
+	return 0;
+}
+
+int hl_smmu_bbml2(const struct hl_state *s, const struct hl_smmu_disk *m)
+{
+	const struct hl_smmu_id_disk *id = hl_state_smmu_id(s, m->id);
+
+	/* the register first: the driver's feature bit is its reading of IDR3.BBM */
+	if (hl_smmu_idr_known(s, m) & HL_SK_IDR(3))
+		return hl_idr_bbml(m->idr) >= 2;
+	if (id && (id->known & HL_SK_FEATURES))
+		return !!(id->features & ARM_SMMU_FEAT_BBML2);
+	return -1;
 }
 
 const struct hl_boot_disk *hl_state_boot(const struct hl_state *s, u64 boot)
