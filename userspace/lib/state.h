@@ -124,6 +124,24 @@ struct hl_state {
 	VEC(struct hl_loss_disk) losses;
 	VEC(struct hl_protect_disk) protect;
 	/*
+	 * The intake's helpers, not the state (state.c): leaves whose place is
+	 * inside the ranges (a table at a lower address than those already
+	 * walked), held until a reader needs them in place and merged then in
+	 * one pass (hl_ranges_settle), instead of moving every range behind
+	 * them for each; and the stage-2 roots of the STEs, rebuilt when the
+	 * STEs changed (ste_gen, their count and address).
+	 */
+	VEC(struct hl_range) rpend;
+	VEC(u64) rpend_roots;
+	u64 ste_gen;
+	struct {
+		u64 *v;
+		size_t n, cap, nste;
+		const void *ste_v;
+		u64 gen;
+		int ok;
+	} s2roots;
+	/*
 	 * The snapshot file this state was read from, mapped copy-on-write:
 	 * ranges.v points into it while ranges.cap is 0 (a 10M-range file is
 	 * not copied); the first insertion takes a private copy.
@@ -144,7 +162,7 @@ void hl_state_apply(struct hl_state *s, const struct hl_record *r);
  * record's.  An STE that makes root a stage-2 table also retags the ranges
  * the state already holds for it (hl_state_set_ste).
  */
-unsigned hl_state_pte_stage(const struct hl_state *s, u64 root, unsigned stage);
+unsigned hl_state_pte_stage(struct hl_state *s, u64 root, unsigned stage);
 
 struct hl_ste_disk *hl_state_ste(const struct hl_state *s, u32 smmu, u32 sid);
 struct hl_cd_disk *hl_state_cd(const struct hl_state *s, u32 smmu, u32 sid, u32 ssid);
@@ -166,6 +184,12 @@ void hl_state_set_cd(struct hl_state *s, u32 smmu, u32 sid, u32 ssid, const u64 
 void hl_ranges_write(struct hl_state *s, u64 root, u64 iova, unsigned level,
 		     unsigned granule, unsigned stage, u64 old_desc, u64 new_desc);
 void hl_ranges_compress(struct hl_state *s);
+/*
+ * Put the leaves the intake held back (struct hl_state) in place: every
+ * reader of s->ranges outside state.c first, hl_ranges_compress() and
+ * the state's own lookups do it.  Logically const: the translation is the same.
+ */
+void hl_ranges_settle(const struct hl_state *s);
 /*
  * The translation function of `root` as maximal linear runs, ignoring leaf
  * size (what the device sees); caller frees *out.
