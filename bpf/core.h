@@ -103,8 +103,32 @@ enum hl_smmu_field {
 	HL_SF_NUM_ENTS,		/* strtab_cfg.linear.num_ents */
 	HL_SF_DEV,
 	HL_SF_BASE,		/* the MMIO mapping */
+	/* the SMMU's identity as the driver knows it: optional (size 0 when the BTF lacks one) */
+	HL_SF_OAS,		/* unsigned long oas: bits */
+	HL_SF_PGSIZE,		/* unsigned long pgsize_bitmap */
+	HL_SF_ASID_BITS,
+	HL_SF_VMID_BITS,
 	HL_SF_MAX
 };
+#define HL_SF_FIRST_OPTIONAL	HL_SF_OAS
+
+/*
+ * hl_smmu_info.known: what the walker's trigger read about an SMMU.  A field
+ * whose bit is clear was not captured: unknown, whatever its value (0).
+ */
+enum hl_smmu_known {
+	HL_SK_FEATURES	= 1 << 0,
+	HL_SK_OPTIONS	= 1 << 1,
+	HL_SK_SID_BITS	= 1 << 2,
+	HL_SK_SSID_BITS	= 1 << 3,
+	HL_SK_OAS	= 1 << 4,
+	HL_SK_PGSIZE	= 1 << 5,
+	HL_SK_ASID_BITS	= 1 << 6,
+	HL_SK_VMID_BITS	= 1 << 7,
+	HL_SK_IDR0	= 1 << 8,	/* ... HL_SK_IDR0 << k: SMMU_IDRk read */
+};
+#define HL_SK_IDR(k)	(HL_SK_IDR0 << (k))
+#define HL_SK_IDR_ALL	(0x3f * HL_SK_IDR0)
 
 struct hl_smmu_layout {
 	__u32 set;		/* 0: not set yet, the walker's trigger does nothing; else how
@@ -127,11 +151,15 @@ struct hl_smmu_info {
 	__u64 strtab_dma;
 	__u64 ptr;		/* struct arm_smmu_device * */
 	__u64 base;		/* MMIO base (physical), from the platform device */
-	__u32 idr[6];		/* SMMU_IDR0..5 as read at discovery (0 if unreadable) */
-	__u32 pad1;
+	__u32 idr[6];		/* SMMU_IDR0..5 as read at discovery, each a 32-bit load */
+	__u32 known;		/* enum hl_smmu_known: which fields were read */
 	__u64 mmio;		/* smmu->base: the registers' mapping (virtual) */
 	/* the bound driver's own probe and shutdown (its struct platform_driver) */
 	__u64 drv_probe, drv_shutdown;
+	/* the driver's identity of the SMMU (struct arm_smmu_device) */
+	__u64 oas;		/* output address size, bits */
+	__u64 pgsize_bitmap;
+	__u32 asid_bits, vmid_bits;
 };
 
 #endif /* HITLESS_CORE_H */

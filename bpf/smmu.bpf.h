@@ -59,6 +59,8 @@ struct hl_smmu_dev {
 	__u64 features, options, sid_bits, ssid_bits;
 	__u64 l1tab, l1_dma, num_l1_ents, table, ste_dma, num_ents, dev, mmio;
 	__u64 drv_probe, drv_shutdown;
+	__u64 oas, pgsize_bitmap, asid_bits, vmid_bits;
+	__u32 known;		/* HL_SK_* of the driver's fields read */
 };
 
 static __always_inline __u64 hl_lay_read(const struct hl_smmu_layout *lay, __u64 smmu, unsigned k)
@@ -88,6 +90,16 @@ static __always_inline void hl_smmu_dev_lay(const struct hl_smmu_layout *lay, __
 	d->num_ents = hl_lay_read(lay, smmu, HL_SF_NUM_ENTS);
 	d->dev = hl_lay_read(lay, smmu, HL_SF_DEV);
 	d->mmio = hl_lay_read(lay, smmu, HL_SF_BASE);
+	/* the required fields; the optional ones where the kernel's BTF has them */
+	d->known = HL_SK_FEATURES | HL_SK_OPTIONS | HL_SK_SID_BITS | HL_SK_SSID_BITS;
+	d->oas = hl_lay_read(lay, smmu, HL_SF_OAS);
+	d->pgsize_bitmap = hl_lay_read(lay, smmu, HL_SF_PGSIZE);
+	d->asid_bits = hl_lay_read(lay, smmu, HL_SF_ASID_BITS);
+	d->vmid_bits = hl_lay_read(lay, smmu, HL_SF_VMID_BITS);
+	d->known |= (lay->size[HL_SF_OAS] ? HL_SK_OAS : 0) |
+		    (lay->size[HL_SF_PGSIZE] ? HL_SK_PGSIZE : 0) |
+		    (lay->size[HL_SF_ASID_BITS] ? HL_SK_ASID_BITS : 0) |
+		    (lay->size[HL_SF_VMID_BITS] ? HL_SK_VMID_BITS : 0);
 }
 
 /* Register the SMMU at `key` (its struct arm_smmu_device) from what d read. */
@@ -110,15 +122,32 @@ static __always_inline struct hl_smmu_info *hl_smmu_add(__u64 key, const struct 
 	n.mmio = d->mmio;
 	n.drv_probe = d->drv_probe;
 	n.drv_shutdown = d->drv_shutdown;
+	n.oas = d->oas;
+	n.pgsize_bitmap = d->pgsize_bitmap;
+	n.asid_bits = d->asid_bits;
+	n.vmid_bits = d->vmid_bits;
+	n.known = d->known;
 	{
 		struct platform_device *pd =
 			(void *)(d->dev - bpf_core_field_offset(struct platform_device, dev));
 
 		n.base = BPF_CORE_READ(pd, resource, start);
-		/* SMMU_IDR0..5 (offsets 0x0-0x14): identification registers, reads have no side effect */
-		if (d->mmio && bpf_probe_read_kernel(n.idr, sizeof(n.idr), (void *)d->mmio))
-			__builtin_memset(n.idr, 0, sizeof(n.idr));
 	}
+	/*
+	 * SMMU_IDR0..5 (offsets 0x0-0x14): identification registers, reads
+	 * have no side effect.  One 32-bit load each, as the driver's
+	 * readl_relaxed(): they are 32-bit registers, and a 64-bit load of two
+	 * (what one bpf_probe_read_kernel() of all six does on arm64) is not
+	 * an access the architecture defines for them; QEMU's model reads
+	 * such a load as zero.
+	 */
+#pragma unroll
+	for (int k = 0; k < 6; k++)
+		if (d->mmio && !bpf_probe_read_kernel(&n.idr[k], sizeof(n.idr[k]),
+						      (void *)(d->mmio + 4 * k)))
+			n.known |= HL_SK_IDR(k);
+		else
+			n.idr[k] = 0;
 	n.id = __sync_fetch_and_add(&hl_nsmmu, 1);
 	bpf_map_update_elem(&hl_smmus, &key, &n, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&hl_smmus, &key);

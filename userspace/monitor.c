@@ -249,6 +249,8 @@ int do_monitor(int argc, char **argv)
 	hl_cap_smmus(&c);
 	for (size_t i = 0; i < c.st.smmus.n; i++)
 		VEC_PUSH(m.st.smmus, c.st.smmus.v[i]);
+	for (size_t i = 0; i < c.st.smmu_ids.n; i++)
+		VEC_PUSH(m.st.smmu_ids, c.st.smmu_ids.v[i]);
 	if (!prot.protect.n)
 		p_note(c.quiet, "no --protect: entry updates are classified only, no StreamID is protected");
 	hl_mon_judge(&m, hl_now_ns(CLOCK_MONOTONIC), mon_print, &out);

@@ -112,6 +112,94 @@ static void show_meta(struct show *sh)
 	hl_jw_put(&sh->jw, "meta", o);
 }
 
+/* A driver field of SMMU identity `id` (NULL: none captured): its number, or null (unknown). */
+static json_object *drv_u(const struct hl_smmu_id_disk *id, u32 bit, u64 v)
+{
+	return id && (id->known & bit) ? json_object_new_uint64(v) : NULL;
+}
+
+/* ARM_SMMU_FEAT_* or _OPT_* names of the bits in v (an unnamed bit as its number). */
+static json_object *bit_names(u64 v, const char *(*name)(unsigned))
+{
+	json_object *a = json_object_new_array();
+	char b[16];
+
+	for (unsigned k = 0; k < 32; k++) {
+		if (!(v & (1ULL << k)))
+			continue;
+		snprintf(b, sizeof(b), "bit%u", k);
+		json_object_array_add(a, json_object_new_string(name(k) ? name(k) : b));
+	}
+	return a;
+}
+
+/*
+ * What the driver knows of the SMMU (struct arm_smmu_device): every field
+ * the capture did not read is null, printed "unknown".  The 7.3 driver keeps
+ * no input address size (it sets one per domain), so there is none here.
+ */
+static json_object *drv_json(const struct hl_smmu_id_disk *id)
+{
+	json_object *o = json_object_new_object();
+	bool f = id && (id->known & HL_SK_FEATURES), op = id && (id->known & HL_SK_OPTIONS);
+	char b[32];
+
+	snprintf(b, sizeof(b), "0x%x", f ? id->features : 0);
+	json_object_object_add(o, "features", f ? json_object_new_string(b) : NULL);
+	json_object_object_add(o, "feature_names", f ? bit_names(id->features, hl_smmu_feat_name) : NULL);
+	snprintf(b, sizeof(b), "0x%x", op ? id->options : 0);
+	json_object_object_add(o, "options", op ? json_object_new_string(b) : NULL);
+	json_object_object_add(o, "option_names", op ? bit_names(id->options, hl_smmu_opt_name) : NULL);
+	json_object_object_add(o, "oas", drv_u(id, HL_SK_OAS, id ? id->oas : 0));
+	snprintf(b, sizeof(b), "0x%llx", id ? (unsigned long long)id->pgsize_bitmap : 0ULL);
+	json_object_object_add(o, "pgsize_bitmap",
+			       id && (id->known & HL_SK_PGSIZE) ? json_object_new_string(b) : NULL);
+	json_object_object_add(o, "sid_bits", drv_u(id, HL_SK_SID_BITS, id ? id->sid_bits : 0));
+	json_object_object_add(o, "ssid_bits", drv_u(id, HL_SK_SSID_BITS, id ? id->ssid_bits : 0));
+	json_object_object_add(o, "asid_bits", drv_u(id, HL_SK_ASID_BITS, id ? id->asid_bits : 0));
+	json_object_object_add(o, "vmid_bits", drv_u(id, HL_SK_VMID_BITS, id ? id->vmid_bits : 0));
+	return o;
+}
+
+/* The driver's fields as text: "unknown" for each one not captured. */
+static void drv_text(FILE *out, const struct hl_smmu_id_disk *id)
+{
+	u32 kn = id ? id->known : 0;
+
+	if (!(kn & ~HL_SK_IDR_ALL)) {
+		fputs("unknown (not captured)", out);
+		return;
+	}
+	if (kn & HL_SK_FEATURES) {
+		fprintf(out, "features 0x%x", id->features);
+		for (unsigned k = 0, n = 0; k < 32; k++)
+			if (id->features & (1u << k))
+				fprintf(out, n++ ? ",%s" : " (%s", hl_smmu_feat_name(k) ? hl_smmu_feat_name(k) : "?");
+		if (id->features)
+			fputc(')', out);
+	} else {
+		fputs("features unknown", out);
+	}
+	if (kn & HL_SK_OPTIONS)
+		fprintf(out, ", options 0x%x", id->options);
+	else
+		fputs(", options unknown", out);
+#define DRV_NUM(bit, name, fmt, v)					\
+	do {								\
+		if (kn & (bit))						\
+			fprintf(out, ", " name " " fmt, v);		\
+		else							\
+			fputs(", " name " unknown", out);		\
+	} while (0)
+	DRV_NUM(HL_SK_OAS, "oas", "%llu bits", (unsigned long long)id->oas);
+	DRV_NUM(HL_SK_PGSIZE, "pgsize_bitmap", "0x%llx", (unsigned long long)id->pgsize_bitmap);
+	DRV_NUM(HL_SK_SID_BITS, "sid_bits", "%u", id->sid_bits);
+	DRV_NUM(HL_SK_SSID_BITS, "ssid_bits", "%u", id->ssid_bits);
+	DRV_NUM(HL_SK_ASID_BITS, "asid_bits", "%u", id->asid_bits);
+	DRV_NUM(HL_SK_VMID_BITS, "vmid_bits", "%u", id->vmid_bits);
+#undef DRV_NUM
+}
+
 static void show_smmus(struct show *sh)
 {
 	const struct hl_state *s = sh->s;
@@ -119,41 +207,44 @@ static void show_smmus(struct show *sh)
 
 	list_begin(sh, "smmus", NULL);
 	for (size_t i = 0; i < s->smmus.n; i++) {
-		json_object *m = json_object_new_object(), *idr = json_object_new_array(), *f;
+		const struct hl_smmu_disk *sm = &s->smmus.v[i];
+		const struct hl_smmu_id_disk *id = hl_state_smmu_id(s, sm->id);
+		/* which IDRs were read; the fields of the others are null, unknown, never a 0 */
+		u32 known = hl_smmu_idr_known(s, sm);
+		json_object *m = json_object_new_object(), *idr = json_object_new_array(), *f, *d;
+		int bbml2 = hl_smmu_bbml2(s, sm);
 
-		/*
-		 * No SMMUv3 reads all six IDRs as 0 (it implements a stage and a
-		 * granule): all 0 is a capture that could not read them (the
-		 * walker's read of the MMIO page refused), unknown, not a fact.
-		 */
-		bool known = false;
-
-		for (int k = 0; k < 6; k++)
-			known |= s->smmus.v[i].idr[k] != 0;
-		f = known ? hl_idr_decode(s->smmus.v[i].idr) : NULL;
+		f = hl_idr_decode(sm->idr, known);
+		d = drv_json(id);
 		if (!sh->json) {
-			fprintf(sh->out, "SMMU %u at 0x%llx: ", s->smmus.v[i].id,
-				(unsigned long long)s->smmus.v[i].base);
-			if (known)
-				text_fields(sh->out, f);
-			else
-				fputs("features unknown (its IDR registers were not captured)", sh->out);
-			fputc('\n', sh->out);
+			fprintf(sh->out, "SMMU %u at 0x%llx: ", sm->id, (unsigned long long)sm->base);
+			if (!known)
+				fputs("IDRs unknown (not captured): ", sh->out);
+			text_fields(sh->out, f);
+			fputs("\n  driver: ", sh->out);
+			drv_text(sh->out, id);
+			fprintf(sh->out, "\n  BBML2 %s\n", bbml2 < 0 ? "unknown" : bbml2 ? "yes" : "no");
 			json_object_put(f);
+			json_object_put(d);
 			json_object_put(idr);
 			json_object_put(m);
 			continue;
 		}
-		jadd_u(m, "smmu", s->smmus.v[i].id);
-		jadd_hex(m, "base", s->smmus.v[i].base);
+		jadd_u(m, "smmu", sm->id);
+		jadd_hex(m, "base", sm->base);
 		for (int k = 0; k < 6; k++) {
-			snprintf(b, sizeof(b), "0x%08x", s->smmus.v[i].idr[k]);
-			json_object_array_add(idr, json_object_new_string(b));
+			snprintf(b, sizeof(b), "0x%08x", sm->idr[k]);
+			json_object_array_add(idr, known & HL_SK_IDR(k) ? json_object_new_string(b) : NULL);
 		}
 		json_object_object_add(m, "IDR", known ? idr : NULL);
 		if (!known)
 			json_object_put(idr);
-		json_object_object_add(m, "features", f);	/* null: unknown */
+		/* null: unknown; a field of an IDR not read is null inside */
+		json_object_object_add(m, "features", known ? f : NULL);
+		if (!known)
+			json_object_put(f);
+		json_object_object_add(m, "driver", d);
+		json_object_object_add(m, "bbml2", bbml2 < 0 ? NULL : json_object_new_boolean(bbml2));
 		hl_jw_put(&sh->jw, NULL, m);
 	}
 	list_end(sh);

@@ -49,6 +49,17 @@ iv = [f[\"iova_start\"] for f in d[\"findings\"] if \"iova_start\" in f]
 assert iv and all(int(v, 16) == int(sys.argv[1], 16) for v in iv), iv
 " "$want_iova"' "the page-table finding names IOVA $want_iova"
 fi
+# The rig's SMMU has BBML2 (QEMU's model: IDR3.BBM = 2, the capture reads it):
+# a block split in one write is the warning BBM-SIZE is on such an SMMU
+case $want_rules in
+*BBM-SIZE*) check 'printf "%s" "$json" | python3 -c "
+import json, sys
+d = json.load(sys.stdin)
+b = [f for f in d[\"findings\"] if f[\"rule\"] == \"BBM-SIZE\"]
+assert d[\"bbml2\"] is True and b, (d[\"bbml2\"], b)
+assert all(f[\"severity\"] == \"warning\" and \"the SMMU has BBML2\" in f[\"message\"] for f in b), b
+"' "BBM-SIZE is a warning: the capture knows the SMMU has BBML2 (IDR3.BBM = 2)" ;;
+esac
 # Without --protect, the default: every device the capture saw a VMM attach
 # (iommufd or VFIO type1) is protected, with the same exit status: StreamID 8
 # when the capture saw edu attached (a driver attach naming StreamID 8 and a

@@ -368,6 +368,63 @@ static inline void t_synth(struct hl_state *s, unsigned long long nranges, unsig
 }
 
 /*
+ * The same shape as t_synth() built as a capture builds it from a walk: for
+ * each StreamID its STE, its CD and one walker record per 4 KiB page, each
+ * through hl_state_apply() (the collector's intake), the records kept as the
+ * log.  The benchmarks time it (synth -w): the walk's cost in the collector.
+ * The tables sit in the opposite order of their StreamIDs (the driver
+ * allocates them as devices attach, the walker goes by StreamID): each
+ * table's leaves arrive below every table already walked.
+ */
+static inline void t_synth_walk(struct hl_state *s, unsigned long long nranges,
+				unsigned long long nstreams, unsigned long long bootn)
+{
+	struct tlog l;
+
+	hl_state_init(s);
+	t_boot(s, &l, bootn << 32 | 0x5e7f, "7.3.4-synth", bootn * 1000000000ULL, 25000000);
+	t_smmu(s, 0, 0);
+	s->events.v = hl_vec_grow(s->events.v, &s->events.cap, nranges + 2 * nstreams,
+				  sizeof(struct hl_record));
+	for (unsigned long long k = 0; k < nstreams; k++) {
+		u64 root = 0x100000000ULL * bootn + (nstreams - 1 - k) * 0x1000000ULL;
+		u64 cdtab = 0x200000000ULL * bootn + k * 0x10000ULL;
+		struct hl_protect_disk p = { .smmu = 0, .sid = 16 + k };
+		u64 ste[8], cd[8], none[8] = { 0 };
+		unsigned long long per = nranges / nstreams + (k < nranges % nstreams);
+		struct hl_record *r;
+
+		mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, cdtab, 0);
+		mk_s1_cd(cd, 1 + k, root);
+		r = t_rec(&l, HL_K_STE);
+		r->hdr.mode = HL_MODE_WALKER;
+		r->ste.sid = 16 + k;
+		memcpy(r->ste.before, none, 64);
+		memcpy(r->ste.after, ste, 64);
+		t_put(&l, r);
+		r = t_rec(&l, HL_K_CD);
+		r->hdr.mode = HL_MODE_WALKER;
+		r->cd.sid = 16 + k;
+		memcpy(r->cd.after, cd, 64);
+		t_put(&l, r);
+		VEC_PUSH(s->protect, p);
+		for (unsigned long long i = 0; i < per; i++) {
+			r = t_rec(&l, HL_K_PTE);
+			r->hdr.mode = HL_MODE_WALKER;
+			r->pte.root = root;
+			r->pte.iova = i * 0x2000;
+			r->pte.level = 3;
+			r->pte.granule = 12;
+			r->pte.stage = 1;
+			/* AP[2] (read-only) on every other page: no folding */
+			r->pte.new_desc = pg(0x4000000000ULL + k * 0x100000000ULL + i * 0x2000) |
+					  ((i & 1) ? 0x80 : 0);
+			t_put(&l, r);
+		}
+	}
+}
+
+/*
  * The rig's story, hand-built: StreamID 16 (protected) translates through
  * stage 1 (CD SSID 0, ASID 1) with a 2 MiB block and sixteen 4 KiB pages;
  * StreamID 8 bypasses.  The old kernel pauses the VM, runs LUO and kexecs;

@@ -12,7 +12,9 @@ static const char *f(json_object *o, const char *k)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "(absent)";
+	if (!json_object_object_get_ex(o, k, &v))
+		return "(absent)";
+	return v ? json_object_get_string(v) : "(null)";
 }
 
 static int is(json_object *o, const char *k, const char *want)
@@ -240,10 +242,20 @@ static void idr(void)
 	r[0] = 3 | (1 << 10);
 	r[3] = 2 << 11;
 	r[5] = (1 << 4) | (1 << 6) | 5;
-	o = hl_idr_decode(r);
+	o = hl_idr_decode(r, HL_SK_IDR_ALL);
 	tap_ok(hl_idr_bbml(r) == 2 && is(o, "BBML", "2") && is(o, "S1P", "1") && is(o, "S2P", "1") &&
 	       is(o, "ATS", "1") && is(o, "OAS", "48") && is(o, "GRAN4K", "1") && is(o, "GRAN16K", "0"),
 	       "IDR0/3/5: S1P, S2P, ATS, BBML (IDR3.BBM), OAS, granules");
+	json_object_put(o);
+	/* IDR0 read, IDR3 and IDR5 not: their fields are unknown (null), not 0 */
+	o = hl_idr_decode(r, HL_SK_IDR(0) | HL_SK_IDR(1));
+	tap_ok(is(o, "S1P", "1") && is(o, "SIDSIZE", "0") && is(o, "BBML", "(null)") &&
+	       is(o, "RIL", "(null)") && is(o, "OAS", "(null)") && is(o, "GRAN4K", "(null)"),
+	       "an IDR not read: its fields null (BBML, RIL, OAS, GRAN4K), the read ones' values (S1P, SIDSIZE 0)");
+	json_object_put(o);
+	o = hl_idr_decode(r, 0);
+	tap_ok(is(o, "S1P", "(null)") && is(o, "S2P", "(null)") && is(o, "ST_LEVEL", "(null)"),
+	       "no IDR read: every field null");
 	json_object_put(o);
 }
 

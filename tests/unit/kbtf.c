@@ -37,8 +37,12 @@ static int add_v2(struct btf *b, const struct ids *t)
 	return id;
 }
 
-/* SMMUv3's, with the stream table config's anonymous union; then its master pointing at it */
-static int add_v3(struct btf *b, const struct ids *t, int with_master)
+/*
+ * SMMUv3's, with the stream table config's anonymous union; then its master
+ * pointing at it.  with_id: with the identity fields (oas, pgsize_bitmap,
+ * asid_bits, vmid_bits), which the loader takes where they are.
+ */
+static int add_v3_id(struct btf *b, const struct ids *t, int with_master, int with_id)
 {
 	int lin, l2, un, cfg, id, ptr;
 
@@ -66,6 +70,12 @@ static int add_v3(struct btf *b, const struct ids *t, int with_master)
 	btf__add_field(b, "sid_bits", t->u32, 600 * 8, 0);
 	btf__add_field(b, "ssid_bits", t->u32, 604 * 8, 0);
 	btf__add_field(b, "strtab_cfg", cfg, 640 * 8, 0);
+	if (with_id) {
+		btf__add_field(b, "oas", t->u64, 400 * 8, 0);
+		btf__add_field(b, "pgsize_bitmap", t->u64, 408 * 8, 0);
+		btf__add_field(b, "asid_bits", t->u32, 416 * 8, 0);
+		btf__add_field(b, "vmid_bits", t->u32, 420 * 8, 0);
+	}
 	if (with_master) {
 		ptr = btf__add_ptr(b, id);
 		btf__add_struct(b, "arm_smmu_master", 16);
@@ -73,6 +83,11 @@ static int add_v3(struct btf *b, const struct ids *t, int with_master)
 		btf__add_field(b, "dev", t->dev, 64, 0);
 	}
 	return id;
+}
+
+static int add_v3(struct btf *b, const struct ids *t, int with_master)
+{
+	return add_v3_id(b, t, with_master, 0);
 }
 
 /* The SMMUv3 layout add_v3() built, as the loader must have found it. */
@@ -102,6 +117,22 @@ int main(void)
 	add_v3(b, &t, 1);
 	rc = hl_smmu_layout_find(&b, 1, &lay, why, sizeof(why));
 	tap_ok(!rc && lay.set == 1 && is_v3(&lay), "one struct arm_smmu_device: its offsets (features at 320)");
+	btf__free(b);
+	/* ... without the identity fields: found all the same, those read as not captured (size 0) */
+	tap_ok(!rc && !lay.size[HL_SF_OAS] && !lay.size[HL_SF_PGSIZE] && !lay.size[HL_SF_ASID_BITS] &&
+	       !lay.size[HL_SF_VMID_BITS], "without oas, pgsize_bitmap, asid_bits, vmid_bits: the layout all "
+	       "the same, those four not read (size 0: unknown in the snapshot)");
+
+	/* with them: their offsets and sizes */
+	b = btf__new_empty();
+	base_types(b, &t);
+	add_v3_id(b, &t, 1, 1);
+	rc = hl_smmu_layout_find(&b, 1, &lay, why, sizeof(why));
+	tap_ok(!rc && is_v3(&lay) && lay.off[HL_SF_OAS] == 400 && lay.size[HL_SF_OAS] == 8 &&
+	       lay.off[HL_SF_PGSIZE] == 408 && lay.size[HL_SF_PGSIZE] == 8 &&
+	       lay.off[HL_SF_ASID_BITS] == 416 && lay.size[HL_SF_ASID_BITS] == 4 &&
+	       lay.off[HL_SF_VMID_BITS] == 420 && lay.size[HL_SF_VMID_BITS] == 4,
+	       "the SMMU's identity fields: oas at 400 (8), pgsize_bitmap 408 (8), asid_bits 416, vmid_bits 420 (4)");
 	btf__free(b);
 
 	/* both drivers built in, the other driver's type first (as in Debian's 7.3 BTF) */

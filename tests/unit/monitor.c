@@ -84,6 +84,8 @@ static int mon_run(const struct hl_state *a, const struct hl_protect_disk *p, si
 	m.st.meta = a->meta;
 	for (size_t i = 0; i < a->smmus.n; i++)
 		VEC_PUSH(m.st.smmus, a->smmus.v[i]);
+	for (size_t i = 0; i < a->smmu_ids.n; i++)
+		VEC_PUSH(m.st.smmu_ids, a->smmu_ids.v[i]);
 	for (size_t i = 0; i < a->boots.n; i++)
 		VEC_PUSH(m.st.boots, a->boots.v[i]);
 	for (size_t i = 0; i < a->stes.n; i++)

@@ -521,6 +521,52 @@ static void bbm(void)
 	tap_ok(count(R_BBM_SIZE) == 1 && first(R_BBM_SIZE)->sev == SEV_WARNING && V.bbml2,
 	       "BBM-SIZE: with BBML2 it is a warning");
 	end();
+	/*
+	 * BBML2 known from the driver alone (its ARM_SMMU_FEAT_BBML2; the
+	 * IDRs not read): a warning; the driver's features known without it,
+	 * or nothing known (IDRs all 0, no identity: a 1.0 snapshot's SMMU the
+	 * capture could not read): an error, never a BBML2 assumed.
+	 */
+	for (int k = 0; k < 3; k++) {
+		static const char *const what[3] = {
+			"the driver's features say BBML2 (IDRs not read): a warning",
+			"the driver's features without BBML2: an error",
+			"nothing known of the SMMU: an error",
+		};
+		struct hl_smmu_id_disk id = { .smmu = 0, .known = HL_SK_FEATURES | HL_SK_OPTIONS,
+					      .features = ARM_SMMU_FEAT_TRANS_S1 |
+							  (k == 0 ? ARM_SMMU_FEAT_BBML2 : 0) };
+
+		begin(0, 0);
+		memset(S.smmus.v[0].idr, 0, sizeof(S.smmus.v[0].idr));
+		if (k < 2)
+			VEC_PUSH(S.smmu_ids, id);
+		s1_domain(0);
+		t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
+		t_tlbi_va(&L, 5, 0x200000);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(count(R_BBM_SIZE) == 1 &&
+		       first(R_BBM_SIZE)->sev == (k == 0 ? SEV_WARNING : SEV_ERROR) && V.bbml2 == (k == 0),
+		       "BBM-SIZE: %s", what[k]);
+		end();
+	}
+	/* IDR3 read and BBM = 2 decides even when the driver's word lacks the bit */
+	{
+		struct hl_smmu_id_disk id = { .smmu = 0, .known = HL_SK_FEATURES | HL_SK_IDR_ALL,
+					      .features = ARM_SMMU_FEAT_TRANS_S1 };
+
+		begin(1, 0);
+		VEC_PUSH(S.smmu_ids, id);
+		s1_domain(0);
+		t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
+		t_tlbi_va(&L, 5, 0x200000);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(count(R_BBM_SIZE) == 1 && first(R_BBM_SIZE)->sev == SEV_WARNING && V.bbml2,
+		       "BBM-SIZE: IDR3.BBM = 2 read: a warning (the register over the driver's word)");
+		end();
+	}
 	/* invalid, then new, but without TLBI + sync in between */
 	begin(0, 0);
 	s1_domain(0);

@@ -3,7 +3,7 @@
  * synth: write a large, valid, synthetic snapshot through the real writer,
  * for the benchmarks (bench/) and the kill test (tests/hardening/kill-write.t).
  *
- *   synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] OUT
+ *   synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] OUT
  *
  * STREAMS StreamIDs (protected), each with a stage 1 CD (SSID 0) whose page
  * table holds RANGES/STREAMS translation ranges of 4 KiB pages. Neighbouring
@@ -11,6 +11,8 @@
  * RANGES ranges. With the same -r/-s, two boots (-b 1, -b 2) translate the
  * same at different table addresses, as a live update should leave them;
  * -m moves the output address of the last range, which a diff must find.
+ * -w builds the same state from a walk's records (the collector's intake,
+ * the records kept as the log); -n writes nothing (the intake alone, timed).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,29 +22,46 @@
 int main(int argc, char **argv)
 {
 	unsigned long long nranges = 1000000, nstreams = 4, bootn = 1;
-	int mutate = 0, unprotected = 0;
+	int mutate = 0, unprotected = 0, walk = 0, nowrite = 0;
 	struct hl_state s;
 	char err[512];
 	int c;
 
-	while ((c = getopt(argc, argv, "r:s:b:mu")) != -1) {
+	while ((c = getopt(argc, argv, "r:s:b:muwn")) != -1) {
 		switch (c) {
 		case 'r': nranges = strtoull(optarg, NULL, 0); break;
 		case 's': nstreams = strtoull(optarg, NULL, 0); break;
 		case 'b': bootn = strtoull(optarg, NULL, 0); break;
 		case 'm': mutate = 1; break;
 		case 'u': unprotected = 1; break;
+		case 'w': walk = 1; break;
+		case 'n': nowrite = 1; break;
 		default:
-			fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] OUT\n");
+			fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] OUT\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || !nstreams || nstreams > 4096 || !bootn) {
-		fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] OUT\n");
+		fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] OUT\n");
 		return 2;
 	}
 
-	t_synth(&s, nranges, nstreams, bootn, mutate);
+	if (walk && mutate) {
+		fprintf(stderr, "synth: -m is for the direct build, not -w\n");
+		return 2;
+	}
+	if (walk)
+		t_synth_walk(&s, nranges, nstreams, bootn);
+	else
+		t_synth(&s, nranges, nstreams, bootn, mutate);
+	if (nowrite) {
+		/* the intake alone (its held leaves in place): say what it built */
+		hl_ranges_settle(&s);
+		printf("%zu STEs, %zu CDs, %zu ranges, %zu records\n", s.stes.n, s.cds.n, s.ranges.n,
+		       s.events.n);
+		hl_state_free(&s);
+		return 0;
+	}
 	if (unprotected)
 		s.protect.n = 0;	/* no PROTECT section, and the log shows no VMM */
 	if (hl_snapshot_write(argv[optind], &s, err, sizeof(err))) {

@@ -1201,9 +1201,15 @@ void hl_cap_smmus(struct hl_cap *c)
 		if (bpf_map_lookup_elem(c->smmus_fd, &key, &i) || hl_state_smmu(&c->st, i.id))
 			continue;
 		struct hl_smmu_disk m = { .id = i.id, .base = i.base };
+		struct hl_smmu_id_disk d = {
+			.smmu = i.id, .known = i.known, .features = i.features, .options = i.options,
+			.sid_bits = i.sid_bits, .ssid_bits = i.ssid_bits, .asid_bits = i.asid_bits,
+			.vmid_bits = i.vmid_bits, .oas = i.oas, .pgsize_bitmap = i.pgsize_bitmap,
+		};
 
 		memcpy(m.idr, i.idr, sizeof(m.idr));
 		VEC_PUSH(c->st.smmus, m);
+		VEC_PUSH(c->st.smmu_ids, d);
 	}
 }
 

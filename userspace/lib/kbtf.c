@@ -26,6 +26,11 @@ static const struct { const char *path; } fields[HL_SF_MAX] = {
 	[HL_SF_NUM_ENTS] = { "strtab_cfg.linear.num_ents" },
 	[HL_SF_DEV] = { "dev" },
 	[HL_SF_BASE] = { "base" },
+	/* HL_SF_FIRST_OPTIONAL on: the SMMU's identity, captured where the BTF has it */
+	[HL_SF_OAS] = { "oas" },
+	[HL_SF_PGSIZE] = { "pgsize_bitmap" },
+	[HL_SF_ASID_BITS] = { "asid_bits" },
+	[HL_SF_VMID_BITS] = { "vmid_bits" },
 };
 
 /* The first type id that is btf's own (split BTF: after its base's). */
@@ -156,6 +161,11 @@ int hl_smmu_layout_find(struct btf *const *btfs, int n, struct hl_smmu_layout *l
 		__u32 off, size;
 
 		if (path_of(found, fid, fields[k].path, &off, &size) || !size || size > 8 || off > 0xffff) {
+			if (k >= HL_SF_FIRST_OPTIONAL) {
+				/* size 0: not read, the snapshot says unknown */
+				lay->off[k] = lay->size[k] = 0;
+				continue;
+			}
 			snprintf(why, why_len, "the SMMUv3 struct arm_smmu_device (BTF type %u) has no "
 				 "field %s of 1 to 8 bytes", fid, fields[k].path);
 			return -1;

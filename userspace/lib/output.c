@@ -172,7 +172,8 @@ void text_fields(FILE *out, json_object *o)
 	json_object_object_foreach(o, k, v) {
 		if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
 			continue;
-		fprintf(out, "%s%s=%s", first ? "" : " ", k, json_object_get_string(v));
+		/* null: a field not captured, unknown (never printed as a 0) */
+		fprintf(out, "%s%s=%s", first ? "" : " ", k, v ? json_object_get_string(v) : "unknown");
 		first = 0;
 	}
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include "output.h"
 #include "smmu.h"
-#include "../../bpf/hitless.h"
+#include "../../bpf/core.h"
 
 /* arm_smmu_get_ste_used() */
 void hl_ste_get_used(const u64 *ent, u64 *used_bits)
@@ -312,32 +312,61 @@ unsigned hl_idr_bbml(const u32 *idr)
 	return FIELD_GET(IDR3_BBM, (u64)idr[3]);
 }
 
-json_object *hl_idr_decode(const u32 *idr)
+/* A field of IDR k: its value, or null (unknown) when IDR k was not read. */
+#define IDR_U(k, name, v)						\
+	do {								\
+		if (known & HL_SK_IDR(k))				\
+			jadd_u(o, name, v);				\
+		else							\
+			json_object_object_add(o, name, NULL);		\
+	} while (0)
+
+json_object *hl_idr_decode(const u32 *idr, u32 known)
 {
 	json_object *o = json_object_new_object();
 	static const unsigned oas[8] = { 32, 36, 40, 42, 44, 48, 52, 0 };
 
-	jadd_u(o, "S1P", !!(idr[0] & IDR0_S1P));
-	jadd_u(o, "S2P", !!(idr[0] & IDR0_S2P));
-	jadd_u(o, "ATS", !!(idr[0] & IDR0_ATS));
-	jadd_u(o, "PRI", !!(idr[0] & IDR0_PRI));
-	jadd_u(o, "HYP", !!(idr[0] & IDR0_HYP));
-	jadd_u(o, "COHACC", !!(idr[0] & IDR0_COHACC));
-	jadd_u(o, "HTTU", FIELD_GET(IDR0_HTTU, (u64)idr[0]));
-	jadd_u(o, "ST_LEVEL", FIELD_GET(IDR0_ST_LVL, (u64)idr[0]));
-	jadd_u(o, "CD2L", !!(idr[0] & IDR0_CD2L));
-	jadd_u(o, "ASID16", !!(idr[0] & IDR0_ASID16));
-	jadd_u(o, "VMID16", !!(idr[0] & IDR0_VMID16));
-	jadd_u(o, "SIDSIZE", FIELD_GET(IDR1_SIDSIZE, (u64)idr[1]));
-	jadd_u(o, "SSIDSIZE", FIELD_GET(IDR1_SSIDSIZE, (u64)idr[1]));
-	jadd_u(o, "BBML", hl_idr_bbml(idr));
-	jadd_u(o, "RIL", !!(idr[3] & IDR3_RIL));
-	jadd_u(o, "FWB", !!(idr[3] & IDR3_FWB));
-	jadd_u(o, "GRAN4K", !!(idr[5] & IDR5_GRAN4K));
-	jadd_u(o, "GRAN16K", !!(idr[5] & IDR5_GRAN16K));
-	jadd_u(o, "GRAN64K", !!(idr[5] & IDR5_GRAN64K));
-	jadd_u(o, "OAS", oas[FIELD_GET(IDR5_OAS, (u64)idr[5])]);
+	IDR_U(0, "S1P", !!(idr[0] & IDR0_S1P));
+	IDR_U(0, "S2P", !!(idr[0] & IDR0_S2P));
+	IDR_U(0, "ATS", !!(idr[0] & IDR0_ATS));
+	IDR_U(0, "PRI", !!(idr[0] & IDR0_PRI));
+	IDR_U(0, "HYP", !!(idr[0] & IDR0_HYP));
+	IDR_U(0, "COHACC", !!(idr[0] & IDR0_COHACC));
+	IDR_U(0, "HTTU", FIELD_GET(IDR0_HTTU, (u64)idr[0]));
+	IDR_U(0, "TTF", FIELD_GET(IDR0_TTF, (u64)idr[0]));
+	IDR_U(0, "ST_LEVEL", FIELD_GET(IDR0_ST_LVL, (u64)idr[0]));
+	IDR_U(0, "CD2L", !!(idr[0] & IDR0_CD2L));
+	IDR_U(0, "ASID16", !!(idr[0] & IDR0_ASID16));
+	IDR_U(0, "VMID16", !!(idr[0] & IDR0_VMID16));
+	IDR_U(1, "SIDSIZE", FIELD_GET(IDR1_SIDSIZE, (u64)idr[1]));
+	IDR_U(1, "SSIDSIZE", FIELD_GET(IDR1_SSIDSIZE, (u64)idr[1]));
+	IDR_U(3, "BBML", hl_idr_bbml(idr));
+	IDR_U(3, "RIL", !!(idr[3] & IDR3_RIL));
+	IDR_U(3, "FWB", !!(idr[3] & IDR3_FWB));
+	IDR_U(5, "GRAN4K", !!(idr[5] & IDR5_GRAN4K));
+	IDR_U(5, "GRAN16K", !!(idr[5] & IDR5_GRAN16K));
+	IDR_U(5, "GRAN64K", !!(idr[5] & IDR5_GRAN64K));
+	IDR_U(5, "OAS", oas[FIELD_GET(IDR5_OAS, (u64)idr[5])]);
 	return o;
+}
+
+const char *hl_smmu_feat_name(unsigned k)
+{
+	static const char *const n[ARM_SMMU_FEAT_NBITS] = {
+		"2_LVL_STRTAB", "2_LVL_CDTAB", "TT_LE", "TT_BE", "PRI", "ATS", "SEV", "MSI",
+		"COHERENCY", "TRANS_S1", "TRANS_S2", "STALLS", "HYP", "STALL_FORCE", "VAX",
+		"RANGE_INV", "BTM", "SVA", "E2H", "NESTING", "ATTR_TYPES_OVR", "HA", "HD",
+		"S2FWB", "BBML2", "HAFT", "DS",
+	};
+	return k < ARM_SMMU_FEAT_NBITS ? n[k] : NULL;
+}
+
+const char *hl_smmu_opt_name(unsigned k)
+{
+	static const char *const n[ARM_SMMU_OPT_NBITS] = {
+		"SKIP_PREFETCH", "PAGE0_REGS_ONLY", "MSIPOLL", "CMDQ_FORCE_SYNC", "TEGRA241_CMDQV",
+	};
+	return k < ARM_SMMU_OPT_NBITS ? n[k] : NULL;
 }
 
 /* --- commands (spec 4) --------------------------------------------------- */

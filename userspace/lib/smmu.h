@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <linux/types.h>
 #include <json-c/json.h>
-#include "../../bpf/hitless.h"
+#include "../../bpf/core.h"	/* and hitless.h */
 
 /* The record header's types, so records and model share one u64. */
 typedef __u64 u64;
@@ -50,6 +50,42 @@ typedef __u8 u8;
 #define IDR5_GRAN16K		BIT_ULL(5)
 #define IDR5_GRAN4K		BIT_ULL(4)
 #define IDR5_OAS		GENMASK_ULL(2, 0)
+
+/* struct arm_smmu_device's features and options, arm-smmu-v3.h (7.3) */
+#define ARM_SMMU_FEAT_2_LVL_STRTAB	(1 << 0)
+#define ARM_SMMU_FEAT_2_LVL_CDTAB	(1 << 1)
+#define ARM_SMMU_FEAT_TT_LE		(1 << 2)
+#define ARM_SMMU_FEAT_TT_BE		(1 << 3)
+#define ARM_SMMU_FEAT_PRI		(1 << 4)
+#define ARM_SMMU_FEAT_ATS		(1 << 5)
+#define ARM_SMMU_FEAT_SEV		(1 << 6)
+#define ARM_SMMU_FEAT_MSI		(1 << 7)
+#define ARM_SMMU_FEAT_COHERENCY		(1 << 8)
+#define ARM_SMMU_FEAT_TRANS_S1		(1 << 9)
+#define ARM_SMMU_FEAT_TRANS_S2		(1 << 10)
+#define ARM_SMMU_FEAT_STALLS		(1 << 11)
+#define ARM_SMMU_FEAT_HYP		(1 << 12)
+#define ARM_SMMU_FEAT_STALL_FORCE	(1 << 13)
+#define ARM_SMMU_FEAT_VAX		(1 << 14)
+#define ARM_SMMU_FEAT_RANGE_INV		(1 << 15)
+#define ARM_SMMU_FEAT_BTM		(1 << 16)
+#define ARM_SMMU_FEAT_SVA		(1 << 17)
+#define ARM_SMMU_FEAT_E2H		(1 << 18)
+#define ARM_SMMU_FEAT_NESTING		(1 << 19)
+#define ARM_SMMU_FEAT_ATTR_TYPES_OVR	(1 << 20)
+#define ARM_SMMU_FEAT_HA		(1 << 21)
+#define ARM_SMMU_FEAT_HD		(1 << 22)
+#define ARM_SMMU_FEAT_S2FWB		(1 << 23)
+#define ARM_SMMU_FEAT_BBML2		(1 << 24)
+#define ARM_SMMU_FEAT_HAFT		(1 << 25)
+#define ARM_SMMU_FEAT_DS		(1 << 26)
+#define ARM_SMMU_FEAT_NBITS		27
+#define ARM_SMMU_OPT_SKIP_PREFETCH	(1 << 0)
+#define ARM_SMMU_OPT_PAGE0_REGS_ONLY	(1 << 1)
+#define ARM_SMMU_OPT_MSIPOLL		(1 << 2)
+#define ARM_SMMU_OPT_CMDQ_FORCE_SYNC	(1 << 3)
+#define ARM_SMMU_OPT_TEGRA241_CMDQV	(1 << 4)
+#define ARM_SMMU_OPT_NBITS		5
 
 /* STE (spec 5.2), arm-smmu-v3.h */
 #define STRTAB_STE_0_V			BIT_ULL(0)
@@ -223,7 +259,11 @@ int hl_entry_write_steps(enum hl_entry_type t, const u64 *cur,
 
 json_object *hl_ste_decode(const u64 *q);
 json_object *hl_cd_decode(const u64 *q);
-json_object *hl_idr_decode(const u32 *idr);
+/* The IDR fields; those of an IDR not in `known` (HL_SK_IDR(k) bits) are null: unknown. */
+json_object *hl_idr_decode(const u32 *idr, u32 known);
+/* ARM_SMMU_FEAT_* / ARM_SMMU_OPT_* bit k's name (without the prefix), or NULL. */
+const char *hl_smmu_feat_name(unsigned k);
+const char *hl_smmu_opt_name(unsigned k);
 unsigned hl_idr_bbml(const u32 *idr);
 const char *hl_ste_cfg_name(unsigned cfg);
 const char *hl_step_name(int step);

@@ -24,6 +24,7 @@ _Static_assert(sizeof(struct hl_meta_disk) == 216, "meta");
 _Static_assert(sizeof(struct hl_boot_disk) == 136, "boot");
 _Static_assert(sizeof(struct hl_clock_disk) == 24, "clock");
 _Static_assert(sizeof(struct hl_smmu_disk) == 40, "smmu");
+_Static_assert(sizeof(struct hl_smmu_id_disk) == 48, "smmu id");
 _Static_assert(sizeof(struct hl_ste_disk) == 72, "ste");
 _Static_assert(sizeof(struct hl_cd_disk) == 80, "cd");
 _Static_assert(sizeof(struct hl_range) == 48, "range");
@@ -50,6 +51,7 @@ static const struct {
 	[HL_SEC_EVENTS]	 = { "EVENTS", sizeof(struct hl_record) },
 	[HL_SEC_LOSS]	 = { "LOSS", sizeof(struct hl_loss_disk) },
 	[HL_SEC_PROTECT] = { "PROTECT", sizeof(struct hl_protect_disk) },
+	[HL_SEC_SMMU_ID] = { "SMMU_ID", sizeof(struct hl_smmu_id_disk) },
 };
 
 const char *hl_section_name(unsigned type)
@@ -209,6 +211,7 @@ int hl_snapshot_write(const char *path, struct hl_state *s, char *err, size_t er
 	X(HL_SEC_EVENTS, s->events.v, s->events.n)		\
 	X(HL_SEC_LOSS, s->losses.v, s->losses.n)		\
 	X(HL_SEC_PROTECT, s->protect.v, s->protect.n)		\
+	X(HL_SEC_SMMU_ID, s->smmu_ids.v, s->smmu_ids.n)		\
 	X(HL_SEC_END, NULL, 0)
 #define SIZE(t, p, n) hd.file_size += sizeof(struct hl_snap_section) + (u64)(n) * sec_info[t].entry_size; nsec++;
 	hd.file_size = sizeof(hd);
@@ -510,6 +513,7 @@ static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *
 		case HL_SEC_EVENTS: LOAD(HL_SEC_EVENTS, events); break;
 		case HL_SEC_LOSS: LOAD(HL_SEC_LOSS, losses); break;
 		case HL_SEC_PROTECT: LOAD(HL_SEC_PROTECT, protect); break;
+		case HL_SEC_SMMU_ID: LOAD(HL_SEC_SMMU_ID, smmu_ids); break;
 		default:
 			break;	/* a newer minor version's section: skip it */
 		}

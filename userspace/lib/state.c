@@ -32,6 +32,7 @@ void hl_state_free(struct hl_state *s)
 	VEC_FREE(s->boots);
 	VEC_FREE(s->clocks);
 	VEC_FREE(s->smmus);
+	VEC_FREE(s->smmu_ids);
 	VEC_FREE(s->stes);
 	VEC_FREE(s->cds);
 	if (!s->ranges.cap)
@@ -40,6 +41,10 @@ void hl_state_free(struct hl_state *s)
 	VEC_FREE(s->events);
 	VEC_FREE(s->losses);
 	VEC_FREE(s->protect);
+	VEC_FREE(s->rpend);
+	VEC_FREE(s->rpend_roots);
+	free(s->s2roots.v);
+	memset(&s->s2roots, 0, sizeof(s->s2roots));
 	if (s->map)
 		munmap(s->map, s->map_len);
 	s->map = NULL;
@@ -70,6 +75,38 @@ const struct hl_smmu_disk *hl_state_smmu(const struct hl_state *s, u32 smmu)
 	return NULL;
 }
 
+const struct hl_smmu_id_disk *hl_state_smmu_id(const struct hl_state *s, u32 smmu)
+{
+	for (size_t i = 0; i < s->smmu_ids.n; i++)
+		if (s->smmu_ids.v[i].smmu == smmu)
+			return &s->smmu_ids.v[i];
+	return NULL;
+}
+
+u32 hl_smmu_idr_known(const struct hl_state *s, const struct hl_smmu_disk *m)
+{
+	const struct hl_smmu_id_disk *id = hl_state_smmu_id(s, m->id);
+
+	if (id)
+		return id->known & HL_SK_IDR_ALL;
+	for (int k = 0; k < 6; k++)
+		if (m->idr[k])
+			return HL_SK_IDR_ALL;
+	return 0;
+}
+
+int hl_smmu_bbml2(const struct hl_state *s, const struct hl_smmu_disk *m)
+{
+	const struct hl_smmu_id_disk *id = hl_state_smmu_id(s, m->id);
+
+	/* the register first: the driver's feature bit is its reading of IDR3.BBM */
+	if (hl_smmu_idr_known(s, m) & HL_SK_IDR(3))
+		return hl_idr_bbml(m->idr) >= 2;
+	if (id && (id->known & HL_SK_FEATURES))
+		return !!(id->features & ARM_SMMU_FEAT_BBML2);
+	return -1;
+}
+
 const struct hl_boot_disk *hl_state_boot(const struct hl_state *s, u64 boot)
 {
 	for (size_t i = 0; i < s->boots.n; i++)
@@ -90,16 +127,57 @@ static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo);
  */
 static void ranges_stage2(struct hl_state *s, u64 root)
 {
+	hl_ranges_settle(s);
 	for (size_t i = ranges_lower(s, root, 0); i < s->ranges.n && s->ranges.v[i].root == root; i++)
 		s->ranges.v[i].stage = 2;
 }
 
-unsigned hl_state_pte_stage(const struct hl_state *s, u64 root, unsigned stage)
+static int u64_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; stage != 2 && i < s->stes.n; i++)
-		if (ste_s2(s->stes.v[i].q) && ste_s2ttb(s->stes.v[i].q) == root)
-			stage = 2;
-	return stage;
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Asked for every descriptor write: a search in the STEs' stage-2 roots,
+ * not a pass over the STEs (which made a walk of many devices' tables
+ * grow with devices x leaves).  The roots are rebuilt when the STEs
+ * changed: through hl_state_set_ste() (ste_gen), or filled otherwise (a
+ * snapshot read: their count or address differs).
+ */
+unsigned hl_state_pte_stage(struct hl_state *s, u64 root, unsigned stage)
+{
+	size_t a = 0, b;
+
+	if (stage == 2)
+		return 2;
+	if (!s->s2roots.ok || s->s2roots.gen != s->ste_gen || s->s2roots.nste != s->stes.n ||
+	    s->s2roots.ste_v != s->stes.v) {
+		s->s2roots.n = 0;
+		for (size_t i = 0; i < s->stes.n; i++)
+			if (ste_s2(s->stes.v[i].q)) {
+				s->s2roots.v = hl_vec_grow(s->s2roots.v, &s->s2roots.cap, s->s2roots.n + 1,
+							   sizeof(u64));
+				s->s2roots.v[s->s2roots.n++] = ste_s2ttb(s->stes.v[i].q);
+			}
+		if (s->s2roots.n)
+			qsort(s->s2roots.v, s->s2roots.n, sizeof(u64), u64_cmp);
+		s->s2roots.gen = s->ste_gen;
+		s->s2roots.nste = s->stes.n;
+		s->s2roots.ste_v = s->stes.v;
+		s->s2roots.ok = 1;
+	}
+	b = s->s2roots.n;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+
+		if (s->s2roots.v[m] < root)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < s->s2roots.n && s->s2roots.v[a] == root ? 2 : stage;
 }
 
 /* Only valid entries are kept: a snapshot holds "every valid STE". */
@@ -107,6 +185,7 @@ void hl_state_set_ste(struct hl_state *s, u32 smmu, u32 sid, const u64 *q)
 {
 	struct hl_ste_disk *e = hl_state_ste(s, smmu, sid);
 
+	s->ste_gen++;
 	if (!ste_valid(q)) {
 		if (e)
 			*e = s->stes.v[--s->stes.n];
@@ -245,6 +324,80 @@ static void ranges_add(struct hl_state *s, const struct hl_range *r)
 }
 
 /*
+ * Leaves held back (struct hl_state rpend).  A walk reports each table's
+ * leaves in IOVA order, table after table in StreamID order; the tables sit
+ * at whatever addresses the driver gave them, so a table below those already
+ * walked would insert each of its leaves inside the sorted ranges, moving
+ * all behind it: devices x leaves.  Such a leaf (HL_RANGES_HOLD_MIN ranges
+ * or more behind its place) waits instead when it overlaps nothing (cut
+ * from the ranges, above the held leaves of its table, and its table's
+ * held leaves are the last ones held), and the held ones are merged in
+ * one pass when anything else needs the ranges.
+ */
+static int range_cmp(const void *a, const void *b);
+
+/* Ranges behind a leaf's place from which it is held rather than inserted (48 KiB to move). */
+#define HL_RANGES_HOLD_MIN	1024
+
+static int pend_takes(const struct hl_state *s, const struct hl_range *r)
+{
+	const struct hl_range *last;
+
+	if (!s->rpend.n)
+		return 1;
+	last = &s->rpend.v[s->rpend.n - 1];
+	if (last->root == r->root)
+		return r->iova >= last->iova + last->size;
+	for (size_t i = 0; i < s->rpend_roots.n; i++)
+		if (s->rpend_roots.v[i] == r->root)
+			return 0;	/* its table's earlier leaves are held: out of order */
+	return 1;
+}
+
+static void pend_hold(struct hl_state *s, const struct hl_range *r)
+{
+	struct hl_range *last = s->rpend.n ? &s->rpend.v[s->rpend.n - 1] : NULL;
+
+	if (last && can_fold(last, r, 1)) {
+		last->size += r->size;
+		return;
+	}
+	if (!last || last->root != r->root)
+		VEC_PUSH(s->rpend_roots, r->root);
+	VEC_PUSH(s->rpend, *r);
+}
+
+void hl_ranges_settle(const struct hl_state *cs)
+{
+	struct hl_state *s = (struct hl_state *)cs;	/* the same translation, in place */
+	size_t n = s->ranges.n, p = s->rpend.n, i = 0, j = 0, o = 0;
+	struct hl_range *out;
+
+	if (!p)
+		return;
+	qsort(s->rpend.v, p, sizeof(*s->rpend.v), range_cmp);
+	out = malloc((n + p) * sizeof(*out));
+	if (!out)
+		abort();	/* out of memory: nothing sensible to report */
+	while (i < n || j < p) {
+		const struct hl_range *x = j >= p || (i < n && range_cmp(&s->ranges.v[i], &s->rpend.v[j]) < 0)
+					   ? &s->ranges.v[i++] : &s->rpend.v[j++];
+
+		if (o && can_fold(&out[o - 1], x, 1))
+			out[o - 1].size += x->size;
+		else
+			out[o++] = *x;
+	}
+	if (s->ranges.cap)
+		free(s->ranges.v);	/* else borrowed from the mapped file */
+	s->ranges.v = out;
+	s->ranges.n = o;
+	s->ranges.cap = n + p;
+	s->rpend.n = 0;
+	s->rpend_roots.n = 0;
+}
+
+/*
  * A descriptor write at (root, iova, level).  A new leaf replaces whatever
  * mapped its span; a new table replaces only the block it splits (the
  * leaves of the new table arrive as their own writes, possibly before the
@@ -261,19 +414,36 @@ void hl_ranges_write(struct hl_state *s, u64 root, u64 iova, unsigned level,
 		return;
 	span = np.size;
 	iova &= ~(span - 1);
-	if (np.type == PTE_TABLE) {
-		ranges_cut(s, root, iova, iova + span, level);
-		return;
-	}
-	ranges_cut(s, root, iova, iova + span, -1);
 	if (hl_pte_is_leaf(&np)) {
 		struct hl_range r = {
 			.root = root, .iova = iova, .size = span, .oa = np.oa,
 			.attrs = np.attrs, .level = level, .granule = granule,
 			.stage = stage, .leaf_log2 = hl_lpae_shift(level, granule),
 		};
+
+		if (pend_takes(s, &r)) {
+			size_t i;
+
+			ranges_cut(s, root, iova, iova + span, -1);
+			i = ranges_lower(s, root, iova);
+			/* its place is deep inside the ranges, and it folds into neither neighbour */
+			if (s->rpend.n ||
+			    (s->ranges.n - i >= HL_RANGES_HOLD_MIN &&
+			     !(i > 0 && can_fold(&s->ranges.v[i - 1], &r, 1)) &&
+			     !can_fold(&r, &s->ranges.v[i], 1))) {
+				pend_hold(s, &r);
+				return;
+			}
+			ranges_add(s, &r);
+			return;
+		}
+		hl_ranges_settle(s);
+		ranges_cut(s, root, iova, iova + span, -1);
 		ranges_add(s, &r);
+		return;
 	}
+	hl_ranges_settle(s);
+	ranges_cut(s, root, iova, iova + span, np.type == PTE_TABLE ? (int)level : -1);
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -321,14 +491,18 @@ static size_t fold(struct hl_range *v, size_t n, int exact)
 
 void hl_ranges_compress(struct hl_state *s)
 {
+	hl_ranges_settle(s);
 	s->ranges.n = fold(s->ranges.v, s->ranges.n, 1);
 }
 
 void hl_fn_first(struct hl_fn_iter *it, const struct hl_state *s, u64 root)
 {
-	/* the next root's first range ends the slice: a search, not a pass */
-	size_t lo = ranges_lower(s, root, 0), hi = root == ~0ULL ? s->ranges.n : ranges_lower(s, root + 1, 0);
+	size_t lo, hi;
 
+	hl_ranges_settle(s);
+	/* the next root's first range ends the slice: a search, not a pass */
+	lo = ranges_lower(s, root, 0);
+	hi = root == ~0ULL ? s->ranges.n : ranges_lower(s, root + 1, 0);
 	it->v = s->ranges.v;
 	it->i = lo;
 	it->hi = hi;
@@ -350,8 +524,11 @@ int hl_fn_next(struct hl_fn_iter *it)
 size_t hl_ranges_function(const struct hl_state *s, u64 root, struct hl_range **out)
 {
 	/* The ranges are sorted by (root, iova): the root's are one slice. */
-	size_t lo = ranges_lower(s, root, 0), hi = lo, n;
+	size_t lo, hi, n;
 	struct hl_range *v;
+
+	hl_ranges_settle(s);
+	lo = hi = ranges_lower(s, root, 0);
 
 	while (hi < s->ranges.n && s->ranges.v[hi].root == root)
 		hi++;

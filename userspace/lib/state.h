@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../../bpf/hitless.h"
+#include "../../bpf/core.h"
 #include "smmu.h"
 
 #define VEC(T) struct { T *v; size_t n, cap; }
@@ -51,6 +51,25 @@ struct hl_smmu_disk {
 	u32 idr[6];	/* SMMU_IDR0..5 */
 	u32 pad;
 	u64 base;		/* MMIO base, identity only */
+};
+
+/*
+ * What the capture read of an SMMU's identity (section SMMU_ID, format 1.1):
+ * the driver's view from its struct arm_smmu_device, and which SMMU_IDRn
+ * were read (their values are the SMMU section's).  A field whose HL_SK_*
+ * bit (bpf/core.h) is clear in `known` was not captured: unknown, never 0.
+ * A snapshot without the section (format 1.0) knows none of them, and its
+ * IDRs only where they are not all 0 (hl_smmu_idr_known).
+ */
+struct hl_smmu_id_disk {
+	u32 smmu;
+	u32 known;		/* enum hl_smmu_known */
+	u32 features;		/* ARM_SMMU_FEAT_* */
+	u32 options;		/* ARM_SMMU_OPT_* */
+	u32 sid_bits, ssid_bits;
+	u32 asid_bits, vmid_bits;
+	u64 oas;		/* bits */
+	u64 pgsize_bitmap;
 };
 
 struct hl_ste_disk {
@@ -97,12 +116,31 @@ struct hl_state {
 	VEC(struct hl_boot_disk) boots;
 	VEC(struct hl_clock_disk) clocks;
 	VEC(struct hl_smmu_disk) smmus;
+	VEC(struct hl_smmu_id_disk) smmu_ids;
 	VEC(struct hl_ste_disk) stes;
 	VEC(struct hl_cd_disk) cds;
 	VEC(struct hl_range) ranges;
 	VEC(struct hl_record) events;
 	VEC(struct hl_loss_disk) losses;
 	VEC(struct hl_protect_disk) protect;
+	/*
+	 * The intake's helpers, not the state (state.c): leaves whose place is
+	 * inside the ranges (a table at a lower address than those already
+	 * walked), held until a reader needs them in place and merged then in
+	 * one pass (hl_ranges_settle), instead of moving every range behind
+	 * them for each; and the stage-2 roots of the STEs, rebuilt when the
+	 * STEs changed (ste_gen, their count and address).
+	 */
+	VEC(struct hl_range) rpend;
+	VEC(u64) rpend_roots;
+	u64 ste_gen;
+	struct {
+		u64 *v;
+		size_t n, cap, nste;
+		const void *ste_v;
+		u64 gen;
+		int ok;
+	} s2roots;
 	/*
 	 * The snapshot file this state was read from, mapped copy-on-write:
 	 * ranges.v points into it while ranges.cap is 0 (a 10M-range file is
@@ -124,11 +162,20 @@ void hl_state_apply(struct hl_state *s, const struct hl_record *r);
  * record's.  An STE that makes root a stage-2 table also retags the ranges
  * the state already holds for it (hl_state_set_ste).
  */
-unsigned hl_state_pte_stage(const struct hl_state *s, u64 root, unsigned stage);
+unsigned hl_state_pte_stage(struct hl_state *s, u64 root, unsigned stage);
 
 struct hl_ste_disk *hl_state_ste(const struct hl_state *s, u32 smmu, u32 sid);
 struct hl_cd_disk *hl_state_cd(const struct hl_state *s, u32 smmu, u32 sid, u32 ssid);
 const struct hl_smmu_disk *hl_state_smmu(const struct hl_state *s, u32 smmu);
+const struct hl_smmu_id_disk *hl_state_smmu_id(const struct hl_state *s, u32 smmu);
+/*
+ * Which of SMMU `m`'s IDRs the state knows (HL_SK_IDR(k) bits): its SMMU_ID
+ * entry's, or, for a snapshot without one (format 1.0), all six unless all
+ * six are 0 (no SMMUv3 reads so: that capture could not read them).
+ */
+u32 hl_smmu_idr_known(const struct hl_state *s, const struct hl_smmu_disk *m);
+/* Does SMMU `m` have BBML2 (IDR3.BBM = 2, or the driver's ARM_SMMU_FEAT_BBML2)?  1, 0, -1 unknown. */
+int hl_smmu_bbml2(const struct hl_state *s, const struct hl_smmu_disk *m);
 const struct hl_boot_disk *hl_state_boot(const struct hl_state *s, u64 boot);
 void hl_state_set_ste(struct hl_state *s, u32 smmu, u32 sid, const u64 *q);
 void hl_state_set_cd(struct hl_state *s, u32 smmu, u32 sid, u32 ssid, const u64 *q);
@@ -137,6 +184,12 @@ void hl_state_set_cd(struct hl_state *s, u32 smmu, u32 sid, u32 ssid, const u64 
 void hl_ranges_write(struct hl_state *s, u64 root, u64 iova, unsigned level,
 		     unsigned granule, unsigned stage, u64 old_desc, u64 new_desc);
 void hl_ranges_compress(struct hl_state *s);
+/*
+ * Put the leaves the intake held back (struct hl_state) in place: every
+ * reader of s->ranges outside state.c first, hl_ranges_compress() and
+ * the state's own lookups do it.  Logically const: the translation is the same.
+ */
+void hl_ranges_settle(const struct hl_state *s);
 /*
  * The translation function of `root` as maximal linear runs, ignoring leaf
  * size (what the device sees); caller frees *out.

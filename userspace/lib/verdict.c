@@ -1292,12 +1292,15 @@ static void analyze(const struct hl_state *a, const struct hl_state *b,
 	size_t n, nboots, nsmmu = 0, n2 = 0;
 
 	memset(v, 0, sizeof(*v));
-	/* BBML2 only if every SMMU we know of reports it */
+	/*
+	 * BBML2 only if every SMMU we know of is known to have it (IDR3.BBM =
+	 * 2, or the driver's ARM_SMMU_FEAT_BBML2); one not captured is not.
+	 */
 	for (int k = 0; k < 2; k++) {
 		const struct hl_state *s = k ? b : a;
 
 		for (size_t i = 0; s && i < s->smmus.n; i++, nsmmu++)
-			n2 += hl_idr_bbml(s->smmus.v[i].idr) >= 2;
+			n2 += hl_smmu_bbml2(s, &s->smmus.v[i]) == 1;
 	}
 	v->bbml2 = nsmmu && n2 == nsmmu;
 
