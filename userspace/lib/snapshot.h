@@ -6,7 +6,7 @@
 
 #define HL_SNAP_MAGIC		"\x89HLSNAP\n"
 #define HL_SNAP_MAJOR		1
-#define HL_SNAP_MINOR		0
+#define HL_SNAP_MINOR		1	/* 1: GAP */
 
 enum hl_section {
 	HL_SEC_END	= 0,
@@ -20,6 +20,7 @@ enum hl_section {
 	HL_SEC_EVENTS	= 8,
 	HL_SEC_LOSS	= 9,
 	HL_SEC_PROTECT	= 10,
+	HL_SEC_GAP	= 11,	/* minor 1 */
 	HL_SEC_MAX
 };
 
