@@ -36,6 +36,9 @@ static void diff_text(json_object *d, FILE *out)
 		fprintf(out, "note: %s\n", jopt_s(d, "note"));
 	if (jopt_s(d, "untied_because"))
 		fprintf(out, "boots not tied: %s\n", jopt_s(d, "untied_because"));
+	o = json_object_object_get(d, "capture_gaps");
+	for (size_t i = 0; o && i < json_object_array_length(o); i++)
+		hl_gap_text(out, json_object_array_get_idx(o, i));
 	/* the verdict per device ahead of the evidence */
 	hl_device_table_text(out, json_object_object_get(d, "devices"));
 	for (size_t i = 0; i < json_object_array_length(a); i++)
@@ -223,6 +226,15 @@ int do_diff(int argc, char **argv)
 	json_object_object_add(doc, "protected_from", json_object_new_string(hl_protect_source));
 	if (nfiles == 2)
 		diff_boots(doc, &a, &b);
+	{
+		/* what the captures did not see (a driver loaded after they started): said, never silent */
+		json_object *ga = json_object_new_array();
+
+		for (int k = 0; k < nfiles; k++)
+			for (size_t i = 0; i < (k ? b : a).gaps.n; i++)
+				json_object_array_add(ga, hl_gap_json(&(k ? b : a).gaps.v[i]));
+		json_object_object_add(doc, "capture_gaps", ga);
+	}
 	{
 		/* the per-device table: findings by device, dark time from the timeline */
 		json_object *tl = prot.protect.n || env.format == FMT_HTML ?

@@ -296,6 +296,9 @@ int do_monitor(int argc, char **argv)
 	hl_cap_drain(&c);
 	mon_losses(&c, &m, &out, &reported_lost);
 	rc = hl_mon_final(&m, mon_print, &out);
+	/* the SMMUv3 driver came and its programs could not be loaded (said then): incomplete */
+	if (c.late_failed)
+		rc = HL_EXIT_ERROR;
 	/* no finding over nothing protected is no green light */
 	if (!rc && !prot.protect.n)
 		rc = HL_EXIT_UNPROTECTED;

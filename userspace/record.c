@@ -280,6 +280,8 @@ int do_record(int argc, char **argv)
 		return rc > 0 ? 0 : HL_EXIT_ERROR;
 	c.quiet = o.quiet;
 	c.ringbuf_bytes = o.buffer;
+	c.late_nowalk = !o.walk;	/* an SMMUv3 driver loaded later is walked as it comes */
+	c.walk_budget = o.budget;
 	hl_catch_stop();
 	rc = hl_cap_open(&c, o.pinned, 0, o.mode, "record");
 	if (rc) {
@@ -328,7 +330,8 @@ int do_record(int argc, char **argv)
 	    (unsigned long long)c.records, (unsigned long long)lost, c.st.stes.n, c.st.cds.n,
 	    c.st.ranges.n, (unsigned long long)c.ring_records);
 	hl_cap_close(&c);
-	return lost ? HL_EXIT_ERROR : bad ? HL_EXIT_FINDINGS : 0;
+	/* the SMMUv3 driver came and its programs could not be loaded (said then): its records are lost */
+	return lost || c.late_failed ? HL_EXIT_ERROR : bad ? HL_EXIT_FINDINGS : 0;
 fail:
 	hl_cap_close(&c);
 	return HL_EXIT_ERROR;

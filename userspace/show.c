@@ -476,6 +476,19 @@ static void show_events(struct show *sh)
 	list_end(sh);
 	listed_note(sh, "events", s->events.n);
 
+	list_begin(sh, "gaps", NULL);
+	for (size_t i = 0; i < s->gaps.n; i++) {
+		json_object *g = hl_gap_json(&s->gaps.v[i]);
+
+		if (sh->json) {
+			hl_jw_put(&sh->jw, NULL, g);
+			continue;
+		}
+		hl_gap_text(sh->out, g);
+		json_object_put(g);
+	}
+	list_end(sh);
+
 	list_begin(sh, "losses", NULL);
 	for (size_t i = 0; i < s->losses.n; i++) {
 		const struct hl_loss_disk *l = &s->losses.v[i];

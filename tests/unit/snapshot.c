@@ -179,6 +179,14 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	fx_build(&a, &b, 0);
+	{
+		/* a capture gap (a driver module loaded after the capture started) */
+		struct hl_gap_disk g = { .boot = FX_BOOT_A, .from_ns = 5000000000ULL,
+					 .seen_ns = 5100000000ULL, .to_ns = 6200000000ULL };
+
+		snprintf(g.module, sizeof(g.module), "arm_smmu_v3");
+		VEC_PUSH(a.gaps, g);
+	}
 
 	/* round trip */
 	tap_ok(!hl_snapshot_write(p("a.snap"), &a, err, sizeof(err)), "write snapshot");
@@ -190,6 +198,9 @@ int main(void)
 	       r.boots.n == 1 && r.clocks.n == 1 && r.smmus.n == 1 && r.protect.n == 1 &&
 	       !strcmp(r.meta.release, "7.3.4-hitless") && r.meta.boot == FX_BOOT_A,
 	       "STEs, CDs, event log, boots, clocks, SMMUs, protected list and META survive");
+	tap_ok(r.gaps.n == 1 && r.gaps.v[0].boot == FX_BOOT_A && r.gaps.v[0].from_ns == 5000000000ULL &&
+	       r.gaps.v[0].seen_ns == 5100000000ULL && r.gaps.v[0].to_ns == 6200000000ULL &&
+	       !strcmp(r.gaps.v[0].module, "arm_smmu_v3"), "the capture gap survives (GAP section)");
 	/* 1 block + 16 contiguous linear pages fold to 2 ranges */
 	tap_ok(r.ranges.n == 2 && r.ranges.v[0].iova == 0x10000 && r.ranges.v[0].size == 0x10000 &&
 	       r.ranges.v[0].leaf_log2 == 12 && r.ranges.v[1].size == 0x200000,
@@ -235,7 +246,19 @@ int main(void)
 
 	/* a flipped payload byte in the EVENTS section */
 	memcpy(m, buf, n);
-	m[n - 32 - 8 - 32 - 24 - 100] ^= 0x40;	/* inside the event log, before LOSS/PROTECT/END */
+	{
+		/* 100 bytes into the EVENTS payload, wherever the sections before put it */
+		size_t off = sizeof(struct hl_snap_header);
+		struct hl_snap_section sh;
+
+		for (;;) {
+			memcpy(&sh, m + off, sizeof(sh));
+			if (sh.type == HL_SEC_EVENTS || sh.type == HL_SEC_END)
+				break;
+			off += sizeof(sh) + sh.length;
+		}
+		m[off + sizeof(sh) + 100] ^= 0x40;
+	}
 	save(p("flip"), m, n);
 	tap_ok(rejects(p("flip"), "section EVENTS at offset") && strstr(err, "checksum"),
 	       "flipped byte in the event log: 'section EVENTS at offset N: payload checksum mismatch'");
@@ -263,7 +286,10 @@ int main(void)
 		h.header_crc = crc32(0, (const unsigned char *)&h, offsetof(struct hl_snap_header, header_crc));
 		memcpy(m, &h, sizeof(h));
 		save(p("v9"), m, n);
-		tap_ok(rejects(p("v9"), "format version 9.1"), "unsupported major version named");
+		char want[32];
+
+		snprintf(want, sizeof(want), "format version 9.%d", HL_SNAP_MINOR);
+		tap_ok(rejects(p("v9"), want), "unsupported major version named");
 	}
 
 	/* record version 1 (before hl_iommufd.src): still read, its VMM operations iommufd's */
@@ -345,6 +371,27 @@ int main(void)
 	       "hitless diff with a truncated AFTER: exit 2");
 	tap_ok(run("-j", "timeline", p("foreign"), NULL) == 2 && strstr(run_out, "{\"error\":") &&
 	       strstr(run_out, "not a hitless snapshot"), "JSON mode: error as {\"error\": ...} on stdout");
+
+	/* the capture gap is shown, once, by show (text and JSON) and in diff's verdict */
+	{
+		static const char line[] = "GAP     boot %016llx: arm_smmu_v3 loaded between 5.000 s and "
+					   "5.100 s, captured from 6.200 s";
+		char want[160];
+		const char *at;
+
+		snprintf(want, sizeof(want), line, (unsigned long long)FX_BOOT_A);
+		run("show", p("a.snap"), NULL);
+		tap_ok((at = strstr(run_out, want)) && !strstr(at + 1, "GAP "), "show names the gap once");
+		run("-j", "show", p("a.snap"), NULL);
+		tap_ok(strstr(run_out, "\"gaps\":[{\"boot\":") && strstr(run_out, "\"module\":\"arm_smmu_v3\"") &&
+		       strstr(run_out, "\"from_ktime_ns\":5000000000,\"seen_ktime_ns\":5100000000,"
+			      "\"to_ktime_ns\":6200000000"), "show -j: the gap's module and window");
+		run("diff", p("a.snap"), NULL);
+		tap_ok((at = strstr(run_out, want)) && !strstr(at + 1, "GAP ") && strstr(run_out, "verdict: "),
+		       "diff's verdict names the gap once");
+		run("-j", "diff", p("a.snap"), NULL);
+		tap_ok(strstr(run_out, "\"capture_gaps\":[{\"boot\":") != NULL, "diff -j: capture_gaps");
+	}
 
 	/* atomic write: a writer dying mid-file leaves the old snapshot in place */
 	{

@@ -428,22 +428,22 @@ static int prog_in(struct bpf_program *const *t, size_t n, const struct bpf_prog
 	return -1;
 }
 
-#define byaddr_of(c, p) prog_in((c)->progs->byaddr, N_BYADDR, p)
-#define modprobe_of(c, p) prog_in((c)->progs->mod, N_MODPROBES, p)
+#define byaddr_of(cp, p) prog_in((cp)->byaddr, N_BYADDR, p)
+#define modprobe_of(cp, p) prog_in((cp)->mod, N_MODPROBES, p)
 
-/* Attach the by-address milestone kprobes once an SMMU is registered. */
-static void byaddr_attach(struct hl_cap *c)
+/* Attach the by-address milestone kprobes of cp's load once an SMMU is registered. */
+static void byaddr_attach(struct hl_cap *c, struct cap_progs *cp)
 {
 	struct hl_smmu_info info;
 	u64 key;
 	bool have;
 
-	if (!c->progs)
+	if (!cp)
 		return;
 	have = !bpf_map_get_next_key(c->smmus_fd, NULL, &key) &&
 	       !bpf_map_lookup_elem(c->smmus_fd, &key, &info);
 	for (size_t i = 0; i < N_BYADDR && c->nalinks < 4; i++) {
-		struct bpf_program *p = c->progs->byaddr[i];
+		struct bpf_program *p = cp->byaddr[i];
 		u64 addr = 0;
 		struct bpf_link *l;
 
@@ -679,6 +679,191 @@ static int cap_layout(struct hl_cap *c, const struct kbtf *k, struct hl_smmu_lay
 }
 
 /*
+ * Which stage of the load a program selection is for (cap_select()):
+ * CAP_ALL, every program this kernel can take; CAP_EARLY, the same while
+ * the SMMUv3 driver is a module not loaded yet: its programs (fentry/fexit
+ * on functions no BTF has yet) wait, in c->late_mask; CAP_LATE, once it has
+ * loaded, those alone (a second open of the object, on the first's maps).
+ */
+enum cap_stage { CAP_ALL, CAP_EARLY, CAP_LATE };
+
+static bool is_fentry(struct bpf_program *p)
+{
+	return !strncmp(bpf_program__section_name(p), "fentry/", 7) ||
+	       !strncmp(bpf_program__section_name(p), "fexit/", 6);
+}
+
+/*
+ * Set the autoload of every program of cp's object for this stage; name
+ * each left out with what the verdict loses (*skipped counts them).  The
+ * number of programs that wait for the SMMUv3 driver (CAP_EARLY).
+ */
+static int cap_select(struct hl_cap *c, struct cap_progs *cp, const struct kbtf *k, int only_walker,
+		      enum cap_stage stage, bool *modbuiltin, int *skipped)
+{
+	struct bpf_program *p;
+	const char *fn[64];
+	int fncount[64] = { 0 }, nfn = 0, alt, idx = -1, waiting = 0;
+
+	/* every fentry/fexit target: how many functions of its name the kernel has */
+	bpf_object__for_each_program(p, cp->obj)
+		if (nfn < 64 && is_fentry(p))
+			fn[nfn++] = target_of(p);
+	if (!btf_override())
+		ksym_counts(fn, nfn, fncount);
+	bpf_object__for_each_program(p, cp->obj) {
+		idx++;
+		if (only_walker && p != cp->trigger) {
+			bpf_program__set_autoload(p, false);
+			continue;
+		}
+		if (stage == CAP_LATE && byaddr_of(cp, p) < 0 &&
+		    (idx >= 64 || !(c->late_mask & 1ULL << idx))) {
+			bpf_program__set_autoload(p, false);	/* the first load's */
+			continue;
+		}
+		if ((alt = byaddr_of(cp, p)) >= 0) {
+			int nsym = 0;
+
+			for (int i = 0; i < nfn; i++)
+				if (!strcmp(fn[i], byaddr[alt].func))
+					nsym = fncount[i];
+			/* only where the name is two functions; attached after the SMMU is registered */
+			if (only_walker || nsym < 2 || stage == CAP_EARLY)
+				bpf_program__set_autoload(p, false);
+			continue;
+		}
+		/* the module kprobes (type1's in both modes: the series has no type1 events) */
+		if ((alt = modprobe_of(cp, p)) >= 0) {
+			modbuiltin[alt] = btf__find_by_name_kind(k->vmlinux, modprobes[alt].func,
+								 BTF_KIND_FUNC) >= 0;
+			if (only_walker) {
+				bpf_program__set_autoload(p, false);
+			} else if (modprobe_absent(c, alt, modbuiltin[alt], false)) {
+				bpf_program__set_autoload(p, false);
+				(*skipped)++;
+			}
+			continue;
+		}
+		/* the driver's functions have no BTF until it loads: wait for it */
+		if (stage == CAP_EARLY && is_fentry(p) && !target_exists(k, p)) {
+			bpf_program__set_autoload(p, false);
+			if (idx < 64) {
+				c->late_mask |= 1ULL << idx;
+				waiting += prog_in(cp->alt, N_ALTERNATES, p) < 0;
+				continue;
+			}
+		}
+		if ((alt = prog_in(cp->alt, N_ALTERNATES, p)) >= 0) {
+			struct bpf_program *pr = cp->primary[alt];
+
+			/* only in place of a primary this kernel lacks, and then silently if it lacks both */
+			if (!pr || target_exists(k, pr) || !target_exists(k, p))
+				bpf_program__set_autoload(p, false);
+			else
+				p_note(c->quiet, "program %s (%s): in place of %s (%s, not in this kernel)",
+				       bpf_program__name(p), bpf_program__section_name(p), alternates[alt].primary,
+				       bpf_program__section_name(pr));
+			continue;
+		}
+		if (is_fentry(p)) {
+			int nsym = 0;
+
+			for (int i = 0; i < nfn; i++)
+				if (!strcmp(fn[i], target_of(p)))
+					nsym = fncount[i];
+			if (nsym > 1) {
+				const char *in = NULL;
+
+				for (size_t i = 0; i < N_BYADDR; i++)
+					if (!strcmp(byaddr[i].func, target_of(p)) &&
+					    byaddr[i].ret == !strncmp(bpf_program__section_name(p), "fexit/", 6))
+						in = byaddr[i].prog;
+				p_note(c->quiet, "program %s (%s): not loaded: %d functions of that name in this "
+				       "kernel (/proc/kallsyms), the BPF attach takes the first, which need not be "
+				       "the SMMUv3 driver's; %s%s", bpf_program__name(p), bpf_program__section_name(p),
+				       nsym, in ? "in its place at the SMMUv3 driver's own: " : "the verdict loses ",
+				       in ? in : loss_of(bpf_program__name(p)));
+				bpf_program__set_autoload(p, false);
+				*skipped += !in;
+				continue;
+			}
+		}
+		if (!target_exists(k, p)) {
+			const char *in = NULL;
+
+			for (size_t i = 0; i < N_ALTERNATES; i++)
+				if (p == cp->primary[i] && cp->alt[i] && target_exists(k, cp->alt[i]))
+					in = alternates[i].alt;
+			bpf_program__set_autoload(p, false);
+			if (in)
+				continue;
+			p_note(c->quiet, "program %s (%s): not loaded: %s; the verdict loses %s", bpf_program__name(p),
+			    bpf_program__section_name(p),
+			    !strncmp(bpf_program__section_name(p), "tp_btf/", 7) ?
+			    "this kernel has no such tracepoint (not a kernel with kernel/patches)" :
+			    "the function is not in this kernel's BTF (inlined, renamed or not built)",
+			    loss_of(bpf_program__name(p)));
+			(*skipped)++;
+		}
+	}
+	return waiting;
+}
+
+/*
+ * Attach every program cp's load took (the module kprobes as kprobe
+ * events, the by-address ones later: byaddr_attach()); name each that does
+ * not attach.  *ste_hooks: the entry-writer hooks among them.
+ */
+static int cap_attach(struct hl_cap *c, struct cap_progs *cp, const bool *modbuiltin, int *marmed,
+		      int *skipped, int *ste_hooks)
+{
+	struct bpf_program *p;
+	int attached = 0, alt;
+
+	bpf_object__for_each_program(p, cp->obj) {
+		struct bpf_link *l;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		if (byaddr_of(cp, p) >= 0)
+			continue;	/* byaddr_attach(), once the SMMU is registered */
+		if ((alt = modprobe_of(cp, p)) >= 0) {
+			if (modprobe_attach(c, p, -1, alt, modbuiltin[alt])) {
+				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses %s",
+				       bpf_program__name(p), modprobe_mods[modprobes[alt].mod].name,
+				       modprobes[alt].func, strerror(errno), loss_of(bpf_program__name(p)));
+				(*skipped)++;
+			} else {
+				marmed[modprobes[alt].mod]++;
+			}
+			continue;
+		}
+		l = bpf_program__attach(p);
+		if (!l) {
+			p_note(c->quiet, "program %s (%s): loaded, not attached: %s", bpf_program__name(p),
+			    bpf_program__section_name(p), strerror(errno));
+			(*skipped)++;
+			continue;
+		}
+		attached++;
+		if (prog_in(cp->ste_hooks, 2, p) >= 0)
+			(*ste_hooks)++;
+	}
+	return attached;
+}
+
+/* The SMMU layout into the hl_smmu_lay the walker's trigger reads: 0, or -1 after p_err. */
+static int cap_set_layout(struct cap_progs *cp, const struct hl_smmu_layout *lay)
+{
+	if (bpf_map_update_elem(bpf_map__fd(cp->lay), &(u32){ 0 }, lay, BPF_ANY)) {
+		p_err("hl_smmu_lay: cannot set the SMMU layout: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Load the programs this kernel can take, attach each, name every one that
  * could not with the reason.  only_walker: the snapshot verb needs only the
  * walker's trigger.
@@ -686,13 +871,12 @@ static int cap_layout(struct hl_cap *c, const struct kbtf *k, struct hl_smmu_lay
 static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 {
 	struct kbtf k;
-	struct bpf_program *p;
 	struct cap_progs *cp;
-	struct hl_smmu_layout lay;
-	int err, attached = 0, skipped = 0, ste_hooks = 0, alt, marmed[4] = { 0 };
+	struct hl_smmu_layout lay = { 0 };
+	int err, attached = 0, skipped = 0, ste_hooks = 0, waiting = 0, marmed[4] = { 0 };
 	bool modbuiltin[N_MODPROBES] = { 0 };
-	const char *fn[64];
-	int fncount[64] = { 0 }, nfn = 0;
+	enum cap_stage stage = CAP_ALL;
+	char dep[300] = "modules.dep";
 
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_override());
 
@@ -700,20 +884,22 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 	if (err)
 		return err;
 	if (!kbtf_has(&k, "arm_smmu_device", BTF_KIND_STRUCT)) {
-		char dep[300] = "modules.dep";
+		bool late = !btf_override() && module_installed("arm_smmu_v3", dep, sizeof(dep));
 
-		if (!btf_override() && module_installed("arm_smmu_v3", dep, sizeof(dep)))
-			p_err("the Arm SMMUv3 driver is a module of this kernel (arm_smmu_v3, in %s) that is "
-			      "not loaded: nothing was captured. Load it first (modprobe arm_smmu_v3), then "
-			      "start the capture: its programs are fentry/fexit on the driver's functions and "
-			      "read its types, which only its BTF has, and before it loads there is no SMMU "
-			      "to walk; its probe (the SMMU's reset, in the module's init) is then over, "
-			      "and a capture never sees it", dep);
-		else
-			p_err("no Arm SMMUv3 driver in this kernel (struct arm_smmu_device is in no BTF, vmlinux "
-			      "or module, and no arm_smmu_v3 module is installed)");
-		kbtf_free(&k);
-		return HL_EXIT_NO_SMMU;
+		if (late && !only_walker && !(want_mode && !strcmp(want_mode, "tracepoint"))) {
+			stage = CAP_EARLY;
+		} else {
+			if (late)
+				p_err("the Arm SMMUv3 driver is a module of this kernel (arm_smmu_v3, in %s) that "
+				      "is not loaded: there is no SMMU to walk, nothing was captured. Load it "
+				      "first (modprobe arm_smmu_v3); a `hitless record` or `monitor` started "
+				      "before it attaches to it when it loads", dep);
+			else
+				p_err("no Arm SMMUv3 driver in this kernel (struct arm_smmu_device is in no BTF, vmlinux "
+				      "or module, and no arm_smmu_v3 module is installed)");
+			kbtf_free(&k);
+			return HL_EXIT_NO_SMMU;
+		}
 	}
 	if (want_mode && !strcmp(want_mode, "tracepoint") &&
 	    !kbtf_has(&k, "btf_trace_arm_smmu_ste_write", BTF_KIND_TYPEDEF)) {
@@ -739,8 +925,11 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 	cp = c->progs;
 	c->cfg = cp->cfg;
 	c->cfg->boot = c->st.meta.boot;
-	/* the SMMUv3 struct arm_smmu_device, whatever else the kernel builds: into hl_smmu_lay after the load */
-	if (cap_layout(c, &k, &lay)) {
+	/*
+	 * the SMMUv3 struct arm_smmu_device, whatever else the kernel builds: into
+	 * hl_smmu_lay after the load (a driver still to come: when it has come)
+	 */
+	if (stage != CAP_EARLY && cap_layout(c, &k, &lay)) {
 		kbtf_free(&k);
 		return -1;
 	}
@@ -750,95 +939,7 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		kbtf_free(&k);
 		return -1;
 	}
-	/* every fentry/fexit target: how many functions of its name the kernel has */
-	bpf_object__for_each_program(p, cp->obj)
-		if (nfn < 64 && (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
-				 !strncmp(bpf_program__section_name(p), "fexit/", 6)))
-			fn[nfn++] = target_of(p);
-	if (!btf_override())
-		ksym_counts(fn, nfn, fncount);
-	bpf_object__for_each_program(p, cp->obj) {
-		if (only_walker && p != cp->trigger) {
-			bpf_program__set_autoload(p, false);
-			continue;
-		}
-		if ((alt = byaddr_of(c, p)) >= 0) {
-			int nsym = 0;
-
-			for (int i = 0; i < nfn; i++)
-				if (!strcmp(fn[i], byaddr[alt].func))
-					nsym = fncount[i];
-			/* only where the name is two functions; attached after the SMMU is registered */
-			if (only_walker || nsym < 2)
-				bpf_program__set_autoload(p, false);
-			continue;
-		}
-		/* the module kprobes (type1's in both modes: the series has no type1 events) */
-		if ((alt = modprobe_of(c, p)) >= 0) {
-			modbuiltin[alt] = btf__find_by_name_kind(k.vmlinux, modprobes[alt].func,
-								 BTF_KIND_FUNC) >= 0;
-			if (only_walker) {
-				bpf_program__set_autoload(p, false);
-			} else if (modprobe_absent(c, alt, modbuiltin[alt], false)) {
-				bpf_program__set_autoload(p, false);
-				skipped++;
-			}
-			continue;
-		}
-		if ((alt = prog_in(cp->alt, N_ALTERNATES, p)) >= 0) {
-			struct bpf_program *pr = cp->primary[alt];
-
-			/* only in place of a primary this kernel lacks, and then silently if it lacks both */
-			if (!pr || target_exists(&k, pr) || !target_exists(&k, p))
-				bpf_program__set_autoload(p, false);
-			else
-				p_note(c->quiet, "program %s (%s): in place of %s (%s, not in this kernel)",
-				       bpf_program__name(p), bpf_program__section_name(p), alternates[alt].primary,
-				       bpf_program__section_name(pr));
-			continue;
-		}
-		if (!strncmp(bpf_program__section_name(p), "fentry/", 7) ||
-		    !strncmp(bpf_program__section_name(p), "fexit/", 6)) {
-			int nsym = 0;
-
-			for (int i = 0; i < nfn; i++)
-				if (!strcmp(fn[i], target_of(p)))
-					nsym = fncount[i];
-			if (nsym > 1) {
-				const char *in = NULL;
-
-				for (size_t i = 0; i < N_BYADDR; i++)
-					if (!strcmp(byaddr[i].func, target_of(p)) &&
-					    byaddr[i].ret == !strncmp(bpf_program__section_name(p), "fexit/", 6))
-						in = byaddr[i].prog;
-				p_note(c->quiet, "program %s (%s): not loaded: %d functions of that name in this "
-				       "kernel (/proc/kallsyms), the BPF attach takes the first, which need not be "
-				       "the SMMUv3 driver's; %s%s", bpf_program__name(p), bpf_program__section_name(p),
-				       nsym, in ? "in its place at the SMMUv3 driver's own: " : "the verdict loses ",
-				       in ? in : loss_of(bpf_program__name(p)));
-				bpf_program__set_autoload(p, false);
-				skipped += !in;
-				continue;
-			}
-		}
-		if (!target_exists(&k, p)) {
-			const char *in = NULL;
-
-			for (size_t i = 0; i < N_ALTERNATES; i++)
-				if (p == cp->primary[i] && cp->alt[i] && target_exists(&k, cp->alt[i]))
-					in = alternates[i].alt;
-			bpf_program__set_autoload(p, false);
-			if (in)
-				continue;
-			p_note(c->quiet, "program %s (%s): not loaded: %s; the verdict loses %s", bpf_program__name(p),
-			    bpf_program__section_name(p),
-			    !strncmp(bpf_program__section_name(p), "tp_btf/", 7) ?
-			    "this kernel has no such tracepoint (not a kernel with kernel/patches)" :
-			    "the function is not in this kernel's BTF (inlined, renamed or not built)",
-			    loss_of(bpf_program__name(p)));
-			skipped++;
-		}
-	}
+	waiting = cap_select(c, cp, &k, only_walker, stage, modbuiltin, &skipped);
 	kbtf_free(&k);
 	err = c->sk_tp ? hitless_tp__load(c->sk_tp) : hitless__load(c->sk);
 	if (err) {
@@ -848,51 +949,171 @@ static int cap_load(struct hl_cap *c, int only_walker, const char *want_mode)
 		return -1;
 	}
 	/* before the trigger is attached: it reads the SMMU by these offsets, and does nothing without */
-	if (bpf_map_update_elem(bpf_map__fd(cp->lay), &(u32){ 0 }, &lay, BPF_ANY)) {
-		p_err("hl_smmu_lay: cannot set the SMMU layout: %s", strerror(errno));
+	if (stage != CAP_EARLY && cap_set_layout(cp, &lay))
 		return -1;
-	}
-	bpf_object__for_each_program(p, cp->obj) {
-		struct bpf_link *l;
-
-		if (!bpf_program__autoload(p))
-			continue;
-		if (byaddr_of(c, p) >= 0)
-			continue;	/* byaddr_attach(), once the SMMU is registered */
-		if ((alt = modprobe_of(c, p)) >= 0) {
-			if (modprobe_attach(c, p, -1, alt, modbuiltin[alt])) {
-				p_note(c->quiet, "program %s (kprobe %s:%s): not attached: %s; the verdict loses %s",
-				       bpf_program__name(p), modprobe_mods[modprobes[alt].mod].name,
-				       modprobes[alt].func, strerror(errno), loss_of(bpf_program__name(p)));
-				skipped++;
-			} else {
-				marmed[modprobes[alt].mod]++;
-			}
-			continue;
-		}
-		l = bpf_program__attach(p);
-		if (!l) {
-			p_note(c->quiet, "program %s (%s): loaded, not attached: %s", bpf_program__name(p),
-			    bpf_program__section_name(p), strerror(errno));
-			skipped++;
-			continue;
-		}
-		attached++;
-		if (prog_in(cp->ste_hooks, 2, p) >= 0)
-			ste_hooks++;
-	}
-	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2) {
+	attached = cap_attach(c, cp, modbuiltin, marmed, &skipped, &ste_hooks);
+	if (!only_walker && c->mode == HL_MODE_FENTRY && ste_hooks < 2 && stage != CAP_EARLY) {
 		c->cfg->ste_from_cfgi = 1;
 		p_note(c->quiet, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
 	}
 	attached += mods_report(c, marmed, modbuiltin);
-	p_note(c->quiet, "%d program(s) attached, %d not (%s mode)", attached, skipped,
-	    only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
+	if (stage == CAP_EARLY) {
+		c->smmu_late = true;
+		c->smmu_absent_ns = hl_now_ns(CLOCK_MONOTONIC);
+		p_note(c->quiet, "the Arm SMMUv3 driver is a module of this kernel (arm_smmu_v3, in %s) not "
+		       "loaded yet: its %d programs (fentry/fexit on its functions, which only its BTF has) "
+		       "are loaded and attached when it loads, and its SMMUs walked then; what it does "
+		       "from its load to that attach (its probe: the SMMU's reset, its queues, the stream "
+		       "table's first STEs, the default domains' attaches) is not seen, and is named then "
+		       "as a gap with its time window", dep, waiting);
+	}
+	p_note(c->quiet, "%d program(s) attached, %d not%s (%s mode)", attached, skipped,
+	       stage == CAP_EARLY ? ", the SMMUv3 driver's to come" : "",
+	       only_walker ? hl_mode_name(HL_MODE_WALKER) : hl_mode_name(c->mode));
 	c->events_fd = bpf_map__fd(cp->events);
 	c->stats_fd = bpf_map__fd(cp->stats);
 	c->smmus_fd = bpf_map__fd(cp->smmus);
 	c->walk_fd = bpf_map__fd(cp->walk_ctl);
 	return 0;
+}
+
+static void cap_register(struct hl_cap *c);
+
+/* A device bound to arm-smmu-v3 (its probe over): 1, else 0. */
+static int smmu_bound(void)
+{
+	DIR *d = opendir(SMMU_DRIVER_DIR);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && !n && (e = readdir(d)))
+		n = e->d_name[0] != '.' && e->d_type == DT_LNK && strcmp(e->d_name, "module");
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/*
+ * The SMMUv3 driver came after the capture started: its programs, from a
+ * second open of the object whose every map is the running capture's
+ * (bpf_map__reuse_fd: one ring buffer, one sequence, one SMMU registry,
+ * the per-task contexts shared), loaded and attached; the layout from its
+ * BTF; the gap from its load to here named once and kept in the snapshot;
+ * its SMMUs registered and walked: the state from here on, everything after
+ * it in the log.  0, or -1 after p_err (the capture goes on without it).
+ */
+static int smmu_late_attach(struct hl_cap *c)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = btf_override());
+	struct hl_smmu_layout lay = { 0 };
+	bool modbuiltin[N_MODPROBES] = { 0 };
+	int marmed[4] = { 0 }, skipped = 0, ste_hooks = 0, attached, err;
+	struct hl_gap_disk g = { .boot = c->st.meta.boot };
+	struct cap_progs *cp;
+	struct bpf_map *m;
+	struct kbtf k;
+
+	if (kbtf_load(&k))
+		return -1;
+	if (!kbtf_has(&k, "arm_smmu_device", BTF_KIND_STRUCT)) {
+		kbtf_free(&k);
+		p_err("arm_smmu_v3 is loaded but no BTF has struct arm_smmu_device (/sys/kernel/btf/arm_smmu_v3?): "
+		      "its programs cannot be loaded; the capture goes on without the SMMUv3 driver's records");
+		return -1;
+	}
+	cp = calloc(1, sizeof(*cp));
+	c->sk_late = cp ? hitless__open_opts(&oo) : NULL;
+	if (!c->sk_late) {
+		p_err("cannot open the BPF object again for arm_smmu_v3: %s", strerror(errno));
+		free(cp);
+		kbtf_free(&k);
+		return -1;
+	}
+	cap_progs_stock(cp, c->sk_late);
+	c->progs_late = cp;
+	bpf_object__for_each_map(m, cp->obj) {
+		struct bpf_map *o = bpf_object__find_map_by_name(c->progs->obj, bpf_map__name(m));
+
+		if (!o || bpf_map__reuse_fd(m, bpf_map__fd(o))) {
+			p_err("map %s: cannot share it with the running capture: %s", bpf_map__name(m),
+			      o ? strerror(errno) : "not in the first load");
+			kbtf_free(&k);
+			return -1;
+		}
+	}
+	if (cap_layout(c, &k, &lay)) {
+		kbtf_free(&k);
+		return -1;
+	}
+	cap_select(c, cp, &k, 0, CAP_LATE, modbuiltin, &skipped);
+	kbtf_free(&k);
+	err = hitless__load(c->sk_late);
+	if (err) {
+		libbpf_log_flush();
+		p_err("loading the SMMUv3 driver's programs failed: %s (libbpf's log above names the "
+		      "program); the capture goes on without its records", strerror(-err));
+		return -1;
+	}
+	if (cap_set_layout(cp, &lay))
+		return -1;
+	attached = cap_attach(c, cp, modbuiltin, marmed, &skipped, &ste_hooks);
+	g.to_ns = hl_now_ns(CLOCK_MONOTONIC);
+	g.from_ns = c->smmu_absent_ns;
+	g.seen_ns = c->smmu_seen_ns;
+	snprintf(g.module, sizeof(g.module), "arm_smmu_v3");
+	VEC_PUSH(c->st.gaps, g);
+	if (ste_hooks < 2) {
+		c->cfg->ste_from_cfgi = 1;
+		p_note(c->quiet, "STE writes: from the stream table at each CFGI_STE (entry-writer hooks missing; steps unknown)");
+	}
+	p_note(c->quiet, "attached %d programs in arm_smmu_v3 (loaded now), %d not", attached, skipped);
+	p_note(c->quiet, "gap: arm_smmu_v3 loaded between %.3f s and %.3f s (CLOCK_MONOTONIC), its programs "
+	       "attached at %.3f s: what the SMMUv3 driver did from its load to then (its probe: the "
+	       "SMMU's reset, its queues, the stream table's first STEs, the default domains' attaches) "
+	       "is not in the log; the walk that follows is the state from then on, and nothing after "
+	       "it is lost", g.from_ns / 1e9, g.seen_ns / 1e9, g.to_ns / 1e9);
+	cap_register(c);
+	byaddr_attach(c, cp);
+	return 0;
+}
+
+/*
+ * While the SMMUv3 driver is still to come: once it is loaded (initstate
+ * live: its init, and so its probe, over) and has bound an SMMU, attach to
+ * it and walk.
+ */
+static void smmu_late_poll(struct hl_cap *c)
+{
+	char st[16] = "";
+	FILE *f;
+
+	if (!c->smmu_late)
+		return;
+	f = fopen("/sys/module/arm_smmu_v3/initstate", "r");
+	if (!f) {
+		c->smmu_absent_ns = hl_now_ns(CLOCK_MONOTONIC);
+		return;
+	}
+	if (!c->smmu_seen_ns)
+		c->smmu_seen_ns = hl_now_ns(CLOCK_MONOTONIC);
+	if (!fgets(st, sizeof(st), f))
+		st[0] = 0;
+	fclose(f);
+	if (strncmp(st, "live", 4) || !smmu_bound())
+		return;
+	c->smmu_late = false;
+	if (smmu_late_attach(c)) {
+		c->late_failed = true;
+		return;
+	}
+	if (!c->late_nowalk && hl_cap_walk(c, c->walk_budget ? c->walk_budget : 4096) < 0)
+		p_err("the walk of the SMMUv3 driver's SMMUs failed: the log has no state to start from");
+	if (c->mon) {
+		hl_cap_smmus(c);
+		for (size_t i = 0; i < c->st.smmus.n; i++)
+			if (!hl_state_smmu(&c->mon->st, c->st.smmus.v[i].id))
+				VEC_PUSH(c->mon->st.smmus, c->st.smmus.v[i]);
+	}
 }
 
 /*
@@ -1001,8 +1222,6 @@ static int cap_pinned(struct hl_cap *c, const char *dir, int only_walker)
 	return rc;
 }
 
-static void cap_register(struct hl_cap *c);
-
 /* 0, or the exit status after p_err. */
 int hl_cap_open(struct hl_cap *c, const char *pinned, int only_walker, const char *mode,
 		    const char *verb)
@@ -1028,7 +1247,7 @@ int hl_cap_open(struct hl_cap *c, const char *pinned, int only_walker, const cha
 		return HL_EXIT_ERROR;
 	}
 	cap_register(c);
-	byaddr_attach(c);
+	byaddr_attach(c, c->progs);
 	ring_open(c);
 	return 0;
 }
@@ -1050,6 +1269,10 @@ void hl_cap_close(struct hl_cap *c)
 		bpf_link__destroy(c->alinks[i]);
 	c->nalinks = 0;
 	ring_buffer__free(c->rb);
+	if (c->sk_late)
+		hitless__destroy(c->sk_late);
+	free(c->progs_late);
+	c->progs_late = NULL;
 	if (c->sk)
 		hitless__destroy(c->sk);
 	if (c->sk_tp)
@@ -1085,13 +1308,25 @@ static int read_uevent(const char *path)
 	return n < 0 ? -1 : 0;
 }
 
-/* Walk every SMMU bound to arm-smmu-v3; returns the number walked, -1 on error. */
+/*
+ * Walk every SMMU bound to arm-smmu-v3; returns the number walked, -1 on
+ * error.  An SMMUv3 driver still to come is walked when it comes.
+ */
 int hl_cap_walk(struct hl_cap *c, unsigned budget)
 {
-	DIR *d = opendir(SMMU_DRIVER_DIR);
+	DIR *d;
 	struct dirent *e;
 	int n = 0, rc = 0;
 
+	if (c->smmu_late) {
+		smmu_late_poll(c);
+		if (c->smmu_late) {
+			p_note(c->quiet, "no SMMU to walk yet: arm_smmu_v3 is not loaded (walked when it is)");
+			return 0;
+		}
+		return 1;	/* walked by smmu_late_poll() */
+	}
+	d = opendir(SMMU_DRIVER_DIR);
 	if (!d) {
 		p_err("%s: %s (no SMMUv3 bound to its driver)", SMMU_DRIVER_DIR, strerror(errno));
 		return -1;
@@ -1279,7 +1514,8 @@ int hl_cap_verify(struct hl_cap *c, unsigned budget)
 	w.records = 0;
 	w.rb = ring_buffer__new(c->events_fd, on_record, &w, NULL);
 	ring_buffer__consume(c->rb);	/* everything before the walk belongs to the log */
-	if (!w.rb || hl_cap_walk(&w, budget) < 0)
+	/* a driver still to come has no SMMU to walk: the log's state must be empty too */
+	if (!w.rb || (!c->smmu_late && hl_cap_walk(&w, budget) < 0))
 		return -1;
 	/* records the capture made during the walk went to w: move the non-walker ones */
 	for (size_t i = 0; i < w.st.events.n; i++)
@@ -1416,6 +1652,7 @@ int hl_cap_poll(struct hl_cap *c, int ms)
 	 */
 	ring_buffer__consume(c->rb);
 	mods_poll(c);
+	smmu_late_poll(c);
 	return 0;
 }
 

@@ -28,6 +28,8 @@ struct hl_cap {
 	int quiet;
 	unsigned long ringbuf_bytes;	/* --buffer: 0 keeps the object's 8 MiB */
 	struct hl_mon *mon;		/* monitor: records go to its window, not to st */
+	int late_nowalk;		/* record --no-walk: no walk when the SMMUv3 driver comes late */
+	unsigned walk_budget;		/* that walk's --budget (0: 4096) */
 
 	struct hl_state st;		/* what the capture saw (records, walk, SMMUs) */
 	u64 records;			/* records taken, runs and batches expanded (records.h) */
@@ -53,6 +55,19 @@ struct hl_cap {
 	int mods_armed[4];		/* per modprobe_mods[] entry: its programs armed */
 	struct bpf_link *alinks[4];	/* the milestone kprobes at the SMMUv3 driver's addresses */
 	int nalinks;
+	/*
+	 * The SMMUv3 driver as a module not loaded when the capture started:
+	 * its programs (c->late_mask, by their index in the object) are loaded
+	 * from a second open of the object, on the first one's maps, once it
+	 * has loaded (lib/capture.c smmu_late_poll()).
+	 */
+	bool smmu_late;			/* still to come */
+	bool late_failed;		/* came, and its programs could not be loaded (said): exit 2 */
+	unsigned long long late_mask;
+	u64 smmu_absent_ns;		/* the last look that did not find it (CLOCK_MONOTONIC) */
+	u64 smmu_seen_ns;		/* the first that did */
+	struct hitless *sk_late;
+	struct cap_progs *progs_late;
 	/* how full the ring buffer got (the positions the kernel maps for every reader) */
 	volatile unsigned long *rb_cons, *rb_prod;
 	u64 rb_size, rb_peak;

@@ -50,6 +50,29 @@ const char *hl_lost_where_name(unsigned w)
 	return w <= HL_LOST_SEQ_GAP ? n[w] : "?";
 }
 
+json_object *hl_gap_json(const struct hl_gap_disk *g)
+{
+	json_object *o = json_object_new_object();
+	char b[32];
+
+	snprintf(b, sizeof(b), "%016llx", (unsigned long long)g->boot);
+	jadd_s(o, "boot", b);
+	jadd_s(o, "module", g->module);
+	jadd_u(o, "from_ktime_ns", g->from_ns);
+	jadd_u(o, "seen_ktime_ns", g->seen_ns);
+	jadd_u(o, "to_ktime_ns", g->to_ns);
+	return o;
+}
+
+void hl_gap_text(FILE *out, json_object *g)
+{
+	fprintf(out, "GAP     boot %s: %s loaded between %.3f s and %.3f s, captured from %.3f s: what "
+		"its driver did in between (its probe) is not in the log; the walk after it is the "
+		"state from then on\n", jget_s(g, "boot"), jget_s(g, "module"),
+		jget_u(g, "from_ktime_ns") / 1e9, jget_u(g, "seen_ktime_ns") / 1e9,
+		jget_u(g, "to_ktime_ns") / 1e9);
+}
+
 static json_object *qwords(const __u64 *q)
 {
 	json_object *a = json_object_new_array();

@@ -10,6 +10,12 @@ const char *hl_milestone_name(unsigned id);
 const char *hl_iommufd_name(unsigned op);
 const char *hl_attach_outcome_name(unsigned o);
 const char *hl_lost_where_name(unsigned w);
+/*
+ * A capture gap (struct hl_gap_disk) as JSON, and as the one line every
+ * verb prints for it (show, diff).
+ */
+json_object *hl_gap_json(const struct hl_gap_disk *g);
+void hl_gap_text(FILE *out, json_object *g);
 /* One record, decoded with the one decoder of its payload. */
 json_object *hl_record_json(const struct hl_record *r, bool raw);
 /*

@@ -30,6 +30,7 @@ _Static_assert(sizeof(struct hl_cd_disk) == 80, "cd");
 _Static_assert(sizeof(struct hl_range) == 48, "range");
 _Static_assert(sizeof(struct hl_loss_disk) == 24, "loss");
 _Static_assert(sizeof(struct hl_protect_disk) == 8, "protect");
+_Static_assert(sizeof(struct hl_gap_disk) == 64, "gap");
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "snapshot format is little-endian; add byte swapping for this host"
 #endif
@@ -52,6 +53,7 @@ static const struct {
 	[HL_SEC_LOSS]	 = { "LOSS", sizeof(struct hl_loss_disk) },
 	[HL_SEC_PROTECT] = { "PROTECT", sizeof(struct hl_protect_disk) },
 	[HL_SEC_SMMU_ID] = { "SMMU_ID", sizeof(struct hl_smmu_id_disk) },
+	[HL_SEC_GAP]	 = { "GAP", sizeof(struct hl_gap_disk) },
 };
 
 const char *hl_section_name(unsigned type)
@@ -212,6 +214,7 @@ int hl_snapshot_write(const char *path, struct hl_state *s, char *err, size_t er
 	X(HL_SEC_LOSS, s->losses.v, s->losses.n)		\
 	X(HL_SEC_PROTECT, s->protect.v, s->protect.n)		\
 	X(HL_SEC_SMMU_ID, s->smmu_ids.v, s->smmu_ids.n)		\
+	X(HL_SEC_GAP, s->gaps.v, s->gaps.n)			\
 	X(HL_SEC_END, NULL, 0)
 #define SIZE(t, p, n) hd.file_size += sizeof(struct hl_snap_section) + (u64)(n) * sec_info[t].entry_size; nsec++;
 	hd.file_size = sizeof(hd);
@@ -514,6 +517,7 @@ static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *
 		case HL_SEC_LOSS: LOAD(HL_SEC_LOSS, losses); break;
 		case HL_SEC_PROTECT: LOAD(HL_SEC_PROTECT, protect); break;
 		case HL_SEC_SMMU_ID: LOAD(HL_SEC_SMMU_ID, smmu_ids); break;
+		case HL_SEC_GAP: LOAD(HL_SEC_GAP, gaps); break;
 		default:
 			break;	/* a newer minor version's section: skip it */
 		}
@@ -535,6 +539,8 @@ static int snapshot_read(const char *path, struct hl_state *s, struct hl_xlate *
 			FAIL("%s: section XLATE: range %zu (table 0x%llx IOVA 0x%llx) out of order or overlapping",
 			     path, k, (unsigned long long)b->root, (unsigned long long)b->iova);
 	}
+	for (size_t k = 0; k < s->gaps.n; k++)
+		s->gaps.v[k].module[sizeof(s->gaps.v[k].module) - 1] = 0;
 	for (size_t k = 0; k < s->boots.n; k++) {
 		s->boots.v[k].boot_id[sizeof(s->boots.v[k].boot_id) - 1] = 0;
 		s->boots.v[k].release[sizeof(s->boots.v[k].release) - 1] = 0;

@@ -6,7 +6,7 @@
 
 #define HL_SNAP_MAGIC		"\x89HLSNAP\n"
 #define HL_SNAP_MAJOR		1
-#define HL_SNAP_MINOR		1	/* 1.1: SMMU_ID */
+#define HL_SNAP_MINOR		1	/* 1.1: SMMU_ID, GAP */
 
 enum hl_section {
 	HL_SEC_END	= 0,
@@ -21,6 +21,7 @@ enum hl_section {
 	HL_SEC_LOSS	= 9,
 	HL_SEC_PROTECT	= 10,
 	HL_SEC_SMMU_ID	= 11,	/* format 1.1 */
+	HL_SEC_GAP	= 12,	/* format 1.1 */
 	HL_SEC_MAX
 };
 

@@ -40,6 +40,7 @@ void hl_state_free(struct hl_state *s)
 	VEC_FREE(s->ranges);
 	VEC_FREE(s->events);
 	VEC_FREE(s->losses);
+	VEC_FREE(s->gaps);
 	VEC_FREE(s->protect);
 	VEC_FREE(s->rpend);
 	VEC_FREE(s->rpend_roots);

@@ -106,6 +106,19 @@ struct hl_loss_disk {
 	u32 pad;
 };
 
+/*
+ * A window of a boot that the capture did not see: the SMMUv3 driver, a
+ * module loaded after the capture started, from its load (between from_ns
+ * and seen_ns: the collector's last look without it, its first with it) to
+ * the capture's attach to it (to_ns), CLOCK_MONOTONIC of that boot.  The
+ * walk that follows is the state from to_ns on; nothing after it is lost.
+ */
+struct hl_gap_disk {
+	u64 boot;
+	u64 from_ns, seen_ns, to_ns;
+	char module[32];	/* the module whose load it was */
+};
+
 struct hl_protect_disk {
 	u32 smmu;		/* HL_ANY_SMMU: every SMMU */
 	u32 sid;
@@ -123,6 +136,7 @@ struct hl_state {
 	VEC(struct hl_record) events;
 	VEC(struct hl_loss_disk) losses;
 	VEC(struct hl_protect_disk) protect;
+	VEC(struct hl_gap_disk) gaps;
 	/*
 	 * The intake's helpers, not the state (state.c): leaves whose place is
 	 * inside the ranges (a table at a lower address than those already
