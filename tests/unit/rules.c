@@ -493,6 +493,16 @@ static void inv_atc(void)
 	end();
 }
 
+/* a live 2 MiB block replaced by a table in one write, invalidated, judged */
+static void block_to_table(void)
+{
+	s1_domain(0);
+	t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
+	t_tlbi_va(&L, 5, 0x200000);
+	t_sync(&L);
+	judge(NULL);
+}
+
 static void bbm(void)
 {
 	/* split a live 2 MiB block into a table in one write */
@@ -513,11 +523,7 @@ static void bbm(void)
 	end();
 	/* the same with BBML2: a warning */
 	begin(1, 0);
-	s1_domain(0);
-	t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
-	t_tlbi_va(&L, 5, 0x200000);
-	t_sync(&L);
-	judge(NULL);
+	block_to_table();
 	tap_ok(count(R_BBM_SIZE) == 1 && first(R_BBM_SIZE)->sev == SEV_WARNING && V.bbml2,
 	       "BBM-SIZE: with BBML2 it is a warning");
 	end();
@@ -541,11 +547,7 @@ static void bbm(void)
 		memset(S.smmus.v[0].idr, 0, sizeof(S.smmus.v[0].idr));
 		if (k < 2)
 			VEC_PUSH(S.smmu_ids, id);
-		s1_domain(0);
-		t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
-		t_tlbi_va(&L, 5, 0x200000);
-		t_sync(&L);
-		judge(NULL);
+		block_to_table();
 		tap_ok(count(R_BBM_SIZE) == 1 &&
 		       first(R_BBM_SIZE)->sev == (k == 0 ? SEV_WARNING : SEV_ERROR) && V.bbml2 == (k == 0),
 		       "BBM-SIZE: %s", what[k]);
@@ -558,11 +560,7 @@ static void bbm(void)
 
 		begin(1, 0);
 		VEC_PUSH(S.smmu_ids, id);
-		s1_domain(0);
-		t_pte(&L, 0x80000000, 0x200000, 2, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
-		t_tlbi_va(&L, 5, 0x200000);
-		t_sync(&L);
-		judge(NULL);
+		block_to_table();
 		tap_ok(count(R_BBM_SIZE) == 1 && first(R_BBM_SIZE)->sev == SEV_WARNING && V.bbml2,
 		       "BBM-SIZE: IDR3.BBM = 2 read: a warning (the register over the driver's word)");
 		end();
