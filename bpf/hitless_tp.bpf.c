@@ -87,6 +87,9 @@ int BPF_PROG(hl_tp_cd_write, const struct device *smmu, u32 sid, u32 ssid, u32 s
 /*
  * One cmdlist call (__arm_smmu_cmdq_issue_cmdlist()): its n commands and the
  * CMD_SYNC the driver built, when it syncs, as its HL_K_CMD_BATCH records.
+ * sync is NULL for a call that does not sync: the event names it
+ * sync__nullable, without which the verifier takes a tp_btf pointer for
+ * non-NULL and folds this test to true (a batch of n + 1, lost on the read).
  */
 SEC("tp_btf/arm_smmu_cmdq_batch")
 int BPF_PROG(hl_tp_batch, const struct device *smmu, u32 prod, const void *cmds, int n,
