@@ -380,6 +380,7 @@ static long hl_run_cb(__u64 k, void *ctx)
 
 struct hl_batch_ctx {
 	__u64 src;		/* the n commands, 16 bytes each */
+	__u64 sync_src;		/* the CMD_SYNC's two qwords, 0: only its opcode is known */
 	__u32 n;		/* commands read from src */
 	__u32 total;		/* n, and the CMD_SYNC last when the call syncs */
 	__u32 smmu;
@@ -417,21 +418,32 @@ static long hl_batch_cb(__u64 i, void *ctx)
 		bpf_ringbuf_discard(r, 0);
 		return 1;
 	}
-	if (kr < k && kr < HL_BATCH_CMDS)
-		r->batch.cmds[kr][0] = HL_CMD_OP_SYNC;	/* the driver builds the rest inside */
+	if (kr < k && kr < HL_BATCH_CMDS) {
+		if (!c->sync_src) {
+			r->batch.cmds[kr][0] = HL_CMD_OP_SYNC;	/* the driver builds the rest inside */
+		} else if (bpf_probe_read_kernel(r->batch.cmds[kr], 16, (void *)c->sync_src)) {
+			hl_lose(r->hdr.seq, k);
+			hl_count(HL_STAT_READ_FAULT, 1);
+			bpf_ringbuf_discard(r, 0);
+			return 1;
+		}
+	}
 	hl_submit(r);
 	return 0;
 }
 
 /*
  * The commands of one cmdlist call, n at kernel address src (struct
- * arm_smmu_cmd, two qwords each), and a CMD_SYNC after them when `sync`
- * (only its opcode is known before the driver builds it): one
- * HL_K_CMD_BATCH record per HL_BATCH_CMDS commands.
+ * arm_smmu_cmd, two qwords each), and a CMD_SYNC after them when `sync`:
+ * its two qwords at sync_src (the series' arm_smmu_cmdq_batch has the one
+ * the driver built), or 0, only its opcode (at the call's entry the driver
+ * has not built it yet).  One HL_K_CMD_BATCH record per HL_BATCH_CMDS
+ * commands.
  */
-static __always_inline void hl_emit_cmds(__u8 mode, __u32 smmu, __u64 src, int n, int sync)
+static __always_inline void hl_emit_cmds_sync(__u8 mode, __u32 smmu, __u64 src, int n, int sync,
+					      __u64 sync_src)
 {
-	struct hl_batch_ctx c = { .src = src, .smmu = smmu, .mode = mode };
+	struct hl_batch_ctx c = { .src = src, .sync_src = sync_src, .smmu = smmu, .mode = mode };
 
 	if (n < 0)
 		n = 0;
@@ -439,6 +451,11 @@ static __always_inline void hl_emit_cmds(__u8 mode, __u32 smmu, __u64 src, int n
 	c.total = c.n + (sync ? 1 : 0);
 	if (c.total)
 		bpf_loop((c.total + HL_BATCH_CMDS - 1) / HL_BATCH_CMDS, hl_batch_cb, &c, 0);
+}
+
+static __always_inline void hl_emit_cmds(__u8 mode, __u32 smmu, __u64 src, int n, int sync)
+{
+	hl_emit_cmds_sync(mode, smmu, src, n, sync, 0);
 }
 
 /*
@@ -474,6 +491,39 @@ static __always_inline void hl_emit_runs(__u8 mode, __u64 root, __u64 iova, __u6
 	}
 	bpf_loop((num + HL_RUN_STEP - 1) / HL_RUN_STEP, hl_run_cb, &c, 0);
 	hl_run_flush(&c);
+}
+
+/*
+ * A run the kernel reported whole (the series' arm_lpae_pte_run, built by
+ * io-pgtable-arm.c with the rules of struct hl_pte_run): its one record,
+ * or a run of one as the descriptor's HL_K_PTE record.
+ */
+static __always_inline void hl_emit_run(__u8 mode, __u64 root, __u64 iova, __u8 level,
+					__u8 granule, __u8 stage, __u64 size, __u32 count,
+					__u64 old, __u64 old_step, __u64 new, __u64 new_step)
+{
+	struct hl_record *r;
+
+	if (count <= 1) {
+		if (count)
+			hl_emit_pte_rec(mode, root, iova, level, granule, stage, old, new);
+		return;
+	}
+	r = hl_reserve_n(HL_K_PTE_RUN, mode, count);
+	if (!r)
+		return;
+	r->run.root = root;
+	r->run.iova = iova;
+	r->run.size = size;
+	r->run.old_desc = old;
+	r->run.new_desc = new;
+	r->run.old_step = old_step;
+	r->run.new_step = new_step;
+	r->run.count = count;
+	r->run.level = level;
+	r->run.granule = granule;
+	r->run.stage = stage;
+	hl_submit(r);
 }
 
 /* ---- arm_smmu_write_entry() steps --------------------------------------- */

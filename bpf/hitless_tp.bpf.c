@@ -84,16 +84,19 @@ int BPF_PROG(hl_tp_cd_write, const struct device *smmu, u32 sid, u32 ssid, u32 s
 	return 0;
 }
 
-SEC("tp_btf/arm_smmu_cmdq_cmd")
-int BPF_PROG(hl_tp_cmd, const struct device *smmu, u32 prod, const u64 *cmd)
+/*
+ * One cmdlist call (__arm_smmu_cmdq_issue_cmdlist()): its n commands and the
+ * CMD_SYNC the driver built, when it syncs, as its HL_K_CMD_BATCH records.
+ * sync is NULL for a call that does not sync: the event names it
+ * sync__nullable, without which the verifier takes a tp_btf pointer for
+ * non-NULL and folds this test to true (a batch of n + 1, lost on the read).
+ */
+SEC("tp_btf/arm_smmu_cmdq_batch")
+int BPF_PROG(hl_tp_batch, const struct device *smmu, u32 prod, const void *cmds, int n,
+	     const void *sync)
 {
-	struct hl_record *r = hl_reserve(HL_K_CMD, HL_MODE_TRACEPOINT);
-
-	if (!r)
-		return 0;
-	r->cmd.smmu = hl_tp_smmu(smmu);
-	bpf_probe_read_kernel(r->cmd.cmd, sizeof(r->cmd.cmd), cmd);
-	hl_submit(r);
+	hl_emit_cmds_sync(HL_MODE_TRACEPOINT, hl_tp_smmu(smmu), (__u64)cmds, n, sync != NULL,
+			  (__u64)sync);
 	return 0;
 }
 
@@ -154,8 +157,10 @@ int BPF_PROG(hl_tp_attach_refused, const struct device *smmu, const struct devic
 	return 0;
 }
 
-SEC("tp_btf/arm_lpae_pte_write")
-int BPF_PROG(hl_tp_pte, u64 root, u64 iova, int level, u64 size, u64 old, u64 new)
+/* A run of descriptor writes: one HL_K_PTE_RUN record (core.bpf.h hl_emit_run()). */
+SEC("tp_btf/arm_lpae_pte_run")
+int BPF_PROG(hl_tp_pte_run, u64 root, u64 iova, int level, u64 size, u32 count, u64 old,
+	     u64 old_step, u64 new, u64 new_step)
 {
 	__u8 granule = 0;
 
@@ -163,8 +168,9 @@ int BPF_PROG(hl_tp_pte, u64 root, u64 iova, int level, u64 size, u64 old, u64 ne
 	for (unsigned g = 12; g <= 16; g += 2)
 		if (level >= 0 && level < 4 && size == 1ULL << hl_lvl_shift(level, g))
 			granule = g;
-	hl_emit_pte_rec(HL_MODE_TRACEPOINT, root, iova, level, granule,
-			bpf_map_lookup_elem(&hl_s2_roots, &root) ? 2 : 1, old, new);
+	hl_emit_run(HL_MODE_TRACEPOINT, root, iova, level, granule,
+		    bpf_map_lookup_elem(&hl_s2_roots, &root) ? 2 : 1, size, count, old, old_step,
+		    new, new_step);
 	return 0;
 }
 

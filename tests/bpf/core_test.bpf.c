@@ -144,7 +144,8 @@ int test_floor(void *ctx)
 /*
  * Runs and batches (core.bpf.h hl_emit_runs(), hl_emit_cmds()): the
  * descriptors or commands at run_io.off in test_mem, as one io-pgtable call
- * or one cmdlist call would hand them to the capture.
+ * or one cmdlist call would hand them to the capture; and a run the
+ * kernel's arm_lpae_pte_run reports whole (hl_emit_run()).
  */
 struct run_io run_io = {};
 __u64 test_mem_base = 0;
@@ -182,6 +183,20 @@ int test_cmds(void *ctx)
 
 	if (!src)
 		return 1;
-	hl_emit_cmds(HL_MODE_SYNTHETIC, io->smmu, src, io->num, io->sync);
+	if (io->sync_off)
+		hl_emit_cmds_sync(HL_MODE_SYNTHETIC, io->smmu, src, io->num, io->sync,
+				  test_mem_addr(io->sync_off));
+	else
+		hl_emit_cmds(HL_MODE_SYNTHETIC, io->smmu, src, io->num, io->sync);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int test_run_event(void *ctx)
+{
+	struct run_io *io = &run_io;
+
+	hl_emit_run(HL_MODE_SYNTHETIC, io->root, io->iova, io->level, io->granule, io->stage,
+		    io->size, io->count, io->old, io->old_step, io->new, io->new_step);
 	return 0;
 }

@@ -583,10 +583,17 @@ static void test_runs(struct core_test *sk, struct ring_buffer *rb)
 	run_case(sk, rb, "pages in no progression", d, 8, 0x40000000, 3, 12, 0, 4);
 }
 
-static void cmd_case(struct core_test *sk, struct ring_buffer *rb, unsigned n, int sync, size_t want_batches)
+/*
+ * n commands and, when sync, a CMD_SYNC: only its opcode (the stock mode, at
+ * the call's entry), or with full_sync its two qwords as the driver built
+ * them (the series' arm_smmu_cmdq_batch hands them over).
+ */
+static void cmd_case_sync(struct core_test *sk, struct ring_buffer *rb, unsigned n, int sync,
+			  int full_sync, size_t want_batches)
 {
 	struct expand e = { xrecs, 0, 8192 };
 	unsigned total = n + !!sync, bad = 0;
+	const u64 sc[2] = { HL_CMD_OP_SYNC | 2ULL << 12 | 0x1234ULL << 32, 0x8000f000ULL };
 	size_t nring = 0;
 	u64 seq0;
 	int ok;
@@ -596,24 +603,33 @@ static void cmd_case(struct core_test *sk, struct ring_buffer *rb, unsigned n, i
 
 		memcpy(mem + RUN_OFF + i * 16, c, 16);
 	}
+	memcpy(mem + RUN_OFF + 0x1000, sc, 16);	/* after the 64 commands at most */
 	ring_buffer__consume(rb);
 	nrecs = 0;
 	seq0 = sk->bss->hl_seq;
-	sk->bss->run_io = (struct run_io){ .off = RUN_OFF, .num = n, .smmu = 2, .sync = sync };
+	sk->bss->run_io = (struct run_io){ .off = RUN_OFF, .num = n, .smmu = 2, .sync = sync,
+					   .sync_off = full_sync ? RUN_OFF + 0x1000 : 0 };
 	ok = !run(bpf_program__fd(sk->progs.test_cmds));
 	ring_buffer__consume(rb);
 	ok &= !expand_all(&e, HL_K_CMD_BATCH, &nring);
 	for (unsigned i = 0; ok && i < total && i < e.n; i++) {
 		const struct hl_record *x = &e.v[i];
 		int is_sync = sync && i == n;
+		u64 w0 = is_sync ? (full_sync ? sc[0] : HL_CMD_OP_SYNC) : 0x12 | (u64)(i + 1) << 32;
+		u64 w1 = is_sync ? (full_sync ? sc[1] : 0) : 0x1000ULL * i;
 
 		bad += x->hdr.kind != HL_K_CMD || x->hdr.seq != seq0 + 1 + i || x->cmd.smmu != 2 ||
-		       x->cmd.flags || x->cmd.cmd[0] != (is_sync ? HL_CMD_OP_SYNC : 0x12 | (u64)(i + 1) << 32) ||
-		       x->cmd.cmd[1] != (is_sync ? 0 : 0x1000ULL * i);
+		       x->cmd.flags || x->cmd.cmd[0] != w0 || x->cmd.cmd[1] != w1;
 	}
 	tap_ok(ok && e.n == total && !bad && nring == want_batches && sk->bss->hl_seq == seq0 + total,
 	       "batches: %u commands%s in %zu batch record(s) (want %zu), expanded exactly (%u wrong)",
-	       n, sync ? " and a CMD_SYNC" : "", nring, want_batches, bad);
+	       n, sync ? (full_sync ? " and the CMD_SYNC the driver built" : " and a CMD_SYNC") : "",
+	       nring, want_batches, bad);
+}
+
+static void cmd_case(struct core_test *sk, struct ring_buffer *rb, unsigned n, int sync, size_t want_batches)
+{
+	cmd_case_sync(sk, rb, n, sync, 0, want_batches);
 }
 
 static void test_batches(struct core_test *sk, struct ring_buffer *rb)
@@ -624,6 +640,59 @@ static void test_batches(struct core_test *sk, struct ring_buffer *rb)
 	cmd_case(sk, rb, 8, 1, 1);
 	cmd_case(sk, rb, 9, 1, 2);
 	cmd_case(sk, rb, 64, 1, 8);
+	/* the series' event: the CMD_SYNC's own qwords, also as the first of a record */
+	cmd_case_sync(sk, rb, 0, 1, 1, 1);
+	cmd_case_sync(sk, rb, 8, 1, 1, 1);
+	cmd_case_sync(sk, rb, 9, 1, 1, 2);
+	cmd_case_sync(sk, rb, 64, 1, 1, 8);
+}
+
+/*
+ * A run as the kernel's arm_lpae_pte_run reports it (first descriptor and
+ * steps): one record, whose expansion is each descriptor as io-pgtable-arm.c
+ * wrote it; a run of one is the descriptor's HL_K_PTE record.
+ */
+static void run_event_case(struct core_test *sk, struct ring_buffer *rb, const char *name, u32 count,
+			   u64 old, u64 old_step, u64 new, u64 new_step)
+{
+	struct expand e = { xrecs, 0, 8192 };
+	const u64 iova = 0x40000000, size = 4096;
+	unsigned bad = 0;
+	size_t nring = 0;
+	u64 seq0;
+	int ok;
+
+	ring_buffer__consume(rb);
+	nrecs = 0;
+	seq0 = sk->bss->hl_seq;
+	sk->bss->run_io = (struct run_io){ .root = 0x80000000, .iova = iova, .size = size, .level = 3,
+					   .granule = 12, .stage = 2, .count = count, .old = old,
+					   .old_step = old_step, .new = new, .new_step = new_step };
+	ok = !run(bpf_program__fd(sk->progs.test_run_event));
+	ring_buffer__consume(rb);
+	ok &= !expand_all(&e, HL_K_PTE_RUN, &nring);
+	for (unsigned i = 0; ok && i < count && i < e.n; i++) {
+		const struct hl_record *x = &e.v[i];
+
+		bad += x->hdr.kind != HL_K_PTE || x->hdr.seq != seq0 + 1 + i || x->pte.root != 0x80000000 ||
+		       x->pte.iova != iova + i * size || x->pte.level != 3 || x->pte.granule != 12 ||
+		       x->pte.stage != 2 || x->pte.old_desc != old + i * old_step ||
+		       x->pte.new_desc != new + i * new_step;
+	}
+	tap_ok(ok && e.n == count && !bad && nring == 1 && sk->bss->hl_seq == seq0 + count &&
+	       (count != 1 || recs[0].hdr.kind == HL_K_PTE),
+	       "kernel runs: %s: %u descriptors in %zu record(s), expanded exactly (%u wrong)",
+	       name, count, nring, bad);
+}
+
+static void test_run_events(struct core_test *sk, struct ring_buffer *rb)
+{
+	const u64 page = 0x140000000ULL | 0x743;
+
+	run_event_case(sk, rb, "a 2 MiB map in 4 KiB pages", 512, 0, 0, page, 4096);
+	run_event_case(sk, rb, "its unmap", 512, page, 4096, 0, 0);
+	run_event_case(sk, rb, "a run of one (the descriptor's HL_K_PTE)", 1, 0, 0, page, 0);
+	run_event_case(sk, rb, "steps that wrap modulo 2^64", 3, 0, 0, ~0ULL - 4095, 4096);
 }
 
 /* A run dropped on a full ring: every descriptor it held is counted lost, and reported. */
@@ -686,6 +755,7 @@ int main(void)
 	xrecs = calloc(8192, sizeof(*xrecs));
 	test_runs(sk, rb);
 	test_batches(sk, rb);
+	test_run_events(sk, rb);
 	test_run_loss(sk, rb);
 	return tap_done();
 }

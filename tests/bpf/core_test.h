@@ -26,6 +26,10 @@ struct run_io {
 	__u32 smmu;
 	__u8 level, granule, stage, unmap;
 	__u32 sync;			/* commands: a CMD_SYNC after them */
+	__u64 sync_off;			/* commands: the CMD_SYNC's qwords in test_mem, 0: none */
+	/* a run the kernel reported whole (hl_emit_run()) */
+	__u64 old, old_step, new, new_step;
+	__u32 count;
 };
 
 #define TEST_MEM_SIZE	(1 << 20)

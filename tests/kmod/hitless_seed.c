@@ -17,10 +17,11 @@
  *                  table is filled first, then linked; a TLBI of the
  *                  domain's ASID and CMD_SYNC follow (the invalidation is
  *                  right, the sequence is not).  These are raw stores, so the
- *                  module reports each one through the kernel's own
- *                  arm_lpae_pte_write tracepoint (kernel/patches/0004), in
+ *                  module reports them through the kernel's own
+ *                  arm_lpae_pte_run tracepoint (kernel/patches/0004), in
  *                  the order it makes them, with the values it stores: the
- *                  record is the write, as io-pgtable-arm.c would report it.
+ *                  512 pages as one run, then the table descriptor, as
+ *                  io-pgtable-arm.c would report them.
  *                  A kernel without the tracepoint (stock) cannot see it.
  * fault=no-tlbi    The 2 MiB block at iova is unmapped and mapped again to
  *                  the same pages through the kernel's own io-pgtable code
@@ -94,22 +95,24 @@ static struct tracepoint *pte_tp;
 
 static void find_tp(struct tracepoint *tp, void *priv)
 {
-	if (!strcmp(tp->name, "arm_lpae_pte_write"))
+	if (!strcmp(tp->name, "arm_lpae_pte_run"))
 		pte_tp = tp;
 }
 
 /*
- * Fire arm_lpae_pte_write for a store this module makes, as
- * trace_arm_lpae_pte_write() does in io-pgtable-arm.c: its iterator calls
+ * Fire arm_lpae_pte_run for the stores this module makes: count descriptors
+ * from va, descriptor i going from old + i * old_step to new + i * new_step,
+ * as trace_arm_lpae_pte_run() does in io-pgtable-arm.c: its iterator calls
  * every probe attached (ftrace, BPF tp_btf) under preemption disabled.
  */
-static void trace_pte(u64 root, u64 va, int lvl, u64 size, u64 old, u64 new)
+static void trace_run(u64 root, u64 va, int lvl, u64 size, u32 count, u64 old, u64 old_step,
+		      u64 new, u64 new_step)
 {
 	if (!pte_tp || !static_key_enabled(&pte_tp->key))
 		return;
 	preempt_disable_notrace();
-	((void (*)(void *, u64, u64, int, u64, u64, u64))pte_tp->iterator)(NULL, root, va, lvl,
-									   size, old, new);
+	((void (*)(void *, u64, u64, int, u64, u32, u64, u64, u64, u64))pte_tp->iterator)
+		(NULL, root, va, lvl, size, count, old, old_step, new, new_step);
 	preempt_enable_notrace();
 }
 
@@ -212,20 +215,17 @@ static int bbm_split(struct arm_smmu_domain *sd, struct walk *w, u64 block)
 	int i;
 
 	if (!pte_tp)
-		pr_warn("this kernel has no arm_lpae_pte_write tracepoint: the writes go unreported\n");
+		pr_warn("this kernel has no arm_lpae_pte_run tracepoint: the writes go unreported\n");
 	table = iommu_alloc_pages_node_sz(NUMA_NO_NODE, GFP_KERNEL, SZ_4K);
 	if (!table)
 		return -ENOMEM;
 	/* the new table, not yet reachable: 512 pages translating as the block did */
-	for (i = 0; i < 512; i++) {
-		u64 page = attrs | (oa + (u64)i * SZ_4K) | LPAE_TYPE_PAGE;
-
-		trace_pte(w->root, iova + (u64)i * SZ_4K, 3, SZ_4K, 0, page);
-		table[i] = page;
-	}
+	for (i = 0; i < 512; i++)
+		table[i] = attrs | (oa + (u64)i * SZ_4K) | LPAE_TYPE_PAGE;
+	trace_run(w->root, iova, 3, SZ_4K, 512, 0, 0, table[0], SZ_4K);
 	desc = virt_to_phys(table) | LPAE_TYPE_TABLE;
 	/* the fault: the live block becomes a table in one store */
-	trace_pte(w->root, iova, 2, SZ_2M, block, desc);
+	trace_run(w->root, iova, 2, SZ_2M, 1, block, 0, desc, 0);
 	WRITE_ONCE(*w->ptep, desc);
 	/* then the invalidation it needs: TLBI by ASID (stage 1) or VMID (stage 2), CMD_SYNC */
 	iommu_flush_iotlb_all(&sd->domain);

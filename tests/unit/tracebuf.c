@@ -40,10 +40,10 @@ static char *slurp(const char *path, size_t *n)
 
 static const char *const events[] = {
 	"arm_smmu_v3/arm_smmu_ste_write", "arm_smmu_v3/arm_smmu_cd_write",
-	"arm_smmu_v3/arm_smmu_cmdq_cmd", "arm_smmu_v3/arm_smmu_cmdq_sync",
+	"arm_smmu_v3/arm_smmu_cmdq_batch", "arm_smmu_v3/arm_smmu_cmdq_sync",
 	"arm_smmu_v3/arm_smmu_reg_write", "arm_smmu_v3/arm_smmu_device",
 	"arm_smmu_v3/arm_smmu_attach_ste", "arm_smmu_v3/arm_smmu_attach_cd",
-	"arm_smmu_v3/arm_smmu_attach_refused", "io_pgtable_arm/arm_lpae_pte_write",
+	"arm_smmu_v3/arm_smmu_attach_refused", "io_pgtable_arm/arm_lpae_pte_run",
 	"iommufd/iommufd_ioas_map", "iommufd/iommufd_ioas_map_file", "iommufd/iommufd_ioas_copy",
 	"iommufd/iommufd_ioas_unmap", "iommufd/iommufd_hwpt_alloc", "iommufd/iommufd_device_attach",
 	"iommufd/iommufd_device_replace", "iommufd/iommufd_device_detach",
@@ -99,7 +99,7 @@ static struct tep_handle *load(const char *only_sys, const char *edit_ev, const 
 /* ---- raw event data, built field by field ---- */
 struct ev {
 	struct tep_event *e;
-	unsigned char d[1024];
+	unsigned char d[2048];	/* a batch of 65 commands is 1040 bytes */
 	int size;		/* fixed part, then dynamic data appended */
 };
 
@@ -146,15 +146,34 @@ static void set_dyn(struct ev *v, const char *field, const void *val, size_t n)
 
 static void set_str(struct ev *v, const char *field, const char *s) { set_dyn(v, field, s, strlen(s) + 1); }
 
+/* The records of the last conversion; conv() hands back the first. */
+static struct hl_record outv[HL_TB_MAX_RECORDS];
+
 static int conv(struct hl_tb_conv *c, struct ev *v, unsigned long long ts, struct hl_record *r, u64 *cnt)
 {
 	struct tep_record rec = { .ts = ts, .size = v->size, .data = v->d, .cpu = 1 };
 	char err[256] = "";
-	int rc = hl_tb_convert(c, v->e, &rec, r, cnt, err, sizeof(err));
+	int rc = hl_tb_convert(c, v->e, &rec, outv, HL_TB_MAX_RECORDS, cnt, err, sizeof(err));
 
 	if (rc < 0)
 		tap_diag("convert: %s", err);
+	if (rc > 0)
+		*r = outv[0];
 	return rc;
+}
+
+struct expanded {
+	struct hl_record v[128];
+	unsigned n;
+};
+
+static void take_expanded(void *arg, const struct hl_record *r)
+{
+	struct expanded *x = arg;
+
+	if (x->n < 128)
+		x->v[x->n] = *r;
+	x->n++;
 }
 
 static const u64 ste_a[8] = { 0x0000000040000009ULL, 0, 0, 0x0000000081230000ULL, 0, 0, 0, 0 };
@@ -214,15 +233,52 @@ static void conversions(struct tep_handle *tep)
 	       r.cd.step == HL_STEP_ONESHOT && !memcmp(r.cd.after, ste_a, 64),
 	       "arm_smmu_cd_write -> HL_K_CD: StreamID, SSID, step direct = one-shot, qwords");
 
-	ev_init(&v, tep, "arm_smmu_v3", "arm_smmu_cmdq_cmd");
-	set_str(&v, "smmu", "arm-smmu-v3.0.auto");
-	set_u32(&v, "prod", 5);
-	set_u32(&v, "opcode", 0x03);
-	set_u64(&v, "cmd0", 0x0000001000000003ULL);
-	set_u64(&v, "cmd1", 0x1f);
-	rc = conv(c, &v, 1003, &r, &cnt);
-	tap_ok(rc == 1 && r.hdr.kind == HL_K_CMD && r.cmd.cmd[0] == 0x0000001000000003ULL && r.cmd.cmd[1] == 0x1f &&
-	       !r.cmd.flags, "arm_smmu_cmdq_cmd -> HL_K_CMD with both qwords");
+	{
+		/* one cmdlist call: its commands and the CMD_SYNC the driver built, as batch records */
+		static u64 cmds[65][2];
+		static struct expanded x;
+		unsigned bad = 0;
+
+		for (unsigned i = 0; i < 64; i++) {
+			cmds[i][0] = 0x12 | (u64)(i + 1) << 32;
+			cmds[i][1] = 0x1000ULL * i;
+		}
+		ev_init(&v, tep, "arm_smmu_v3", "arm_smmu_cmdq_batch");
+		set_str(&v, "smmu", "arm-smmu-v3.0.auto");
+		set_u32(&v, "prod", 5);
+		set_u32(&v, "n", 2);
+		set_u32(&v, "sync", 1);
+		cmds[2][0] = 0x0000001000000046ULL;
+		cmds[2][1] = 0x8000f000ULL;
+		set_dyn(&v, "cmds", cmds, 3 * 16);
+		rc = conv(c, &v, 1003, &r, &cnt);
+		tap_ok(rc == 1 && r.hdr.kind == HL_K_CMD_BATCH && r.batch.smmu == 0 && r.batch.count == 3 &&
+		       r.batch.cmds[0][0] == cmds[0][0] && r.batch.cmds[1][1] == cmds[1][1] &&
+		       r.batch.cmds[2][0] == 0x0000001000000046ULL && r.batch.cmds[2][1] == 0x8000f000ULL,
+		       "arm_smmu_cmdq_batch -> one HL_K_CMD_BATCH: 2 commands and the CMD_SYNC's own qwords");
+		cmds[2][0] = 0x12 | 3ULL << 32;
+		cmds[2][1] = 0x2000;
+		ev_init(&v, tep, "arm_smmu_v3", "arm_smmu_cmdq_batch");
+		set_str(&v, "smmu", "arm-smmu-v3.0.auto");
+		set_u32(&v, "n", 64);
+		set_u32(&v, "sync", 1);
+		cmds[64][0] = 0x46;
+		cmds[64][1] = 0;
+		set_dyn(&v, "cmds", cmds, 65 * 16);
+		rc = conv(c, &v, 1003, &r, &cnt);
+		x.n = 0;
+		for (int i = 0; i < rc; i++)
+			hl_record_expand(&outv[i], take_expanded, &x);
+		for (unsigned i = 0; i < x.n && i < 65; i++)
+			bad += x.v[i].hdr.kind != HL_K_CMD || x.v[i].cmd.cmd[0] != cmds[i][0] ||
+			       x.v[i].cmd.cmd[1] != cmds[i][1] || x.v[i].hdr.ktime_ns != 1003;
+		tap_ok(rc == 8 && x.n == 65 && !bad,
+		       "64 commands and a CMD_SYNC -> 8 batch records, expanded to the 65 commands in order (%d, %u, %u wrong)",
+		       rc, x.n, bad);
+		set_u32(&v, "n", 65);
+		tap_ok(conv(c, &v, 1003, &r, &cnt) < 0,
+		       "a batch whose commands are not n + sync of them is refused (malformed)");
+	}
 
 	ev_init(&v, tep, "arm_smmu_v3", "arm_smmu_cmdq_sync");
 	set_str(&v, "smmu", "arm-smmu-v3.0.auto");
@@ -293,23 +349,53 @@ static void conversions(struct tep_handle *tep)
 	tap_ok(r.hdr.kind == HL_K_ATTACH && r.attach.outcome == HL_ATTACH_FAILED,
 	       "arm_smmu_attach_refused -> HL_K_ATTACH failed");
 
-	ev_init(&v, tep, "io_pgtable_arm", "arm_lpae_pte_write");
+	ev_init(&v, tep, "io_pgtable_arm", "arm_lpae_pte_run");
 	set_u64(&v, "root", 0x81230000);
 	set_u64(&v, "iova", 0x200000);
 	set_u32(&v, "level", 2);
 	set_u64(&v, "size", 0x200000);
+	set_u32(&v, "count", 1);
 	set_u64(&v, "old", 0);
 	set_u64(&v, "new", 0x40000000000701ULL);
 	rc = conv(c, &v, 4000, &r, &cnt);
 	tap_ok(rc == 1 && r.hdr.kind == HL_K_PTE && r.pte.root == 0x81230000 && r.pte.iova == 0x200000 &&
 	       r.pte.level == 2 && r.pte.granule == 12 && r.pte.stage == 1 && r.pte.new_desc == 0x40000000000701ULL,
-	       "arm_lpae_pte_write -> HL_K_PTE: 2 MiB at level 2 is the 4K granule, stage 1");
+	       "arm_lpae_pte_run of 1 -> HL_K_PTE: 2 MiB at level 2 is the 4K granule, stage 1");
 	set_u64(&v, "root", 0xa0000000);
 	set_u32(&v, "level", 2);
 	set_u64(&v, "size", 0x20000000);
 	conv(c, &v, 4001, &r, &cnt);
 	tap_ok(r.pte.granule == 16 && r.pte.stage == 2,
 	       "512 MiB at level 2 is the 64K granule; a table under an STE's S2TTB is stage 2");
+	{
+		static struct expanded x;
+		char why[160] = "";
+		unsigned bad = 0;
+
+		ev_init(&v, tep, "io_pgtable_arm", "arm_lpae_pte_run");
+		set_u64(&v, "root", 0x81230000);
+		set_u64(&v, "iova", 0x40000000);
+		set_u32(&v, "level", 3);
+		set_u64(&v, "size", 0x1000);
+		set_u32(&v, "count", 128);
+		set_u64(&v, "old", 0x140000743ULL);
+		set_u64(&v, "old_step", 0x1000);
+		set_u64(&v, "new", 0);
+		set_u64(&v, "new_step", 0);
+		rc = conv(c, &v, 4002, &r, &cnt);
+		x.n = 0;
+		if (rc == 1 && !hl_record_check(&r, sizeof(r), why, sizeof(why)))
+			hl_record_expand(&r, take_expanded, &x);
+		for (unsigned i = 0; i < x.n && i < 128; i++)
+			bad += x.v[i].hdr.kind != HL_K_PTE || x.v[i].pte.iova != 0x40000000 + i * 0x1000ULL ||
+			       x.v[i].pte.old_desc != 0x140000743ULL + i * 0x1000ULL || x.v[i].pte.new_desc ||
+			       x.v[i].pte.granule != 12 || x.v[i].pte.level != 3;
+		tap_ok(rc == 1 && r.hdr.kind == HL_K_PTE_RUN && x.n == 128 && !bad,
+		       "arm_lpae_pte_run of 128 (an unmap) -> one HL_K_PTE_RUN, expanded to each descriptor (%s%u wrong)",
+		       why, bad);
+		set_u32(&v, "count", 0);
+		tap_ok(conv(c, &v, 4003, &r, &cnt) < 0, "a run of 0 descriptors is refused (malformed)");
+	}
 
 	ev_init(&v, tep, "iommufd", "iommufd_ioas_map");
 	set_u32(&v, "ioas_id", 2);
@@ -548,6 +634,38 @@ static void imports(void)
 	tap_ok(s.events.n == 1 && s.boots.n == 1 && (s.boots.v[0].boot >> 63) && s.events.v[0].hdr.boot == s.boots.v[0].boot &&
 	       !strncmp(s.boots.v[0].boot_id, "derived-", 8) && s.events.v[0].hdr.seq == 1,
 	       "without a marker the previous boot gets a derived identity (%s)", s.boots.n ? s.boots.v[0].boot_id : "");
+	hl_state_free(&s);
+
+	/* a run is its descriptors, each an event of its own; a run that breaks its rules is lost whole */
+	hl_state_init(&s);
+	seq = 0;
+	b = hl_tb_batch_new(c);
+	{
+		struct ev v;
+
+		ev_init(&v, g_tep, "io_pgtable_arm", "arm_lpae_pte_run");
+		set_u64(&v, "root", 0x81230000);
+		set_u64(&v, "iova", 0x40000000);
+		set_u32(&v, "level", 3);
+		set_u64(&v, "size", 0x1000);
+		set_u32(&v, "count", 3);
+		set_u64(&v, "new", 0x140000743ULL);
+		set_u64(&v, "new_step", 0x1000);
+		feed(b, &v, 1000, 0);
+		set_u64(&v, "size", 0x1234);	/* no block size of level 3 */
+		set_u32(&v, "count", 5);
+		feed(b, &v, 2000, 0);
+	}
+	memset(&res, 0, sizeof(res));
+	hl_tb_batch_finish(b, &s, "hitless_prev", 1, HL_TB_CLOCK_LOCAL, &o, &seq, &res);
+	ok = s.events.n == 4;
+	for (size_t i = 0; ok && i < 3; i++)
+		ok = s.events.v[i].hdr.kind == HL_K_PTE && s.events.v[i].hdr.seq == 1 + i &&
+		     s.events.v[i].pte.iova == 0x40000000 + i * 0x1000 &&
+		     s.events.v[i].pte.new_desc == 0x140000743ULL + i * 0x1000;
+	tap_ok(ok && s.events.v[3].hdr.kind == HL_K_LOST && s.events.v[3].lost.count == 5 && res.lost == 5,
+	       "import: a run of 3 -> 3 descriptor events numbered 1..3; a malformed run of 5 -> 5 lost (%zu events)",
+	       s.events.n);
 	hl_state_free(&s);
 
 	/* the previous boot's capture was a record (covered=1): what it saw is not imported again */

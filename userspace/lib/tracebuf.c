@@ -32,6 +32,7 @@
 
 #define F_STR	-1	/* __data_loc char[] (4 bytes in the record) */
 #define F_DYN	-2	/* __data_loc T[] */
+#define NFIELDS	10	/* fields read, at most, of one event */
 
 enum ev_id {
 	EV_STE, EV_CD, EV_CMD, EV_SYNC, EV_REG, EV_DEVICE, EV_ATTACH_STE, EV_ATTACH_CD,
@@ -49,14 +50,14 @@ struct fspec {
 
 static const struct espec {
 	const char *sys, *name;
-	struct fspec f[8];
+	struct fspec f[NFIELDS];
 } specs[EV_MAX] = {
 	[EV_STE] = { "arm_smmu_v3", "arm_smmu_ste_write",
 		{ { "smmu", F_STR }, { "sid", 4 }, { "step", 4 }, { "before", 64 }, { "after", 64 } } },
 	[EV_CD] = { "arm_smmu_v3", "arm_smmu_cd_write",
 		{ { "smmu", F_STR }, { "sid", 4 }, { "ssid", 4 }, { "step", 4 }, { "before", 64 }, { "after", 64 } } },
-	[EV_CMD] = { "arm_smmu_v3", "arm_smmu_cmdq_cmd",
-		{ { "smmu", F_STR }, { "prod", 4 }, { "opcode", 4 }, { "cmd0", 8 }, { "cmd1", 8 } } },
+	[EV_CMD] = { "arm_smmu_v3", "arm_smmu_cmdq_batch",
+		{ { "smmu", F_STR }, { "prod", 4 }, { "n", 4 }, { "sync", 4 }, { "cmds", F_DYN } } },
 	[EV_SYNC] = { "arm_smmu_v3", "arm_smmu_cmdq_sync",
 		{ { "smmu", F_STR }, { "prod", 4 }, { "ret", 4 } } },
 	[EV_REG] = { "arm_smmu_v3", "arm_smmu_reg_write",
@@ -72,8 +73,9 @@ static const struct espec {
 		  { "before", 64 }, { "after", 64 } } },
 	[EV_REFUSED] = { "arm_smmu_v3", "arm_smmu_attach_refused",
 		{ { "smmu", F_STR }, { "dev", F_STR }, { "sid", 4 }, { "ssid", 4 }, { "ret", 4 } } },
-	[EV_PTE] = { "io_pgtable_arm", "arm_lpae_pte_write",
-		{ { "root", 8 }, { "iova", 8 }, { "level", 4 }, { "size", 8 }, { "old", 8 }, { "new", 8 } } },
+	[EV_PTE] = { "io_pgtable_arm", "arm_lpae_pte_run",
+		{ { "root", 8 }, { "iova", 8 }, { "level", 4 }, { "size", 8 }, { "count", 4 }, { "old", 8 },
+		  { "old_step", 8 }, { "new", 8 }, { "new_step", 8 } } },
 	[EV_MAP] = { "iommufd", "iommufd_ioas_map",
 		{ { "ioas_id", 4 }, { "iova", 8 }, { "length", 8 }, { "flags", 4 }, { "rc", 4 } } },
 	[EV_MAP_FILE] = { "iommufd", "iommufd_ioas_map_file",
@@ -117,7 +119,7 @@ static const struct espec {
 struct hl_tb_conv {
 	struct tep_handle *tep;
 	int ids[EV_MAX];		/* tep event id, -1: not in this kernel */
-	struct tep_format_field *fld[EV_MAX][8];
+	struct tep_format_field *fld[EV_MAX][NFIELDS];
 	int print_id;			/* ftrace:print (trace_marker) */
 	struct tep_format_field *print_buf;
 	u64 cntfrq;
@@ -156,7 +158,7 @@ struct hl_tb_conv *hl_tb_conv_new(struct tep_handle *tep, u64 cntfrq, char *err,
 		c->ids[i] = -1;
 		if (!e)
 			continue;
-		for (int k = 0; k < 8 && specs[i].f[k].name; k++) {
+		for (int k = 0; k < NFIELDS && specs[i].f[k].name; k++) {
 			struct tep_format_field *f = tep_find_field(e, specs[i].f[k].name);
 
 			if (!f || !field_ok(f, specs[i].f[k].size)) {
@@ -213,14 +215,15 @@ static u64 num(struct hl_tb_conv *c, int ev, int k, struct tep_record *rec)
 	return v;
 }
 
-static void raw(struct hl_tb_conv *c, int ev, int k, struct tep_record *rec, void *dst, size_t n)
+/* Field k into dst (n bytes, zero-filled): the bytes the record holds, or -1 if it is cut short. */
+static long raw(struct hl_tb_conv *c, int ev, int k, struct tep_record *rec, void *dst, size_t n)
 {
 	struct tep_format_field *f = c->fld[ev][k];
 	const unsigned char *p;
 
 	memset(dst, 0, n);
 	if (f->offset + f->size > rec->size)
-		return;
+		return -1;
 	p = (const unsigned char *)rec->data + f->offset;
 	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
 		unsigned loc = *(const unsigned *)p, off = loc & 0xffff, len = loc >> 16;
@@ -228,11 +231,12 @@ static void raw(struct hl_tb_conv *c, int ev, int k, struct tep_record *rec, voi
 		if (f->flags & TEP_FIELD_IS_RELATIVE)
 			off += f->offset + f->size;
 		if (off + len > (unsigned)rec->size)
-			return;
+			return -1;
 		memcpy(dst, (const unsigned char *)rec->data + off, len < n ? len : n);
-		return;
+		return len;
 	}
 	memcpy(dst, p, (size_t)f->size < n ? (size_t)f->size : n);
+	return f->size;
 }
 
 static void str(struct hl_tb_conv *c, int ev, int k, struct tep_record *rec, char *dst, size_t n)
@@ -321,16 +325,59 @@ static const char *const dev_phase[] = {
 	"smmu:probe", "smmu:reset", "smmu:reset_done", "smmu:shutdown", "smmu:remove",
 };
 
-int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *rec,
-		  struct hl_record *r, u64 *counter, char *err, size_t errlen)
+/*
+ * A batch event's commands (CMD_SYNC included) as HL_K_CMD_BATCH records,
+ * HL_BATCH_CMDS a record, as bpf/core.bpf.h hl_emit_cmds_sync() makes them:
+ * how many records, or -1 (err).
+ */
+static int cmd_batches(struct hl_tb_conv *c, int ev, struct tep_record *rec, struct hl_record *out,
+		       int max, char *err, size_t errlen)
 {
+	u32 n = num(c, ev, 2, rec), sync = num(c, ev, 3, rec) != 0, total = n + sync, smmu;
+	static u64 cmds[HL_TB_MAX_RECORDS * HL_BATCH_CMDS][2];
+	int nrec = (total + HL_BATCH_CMDS - 1) / HL_BATCH_CMDS;
+	long len;
+
+	if (!total || nrec > max) {
+		snprintf(err, errlen, "arm_smmu_cmdq_batch of %u commands (1..%d)", total,
+			 max * HL_BATCH_CMDS);
+		return -1;
+	}
+	len = raw(c, ev, 4, rec, cmds, sizeof(cmds));
+	if (len != (long)total * 16) {
+		snprintf(err, errlen, "arm_smmu_cmdq_batch: %ld bytes of commands for n=%u sync=%u", len, n,
+			 sync);
+		return -1;
+	}
+	smmu = smmu_index(c, ev, rec);
+	for (int i = 0; i < nrec; i++) {
+		u32 k = total - i * HL_BATCH_CMDS;
+
+		if (i)
+			out[i].hdr = out[0].hdr;
+		out[i].hdr.kind = HL_K_CMD_BATCH;
+		out[i].batch.smmu = smmu;
+		out[i].batch.count = k < HL_BATCH_CMDS ? k : HL_BATCH_CMDS;
+		memcpy(out[i].batch.cmds, cmds[i * HL_BATCH_CMDS], out[i].batch.count * 16);
+	}
+	return nrec;
+}
+
+int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *rec,
+		  struct hl_record *out, int max, u64 *counter, char *err, size_t errlen)
+{
+	struct hl_record *r = out;
 	int ev;
 
 	for (ev = 0; ev < EV_MAX && c->ids[ev] != e->id; ev++)
 		;
 	if (ev == EV_MAX)
 		return 0;
-	memset(r, 0, sizeof(*r));
+	if (max < 1) {
+		snprintf(err, errlen, "no room for a record");
+		return -1;
+	}
+	memset(out, 0, max * sizeof(*out));
 	*counter = 0;
 	r->hdr.mode = HL_MODE_TRACEPOINT;
 	r->hdr.version = HL_RECORD_VERSION;
@@ -360,11 +407,7 @@ int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *
 		raw(c, ev, 5, rec, r->cd.after, 64);
 		break;
 	case EV_CMD:
-		r->hdr.kind = HL_K_CMD;
-		r->cmd.smmu = smmu_index(c, ev, rec);
-		r->cmd.cmd[0] = num(c, ev, 3, rec);
-		r->cmd.cmd[1] = num(c, ev, 4, rec);
-		break;
+		return cmd_batches(c, ev, rec, out, max, err, errlen);
 	case EV_SYNC:
 		r->hdr.kind = HL_K_CMD;
 		r->cmd.smmu = smmu_index(c, ev, rec);
@@ -437,22 +480,45 @@ int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *
 		r->attach.outcome = ev == EV_REFUSED ? HL_ATTACH_FAILED : num(c, ev, 4, rec);
 		break;
 	case EV_PTE: {
+		/* a run of one is the descriptor's HL_K_PTE record, as the BPF side sends it */
 		int level = (int)num(c, ev, 2, rec);
 		u64 size = num(c, ev, 3, rec);
+		u32 count = num(c, ev, 4, rec);
+		u8 granule = 0, stage = 1;
 
-		r->hdr.kind = HL_K_PTE;
-		r->pte.root = num(c, ev, 0, rec);
-		r->pte.iova = num(c, ev, 1, rec);
-		r->pte.old_desc = num(c, ev, 4, rec);
-		r->pte.new_desc = num(c, ev, 5, rec);
-		r->pte.level = level;
 		for (unsigned g = 12; g <= 16; g += 2)
 			if (level >= 0 && level < 4 && size == 1ULL << hl_lpae_shift(level, g))
-				r->pte.granule = g;
-		r->pte.stage = 1;
+				granule = g;
 		for (int i = 0; i < c->ns2; i++)
-			if (c->s2[i] == r->pte.root)
-				r->pte.stage = 2;
+			if (c->s2[i] == num(c, ev, 0, rec))
+				stage = 2;
+		if (!count) {
+			snprintf(err, errlen, "arm_lpae_pte_run of 0 descriptors");
+			return -1;
+		}
+		if (count == 1) {
+			r->hdr.kind = HL_K_PTE;
+			r->pte.root = num(c, ev, 0, rec);
+			r->pte.iova = num(c, ev, 1, rec);
+			r->pte.old_desc = num(c, ev, 5, rec);
+			r->pte.new_desc = num(c, ev, 7, rec);
+			r->pte.level = level;
+			r->pte.granule = granule;
+			r->pte.stage = stage;
+			break;
+		}
+		r->hdr.kind = HL_K_PTE_RUN;
+		r->run.root = num(c, ev, 0, rec);
+		r->run.iova = num(c, ev, 1, rec);
+		r->run.size = size;
+		r->run.count = count;
+		r->run.old_desc = num(c, ev, 5, rec);
+		r->run.old_step = num(c, ev, 6, rec);
+		r->run.new_desc = num(c, ev, 7, rec);
+		r->run.new_step = num(c, ev, 8, rec);
+		r->run.level = level;
+		r->run.granule = granule;
+		r->run.stage = stage;
 		break;
 	}
 	case EV_MAP:
@@ -565,11 +631,27 @@ static void parse_marker(const char *s, struct item *it)
 		it->covered = atoi(p + 8);
 }
 
+/* An expanded record of a run or a batch, an item of its own. */
+struct expand_to {
+	struct inst *in;
+	u64 ts;
+};
+
+static void push_expanded(void *arg, const struct hl_record *r)
+{
+	struct expand_to *x = arg;
+	struct item it = { .ts = x->ts, .kind = IT_REC, .r = *r };
+
+	VEC_PUSH(x->in->it, it);
+}
+
 static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *ctx)
 {
 	struct inst *in = ctx;
 	struct item it = { .ts = rec->ts, .kind = IT_REC };
-	char m[256];
+	static struct hl_record out[HL_TB_MAX_RECORDS];
+	struct expand_to x = { in, rec->ts };
+	char m[256], why[160];
 	u64 counter;
 	int rc;
 
@@ -606,7 +688,7 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 		VEC_PUSH(in->it, it);
 		return 0;
 	}
-	rc = hl_tb_convert(in->conv, e, rec, &it.r, &counter, in->err, sizeof(in->err));
+	rc = hl_tb_convert(in->conv, e, rec, out, HL_TB_MAX_RECORDS, &counter, in->err, sizeof(in->err));
 	if (rc < 0) {
 		in->failed = 1;
 		return 1;
@@ -618,7 +700,24 @@ static int on_event(struct tep_event *e, struct tep_record *rec, int cpu, void *
 
 		VEC_PUSH(in->pairs, p);
 	}
-	VEC_PUSH(in->it, it);
+	for (int i = 0; i < rc; i++) {
+		if (!hl_record_multi(&out[i])) {
+			it.r = out[i];
+			VEC_PUSH(in->it, it);
+		} else if (!hl_record_check(&out[i], sizeof(out[i]), why, sizeof(why))) {
+			hl_record_expand(&out[i], push_expanded, &x);
+		} else {
+			/* a run that breaks its rules (hitless.h): lost whole, never silent */
+			struct item l = { .ts = rec->ts, .kind = IT_REC, .r.hdr = out[i].hdr };
+
+			l.r.hdr.kind = HL_K_LOST;
+			memset(&l.r.lost, 0, sizeof(l.r.lost));
+			l.r.lost.count = out[i].hdr.kind == HL_K_PTE_RUN ? out[i].run.count : out[i].batch.count;
+			l.r.lost.where = HL_LOST_TRACE_BUF;
+			in->lost += l.r.lost.count;
+			VEC_PUSH(in->it, l);
+		}
+	}
 	return 0;
 }
 

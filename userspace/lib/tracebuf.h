@@ -27,14 +27,21 @@ struct hl_tb_conv;
 struct hl_tb_conv *hl_tb_conv_new(struct tep_handle *tep, u64 cntfrq, char *err, size_t errlen);
 void hl_tb_conv_free(struct hl_tb_conv *c);
 
+/* Records one event makes at most: a batch of 64 commands and a CMD_SYNC is 8. */
+#define HL_TB_MAX_RECORDS	16
+
 /*
- * One trace event -> one record (header: kind, mode, version, cpu; ktime_ns
- * holds the raw trace timestamp, boot and seq are left 0).  *counter is the
- * event's "counter" field when it has one, else 0.  1: converted; 0: not an
- * event of the series (skipped); -1: malformed (err).
+ * One trace event -> the records bpf/hitless_tp.bpf.c makes of it, in out[]
+ * (max of them; header: kind, mode, version, cpu; ktime_ns holds the raw
+ * trace timestamp, boot and seq are left 0): one, but a run of descriptors
+ * is one HL_K_PTE_RUN (HL_K_PTE for a run of one) and a batch of commands
+ * one HL_K_CMD_BATCH per HL_BATCH_CMDS of them, for hl_record_expand().
+ * *counter is the event's "counter" field when it has one, else 0.
+ * Returns how many records; 0: not an event of the series (skipped); -1:
+ * malformed (err).
  */
 int hl_tb_convert(struct hl_tb_conv *c, struct tep_event *e, struct tep_record *rec,
-		  struct hl_record *out, u64 *counter, char *err, size_t errlen);
+		  struct hl_record *out, int max, u64 *counter, char *err, size_t errlen);
 
 /*
  * A trace_marker line ("hitless: start boot=... ") of the ftrace print event:
