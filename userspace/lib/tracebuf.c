@@ -886,7 +886,8 @@ static int batch_finish(struct inst *in_, struct hl_state *s, const char *name, 
 	const char *note = NULL;
 	struct hl_boot_disk pboot = { 0 };
 
-	qsort(in.pairs.v, in.pairs.n, sizeof(*in.pairs.v), pair_cmp);
+	if (in.pairs.n)
+		qsort(in.pairs.v, in.pairs.n, sizeof(*in.pairs.v), pair_cmp);
 
 	/*
 	 * Whose boot: the last marker (start or end) names it; another boot's
