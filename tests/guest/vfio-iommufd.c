@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE	/* mremap() */
 /*
  * vfio-iommufd: the smallest VMM-like user of a vfio-pci device through
  * iommufd, to give the capture something to catch.
  *
  *   vfio-iommufd VENDOR:DEVICE|BDF[,BDF...] [--replace | --replace-s2 | --expect-replace-error]
  *                [--hitless] [--hitless-replace [--mark FILE]]
- *                [--burst BYTES] [--then CMD] [--loop N]
+ *                [--burst BYTES [--scatter]] [--then CMD] [--loop N]
  *
  * VENDOR:DEVICE takes the first such device; PCI addresses (0000:01:00.0,
  * comma-separated, up to 8) take those devices: a VMM holding several, each
@@ -48,6 +49,13 @@
  * one IOMMU_IOAS_UNMAP: BYTES / 4 KiB descriptor writes inside each ioctl,
  * a burst no capture's reader can drain as it comes with a small ring (seed-lost);
  * up to 256 MiB (bench/run rig: 256 MiB captured at the default ring size).
+ * The pages of a fresh anonymous mapping often come physically contiguous,
+ * and then io-pgtable writes them in runs of 512 (one record each in both
+ * modes: a 4 MiB burst is a handful of records a reader drains as they come).
+ * --scatter makes it what a VMM's memory usually is: every other page of
+ * twice BYTES, moved together (mremap), so that no two IOVA-adjacent pages
+ * are physically adjacent and each is a map call and a record of its own:
+ * BYTES / 4 KiB records for the map alone (seed-lost, monitor-lost).
  *
  * --loop N: before detaching, time N rounds of IOMMU_IOAS_MAP + IOMMU_IOAS_UNMAP
  * of 64 KiB, then N rounds of detach + attach of the device to the IOAS (an
@@ -244,6 +252,35 @@ static void loop(int iommufd, int devfd, uint32_t ioas, void *va, unsigned n)
 	free(ad);
 }
 
+/*
+ * The --burst memory: len bytes of anonymous memory, every page present and
+ * its own 4 KiB (no THP).  With scatter, page i is page 2i + 1 of a mapping
+ * twice as long, touched in order and then moved (mremap) to its place, so
+ * that IOVA-adjacent pages are not physically adjacent.
+ */
+static void *scatter_pages(uint64_t len, int scatter)
+{
+	uint64_t span = scatter ? 2 * len : len;
+	char *src = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *dst;
+
+	if (src == MAP_FAILED)
+		die("mmap --burst");
+	madvise(src, span, MADV_NOHUGEPAGE);
+	memset(src, 0x5a, span);
+	if (!scatter)
+		return src;
+	dst = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (dst == MAP_FAILED)
+		die("mmap --scatter");
+	for (uint64_t i = 0; i < len / 0x1000; i++)
+		if (mremap(src + (2 * i + 1) * 0x1000, 0x1000, 0x1000, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   dst + i * 0x1000) == MAP_FAILED)
+			die("mremap --scatter");
+	munmap(src, span);
+	return dst;
+}
+
 static void ioas_map(int iommufd, uint32_t ioas, void *va, uint64_t len, uint64_t iova)
 {
 	struct iommu_ioas_map m = {
@@ -268,6 +305,7 @@ int main(int argc, char **argv)
 	const char *mark = NULL;
 	__u32 at_flags;
 	unsigned long long burst = 0;
+	int scatter = 0;
 	unsigned loops = 0;
 	void *buf;
 
@@ -314,6 +352,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 		}
+		else if (!strcmp(argv[i], "--scatter"))
+			scatter = 1;
 		else if (!strcmp(argv[i], "--loop") && i + 1 < argc && atoi(argv[i + 1]) > 0)
 			loops = atoi(argv[++i]);
 		else
@@ -376,12 +416,8 @@ int main(int argc, char **argv)
 		/* below the SMMU's software MSI window (IOVA 0x8000000, 1 MiB,
 		 * reserved in every domain) when it fits, else above it */
 		unsigned long long burst_iova = burst <= 0x7000000 ? 0x1000000 : 0x10000000;
-		void *b = mmap(NULL, burst, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *b = scatter_pages(burst, scatter);
 
-		if (b == MAP_FAILED)
-			die("mmap --burst");
-		madvise(b, burst, MADV_NOHUGEPAGE);
-		memset(b, 0x5a, burst);	/* every page present, each its own 4 KiB */
 		ioas_map(iommufd, alloc.out_ioas_id, b, burst, burst_iova);
 		um.iova = burst_iova;
 		um.length = burst;
@@ -467,6 +503,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: vfio-iommufd VENDOR:DEVICE|BDF[,BDF...] [--replace | --replace-s2 | --expect-replace-error]\n"
 		"                    [--hitless] [--hitless-replace [--mark FILE]]\n"
-		"                    [--burst BYTES] [--then CMD] [--loop N]\n");
+		"                    [--burst BYTES [--scatter]] [--then CMD] [--loop N]\n");
 	return 2;
 }
