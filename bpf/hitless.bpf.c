@@ -596,7 +596,7 @@ int BPF_PROG(hl_lpae_map, struct io_pgtable_ops *ops, unsigned long iova, phys_a
 	     size_t pgsize, size_t pgcount, int iommu_prot, gfp_t gfp, size_t *mapped)
 {
 	struct arm_lpae_io_pgtable *data = hl_lpae_data(ops);
-	__u64 key = hl_num(mapped);
+	__u64 key = (__u64)mapped;	/* a pointer to an integer: a plain number to the verifier */
 	struct hl_map_path p;
 	unsigned stage = hl_pt_stage(data);
 
@@ -618,7 +618,7 @@ SEC("fexit/arm_lpae_map_pages")
 int BPF_PROG(hl_lpae_map_done, struct io_pgtable_ops *ops, unsigned long iova, phys_addr_t paddr,
 	     size_t pgsize, size_t pgcount, int iommu_prot, gfp_t gfp, size_t *mapped, int ret)
 {
-	__u64 key = hl_num(mapped), now = 0;
+	__u64 key = (__u64)mapped, now = 0;
 	struct hl_map_path *p = bpf_map_lookup_elem(&hl_map_paths, &key);
 
 	if (!p)
