@@ -940,4 +940,148 @@ static __always_inline int hl_walk_run(struct hl_walk *w)
 	return lp.emitted;
 }
 
+/* ---- the path of one arm_lpae_map_pages() call ---------------------------- */
+
+/*
+ * What one arm_lpae_map_pages() call writes (drivers/iommu/io-pgtable-arm.c:
+ * __arm_lpae_map() recursing from the pgd along iova's path): at each level
+ * above the leaf level for pgsize, a table descriptor into the slot if it
+ * was empty (arm_lpae_install_table(), old 0; a zeroed table below it), then
+ * num_entries leaves in the one table at the leaf level, up to that table's
+ * end (arm_lpae_init_pte(); nothing when it fails, -EEXIST).  Two program
+ * runs a call, where a hook on __arm_lpae_map() took two a level:
+ *
+ *  - at entry, hl_map_path_enter() walks the path and keeps each slot and
+ *    its value, down to the first empty one (nothing exists below it yet)
+ *    or a block (the call fails there, -EEXIST), and *mapped;
+ *  - at exit, hl_map_path_exit() walks it again: a slot whose value changed
+ *    is a table installed there, an HL_K_PTE (top level first, as the
+ *    descent writes them), then the leaves, (*mapped after - before) /
+ *    pgsize of them from iova's index in the leaf table, as runs
+ *    (hl_emit_runs()); none when the call failed.
+ *
+ * Tables below the pgd are reached by physical address through the linear
+ * map: virt = phys + delta, delta from the pgd and its TTBR (io-pgtable-arm.c
+ * sets the TTBR to virt_to_phys(pgd), and iopte_deref() is phys_to_virt()).
+ * What the entry keeps is struct hl_map_path (core.h).
+ */
+
+/* The slot of iova's path at level l in the table at tbl (ARM_LPAE_LVL_IDX()). */
+static __always_inline __u64 hl_map_slot(const struct hl_map_path *p, __u64 tbl, unsigned l)
+{
+	unsigned bits = l == p->start ? p->pgd_bits : p->bpl;
+
+	return tbl + ((p->iova >> hl_lvl_shift(l, p->bpl + 3)) & ((1ULL << bits) - 1)) * 8;
+}
+
+/*
+ * The call's page table and iova: -1 for a geometry io-pgtable-arm.c does
+ * not make (its granules are 4K, 16K and 64K; a pgd of at most 2^16
+ * descriptors).
+ */
+static __always_inline int hl_map_path_init(struct hl_map_path *p, __u8 mode, __u64 pgd, __u64 root,
+					    __u64 iova, __u64 pgsize, unsigned start, unsigned bpl,
+					    unsigned pgd_bits, unsigned stage)
+{
+	if (bpl < 9 || bpl > 13 || start > 3 || !pgd_bits || pgd_bits > 16 || !pgd)
+		return -1;
+	__builtin_memset(p, 0, sizeof(*p));
+	p->pgd = pgd;
+	p->delta = pgd - root;
+	p->root = root;
+	p->iova = iova;
+	p->start = start;
+	p->bpl = bpl;
+	p->pgd_bits = pgd_bits;
+	p->stage = stage;
+	p->mode = mode;
+	p->leaf = 4;
+	for (unsigned l = 0; l < 4; l++)
+		if (l >= start && pgsize == 1ULL << hl_lvl_shift(l, bpl + 3))
+			p->leaf = l;
+	p->end = start;
+	return 0;
+}
+
+/*
+ * At the call's entry: each slot of the path above the leaf level and its
+ * value, down to the first empty one or a block.  -1 when a descriptor
+ * cannot be read (counted): the call is then not followed.
+ */
+static __always_inline int hl_map_path_enter(struct hl_map_path *p)
+{
+	__u64 tbl = p->pgd, d;
+
+	for (unsigned l = 0; l < 3; l++) {
+		if (l < p->start)
+			continue;
+		if (l >= p->leaf)
+			break;
+		p->slot[l] = hl_map_slot(p, tbl, l);
+		if (bpf_probe_read_kernel(&d, 8, (void *)p->slot[l])) {
+			hl_count(HL_STAT_READ_FAULT, 1);
+			return -1;
+		}
+		p->old[l] = d;
+		p->end = l + 1;
+		if (!d || (d & 3) == 1)
+			break;
+		tbl = hl_desc_oa(d, p->bpl + 3) + p->delta;
+	}
+	return 0;
+}
+
+/*
+ * At the call's exit (it returned ret, *mapped is now `mapped`): the tables
+ * it installed and the leaves it wrote, in the order it wrote them.  A
+ * global function, verified once on its own, not at each caller.
+ */
+__noinline int hl_map_path_exit(struct hl_map_path *p, __u64 mapped, int ret)
+{
+	__u64 tbl, d, old, addr, n, max, idx;
+	unsigned g, l, shift, bits;
+
+	if (!p)
+		return 0;
+	tbl = p->pgd;
+	g = p->bpl + 3;
+	for (l = 0; l < 3; l++) {
+		if (l < p->start)
+			continue;
+		if (l >= p->leaf)
+			break;
+		if (l < p->end) {
+			addr = p->slot[l];
+			old = p->old[l];
+		} else {
+			addr = hl_map_slot(p, tbl, l);	/* in a table this call installed */
+			old = 0;
+		}
+		if (bpf_probe_read_kernel(&d, 8, (void *)addr)) {
+			hl_count(HL_STAT_READ_FAULT, 1);
+			return 0;
+		}
+		if (d != old)
+			hl_emit_pte_rec(p->mode, p->root, p->iova & ~((1ULL << hl_lvl_shift(l, g)) - 1),
+					l, g, p->stage, old, d);
+		if (!d || (d & 3) == 1)
+			return 0;	/* no table to go on in: the call failed there */
+		tbl = hl_desc_oa(d, g) + p->delta;
+	}
+	if (ret || p->leaf > 3)
+		return 0;
+	l = p->leaf;
+	shift = hl_lvl_shift(l, g);
+	bits = l == p->start ? p->pgd_bits : p->bpl;
+	idx = (p->iova >> shift) & ((1ULL << bits) - 1);
+	max = (1U << p->bpl) - (idx & ((1U << p->bpl) - 1));
+	n = (mapped - p->mapped) >> shift;
+	if (n > max)
+		n = max;
+	if (n)
+		hl_emit_runs(p->mode, p->root, p->iova, 1ULL << shift, tbl + idx * 8, n, l, g,
+			     p->stage, 0);
+	return 0;
+}
+
 #endif /* HITLESS_CORE_BPF_H */

@@ -162,4 +162,26 @@ struct hl_smmu_info {
 	__u32 asid_bits, vmid_bits;
 };
 
+/*
+ * One arm_lpae_map_pages() call's path from the pgd, as its entry found it
+ * (core.bpf.h hl_map_path_enter()), kept for its exit.
+ */
+struct hl_map_path {
+	__u64 pgd;		/* virtual: the start level's table (data->pgd) */
+	__u64 delta;		/* linear map: virt - phys */
+	__u64 root;		/* physical: TTBR or VTTBR, the table the records name */
+	__u64 iova;
+	__u64 mapped;		/* *mapped at entry */
+	__u64 slot[4];		/* the descriptor's address at each level of the path, at entry */
+	__u64 old[4];		/* ... and its value then */
+	__u8 start;		/* data->start_level */
+	__u8 leaf;		/* the level whose block size is pgsize; 4: none (the kernel WARNs at 3) */
+	__u8 bpl;		/* bits per level: the granule is bpl + 3 */
+	__u8 pgd_bits;		/* index bits at the start level (a concatenated pgd: more) */
+	__u8 stage;
+	__u8 end;		/* levels start..end-1 were read at entry */
+	__u8 mode;		/* enum hl_mode */
+	__u8 pad;
+};
+
 #endif /* HITLESS_CORE_H */

@@ -504,7 +504,7 @@ int BPF_PROG(hl_attach_commit, struct arm_smmu_attach_state *state)
 	return 0;
 }
 
-/* ---- I/O page-table descriptors: __arm_lpae_map() / __arm_lpae_unmap() ---- */
+/* ---- I/O page-table descriptors: arm_lpae_map_pages() / __arm_lpae_unmap() ---- */
 
 struct hl_pt {
 	__u64 root;
@@ -516,19 +516,18 @@ struct hl_pt {
 	__u8 unmap;
 };
 
-/* Where __arm_lpae_map() at `lvl` may install a table, to be seen from lvl + 1. */
-struct hl_mctx {
-	__u64 slot[4];
-	__u64 old[4];
-	__u8 pending[4];
-};
+static __always_inline unsigned hl_pt_stage(struct arm_lpae_io_pgtable *data)
+{
+	unsigned fmt = BPF_CORE_READ(data, iop.fmt);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, struct hl_mctx);
-} hl_mctx_map SEC(".maps");
+	return fmt == ARM_64_LPAE_S2 || fmt == ARM_32_LPAE_S2 ? 2 : 1;
+}
+
+static __always_inline __u64 hl_pt_root(struct arm_lpae_io_pgtable *data, unsigned stage)
+{
+	return stage == 2 ? BPF_CORE_READ(data, iop.cfg.arm_lpae_s2_cfg.vttbr) :
+			    BPF_CORE_READ(data, iop.cfg.arm_lpae_s1_cfg.ttbr);
+}
 
 static __always_inline int hl_pt_init(struct hl_pt *p, struct arm_lpae_io_pgtable *data,
 				      unsigned long iova, size_t size, size_t pgcount, int lvl,
@@ -537,7 +536,6 @@ static __always_inline int hl_pt_init(struct hl_pt *p, struct arm_lpae_io_pgtabl
 	int bpl = BPF_CORE_READ(data, bits_per_level);
 	int start = BPF_CORE_READ(data, start_level);
 	int pgd_bits = BPF_CORE_READ(data, pgd_bits);
-	unsigned fmt = BPF_CORE_READ(data, iop.fmt);
 	unsigned shift, bits, idx, ptes, max;
 
 	if (bpl < 9 || bpl > 13 || lvl < 0 || lvl > 3)
@@ -549,9 +547,8 @@ static __always_inline int hl_pt_init(struct hl_pt *p, struct arm_lpae_io_pgtabl
 	idx = (iova >> shift) & ((1U << bits) - 1);
 	ptes = 1U << bpl;
 	max = ptes - (idx & (ptes - 1));
-	p->stage = fmt == ARM_64_LPAE_S2 || fmt == ARM_32_LPAE_S2 ? 2 : 1;
-	p->root = p->stage == 2 ? BPF_CORE_READ(data, iop.cfg.arm_lpae_s2_cfg.vttbr) :
-				  BPF_CORE_READ(data, iop.cfg.arm_lpae_s1_cfg.ttbr);
+	p->stage = hl_pt_stage(data);
+	p->root = hl_pt_root(data, p->stage);
 	p->iova = iova;
 	p->ptep = hl_num(ptep) + idx * 8;
 	p->size = 1ULL << shift;
@@ -569,80 +566,71 @@ static __always_inline void hl_pt_runs(struct hl_pt *p)
 		     p->granule, p->stage, p->unmap);
 }
 
-/* A table descriptor the level above installed before recursing into it. */
-static __always_inline void hl_table_installed(struct hl_mctx *m, struct hl_pt *p, int lvl)
+/*
+ * A map call's path as its entry found it (core.bpf.h struct hl_map_path),
+ * keyed by its size_t *mapped: the caller's own variable (iommu.c
+ * __iommu_map_domain_pgtbl()'s op_mapped), one per call in progress, so a
+ * map in an interrupt that nests inside another on the same task keeps its
+ * own.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct hl_map_path);
+} hl_map_paths SEC(".maps");
+
+/*
+ * arm_lpae_map_pages(), the io_pgtable_ops' map_pages: one call, where
+ * __arm_lpae_map() is entered once per level it descends (bpf/README.md).
+ * Its data is container_of(ops, struct arm_lpae_io_pgtable, iop.ops), as
+ * io_pgtable_ops_to_data() has it.
+ */
+static __always_inline struct arm_lpae_io_pgtable *hl_lpae_data(struct io_pgtable_ops *ops)
 {
-	__u64 now;
-	unsigned l = lvl;
-
-	HL_BARRIER_VAR(l);
-	l &= 3;
-
-	if (!m->pending[l])
-		return;
-	m->pending[l] = 0;
-	if (bpf_probe_read_kernel(&now, 8, (void *)m->slot[l]) || now == m->old[l])
-		return;
-	hl_emit_pte_rec(HL_MODE_FENTRY, p->root,
-			p->iova & ~((1ULL << hl_lvl_shift(l, p->granule)) - 1), l, p->granule,
-			p->stage, m->old[l], now);
+	return (void *)(hl_num(ops) - bpf_core_field_offset(struct arm_lpae_io_pgtable, iop.ops));
 }
 
-SEC("fentry/__arm_lpae_map")
-int BPF_PROG(hl_lpae_map, struct arm_lpae_io_pgtable *data, unsigned long iova,
-	     phys_addr_t paddr, size_t size, size_t pgcount, arm_lpae_iopte prot, int lvl,
-	     arm_lpae_iopte *ptep)
+SEC("fentry/arm_lpae_map_pages")
+int BPF_PROG(hl_lpae_map, struct io_pgtable_ops *ops, unsigned long iova, phys_addr_t paddr,
+	     size_t pgsize, size_t pgcount, int iommu_prot, gfp_t gfp, size_t *mapped)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct hl_mctx *m, zero = {};
-	struct hl_pt p;
+	struct arm_lpae_io_pgtable *data = hl_lpae_data(ops);
+	__u64 key = (__u64)mapped;	/* a pointer to an integer: a plain number to the verifier */
+	struct hl_map_path p;
+	unsigned stage = hl_pt_stage(data);
 
-	if (hl_pt_init(&p, data, iova, size, pgcount, lvl, ptep))
+	if (hl_map_path_init(&p, HL_MODE_FENTRY, hl_num(BPF_CORE_READ(data, pgd)),
+			     hl_pt_root(data, stage), iova, pgsize, BPF_CORE_READ(data, start_level),
+			     BPF_CORE_READ(data, bits_per_level), BPF_CORE_READ(data, pgd_bits), stage))
 		return 0;
-	m = bpf_map_lookup_elem(&hl_mctx_map, &tid);
-	if (!m) {
-		bpf_map_update_elem(&hl_mctx_map, &tid, &zero, BPF_ANY);
-		m = bpf_map_lookup_elem(&hl_mctx_map, &tid);
-		if (!m)
-			return 0;
+	if (bpf_probe_read_kernel(&p.mapped, 8, mapped)) {
+		hl_count(HL_STAT_READ_FAULT, 1);
+		return 0;
 	}
-	if (lvl > 0)
-		hl_table_installed(m, &p, lvl - 1);
-	if (size != p.size) {
-		unsigned l = lvl;
-
-		HL_BARRIER_VAR(l);
-		l &= 3;
-
-		m->slot[l] = p.ptep;
-		m->old[l] = 0;
-		bpf_probe_read_kernel(&m->old[l], 8, (void *)p.ptep);
-		m->pending[l] = 1;
-	}
+	if (hl_map_path_enter(&p))
+		return 0;
+	bpf_map_update_elem(&hl_map_paths, &key, &p, BPF_ANY);
 	return 0;
 }
 
-SEC("fexit/__arm_lpae_map")
-int BPF_PROG(hl_lpae_map_done, struct arm_lpae_io_pgtable *data, unsigned long iova,
-	     phys_addr_t paddr, size_t size, size_t pgcount, arm_lpae_iopte prot, int lvl,
-	     arm_lpae_iopte *ptep, gfp_t gfp, size_t *mapped, int ret)
+SEC("fexit/arm_lpae_map_pages")
+int BPF_PROG(hl_lpae_map_done, struct io_pgtable_ops *ops, unsigned long iova, phys_addr_t paddr,
+	     size_t pgsize, size_t pgcount, int iommu_prot, gfp_t gfp, size_t *mapped, int ret)
 {
-	__u64 tid = bpf_get_current_pid_tgid();
-	struct hl_mctx *m;
-	struct hl_pt p;
+	__u64 key = (__u64)mapped, now = 0;
+	struct hl_map_path *p = bpf_map_lookup_elem(&hl_map_paths, &key);
 
-	if (hl_pt_init(&p, data, iova, size, pgcount, lvl, ptep))
+	if (!p)
 		return 0;
-	if (size == p.size) {
-		if (!ret)
-			hl_pt_runs(&p);
-		return 0;
+	/* another iova: an older call's entry whose exit was not seen (nothing to trust) */
+	if (p->iova == iova) {
+		if (!bpf_probe_read_kernel(&now, 8, mapped))
+			hl_map_path_exit(p, now, ret);
+		else
+			hl_count(HL_STAT_READ_FAULT, 1);
 	}
-	m = bpf_map_lookup_elem(&hl_mctx_map, &tid);
-	if (m)
-		hl_table_installed(m, &p, lvl);
-	if (m && lvl == BPF_CORE_READ(data, start_level))
-		bpf_map_delete_elem(&hl_mctx_map, &tid);
+	bpf_map_delete_elem(&hl_map_paths, &key);
 	return 0;
 }
 

@@ -200,3 +200,35 @@ int test_run_event(void *ctx)
 		    io->size, io->count, io->old, io->old_step, io->new, io->new_step);
 	return 0;
 }
+
+/*
+ * One arm_lpae_map_pages() call on a page table in test_mem: its entry
+ * (hl_map_path_enter()) before the test makes the kernel's stores, its exit
+ * (hl_map_path_exit()) after, as hitless.bpf.c's fentry and fexit do.
+ */
+struct map_io map_io = {};
+struct hl_map_path map_path = {};
+
+SEC("raw_tp/sys_enter")
+int test_map_enter(void *ctx)
+{
+	struct map_io *io = &map_io;
+	__u64 pgd = test_mem_addr(io->pgd_off);
+
+	if (!pgd)
+		return 1;
+	io->rc = hl_map_path_init(&map_path, HL_MODE_SYNTHETIC, pgd, io->root, io->iova, io->pgsize,
+				  io->start, io->bpl, io->pgd_bits, io->stage);
+	if (io->rc)
+		return 0;
+	map_path.mapped = io->mapped;
+	io->rc = hl_map_path_enter(&map_path);
+	return 0;
+}
+
+SEC("raw_tp/sys_enter")
+int test_map_exit(void *ctx)
+{
+	hl_map_path_exit(&map_path, map_io.mapped, map_io.ret);
+	return 0;
+}

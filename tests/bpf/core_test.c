@@ -17,7 +17,14 @@
  *    hl_emit_cmds()): what the ring holds, expanded by the collector's
  *    intake (records.c hl_record_expand()), is exactly the per-descriptor
  *    and per-command truth, in order, numbered without a gap; a run dropped
- *    on a full ring counts every descriptor it held as lost.
+ *    on a full ring counts every descriptor it held as lost;
+ *  - one arm_lpae_map_pages() call seen at its entry and exit only
+ *    (hl_map_path_enter(), hl_map_path_exit()), against a model of
+ *    io-pgtable-arm.c's __arm_lpae_map() on a page table in the fake memory
+ *    (4K, 16K, 64K, a concatenated stage-2 pgd): each table it installs and
+ *    each leaf it writes, in the order it wrote them, as the hooks at every
+ *    level of __arm_lpae_map() recorded them; and what that costs the
+ *    verifier.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -695,6 +702,225 @@ static void test_run_events(struct core_test *sk, struct ring_buffer *rb)
 	run_event_case(sk, rb, "steps that wrap modulo 2^64", 3, 0, 0, ~0ULL - 4095, 4096);
 }
 
+/* ---- one arm_lpae_map_pages() call: its tables and leaves from two program runs ---- */
+#define MAP_OFF		0x90000		/* in test_mem: the map cases' page tables */
+#define MAP_END		0x100000
+#define MAP_ATTR	0x740ULL	/* AF, inner shareable, unprivileged */
+#define MAP_MAX_RECS	64
+
+/* A page table in test_mem, and what io-pgtable-arm.c's calls on it wrote. */
+struct lpae {
+	unsigned start, bpl, pgd_bits, stage;
+	u64 next;			/* the next table's offset: a bump allocator */
+	int fail_alloc;			/* the nth table allocation fails (-ENOMEM); 0: none */
+	struct hl_record want[MAP_MAX_RECS];	/* each write, as the per-level hooks recorded it */
+	size_t nwant;
+};
+
+static void lpae_want(struct lpae *t, u64 iova, unsigned lvl, u64 old, u64 new)
+{
+	struct hl_record *r = &t->want[t->nwant < MAP_MAX_RECS ? t->nwant : MAP_MAX_RECS - 1];
+
+	memset(r, 0, sizeof(*r));
+	r->hdr.kind = HL_K_PTE;
+	r->pte.root = TEST_PHYS_BASE + MAP_OFF;
+	r->pte.iova = iova;
+	r->pte.level = lvl;
+	r->pte.granule = t->bpl + 3;
+	r->pte.stage = t->stage;
+	r->pte.old_desc = old;
+	r->pte.new_desc = new;
+	t->nwant++;
+}
+
+static u64 lpae_get(u64 off) { u64 v; memcpy(&v, mem + off, 8); return v; }
+
+/*
+ * io-pgtable-arm.c's __arm_lpae_map() (Linux 7.3) on test_mem, a model: the
+ * same descent, the same writes in the same order (a table into an empty
+ * slot, then the leaves up to the leaf table's end), each also noted as the
+ * record it is.  Physical addresses are TEST_PHYS_BASE + the offset; below
+ * 2^48, so a 64K granule's descriptor packs nothing.
+ */
+static int lpae_map(struct lpae *t, u64 iova, u64 paddr, u64 pgsize, u64 pgcount, unsigned lvl,
+		    u64 tbl, u64 *mapped)
+{
+	unsigned shift = (4 - lvl) * t->bpl + 3, bits = lvl == t->start ? t->pgd_bits : t->bpl;
+	u64 block = 1ULL << shift, ptes = 1ULL << t->bpl, gran = 8ULL << t->bpl;
+	u64 idx = (iova >> shift) & ((1ULL << bits) - 1), ptep = tbl + idx * 8, pte;
+
+	if (pgsize == block) {
+		u64 max = ptes - (idx & (ptes - 1)), num = pgcount < max ? pgcount : max;
+
+		for (u64 i = 0; i < num; i++)
+			if (lpae_get(ptep + i * 8) & 1)
+				return -EEXIST;		/* a leaf (no table below a leaf in these cases) */
+		for (u64 i = 0; i < num; i++) {
+			u64 d = MAP_ATTR | (lvl == 3 ? 3 : 1) | (paddr + i * block);
+
+			put(ptep + i * 8, d);
+			lpae_want(t, iova + i * block, lvl, 0, d);
+		}
+		*mapped += num * block;
+		return 0;
+	}
+	if (lvl >= 3)
+		return -EINVAL;
+	pte = lpae_get(ptep);
+	if (!pte) {
+		u64 off = (t->next + gran - 1) & ~(gran - 1);
+
+		if (t->fail_alloc && !--t->fail_alloc)
+			return -ENOMEM;
+		if (off + gran > MAP_END)
+			return -ENOMEM;
+		memset(mem + off, 0, gran);
+		t->next = off + gran;
+		pte = (TEST_PHYS_BASE + off) | 3;
+		put(ptep, pte);
+		lpae_want(t, iova & ~(block - 1), lvl, 0, pte);
+	}
+	if ((pte & 3) == 1)
+		return -EEXIST;
+	return lpae_map(t, iova, paddr, pgsize, pgcount, lvl + 1, (pte & 0xfffffffff000ULL) - TEST_PHYS_BASE,
+			mapped);
+}
+
+static void lpae_new(struct lpae *t, unsigned start, unsigned bpl, unsigned pgd_bits, unsigned stage)
+{
+	memset(t, 0, sizeof(*t));
+	t->start = start;
+	t->bpl = bpl;
+	t->pgd_bits = pgd_bits;
+	t->stage = stage;
+	memset(mem + MAP_OFF, 0, MAP_END - MAP_OFF);
+	t->next = MAP_OFF + (8ULL << pgd_bits);
+}
+
+/*
+ * One call, arm_lpae_map_pages(iova, pgsize, pgcount): the capture's entry,
+ * the model's stores, the capture's exit.  What the ring holds, expanded,
+ * must be the model's writes, in order (the tables top level first, then the
+ * leaves), numbered without a gap, in want_ring ring records.
+ */
+static void map_case(struct core_test *sk, struct ring_buffer *rb, struct lpae *t, const char *name,
+		     u64 iova, u64 pgsize, u64 pgcount, int want_ret, size_t want_ring)
+{
+	struct expand e = { xrecs, 0, 8192 };
+	struct map_io *io = &sk->bss->map_io;
+	u64 mapped = 0x3000, seq0;	/* *mapped need not start at 0: only the call's own part counts */
+	size_t nring = 0;
+	unsigned bad = 0;
+	int ret, ok;
+
+	t->nwant = 0;
+	ring_buffer__consume(rb);
+	nrecs = 0;
+	seq0 = sk->bss->hl_seq;
+	*io = (struct map_io){ .pgd_off = MAP_OFF, .root = TEST_PHYS_BASE + MAP_OFF, .iova = iova,
+			       .pgsize = pgsize, .mapped = mapped, .start = t->start, .bpl = t->bpl,
+			       .pgd_bits = t->pgd_bits, .stage = t->stage };
+	ok = !run(bpf_program__fd(sk->progs.test_map_enter)) && !io->rc;
+	ret = lpae_map(t, iova, 0x180000000ULL + (iova & 0xffffffffULL), pgsize, pgcount, t->start, MAP_OFF, &mapped);
+	io->mapped = mapped;
+	io->ret = ret;
+	ok &= !run(bpf_program__fd(sk->progs.test_map_exit));
+	ring_buffer__consume(rb);
+	nring = nrecs;
+	for (size_t i = 0; i < nrecs; i++) {
+		char err[160];
+
+		if (hl_record_check(&recs[i], sizeof(recs[i]), err, sizeof(err)) ||
+		    (recs[i].hdr.kind != HL_K_PTE && recs[i].hdr.kind != HL_K_PTE_RUN)) {
+			tap_diag("record %zu: kind %u: %s", i, recs[i].hdr.kind, err);
+			ok = 0;
+		}
+		hl_record_expand(&recs[i], expand_take, &e);
+	}
+	for (size_t i = 0; ok && i < t->nwant && i < e.n; i++) {
+		const struct hl_record *x = &e.v[i], *w = &t->want[i];
+
+		if (x->hdr.kind != HL_K_PTE || x->hdr.seq != seq0 + 1 + i || x->pte.root != w->pte.root ||
+		    x->pte.iova != w->pte.iova || x->pte.level != w->pte.level ||
+		    x->pte.granule != w->pte.granule || x->pte.stage != w->pte.stage ||
+		    x->pte.old_desc != w->pte.old_desc || x->pte.new_desc != w->pte.new_desc) {
+			if (!bad)
+				tap_diag("record %zu: level %u iova %#llx %#llx -> %#llx; want level %u iova %#llx %#llx -> %#llx",
+					 i, x->pte.level, (unsigned long long)x->pte.iova,
+					 (unsigned long long)x->pte.old_desc, (unsigned long long)x->pte.new_desc,
+					 w->pte.level, (unsigned long long)w->pte.iova,
+					 (unsigned long long)w->pte.old_desc, (unsigned long long)w->pte.new_desc);
+			bad++;
+		}
+	}
+	tap_ok(ok && ret == want_ret && e.n == t->nwant && !bad && nring == want_ring &&
+	       sk->bss->hl_seq == seq0 + t->nwant,
+	       "map path: %s: returned %d (want %d), %zu writes in %zu ring record(s) (want %zu in %zu), %u wrong",
+	       name, ret, want_ret, e.n, nring, t->nwant, want_ring, bad);
+}
+
+static u32 verified_insns(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.verified_insns;
+}
+
+static void test_map_paths(struct core_test *sk, struct ring_buffer *rb)
+{
+	static struct lpae t;
+	const u64 K4 = 4096, M2 = 2ULL << 20, G1 = 1ULL << 30;
+
+	/* 4K granule, 48 bits: levels 0-3, a 512-entry pgd (stage 1, as the rig's VMMs') */
+	lpae_new(&t, 0, 9, 9, 1);
+	map_case(sk, rb, &t, "4K: a page in an empty table (3 tables, 1 leaf)", 0x12345000, K4, 1, 0, 4);
+	map_case(sk, rb, &t, "4K: the next page (1 leaf)", 0x12346000, K4, 1, 0, 1);
+	map_case(sk, rb, &t, "4K: 16 pages after it (1 run)", 0x12347000, K4, 16, 0, 1);
+	map_case(sk, rb, &t, "4K: 4 pages from a table's last entry (1 table, clipped to 1 leaf)",
+		 0x121ff000, K4, 4, 0, 2);
+	map_case(sk, rb, &t, "4K: a 2 MiB block in a new level-2 table (1 table, 1 block)", 0x40000000, M2, 1, 0, 2);
+	map_case(sk, rb, &t, "4K: a 1 GiB block at level 1 (1 block)", 0x80000000, G1, 1, 0, 1);
+	map_case(sk, rb, &t, "4K: a page already mapped (-EEXIST: nothing)", 0x12345000, K4, 1, -EEXIST, 0);
+	map_case(sk, rb, &t, "4K: a page inside a 2 MiB block (-EEXIST at level 2: nothing)", 0x40001000, K4, 1,
+		 -EEXIST, 0);
+	t.fail_alloc = 2;
+	map_case(sk, rb, &t, "4K: the second table's allocation fails (-ENOMEM: the first table only)",
+		 0x8000000000ULL, K4, 1, -ENOMEM, 1);
+	map_case(sk, rb, &t, "4K: the same page again (the 2 tables below the one installed, 1 leaf)",
+		 0x8000000000ULL, K4, 1, 0, 3);
+	map_case(sk, rb, &t, "4K: 8K pages, no level's block size (tables down to level 2, -EINVAL)",
+		 0x10000000000ULL, 2 * K4, 1, -EINVAL, 3);
+
+	/* stage 2, 40-bit IPA: two concatenated level-1 tables (pgd_bits 10), the second half */
+	lpae_new(&t, 1, 9, 10, 2);
+	map_case(sk, rb, &t, "S2 concatenated: 3 pages in the second table (2 tables, 1 run)",
+		 (0x201ULL << 30) + 0x5000, K4, 3, 0, 3);
+	map_case(sk, rb, &t, "S2 concatenated: a 1 GiB block at the start level", 0x3ULL << 30, G1, 1, 0, 1);
+
+	/* 64K granule, 48 bits: levels 1-3, a 64-entry pgd */
+	lpae_new(&t, 1, 13, 6, 1);
+	map_case(sk, rb, &t, "64K: 3 pages (2 tables, 1 run)", 0x40070000, 1 << 16, 3, 0, 3);
+	map_case(sk, rb, &t, "64K: a 512 MiB block beside them (1 block)", 0x60000000, 512ULL << 20, 1, 0, 1);
+
+	/* 16K granule, 48 bits: levels 0-3, a 2-entry pgd */
+	lpae_new(&t, 0, 11, 1, 1);
+	map_case(sk, rb, &t, "16K: a page at 1 << 47 (3 tables, 1 leaf)", (1ULL << 47) + (5ULL << 14), 1 << 14, 1, 0, 4);
+	map_case(sk, rb, &t, "16K: a 32 MiB block at 1 << 36 (2 tables, 1 block)", 1ULL << 36, 32ULL << 20, 1, 0, 3);
+
+	/*
+	 * What the verifier pays at each load (the rig's guest: seconds in TCG):
+	 * the exit is the run builder (hl_emit_runs()) and a walk of at most 3
+	 * levels; the entry a walk.
+	 */
+	u32 ex = verified_insns(bpf_program__fd(sk->progs.test_map_exit)),
+	    en = verified_insns(bpf_program__fd(sk->progs.test_map_enter)),
+	    rn = verified_insns(bpf_program__fd(sk->progs.test_runs));
+	tap_ok(ex && rn && ex <= rn + 4000 && en && en <= 2000,
+	       "map path: the exit verifies in %u instructions (the run builder's %u + at most 4000), the entry in %u (at most 2000)",
+	       ex, rn, en);
+}
+
 /* A run dropped on a full ring: every descriptor it held is counted lost, and reported. */
 static void test_run_loss(struct core_test *sk, struct ring_buffer *rb)
 {
@@ -757,5 +983,6 @@ int main(void)
 	test_batches(sk, rb);
 	test_run_events(sk, rb);
 	test_run_loss(sk, rb);
+	test_map_paths(sk, rb);
 	return tap_done();
 }

@@ -32,6 +32,17 @@ struct run_io {
 	__u32 count;
 };
 
+/* ---- one arm_lpae_map_pages() call (hl_map_path_enter(), hl_map_path_exit()) ---- */
+struct map_io {
+	__u64 pgd_off;			/* in test_mem: the start level's table */
+	__u64 root;			/* its physical address: TEST_PHYS_BASE + pgd_off */
+	__u64 iova, pgsize;
+	__u64 mapped;			/* *mapped: before the call (enter), after it (exit) */
+	__u32 start, bpl, pgd_bits, stage;
+	__s32 ret;			/* exit: what the call returned */
+	__s32 rc;			/* out: enter's result (0: the path is followed) */
+};
+
 #define TEST_MEM_SIZE	(1 << 20)
 #define TEST_PHYS_BASE	0x40000000ULL
 

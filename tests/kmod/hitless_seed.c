@@ -29,7 +29,8 @@
  *                  invalidation is never issued (no iommu_iotlb_sync()): the
  *                  removed leaf gets no TLBI and no CMD_SYNC.  Both writes
  *                  are the kernel's own, traced by the kernel (patched) or
- *                  seen by fentry on __arm_lpae_unmap/map (stock).
+ *                  seen by fentry on __arm_lpae_unmap and
+ *                  arm_lpae_map_pages (stock).
  *
  * The domain is the device's: a stage-1 paging domain, or a stage-2 one (a
  * nesting parent, IOMMU_HWPT_ALLOC_NEST_PARENT), or, for a device attached

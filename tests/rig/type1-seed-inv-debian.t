@@ -1,5 +1,5 @@
 #!/bin/sh
 # A seeded breaking change caught on the type1 VM on Debian's own 7.3 (fentry
-# on __arm_lpae_unmap/map and the command queue): the missing TLBI is INV-TLB
+# on __arm_lpae_unmap, arm_lpae_map_pages and the command queue): the missing TLBI is INV-TLB
 # at IOVA 0x1000000, nothing else.
 exec "$(dirname "$0")/seed-check.sh" debian type1-seed-inv 1 INV-TLB 0x1000000
