@@ -160,11 +160,18 @@ struct ob_key {
 	u8 space, cls;
 };
 
+/* 16 bytes: the hash of a large unmap is most of what the verdict touches */
 struct ob_slot {
-	struct ob_key k;
+	u64 iova;
+	u32 what;		/* OB_SLOT_USED | space << 25 | cls << 17 | tag; 0: never used */
 	u32 head;		/* nodes index + 1; 0: no obligation (left) */
-	u32 used;		/* the slot holds key k (never emptied: the probes pass it) */
 };
+#define OB_SLOT_USED	0x80000000u
+
+static u32 ob_what(const struct ob_key *k)
+{
+	return OB_SLOT_USED | (u32)k->space << 25 | (u32)k->cls << 17 | k->tag;
+}
 
 struct ob_node {
 	u32 ob, next;		/* next: nodes index + 1; 0 ends the chain */
@@ -699,27 +706,36 @@ static void ob_holed(struct ctx *c)
 
 /* ---- the open obligations' index (struct ob_index) ---- */
 
+/* splitmix64's finalizer over the key: IOVAs are multiples of their class, their low bits all 0 */
 static u64 ob_hash(const struct ob_key *k)
 {
-	u64 h = k->iova * 0x9e3779b97f4a7c15ULL;
+	u64 h = k->iova ^ ((u64)k->tag << 40 | (u64)k->space << 32 | (u64)k->cls << 24);
 
-	h ^= ((u64)k->tag << 16 | (u64)k->space << 8 | k->cls) * 0xc2b2ae3d27d4eb4fULL;
-	return h ^ (h >> 29);
-}
-
-static bool ob_key_eq(const struct ob_key *a, const struct ob_key *b)
-{
-	return a->iova == b->iova && a->tag == b->tag && a->space == b->space && a->cls == b->cls;
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
 }
 
 /* the slot of key k: its own, or the empty one where it would go */
 static struct ob_slot *ix_slot(struct ob_index *ix, const struct ob_key *k)
 {
 	size_t m = ix->nslot - 1, i = ob_hash(k) & m;
+	u32 w = ob_what(k);
 
-	while (ix->slot[i].used && !ob_key_eq(&ix->slot[i].k, k))
+	while (ix->slot[i].what && (ix->slot[i].what != w || ix->slot[i].iova != k->iova))
 		i = (i + 1) & m;
 	return &ix->slot[i];
+}
+
+/* the same for a slot being moved into a larger table */
+static struct ob_slot *ix_slot_of(struct ob_index *ix, const struct ob_slot *sl)
+{
+	struct ob_key k = { .iova = sl->iova, .tag = sl->what & 0x1ffff, .space = sl->what >> 25 & 3,
+			    .cls = sl->what >> 17 & 0xff };
+
+	return ix_slot(ix, &k);
 }
 
 static void ix_grow(struct ob_index *ix)
@@ -732,8 +748,8 @@ static void ix_grow(struct ob_index *ix)
 	if (!ix->slot)
 		abort();	/* out of memory: nothing sensible to report */
 	for (size_t i = 0; i < n; i++)
-		if (old[i].used)
-			*ix_slot(ix, &old[i].k) = old[i];
+		if (old[i].what)
+			*ix_slot_of(ix, &old[i]) = old[i];
 	free(old);
 }
 
@@ -745,9 +761,9 @@ static void ix_add(struct ob_index *ix, struct ob_key k, u32 ob)
 	if (2 * (ix->used + 1) > ix->nslot)
 		ix_grow(ix);
 	sl = ix_slot(ix, &k);
-	if (!sl->used) {
-		sl->k = k;
-		sl->used = 1;
+	if (!sl->what) {
+		sl->iova = k.iova;
+		sl->what = ob_what(&k);
 		ix->used++;
 	}
 	nd.next = sl->head;
