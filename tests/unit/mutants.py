@@ -71,7 +71,7 @@ muts = {
  'lost => incomplete removed': ('userspace/lib/complete.c', '	return !c->lost && !c->gaps && !c->inconsistent;', '	return !c->gaps && !c->inconsistent;'),
  'snapshot payload crc check removed': ('userspace/lib/snapshot.c', '		if (sh.crc != crc(p, sh.length))', '		if (0)'),
  'range folding removed': ('userspace/lib/state.c', '	if (p > 0 && can_fold(&v[p - 1], r, 1)) {', '	if (0) {'),
- 'obligation index: no ASID known, matched by no TLBI': ('userspace/lib/verdict.c', '	int nt = any ? 1 : 2;', '	int nt = 1;'),
+ 'obligation index: no ASID known, matched by no TLBI': ('userspace/lib/verdict.c', '	int nt = any || !ix->nwild[sp] ? 1 : 2;', '	int nt = 1;'),
  'obligation index: a range misses the class multiple below its start': ('userspace/lib/verdict.c', '		u64 first = a >> cl, last', '		u64 first = (a >> cl) + !!inv->va_hi, last'),
  'obligation index: a huge range looks nowhere': ('userspace/lib/verdict.c', '		for (int t = 0; t < nt; t++)\n			ix_visit(c, (struct ob_key){ .tag = tags[t], .space = sp, .cls = OB_CLS_ALL }, inv, r);', '		(void)nt;'),
  'obligation index: covered ones lost at compaction': ('userspace/lib/verdict.c', '		else\n			ix_covered(c, i);', ''),

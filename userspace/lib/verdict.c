@@ -190,6 +190,7 @@ struct ob_index {
 	VEC(struct ob_node) nodes;
 	u64 classes[OB_NSPACES];	/* bit c: an obligation of size 2^c indexed */
 	size_t count[OB_NSPACES];	/* obligations indexed, per space */
+	size_t nwild[OB_NSPACES];	/* of them under OB_TAG_WILD */
 	VEC_U32 odd;		/* TLB/ATC obligations whose span is no power of two: looked at always */
 	VEC_U32 ent;		/* STE and CD obligations waiting */
 	VEC(struct ob_covered) covered;
@@ -809,8 +810,10 @@ static void ix_wait(struct ctx *c, u32 k)
 
 		for (int i = 0; i < nt; i++)
 			tags[n++] = t[i];
-		if (!nt)
+		if (!nt) {
 			tags[n++] = OB_TAG_WILD;
+			ix->nwild[sp]++;
+		}
 	}
 	ix->count[sp]++;
 	for (int i = 0; i < n; i++)
@@ -1026,7 +1029,7 @@ static void ix_query(struct ctx *c, int sp, bool any, u32 tag, const struct hl_i
 {
 	struct ob_index *ix = &c->ix;
 	u32 tags[2] = { any ? OB_TAG_ANY : tag, OB_TAG_WILD };
-	int nt = any ? 1 : 2;
+	int nt = any || !ix->nwild[sp] ? 1 : 2;	/* no key to look up when none was opened without a tag */
 	u64 a = inv->va_lo, b = inv->va_hi, steps = 0;
 
 	if (!inv->all_va && inv->va_hi) {
