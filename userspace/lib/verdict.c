@@ -864,9 +864,14 @@ static void ob_gc(struct ctx *c)
 	}
 }
 
+/*
+ * Once half of obs is done: each pass drops at least as many as it keeps,
+ * and what pte_write() and ob_entry() still go through (the obligations of
+ * a table, of an entry) never holds more done ones than open ones.
+ */
 static void ob_gc_maybe(struct ctx *c)
 {
-	if (c->ob_ndone > 1024 && c->ob_ndone > c->obs.n / 2)
+	if (c->ob_ndone && 2 * c->ob_ndone >= c->obs.n)
 		ob_gc(c);
 }
 
