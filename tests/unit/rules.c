@@ -679,6 +679,59 @@ static void inv_index(void)
 	       "own sync after: only the page never invalidated is owed");
 	end();
 
+	/*
+	 * A new entry over obligations still open, found by table (struct
+	 * ob_index tslot): the first opened that it breaks, whichever way
+	 * it is found.
+	 */
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, R, 0x7000, 3, 1, 0, pg(0x881000000ULL));
+	t_pte(&L, R, 0x7000, 3, 1, pg(0x881000000ULL), 0);	/* A */
+	t_pte(&L, R, 0x7000, 3, 1, 0, pg(0x881000000ULL));	/* back as it was: nothing to say */
+	t_pte(&L, R, 0x7000, 3, 1, pg(0x881000000ULL), 0);	/* B */
+	{
+		u64 seq_a = L.seq - 2;
+
+		t_pte(&L, R, 0x7000, 3, 1, 0, pg(0x8ff000000ULL));	/* elsewhere, before A's and B's TLBI */
+		t_tlbi_va(&L, 5, 0x7000);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(count(R_PTE_LIVE) == 1 && V.findings.n == 1 && first(R_PTE_LIVE)->nrefs == 2 &&
+		       first(R_PTE_LIVE)->refs[0].seq == seq_a,
+		       "obligation index: a page unmapped twice, then mapped elsewhere before the TLBI: PTE-LIVE "
+		       "against the first unmap (record %llu)", (unsigned long long)seq_a);
+	}
+	end();
+	for (int k = 0; k < 2; k++) {
+		/*
+		 * a 1 GiB block over three pages still owed (more keys than
+		 * obligations: every one looked at); k = 1: the last 4 KiB
+		 * page of a 2 MiB block still owed (its key below the page)
+		 */
+		begin(0, 0);
+		s1_domain(0);
+		if (k) {
+			t_pte(&L, R, 0x40000000ULL, 2, 1, 0, blk(0x8c0000000ULL));
+			t_pte(&L, R, 0x40000000ULL, 2, 1, blk(0x8c0000000ULL), 0);
+			t_pte(&L, R, 0x401ff000ULL, 3, 1, 0, pg(0x8c01ff000ULL));
+		} else {
+			for (u64 a = 0x40001000ULL; a < 0x40004000ULL; a += 0x1000) {
+				t_pte(&L, R, a, 3, 1, 0, pg(0x881000000ULL + a));
+				t_pte(&L, R, a, 3, 1, pg(0x881000000ULL + a), 0);
+			}
+			t_pte(&L, R, 0x40000000ULL, 1, 1, 0, blk(0x8c0000000ULL));
+		}
+		t_tlbi_va_range(&L, 5, 0x40000000ULL, 31, 1);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(count(R_BBM_SIZE) == 1 && V.findings.n == 1 && first(R_BBM_SIZE)->nrefs == 2,
+		       "obligation index: %s: BBM-SIZE",
+		       k ? "a 4 KiB page mapped at the end of a 2 MiB block still owed"
+			 : "a 1 GiB block mapped over 4 KiB pages still owed");
+		end();
+	}
+
 	/* ATS: a 4 KiB ATC_INV covers its page's ATC obligation, not the next one's */
 	for (int k = 0; k < 2; k++) {
 		begin(0, 1);

@@ -179,6 +179,12 @@ struct ob_node {
 
 typedef VEC(u32) VEC_U32;
 
+struct ob_tslot {
+	u64 root, iova;
+	u32 cls;		/* the size class + 1; 0: never used */
+	u32 head;
+};
+
 struct ob_covered {
 	u32 smmu;
 	VEC_U32 ob;
@@ -194,6 +200,15 @@ struct ob_index {
 	VEC_U32 odd;		/* TLB/ATC obligations whose span is no power of two: looked at always */
 	VEC_U32 ent;		/* STE and CD obligations waiting */
 	VEC(struct ob_covered) covered;
+	/*
+	 * Every TLB obligation not done, waiting or covered, by (table, size
+	 * class, IOVA): what a new entry of a table meets (pte_write()).
+	 */
+	struct ob_tslot *tslot;
+	size_t ntslot, tused, tcount;
+	VEC(struct ob_node) tnodes;
+	u64 tclasses;
+	VEC_U32 todd, cand;
 };
 
 struct pwin {			/* a protected StreamID is protected in [lo, hi) */
@@ -772,8 +787,122 @@ static void ix_add(struct ob_index *ix, struct ob_key k, u32 ob)
 	sl->head = ix->nodes.n;
 }
 
+/* ---- by table (struct ob_index tslot) ---- */
+
+static struct ob_tslot *ix_tslot(struct ob_index *ix, u64 root, unsigned cls, u64 iova)
+{
+	struct ob_key k = { .iova = iova ^ root * 0x9e3779b97f4a7c15ULL, .cls = cls };
+	size_t m = ix->ntslot - 1, i = ob_hash(&k) & m;
+
+	while (ix->tslot[i].cls && (ix->tslot[i].cls != cls + 1 || ix->tslot[i].root != root ||
+				    ix->tslot[i].iova != iova))
+		i = (i + 1) & m;
+	return &ix->tslot[i];
+}
+
+/* a TLB obligation, by its table */
+static void ix_tadd(struct ctx *c, u32 k)
+{
+	struct ob_index *ix = &c->ix;
+	const struct ob *o = &c->obs.v[k];
+	u64 size = o->hi - o->lo;
+	struct ob_node nd = { .ob = k };
+	struct ob_tslot *sl;
+
+	ix->tcount++;
+	if (!size || (size & (size - 1)) || (o->lo & (size - 1))) {
+		VEC_PUSH(ix->todd, k);
+		return;
+	}
+	if (2 * (ix->tused + 1) > ix->ntslot) {
+		struct ob_tslot *old = ix->tslot;
+		size_t n = ix->ntslot;
+
+		ix->ntslot = n ? n * 2 : 1024;
+		ix->tslot = calloc(ix->ntslot, sizeof(*ix->tslot));
+		if (!ix->tslot)
+			abort();	/* out of memory: nothing sensible to report */
+		for (size_t i = 0; i < n; i++)
+			if (old[i].cls)
+				*ix_tslot(ix, old[i].root, old[i].cls - 1, old[i].iova) = old[i];
+		free(old);
+	}
+	sl = ix_tslot(ix, o->root, __builtin_ctzll(size), o->lo);
+	if (!sl->cls) {
+		sl->root = o->root;
+		sl->iova = o->lo;
+		sl->cls = __builtin_ctzll(size) + 1;
+		ix->tused++;
+	}
+	ix->tclasses |= size;
+	nd.next = sl->head;
+	VEC_PUSH(ix->tnodes, nd);
+	sl->head = ix->tnodes.n;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The TLB obligations not done that may meet [lo, hi) of table root, in
+ * the order they were opened, into ix->cand; false when their keys would
+ * be more than the obligations (then the caller goes through obs).
+ */
+static bool ix_table(struct ctx *c, u64 root, u64 lo, u64 hi)
+{
+	struct ob_index *ix = &c->ix;
+	u64 steps = 0;
+	size_t n = 0;
+
+	ix->cand.n = 0;
+	if (hi <= lo)
+		return false;
+	for (u64 m = ix->tclasses; m; m &= m - 1) {
+		int cl = __builtin_ctzll(m);
+
+		steps += ((hi - 1) >> cl) - (lo >> cl) + 1;
+	}
+	if (steps > ix->tcount + 64)
+		return false;
+	for (u64 m = ix->tclasses; m; m &= m - 1) {
+		int cl = __builtin_ctzll(m);
+
+		for (u64 x = lo >> cl; x <= (hi - 1) >> cl; x++) {
+			struct ob_tslot *sl = ix_tslot(ix, root, cl, x << cl);
+
+			for (u32 *link = &sl->head; *link;) {
+				struct ob_node *nd = &ix->tnodes.v[*link - 1];
+
+				if (c->obs.v[nd->ob].done) {
+					*link = nd->next;
+					continue;
+				}
+				VEC_PUSH(ix->cand, nd->ob);
+				link = &nd->next;
+			}
+		}
+	}
+	for (size_t i = 0; i < ix->todd.n; i++)
+		if (!c->obs.v[ix->todd.v[i]].done) {
+			ix->todd.v[n++] = ix->todd.v[i];
+			VEC_PUSH(ix->cand, ix->todd.v[i]);
+		}
+	ix->todd.n = n;
+	if (ix->cand.n > 1)
+		qsort(ix->cand.v, ix->cand.n, sizeof(u32), u32_cmp);
+	return true;
+}
+
 static void ix_free(struct ob_index *ix)
 {
+	free(ix->tslot);
+	VEC_FREE(ix->tnodes);
+	VEC_FREE(ix->todd);
+	VEC_FREE(ix->cand);
 	free(ix->slot);
 	VEC_FREE(ix->nodes);
 	VEC_FREE(ix->odd);
@@ -861,6 +990,8 @@ static void ob_gc(struct ctx *c)
 			ix_wait(c, i);
 		else
 			ix_covered(c, i);
+		if (c->obs.v[i].kind == OB_TLB)
+			ix_tadd(c, i);
 	}
 }
 
@@ -884,6 +1015,8 @@ static void ob_open(struct ctx *c, struct ob o)
 	o.cov = o.lo;
 	VEC_PUSH(c->obs, o);
 	ix_wait(c, c->obs.n - 1);
+	if (o.kind == OB_TLB)
+		ix_tadd(c, c->obs.n - 1);
 }
 
 /* An entry write: the previous write to the same entry must be invalidated by now. */
@@ -1204,8 +1337,10 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 		}
 	} else if (np.type != PTE_INVALID) {
 		/* a new entry over a translation whose invalidation has not completed */
-		for (size_t i = 0; i < c->obs.n; i++) {
-			struct ob *o = &c->obs.v[i];
+		bool by_table = ix_table(c, p->root, lo, hi);
+
+		for (size_t i = 0; i < (by_table ? c->ix.cand.n : c->obs.n); i++) {
+			struct ob *o = &c->obs.v[by_table ? c->ix.cand.v[i] : i];
 			bool same;
 
 			if (o->done || o->kind != OB_TLB || o->root != p->root || o->hi <= lo || o->lo >= hi)
