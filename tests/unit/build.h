@@ -434,6 +434,9 @@ static inline void t_synth_walk(struct hl_state *s, unsigned long long nranges,
  * range taken out of the middle of the ranges.
  *   shape 'a': every other page, in IOVA order (NPAGES / 2 unmaps)
  *   shape 'r': every page, in a random order (the same for a given NPAGES)
+ *   shape 'm': as 'a', then each of those pages mapped back as it was,
+ *              in IOVA order, before the CMD_SYNC (each new entry over an
+ *              obligation still open: no finding, it maps what it did)
  * Each record goes through hl_state_apply() (the collector's intake) and
  * is kept as the log, which `hitless diff` judges: HITLESS.
  */
@@ -442,7 +445,7 @@ static inline void t_synth_unmap(struct hl_state *s, unsigned long long npages, 
 	const u64 root = 0x100000000ULL, cdtab = 0x200000000ULL;
 	struct hl_protect_disk p = { .smmu = 0, .sid = 16 };
 	u64 ste[8], cd[8], none[8] = { 0 }, x = 0x9e3779b97f4a7c15ULL;
-	unsigned long long nun = shape == 'a' ? npages / 2 : npages;
+	unsigned long long nun = shape == 'r' ? npages : npages / 2;
 	struct hl_record *r;
 	struct tlog l;
 	u64 *order;
@@ -450,7 +453,7 @@ static inline void t_synth_unmap(struct hl_state *s, unsigned long long npages, 
 	hl_state_init(s);
 	t_boot(s, &l, 1ULL << 32 | 0x5e7f, "7.3.4-synth", 1000000000ULL, 25000000);
 	t_smmu(s, 0, 0);
-	s->events.v = hl_vec_grow(s->events.v, &s->events.cap, 4 + npages + 2 * nun,
+	s->events.v = hl_vec_grow(s->events.v, &s->events.cap, 4 + npages + 3 * nun,
 				  sizeof(struct hl_record));
 	VEC_PUSH(s->protect, p);
 	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, cdtab, 0);
@@ -481,8 +484,8 @@ static inline void t_synth_unmap(struct hl_state *s, unsigned long long npages, 
 	if (!order)
 		abort();
 	for (unsigned long long i = 0; i < nun; i++)
-		order[i] = shape == 'a' ? 2 * i : i;
-	for (unsigned long long i = nun; shape != 'a' && i > 1; i--) {
+		order[i] = shape == 'r' ? i : 2 * i;
+	for (unsigned long long i = nun; shape == 'r' && i > 1; i--) {
 		u64 j, t;
 
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
@@ -496,6 +499,9 @@ static inline void t_synth_unmap(struct hl_state *s, unsigned long long npages, 
 		      pg(0x4000000000ULL + i * 0x1000) | ((i & 1) ? 0x80 : 0), 0);
 		t_tlbi_va(&l, 1, i * 0x1000);
 	}
+	for (unsigned long long k = 0; shape == 'm' && k < nun; k++)
+		t_pte(&l, root, order[k] * 0x1000, 3, 1, 0,
+		      pg(0x4000000000ULL + order[k] * 0x1000) | ((order[k] & 1) ? 0x80 : 0));
 	t_sync(&l);
 	free(order);
 }

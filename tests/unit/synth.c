@@ -3,7 +3,7 @@
  * synth: write a large, valid, synthetic snapshot through the real writer,
  * for the benchmarks (bench/) and the kill test (tests/hardening/kill-write.t).
  *
- *   synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r] OUT
+ *   synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r|m] OUT
  *
  * STREAMS StreamIDs (protected), each with a stage 1 CD (SSID 0) whose page
  * table holds RANGES/STREAMS translation ranges of 4 KiB pages. Neighbouring
@@ -16,7 +16,7 @@
  * -f builds a log of fragmented unmaps instead (t_synth_unmap(), build.h):
  * RANGES pages walked, then unmapped page by page, every other one in IOVA
  * order (-f a) or all in a random order (-f r), each with its TLBI, then
- * one CMD_SYNC.
+ * one CMD_SYNC; -f m as -f a, the pages mapped back before the CMD_SYNC.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,17 +42,18 @@ int main(int argc, char **argv)
 		case 'n': nowrite = 1; break;
 		case 'f': frag = optarg[0]; break;
 		default:
-			fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r] OUT\n");
+			fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r|m] OUT\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || !nstreams || nstreams > 4096 || !bootn) {
-		fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r] OUT\n");
+		fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r|m] OUT\n");
 		return 2;
 	}
 
-	if (frag && (frag != 'a' && frag != 'r')) {
-		fprintf(stderr, "synth: -f takes a (every other page, in order) or r (every page, random order)\n");
+	if (frag && frag != 'a' && frag != 'r' && frag != 'm') {
+		fprintf(stderr, "synth: -f takes a (every other page, in order), r (every page, random order) "
+			"or m (a, then mapped back)\n");
 		return 2;
 	}
 	if ((walk || frag) && mutate) {
