@@ -425,6 +425,88 @@ static inline void t_synth_walk(struct hl_state *s, unsigned long long nranges,
 }
 
 /*
+ * Fragmented unmaps (synth -f, the benchmarks' "unmap" section): StreamID
+ * 16 (protected, stage 1, ASID 1) with NPAGES 4 KiB pages walked at
+ * 0..NPAGES pages of IOVA, neighbours differing in AP[2] so that none fold,
+ * then unmapped one page at a time as io-pgtable does (the leaf cleared,
+ * a TLBI by VA and ASID for it) with the one CMD_SYNC at the end: every
+ * unmap an obligation still open when the TLBIs come, every page its own
+ * range taken out of the middle of the ranges.
+ *   shape 'a': every other page, in IOVA order (NPAGES / 2 unmaps)
+ *   shape 'r': every page, in a random order (the same for a given NPAGES)
+ *   shape 'm': as 'a', then each of those pages mapped back as it was,
+ *              in IOVA order, before the CMD_SYNC (each new entry over an
+ *              obligation still open: no finding, it maps what it did)
+ * Each record goes through hl_state_apply() (the collector's intake) and
+ * is kept as the log, which `hitless diff` judges: HITLESS.
+ */
+static inline void t_synth_unmap(struct hl_state *s, unsigned long long npages, int shape)
+{
+	const u64 root = 0x100000000ULL, cdtab = 0x200000000ULL;
+	struct hl_protect_disk p = { .smmu = 0, .sid = 16 };
+	u64 ste[8], cd[8], none[8] = { 0 }, x = 0x9e3779b97f4a7c15ULL;
+	unsigned long long nun = shape == 'r' ? npages : npages / 2;
+	struct hl_record *r;
+	struct tlog l;
+	u64 *order;
+
+	hl_state_init(s);
+	t_boot(s, &l, 1ULL << 32 | 0x5e7f, "7.3.4-synth", 1000000000ULL, 25000000);
+	t_smmu(s, 0, 0);
+	s->events.v = hl_vec_grow(s->events.v, &s->events.cap, 4 + npages + 3 * nun,
+				  sizeof(struct hl_record));
+	VEC_PUSH(s->protect, p);
+	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, cdtab, 0);
+	mk_s1_cd(cd, 1, root);
+	r = t_rec(&l, HL_K_STE);
+	r->hdr.mode = HL_MODE_WALKER;
+	r->ste.sid = 16;
+	memcpy(r->ste.before, none, 64);
+	memcpy(r->ste.after, ste, 64);
+	t_put(&l, r);
+	r = t_rec(&l, HL_K_CD);
+	r->hdr.mode = HL_MODE_WALKER;
+	r->cd.sid = 16;
+	memcpy(r->cd.after, cd, 64);
+	t_put(&l, r);
+	for (unsigned long long i = 0; i < npages; i++) {
+		r = t_rec(&l, HL_K_PTE);
+		r->hdr.mode = HL_MODE_WALKER;
+		r->pte.root = root;
+		r->pte.iova = i * 0x1000;
+		r->pte.level = 3;
+		r->pte.granule = 12;
+		r->pte.stage = 1;
+		r->pte.new_desc = pg(0x4000000000ULL + i * 0x1000) | ((i & 1) ? 0x80 : 0);
+		t_put(&l, r);
+	}
+	order = malloc((nun ? nun : 1) * sizeof(*order));
+	if (!order)
+		abort();
+	for (unsigned long long i = 0; i < nun; i++)
+		order[i] = shape == 'r' ? i : 2 * i;
+	for (unsigned long long i = nun; shape == 'r' && i > 1; i--) {
+		u64 j, t;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+		j = x % i;
+		t = order[i - 1], order[i - 1] = order[j], order[j] = t;
+	}
+	for (unsigned long long k = 0; k < nun; k++) {
+		u64 i = order[k];
+
+		t_pte(&l, root, i * 0x1000, 3, 1,
+		      pg(0x4000000000ULL + i * 0x1000) | ((i & 1) ? 0x80 : 0), 0);
+		t_tlbi_va(&l, 1, i * 0x1000);
+	}
+	for (unsigned long long k = 0; shape == 'm' && k < nun; k++)
+		t_pte(&l, root, order[k] * 0x1000, 3, 1, 0,
+		      pg(0x4000000000ULL + order[k] * 0x1000) | ((order[k] & 1) ? 0x80 : 0));
+	t_sync(&l);
+	free(order);
+}
+
+/*
  * The rig's story, hand-built: StreamID 16 (protected) translates through
  * stage 1 (CD SSID 0, ASID 1) with a 2 MiB block and sixteen 4 KiB pages;
  * StreamID 8 bypasses.  The old kernel pauses the VM, runs LUO and kexecs;

@@ -424,6 +424,7 @@ static void stage2(void)
 		hl_state_init(&st);
 		for (size_t i = 0; i < S.events.n; i++)
 			hl_state_apply(&st, &S.events.v[i]);
+		hl_ranges_settle(&st);
 		for (size_t i = 0; i < st.ranges.n; i++, n++)
 			ok &= st.ranges.v[i].root == 0x90000000 && st.ranges.v[i].stage == 2;
 		tap_ok(ok && n >= 1, "the state: a stage-2 table's ranges are stage 2 (written before its STE, and after it tagged 1): %d ranges", n);
@@ -491,6 +492,260 @@ static void inv_atc(void)
 	judge(NULL);
 	tap_ok(!V.findings.n, "INV-ATC: TLBI + ATC_INV + CMD_SYNC: clean");
 	end();
+}
+
+/*
+ * The open obligations' index (verdict.c, struct ob_index): a TLBI, an
+ * ATC_INV or a CMD_SYNC finds what it covers through it, at its edges.
+ */
+static void t_cmd_smmu(u32 smmu, u64 c0, u64 c1, u32 flags)
+{
+	struct hl_record *r = t_rec(&L, HL_K_CMD);
+
+	r->cmd.smmu = smmu;
+	r->cmd.cmd[0] = c0;
+	r->cmd.cmd[1] = c1;
+	r->cmd.flags = flags;
+	t_put(&L, r);
+}
+
+static void t_sync_smmu(u32 smmu)
+{
+	t_cmd_smmu(smmu, OP(CMD_SYNC), 0, 0);
+	t_cmd_smmu(smmu, OP(CMD_SYNC), 0, HL_CMD_F_SYNC_DONE);
+}
+
+/* three stage-1 domains on one IOVA layout: StreamID 16 + k, ASID 5 + k, table 0x80000000 + k MiB */
+static void s1_domains(void)
+{
+	for (int k = 0; k < 3; k++) {
+		u64 cur[8] = { 0 }, ste[8], cd[8];
+
+		mk_s1_cd(cd, 5 + k, 0x80000000 + k * 0x100000ULL);
+		t_write_entry(&L, 1, 16 + k, 0, cur, cd);
+		memset(cur, 0, sizeof(cur));
+		mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, 0x70000000 + k * 0x1000ULL, 0);
+		t_write_entry(&L, 0, 16 + k, 0, cur, ste);
+	}
+}
+
+static int tlb_on(u64 root, u64 lo)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < V.findings.n; i++)
+		n += !strcmp(V.findings.v[i].rule, R_INV_TLB) && V.findings.v[i].root == root &&
+		     V.findings.v[i].iova_lo == lo;
+	return n;
+}
+
+static void inv_index(void)
+{
+	const u64 R = 0x80000000;
+
+	/* the same IOVA in three domains: a TLBI by ASID covers only its own */
+	begin(0, 0);
+	s1_domains();
+	for (int k = 0; k < 3; k++) {
+		t_pte(&L, R + k * 0x100000ULL, 0x5000, 3, 1, 0, pg(0x881000000ULL + k * 0x10000ULL));
+		t_pte(&L, R + k * 0x100000ULL, 0x5000, 3, 1, pg(0x881000000ULL + k * 0x10000ULL), 0);
+	}
+	t_tlbi_va(&L, 6, 0x5000);
+	t_sync(&L);
+	judge(NULL);
+	tap_ok(count(R_INV_TLB) == 2 && tlb_on(R, 0x5000) == 1 && tlb_on(R + 0x200000, 0x5000) == 1,
+	       "obligation index: one IOVA unmapped in 3 domains, TLBI_NH_VA of ASID 6: ASIDs 5 and 7 still owed");
+	end();
+
+	/* ranges against pages and blocks: from below a block's start, from inside it, in two halves */
+	{
+		static const struct {
+			const char *what;
+			u64 va;
+			unsigned num, scale;
+			int halves, want;
+		} c[] = {
+			{ "a range TLBI from a page below its start", 0x1ff000, 15, 1, 0, 0 },
+			{ "a range TLBI from inside it", 0x300000, 15, 1, 0, 1 },
+			{ "two range TLBIs, one half each", 0x200000, 7, 1, 1, 0 },
+			{ "a range TLBI of 8 GiB (more keys than obligations)", 0, 31, 3, 0, 0 },
+			{ "a range TLBI of 8 GiB from above it", 0x400000, 31, 3, 0, 1 },
+		};
+
+		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+			begin(0, 0);
+			s1_domain(0);
+			t_pte(&L, R, 0x200000, 2, 1, blk(0x880000000ULL), 0);
+			t_pte(&L, R, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+			t_tlbi_va(&L, 5, 0x1000);
+			t_tlbi_va_range(&L, 5, c[i].va, c[i].num, c[i].scale);
+			if (c[i].halves)
+				t_tlbi_va_range(&L, 5, c[i].va + 0x100000, c[i].num, c[i].scale);
+			t_sync(&L);
+			judge(NULL);
+			tap_ok(count(R_INV_TLB) == c[i].want && tlb_on(R, 0x200000) == c[i].want && !tlb_on(R, 0x1000),
+			       "obligation index: a 2 MiB block and a page unmapped, %s: %s", c[i].what,
+			       c[i].want ? "the block still owed" : "clean");
+			end();
+		}
+	}
+
+	/* no STE known: the obligation names no ASID, any TLBI of its address covers it */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 0);
+		t_pte(&L, R, 0x3000, 3, 1, pg(0x881000000ULL), 0);
+		t_tlbi_va(&L, 9, k ? 0x4000 : 0x3000);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(count(R_INV_TLB) == k && (!k || tlb_on(R, 0x3000)),
+		       "obligation index: no STE known, a TLBI of ASID 9 at %s: %s", k ? "another page" : "its page",
+		       k ? "still owed" : "clean");
+		end();
+	}
+
+	/* every tag, every address: NH_ASID, NH_ALL, NH_VAA and NSNH_ALL over the three domains */
+	{
+		static const struct {
+			const char *what;
+			u64 c0, c1;
+			int want;	/* of the 5 left */
+		} c[] = {
+			{ "TLBI_NH_ASID of ASID 7", OP(TLBI_NH_ASID) | FIELD_PREP(CMDQ_TLBI_0_ASID, 7), 0, 3 },
+			{ "TLBI_NH_ALL", OP(TLBI_NH_ALL), 0, 0 },
+			{ "TLBI_NH_VAA at 0x5000", OP(TLBI_NH_VAA), 0x5000, 3 },
+			{ "TLBI_NH_VAA at 0x6000", OP(TLBI_NH_VAA), 0x6000, 2 },
+			{ "TLBI_NSNH_ALL", OP(TLBI_NSNH_ALL), 0, 0 },
+			{ "TLBI_S2_IPA of VMID 0 (stage 2 only)", OP(TLBI_S2_IPA), 0x6000, 5 },
+		};
+
+		for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+			begin(0, 0);
+			s1_domains();
+			for (int k = 0; k < 3; k++)
+				for (u64 a = 0x5000; a <= 0x6000; a += 0x1000) {
+					t_pte(&L, R + k * 0x100000ULL, a, 3, 1, 0, pg(0x881000000ULL + a));
+					t_pte(&L, R + k * 0x100000ULL, a, 3, 1, pg(0x881000000ULL + a), 0);
+				}
+			t_tlbi_va(&L, 5, 0x5000);	/* one of the six: ASID 5's first page */
+			t_cmd(&L, c[i].c0, c[i].c1, 0);
+			t_sync(&L);
+			judge(NULL);
+			tap_ok(count(R_INV_TLB) == c[i].want,
+			       "obligation index: 2 pages unmapped in 3 domains, ASID 5's first TLBI'd, then %s: %d still owed",
+			       c[i].what, count(R_INV_TLB));
+			end();
+		}
+	}
+
+	/* a CMD_SYNC closes only what its own SMMU's invalidations covered */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 0);
+		s1_domain(0);
+		t_pte(&L, R, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+		t_cmd_smmu(1, OP(TLBI_NH_VA) | FIELD_PREP(CMDQ_TLBI_0_ASID, 5), 0x1000, 0);
+		t_sync_smmu(0);
+		if (k)
+			t_sync_smmu(1);
+		judge(NULL);
+		tap_ok(count(R_INV_TLB) == !k && (k || strstr(first(R_INV_TLB)->msg, "no CMD_SYNC")),
+		       "obligation index: a TLBI on SMMU 1, a CMD_SYNC on SMMU 0%s: %s", k ? " then SMMU 1" : "",
+		       k ? "clean" : "still owed its CMD_SYNC");
+		end();
+	}
+
+	/* obligations compacted away by the hundred, one covered on SMMU 1 across it, one never invalidated */
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, R, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+	t_cmd_smmu(1, OP(TLBI_NH_VA) | FIELD_PREP(CMDQ_TLBI_0_ASID, 5), 0x1000, 0);
+	for (int round = 0; round < 3; round++) {
+		for (u64 i = 0; i < 100; i++) {
+			u64 a = 0x40000000ULL + ((round * 100 + i) << 12);
+
+			t_pte(&L, R, a, 3, 1, 0, pg(0x900000000ULL + a));
+			t_pte(&L, R, a, 3, 1, pg(0x900000000ULL + a), 0);
+			t_tlbi_va(&L, 5, a);
+		}
+		t_sync(&L);
+	}
+	t_pte(&L, R, 0x80000000ULL, 3, 1, 0, pg(0x990000000ULL));
+	t_pte(&L, R, 0x80000000ULL, 3, 1, pg(0x990000000ULL), 0);
+	t_tlbi_va(&L, 5, 0x80001000ULL);	/* the next page: not it */
+	t_sync(&L);
+	t_sync_smmu(1);
+	judge(NULL);
+	tap_ok(count(R_INV_TLB) == 1 && tlb_on(R, 0x80000000ULL) == 1,
+	       "obligation index: 300 pages invalidated in 3 syncs (compacted), SMMU 1's covered one closed by its "
+	       "own sync after: only the page never invalidated is owed");
+	end();
+
+	/*
+	 * A new entry over obligations still open, found by table (struct
+	 * ob_index tslot): the first opened that it breaks, whichever way
+	 * it is found.
+	 */
+	begin(0, 0);
+	s1_domain(0);
+	t_pte(&L, R, 0x7000, 3, 1, 0, pg(0x881000000ULL));
+	t_pte(&L, R, 0x7000, 3, 1, pg(0x881000000ULL), 0);	/* A */
+	t_pte(&L, R, 0x7000, 3, 1, 0, pg(0x881000000ULL));	/* back as it was: nothing to say */
+	t_pte(&L, R, 0x7000, 3, 1, pg(0x881000000ULL), 0);	/* B */
+	{
+		u64 seq_a = L.seq - 2;
+
+		t_pte(&L, R, 0x7000, 3, 1, 0, pg(0x8ff000000ULL));	/* elsewhere, before A's and B's TLBI */
+		t_tlbi_va(&L, 5, 0x7000);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(count(R_PTE_LIVE) == 1 && V.findings.n == 1 && first(R_PTE_LIVE)->nrefs == 2 &&
+		       first(R_PTE_LIVE)->refs[0].seq == seq_a,
+		       "obligation index: a page unmapped twice, then mapped elsewhere before the TLBI: PTE-LIVE "
+		       "against the first unmap (record %llu)", (unsigned long long)seq_a);
+	}
+	end();
+	for (int k = 0; k < 2; k++) {
+		/*
+		 * a 1 GiB block over three pages still owed (more keys than
+		 * obligations: every one looked at); k = 1: the last 4 KiB
+		 * page of a 2 MiB block still owed (its key below the page)
+		 */
+		begin(0, 0);
+		s1_domain(0);
+		if (k) {
+			t_pte(&L, R, 0x40000000ULL, 2, 1, 0, blk(0x8c0000000ULL));
+			t_pte(&L, R, 0x40000000ULL, 2, 1, blk(0x8c0000000ULL), 0);
+			t_pte(&L, R, 0x401ff000ULL, 3, 1, 0, pg(0x8c01ff000ULL));
+		} else {
+			for (u64 a = 0x40001000ULL; a < 0x40004000ULL; a += 0x1000) {
+				t_pte(&L, R, a, 3, 1, 0, pg(0x881000000ULL + a));
+				t_pte(&L, R, a, 3, 1, pg(0x881000000ULL + a), 0);
+			}
+			t_pte(&L, R, 0x40000000ULL, 1, 1, 0, blk(0x8c0000000ULL));
+		}
+		t_tlbi_va_range(&L, 5, 0x40000000ULL, 31, 1);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(count(R_BBM_SIZE) == 1 && V.findings.n == 1 && first(R_BBM_SIZE)->nrefs == 2,
+		       "obligation index: %s: BBM-SIZE",
+		       k ? "a 4 KiB page mapped at the end of a 2 MiB block still owed"
+			 : "a 1 GiB block mapped over 4 KiB pages still owed");
+		end();
+	}
+
+	/* ATS: a 4 KiB ATC_INV covers its page's ATC obligation, not the next one's */
+	for (int k = 0; k < 2; k++) {
+		begin(0, 1);
+		s1_domain(1);
+		t_pte(&L, R, 0x1000, 3, 1, pg(0x881000000ULL), 0);
+		t_tlbi_va(&L, 5, 0x1000);
+		t_cmd(&L, OP(ATC_INV) | FIELD_PREP(CMDQ_ATC_0_SID, 16), (k ? 0x2000 : 0x1000) | FIELD_PREP(CMDQ_ATC_1_SIZE, 0), 0);
+		t_sync(&L);
+		judge(NULL);
+		tap_ok(count(R_INV_ATC) == k && !count(R_INV_TLB),
+		       "obligation index: ATS, a 4 KiB ATC_INV at %s: %s", k ? "the next page" : "the page",
+		       k ? "INV-ATC" : "clean");
+		end();
+	}
 }
 
 /* a live 2 MiB block replaced by a table in one write, invalidated, judged */
@@ -1224,6 +1479,7 @@ int main(void)
 	inv_tlb_table();
 	stage2();
 	inv_atc();
+	inv_index();
 	bbm();
 	pte_live();
 	xk();

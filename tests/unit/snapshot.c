@@ -169,6 +169,271 @@ static void walk_intake(void)
 	}
 }
 
+/*
+ * Unmapped ranges left in place as dead entries (state.c, ranges_kill):
+ * what the ranges must stay, whatever mix of page and block maps, page and
+ * block unmaps and table writes comes, checked two ways.  The vector's own
+ * invariant, dead entries included (dead_ok): sorted by root, the live
+ * ranges in IOVA order without overlap, each dead entry a point in its gap
+ * (at or after the live range before it, at or before the one after it, in
+ * order), as many as rdead says.  And the translation, settled and folded,
+ * against a page-by-page model of the same writes.
+ */
+#define DM_ROOTS 3
+#define DM_PAGES 2048		/* 8 MiB: four 2 MiB blocks */
+struct dm_page {
+	int valid;
+	u64 oa, attrs;
+	unsigned level, leaf_log2;
+};
+static struct dm_page dm[DM_ROOTS][DM_PAGES];
+static const char *dm_why;
+
+static u64 dm_root(int k) { return 0x1000000ULL * (1 + k); }
+
+static void dm_write(struct hl_state *s, int k, u64 iova, unsigned level, u64 desc)
+{
+	struct hl_pte np;
+	u64 span, lo;
+
+	hl_ranges_write(s, dm_root(k), iova, level, 12, 1, 0, desc);
+	if (hl_pte_parse(desc, level, 12, &np))
+		return;
+	span = np.size;
+	lo = iova & ~(span - 1);
+	for (u64 a = lo; a < lo + span; a += 0x1000) {
+		struct dm_page *g = &dm[k][a >> 12];
+
+		if (hl_pte_is_leaf(&np))
+			*g = (struct dm_page){ 1, np.oa + (a - lo), np.attrs, level, hl_lpae_shift(level, 12) };
+		else if (np.type != PTE_TABLE || g->level == level)
+			g->valid = 0;	/* a table replaces only the block it splits */
+	}
+}
+
+static int dead_ok(const struct hl_state *s)
+{
+	size_t dead = 0;
+	u64 live_end = 0, last_dead = 0;	/* of the root so far */
+
+	for (size_t i = 0; i < s->ranges.n; i++) {
+		const struct hl_range *r = &s->ranges.v[i];
+
+		if (i && s->ranges.v[i - 1].root > r->root)
+			return dm_why = "roots out of order", 0;
+		if (!i || s->ranges.v[i - 1].root != r->root)
+			live_end = last_dead = 0;
+		if (r->size && r->iova < live_end)
+			return dm_why = "live ranges overlap or out of order", 0;
+		if (r->size && r->iova < last_dead)
+			return dm_why = "a dead entry past the start of the live range after it", 0;
+		if (!r->size && r->iova < live_end)
+			return dm_why = "a dead entry inside the live range before it", 0;
+		if (!r->size && r->iova < last_dead)
+			return dm_why = "dead entries out of order", 0;
+		if (r->size)
+			live_end = r->iova + r->size;
+		else
+			last_dead = r->iova, dead++;
+	}
+	if (dead != s->rdead)
+		return dm_why = "rdead is not the number of dead entries", 0;
+	return 1;
+}
+
+/* the settled, folded ranges are the page model's maximal runs */
+static int dm_same(struct hl_state *s)
+{
+	size_t o = 0;
+
+	hl_ranges_compress(s);
+	if (s->rdead || s->rpend.n)
+		return dm_why = "dead or held entries left for a reader", 0;
+	for (int k = 0; k < DM_ROOTS; k++)
+		for (u64 i = 0; i < DM_PAGES; i++) {
+			const struct dm_page *g = &dm[k][i];
+			struct hl_range *r;
+
+			if (!g->valid)
+				continue;
+			if (i && dm[k][i - 1].valid && dm[k][i - 1].oa + 0x1000 == g->oa &&
+			    dm[k][i - 1].attrs == g->attrs && dm[k][i - 1].level == g->level &&
+			    dm[k][i - 1].leaf_log2 == g->leaf_log2)
+				continue;	/* inside the run before */
+			if (o >= s->ranges.n)
+				return dm_why = "fewer ranges than the model's runs", 0;
+			r = &s->ranges.v[o++];
+			if (r->root != dm_root(k) || r->iova != i << 12 || r->oa != g->oa || r->attrs != g->attrs ||
+			    r->level != g->level || r->leaf_log2 != g->leaf_log2 || r->granule != 12 || r->stage != 1)
+				return dm_why = "a range is not the model's run", 0;
+			{
+				u64 e = i + 1;
+
+				while (e < DM_PAGES && dm[k][e].valid && dm[k][e - 1].oa + 0x1000 == dm[k][e].oa &&
+				       dm[k][e].attrs == g->attrs && dm[k][e].level == g->level &&
+				       dm[k][e].leaf_log2 == g->leaf_log2)
+					e++;
+				if (r->size != (e - i) << 12)
+					return dm_why = "a range's size is not the model's run", 0;
+			}
+		}
+	if (o != s->ranges.n)
+		return dm_why = "more ranges than the model's runs", 0;
+	return 1;
+}
+
+static void dead_entries(void)
+{
+	struct hl_state s;
+	u64 x = 0x2545f4914f6cdd1dULL;
+	int ok = 1, inv = 1;
+	size_t maxdead = 0, checks = 0;
+
+	/* every other page of a 1 GiB table unmapped in order: dead entries, no moves */
+	hl_state_init(&s);
+	for (u64 i = 0; i < 262144; i++)
+		hl_ranges_write(&s, 0x1000000, i << 12, 3, 12, 1, 0, pg(0x4000000000ULL + (i << 12)) | ((i & 1) << 7));
+	for (u64 i = 0; i < 262144; i += 2) {
+		hl_ranges_write(&s, 0x1000000, i << 12, 3, 12, 1, 0, 0);
+		if (s.rdead > maxdead)
+			maxdead = s.rdead;
+	}
+	inv = dead_ok(&s);
+	tap_ok(inv && maxdead > 60000 && s.rdead <= s.ranges.n - s.rdead + 1024,
+	       "every other page of 1 GiB unmapped in order: left as dead entries (%zu at most), never "
+	       "more than the live ones and 1024 (%zu dead of %zu)%s%s", maxdead, s.rdead, s.ranges.n,
+	       inv ? "" : ": ", inv ? "" : dm_why);
+	{
+		struct hl_range *f;
+		size_t n = hl_ranges_function(&s, 0x1000000, &f);
+		int good = n == 131072;
+
+		for (size_t i = 0; good && i < n; i++)
+			good = f[i].iova == ((2 * i + 1) << 12) && f[i].size == 0x1000;
+		tap_ok(good && !s.rdead && s.ranges.n == 131072,
+		       "a reader sees only the 131072 pages left, in order (%zu runs, %zu ranges, %zu dead)",
+		       n, s.ranges.n, s.rdead);
+		free(f);
+	}
+	{
+		/* the rest unmapped too, from the top: compacted as the dead ones come to outnumber the live */
+		int bound = 1;
+
+		maxdead = 0;
+		for (u64 i = 262144; i > 0; i -= 2) {
+			hl_ranges_write(&s, 0x1000000, (i - 1) << 12, 3, 12, 1, 0, 0);
+			bound &= s.rdead <= s.ranges.n - s.rdead + 1024;
+			if (s.rdead > maxdead)
+				maxdead = s.rdead;
+		}
+		inv = dead_ok(&s);
+		hl_ranges_settle(&s);
+		tap_ok(inv && bound && !s.ranges.n && maxdead > 60000,
+		       "the other half unmapped from the top: never 1024 more dead entries than live ones "
+		       "(%zu at most), none left for a reader (%zu ranges)%s%s", maxdead, s.ranges.n,
+		       inv ? "" : ": ", inv ? "" : dm_why);
+	}
+	/* the pages mapped back, in order, contiguous: one range again, over the dead points */
+	for (u64 i = 0; i < 262144; i += 2)
+		hl_ranges_write(&s, 0x1000000, i << 12, 3, 12, 1, 0, 0);	/* no-ops: unmapped already */
+	for (u64 i = 0; i < 262144; i++)
+		hl_ranges_write(&s, 0x1000000, i << 12, 3, 12, 1, 0, pg(0x4000000000ULL + (i << 12)));
+	inv = dead_ok(&s);
+	hl_ranges_settle(&s);
+	tap_ok(inv && s.ranges.n == 1 && s.ranges.v[0].size == 1ULL << 30,
+	       "remapped page by page over them, contiguous: one 1 GiB range (%zu)%s%s", s.ranges.n,
+	       inv ? "" : ": ", inv ? "" : dm_why);
+	hl_state_free(&s);
+
+	/* a split whose right part takes the dead slot after it */
+	hl_state_init(&s);
+	hl_ranges_write(&s, 0x1000000, 0, 2, 12, 1, 0, blk(0x80000000ULL));
+	hl_ranges_write(&s, 0x1000000, 0x200000, 3, 12, 1, 0, pg(0x90000000ULL));
+	hl_ranges_write(&s, 0x1000000, 0x200000, 3, 12, 1, 0, 0);	/* dead, right after the block */
+	hl_ranges_write(&s, 0x1000000, 0x100000, 3, 12, 1, 0, 0);	/* the block split around a page */
+	inv = dead_ok(&s);
+	tap_ok(inv && s.ranges.n == 2 && !s.rdead && s.ranges.v[0].size == 0x100000 &&
+	       s.ranges.v[1].iova == 0x101000 && s.ranges.v[1].size == 0xff000 &&
+	       s.ranges.v[1].oa == 0x80101000ULL && s.ranges.v[1].level == 2,
+	       "a block split by a page unmap: its right part in the dead slot after it (%zu ranges, %zu dead)%s%s",
+	       s.ranges.n, s.rdead, inv ? "" : ": ", inv ? "" : dm_why);
+	hl_state_free(&s);
+
+	/* a 2 MiB block over 512 dead pages, then its first page unmapped */
+	hl_state_init(&s);
+	for (u64 i = 0; i < 1024; i++)
+		hl_ranges_write(&s, 0x1000000, i << 12, 3, 12, 1, 0, pg(0x4000000000ULL + (i << 12)) | ((i & 1) << 7));
+	for (u64 i = 0; i < 512; i++)
+		hl_ranges_write(&s, 0x1000000, i << 12, 3, 12, 1, 0, 0);
+	hl_ranges_write(&s, 0x1000000, 0, 2, 12, 1, 0, blk(0x80000000ULL));
+	inv = dead_ok(&s);
+	hl_ranges_write(&s, 0x1000000, 0, 3, 12, 1, 0, 0);
+	inv &= dead_ok(&s);
+	hl_ranges_settle(&s);
+	tap_ok(inv && s.ranges.n == 513 && s.ranges.v[0].iova == 0x1000 && s.ranges.v[0].size == 0x1ff000 &&
+	       s.ranges.v[1].iova == 0x200000 && s.ranges.v[1].size == 0x1000,
+	       "a block mapped over 512 dead pages takes their gap; its first page unmapped after (%zu ranges)%s%s",
+	       s.ranges.n, inv ? "" : ": ", inv ? "" : dm_why);
+	hl_state_free(&s);
+
+	/* random page and block maps and unmaps, table writes, runs in order, against the model */
+	memset(dm, 0, sizeof(dm));
+	maxdead = 0;
+	hl_state_init(&s);
+	for (int k = 0; k < DM_ROOTS; k++)
+		for (u64 i = 0; i < DM_PAGES; i++)
+			dm_write(&s, k, i << 12, 3, pg(0x40000000ULL + (i << 12)) | ((i % 3 == 0) << 7));
+	for (int op = 0; op < 60000 && ok && inv; op++) {
+		u64 r, pgi, n;
+		int k;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		r = x;
+		k = r % DM_ROOTS;
+		pgi = (r >> 8) % DM_PAGES;
+		n = 1 + (r >> 50) % 48;
+		switch ((r >> 4) % 16) {
+		case 0: case 1: case 2: case 3: case 4:
+			dm_write(&s, k, pgi << 12, 3, 0);
+			break;
+		case 5: case 6: case 7: case 8:
+			/* contiguous output addresses, so that pages fold; now and then not */
+			dm_write(&s, k, pgi << 12, 3, pg(0x40000000ULL + (pgi << 12) + ((r >> 40) % 4 == 0) * 0x1000) |
+				 (((r >> 44) & 1) << 7));
+			break;
+		case 9:
+			dm_write(&s, k, pgi << 12, 2, blk(0x80000000ULL + ((pgi << 12) & ~0x1fffffULL)));
+			break;
+		case 10:
+			dm_write(&s, k, pgi << 12, 2, 0);
+			break;
+		case 11:
+			dm_write(&s, k, pgi << 12, 2, tbl(0x7000000));
+			break;
+		case 12: case 13:
+			for (u64 j = 0; j < n && pgi + j < DM_PAGES; j++)
+				dm_write(&s, k, (pgi + j) << 12, 3, 0);
+			break;
+		default:
+			for (u64 j = 0; j < n && pgi + j < DM_PAGES; j++)
+				dm_write(&s, k, (pgi + j) << 12, 3, pg(0x40000000ULL + ((pgi + j) << 12)));
+			break;
+		}
+		if (s.rdead > maxdead)
+			maxdead = s.rdead;
+		inv = dead_ok(&s);
+		if (op % 5000 == 4999) {
+			ok = dm_same(&s);
+			checks++;
+		}
+	}
+	tap_ok(ok && inv && checks == 12 && maxdead > 100,
+	       "60000 random writes (page and block maps and unmaps, table writes, runs) on 3 tables: the vector "
+	       "in order after each (dead entries up to %zu), its translation the page model's at %zu checks%s%s",
+	       maxdead, checks, ok && inv ? "" : ": ", ok && inv ? "" : dm_why);
+	hl_state_free(&s);
+}
+
 int main(void)
 {
 	struct hl_state a, b, r;
@@ -449,15 +714,19 @@ int main(void)
 		      t.ranges.v[1].oa == 0x800004000ULL;
 		tap_ok(ok, "unmapping a page splits its run in two");
 		hl_ranges_write(&t, 0x1000, 0x13000, 3, 12, 1, 0, pg(0x800003000ULL));
+		hl_ranges_settle(&t);	/* a reader's view: without the dead entries an unmap leaves */
 		tap_ok(t.ranges.n == 1 && t.ranges.v[0].size == 0x8000, "mapping it back folds the run again");
 		hl_ranges_write(&t, 0x1000, 0x13000, 3, 12, 1, 0, pg(0x900000000ULL));
+		hl_ranges_settle(&t);
 		tap_ok(t.ranges.n == 3 && t.ranges.v[1].oa == 0x900000000ULL, "a page elsewhere is its own range");
 		hl_ranges_write(&t, 0x1000, 0x0, 2, 12, 1, 0, 0);
+		hl_ranges_settle(&t);
 		tap_ok(t.ranges.n == 0, "an invalid level-2 entry unmaps its 2 MiB span");
 		hl_ranges_write(&t, 0x1000, 0x200000, 2, 12, 1, 0, blk(0x880000000ULL));
 		for (int i = 0; i < 512; i++)
 			hl_ranges_write(&t, 0x1000, 0x200000 + i * 0x1000ULL, 3, 12, 1, 0, pg(0x880000000ULL + i * 0x1000ULL));
 		hl_ranges_write(&t, 0x1000, 0x200000, 2, 12, 1, blk(0x880000000ULL), tbl(0x8a0000000ULL));
+		hl_ranges_settle(&t);
 		tap_ok(t.ranges.n == 1 && t.ranges.v[0].leaf_log2 == 12 && t.ranges.v[0].size == 0x200000,
 		       "block split into a table of 512 pages: one 4K-leaf range");
 		hl_state_free(&t);
@@ -578,5 +847,6 @@ int main(void)
 		if (system(cmd)) { /* best effort */ }
 	}
 	walk_intake();
+	dead_entries();
 	return tap_done();
 }

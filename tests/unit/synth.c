@@ -3,7 +3,7 @@
  * synth: write a large, valid, synthetic snapshot through the real writer,
  * for the benchmarks (bench/) and the kill test (tests/hardening/kill-write.t).
  *
- *   synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] OUT
+ *   synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r|m] OUT
  *
  * STREAMS StreamIDs (protected), each with a stage 1 CD (SSID 0) whose page
  * table holds RANGES/STREAMS translation ranges of 4 KiB pages. Neighbouring
@@ -13,6 +13,10 @@
  * -m moves the output address of the last range, which a diff must find.
  * -w builds the same state from a walk's records (the collector's intake,
  * the records kept as the log); -n writes nothing (the intake alone, timed).
+ * -f builds a log of fragmented unmaps instead (t_synth_unmap(), build.h):
+ * RANGES pages walked, then unmapped page by page, every other one in IOVA
+ * order (-f a) or all in a random order (-f r), each with its TLBI, then
+ * one CMD_SYNC; -f m as -f a, the pages mapped back before the CMD_SYNC.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,12 +26,12 @@
 int main(int argc, char **argv)
 {
 	unsigned long long nranges = 1000000, nstreams = 4, bootn = 1;
-	int mutate = 0, unprotected = 0, walk = 0, nowrite = 0;
+	int mutate = 0, unprotected = 0, walk = 0, nowrite = 0, frag = 0;
 	struct hl_state s;
 	char err[512];
 	int c;
 
-	while ((c = getopt(argc, argv, "r:s:b:muwn")) != -1) {
+	while ((c = getopt(argc, argv, "r:s:b:muwnf:")) != -1) {
 		switch (c) {
 		case 'r': nranges = strtoull(optarg, NULL, 0); break;
 		case 's': nstreams = strtoull(optarg, NULL, 0); break;
@@ -36,21 +40,29 @@ int main(int argc, char **argv)
 		case 'u': unprotected = 1; break;
 		case 'w': walk = 1; break;
 		case 'n': nowrite = 1; break;
+		case 'f': frag = optarg[0]; break;
 		default:
-			fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] OUT\n");
+			fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r|m] OUT\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1 || !nstreams || nstreams > 4096 || !bootn) {
-		fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] OUT\n");
+		fprintf(stderr, "usage: synth [-r RANGES] [-s STREAMS] [-b BOOT] [-m] [-u] [-w] [-n] [-f a|r|m] OUT\n");
 		return 2;
 	}
 
-	if (walk && mutate) {
+	if (frag && frag != 'a' && frag != 'r' && frag != 'm') {
+		fprintf(stderr, "synth: -f takes a (every other page, in order), r (every page, random order) "
+			"or m (a, then mapped back)\n");
+		return 2;
+	}
+	if ((walk || frag) && mutate) {
 		fprintf(stderr, "synth: -m is for the direct build, not -w\n");
 		return 2;
 	}
-	if (walk)
+	if (frag)
+		t_synth_unmap(&s, nranges, frag);
+	else if (walk)
 		t_synth_walk(&s, nranges, nstreams, bootn);
 	else
 		t_synth(&s, nranges, nstreams, bootn, mutate);

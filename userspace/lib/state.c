@@ -126,9 +126,11 @@ static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo);
  * as stage 1.  The STE settles it for the writes before it; those after it
  * the capture tags itself (hitless_tp.bpf.c's hl_s2_roots).
  */
+static void ranges_merge_pend(struct hl_state *s);
+
 static void ranges_stage2(struct hl_state *s, u64 root)
 {
-	hl_ranges_settle(s);
+	ranges_merge_pend(s);
 	for (size_t i = ranges_lower(s, root, 0); i < s->ranges.n && s->ranges.v[i].root == root; i++)
 		s->ranges.v[i].stage = 2;
 }
@@ -226,9 +228,29 @@ void hl_state_set_cd(struct hl_state *s, u32 smmu, u32 sid, u32 ssid, const u64 
  * written first cuts whatever it covers.  Lookups are binary searches and a
  * leaf that continues the previous run extends it in place, so a walker
  * feeding a large VM's tables in IOVA order stays O(log n) per leaf.
+ *
+ * A range an unmap takes out whole stays in place as a dead entry (size 0)
+ * instead of moving every range behind it: unmapping page by page, in IOVA
+ * order or not, made that n x the ranges behind.  A dead entry is a point,
+ * its iova, in the gap it lies in: at or after the end of the live range
+ * before it, at or before the start of the live range after it (of its
+ * root), dead entries in iova order among themselves.  So iova + size
+ * still grows along the vector and ranges_lower() finds what it did; the
+ * cut and the insertion below skip dead entries, reuse their slots, and
+ * keep them in their gaps.  They go in one pass (ranges_compact): when
+ * they outnumber the live ranges, when the work spent stepping over them
+ * passes half the vector, and for every reader (hl_ranges_settle()).
  */
 
-/* first range of `root` ending after lo (or the first range of a later root) */
+/* Dead entries (and steps over them) a write leaves before the vector is compacted, beyond its half. */
+#define HL_RANGES_DEAD_MIN	1024
+
+static int is_dead(const struct hl_range *r)
+{
+	return !r->size;
+}
+
+/* first range of `root` ending after lo (or the first range of a later root); a dead one ends at its iova */
 static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo)
 {
 	size_t a = 0, b = s->ranges.n;
@@ -245,10 +267,10 @@ static size_t ranges_lower(const struct hl_state *s, u64 root, u64 lo)
 	return a;
 }
 
-static void ranges_insert_at(struct hl_state *s, size_t i, const struct hl_range *r)
+/* the vector is the mapped file's: take a private copy before it grows */
+static void ranges_own(struct hl_state *s)
 {
 	if (!s->ranges.cap && s->ranges.n) {
-		/* borrowed from the mapped file: grow a private copy */
 		struct hl_range *own = malloc(s->ranges.n * sizeof(*own));
 
 		if (!own)
@@ -257,16 +279,46 @@ static void ranges_insert_at(struct hl_state *s, size_t i, const struct hl_range
 		s->ranges.v = own;
 		s->ranges.cap = s->ranges.n;
 	}
+}
+
+static void ranges_insert_at(struct hl_state *s, size_t i, const struct hl_range *r)
+{
+	ranges_own(s);
 	s->ranges.v = hl_vec_grow(s->ranges.v, &s->ranges.cap, s->ranges.n + 1, sizeof(*r));
 	memmove(&s->ranges.v[i + 1], &s->ranges.v[i], (s->ranges.n - i) * sizeof(*r));
 	s->ranges.v[i] = *r;
 	s->ranges.n++;
 }
 
-static void ranges_remove_at(struct hl_state *s, size_t i)
+/* Drop the dead entries, in one pass. */
+static void ranges_compact(struct hl_state *s)
 {
-	memmove(&s->ranges.v[i], &s->ranges.v[i + 1], (s->ranges.n - i - 1) * sizeof(s->ranges.v[0]));
-	s->ranges.n--;
+	size_t o = 0;
+
+	if (s->rdead) {
+		for (size_t i = 0; i < s->ranges.n; i++)
+			if (!is_dead(&s->ranges.v[i]))
+				s->ranges.v[o++] = s->ranges.v[i];
+		s->ranges.n = o;
+	}
+	s->rdead = 0;
+	s->rdead_work = 0;
+}
+
+/* After a write: compact when the dead entries cost more than a pass would. */
+static void ranges_tidy(struct hl_state *s)
+{
+	size_t live = s->ranges.n - s->rdead;
+
+	if (s->rdead > live + HL_RANGES_DEAD_MIN || s->rdead_work > s->ranges.n / 2 + HL_RANGES_DEAD_MIN)
+		ranges_compact(s);
+}
+
+/* v[i] (live) is unmapped whole: a dead point at its iova, in the gap it leaves. */
+static void ranges_kill(struct hl_state *s, size_t i)
+{
+	s->ranges.v[i].size = 0;
+	s->rdead++;
 }
 
 /* Remove [lo, hi) of `root` from the ranges; with only_level >= 0, only ranges of that level. */
@@ -278,6 +330,12 @@ static void ranges_cut(struct hl_state *s, u64 root, u64 lo, u64 hi, int only_le
 		struct hl_range r = s->ranges.v[i], a = r, b = r;
 		u64 rhi = r.iova + r.size;
 
+		if (is_dead(&r)) {
+			/* a point in a gap inside [lo, hi): stays in the gap, now wider */
+			s->rdead_work++;
+			i++;
+			continue;
+		}
 		if (only_level >= 0 && r.level != only_level) {
 			i++;
 			continue;
@@ -288,40 +346,96 @@ static void ranges_cut(struct hl_state *s, u64 root, u64 lo, u64 hi, int only_le
 		b.size = rhi > hi ? rhi - hi : 0;
 		if (a.size && b.size) {
 			s->ranges.v[i] = a;
-			ranges_insert_at(s, i + 1, &b);
+			/* a dead entry after it lies at or after rhi, b's end: its slot is b's */
+			if (i + 1 < s->ranges.n && is_dead(&s->ranges.v[i + 1])) {
+				s->ranges.v[i + 1] = b;
+				s->rdead--;
+			} else {
+				ranges_insert_at(s, i + 1, &b);
+			}
 			i += 2;
 		} else if (a.size) {
 			s->ranges.v[i++] = a;
 		} else if (b.size) {
 			s->ranges.v[i++] = b;
 		} else {
-			ranges_remove_at(s, i);
+			ranges_kill(s, i++);
 		}
 	}
 }
 
 static int can_fold(const struct hl_range *a, const struct hl_range *b, int exact);
 
-/* Insert a leaf's range (nothing overlaps it any more), folding into its neighbours. */
+/* v[k], k in [from, to), dead (live ones counted as they die) at iova `at` */
+static void ranges_rekey(struct hl_state *s, size_t from, size_t to, u64 at)
+{
+	for (size_t k = from; k < to; k++) {
+		if (!is_dead(&s->ranges.v[k]))
+			ranges_kill(s, k);
+		s->ranges.v[k].iova = at;
+	}
+}
+
+/* the live range r takes the dead slot k */
+static void ranges_revive(struct hl_state *s, size_t k, const struct hl_range *r)
+{
+	s->ranges.v[k] = *r;
+	s->rdead--;
+}
+
+/*
+ * Insert a leaf's range (nothing overlaps it any more), folding into its
+ * neighbours: the live range before it (only dead points at its start lie
+ * between them when it ends there) and the one after it (only dead points
+ * up to its end).  What lies in its own span of the gap moves out of it.
+ */
 static void ranges_add(struct hl_state *s, const struct hl_range *r)
 {
-	size_t i = ranges_lower(s, r->root, r->iova);
+	size_t n = s->ranges.n, i = ranges_lower(s, r->root, r->iova), p = i, q = i;
+	const u64 lo = r->iova, hi = r->iova + r->size;
+	struct hl_range *v = s->ranges.v;
 
-	if (i > 0 && can_fold(&s->ranges.v[i - 1], r, 1)) {
-		s->ranges.v[i - 1].size += r->size;
-		if (i < s->ranges.n && can_fold(&s->ranges.v[i - 1], &s->ranges.v[i], 1)) {
-			s->ranges.v[i - 1].size += s->ranges.v[i].size;
-			ranges_remove_at(s, i);
+	while (p > 0 && v[p - 1].root == r->root && is_dead(&v[p - 1]) && v[p - 1].iova == lo)
+		p--;
+	while (q < n && v[q].root == r->root && is_dead(&v[q]) && v[q].iova <= hi)
+		q++;
+	s->rdead_work += q - p;
+	if (p > 0 && can_fold(&v[p - 1], r, 1)) {
+		struct hl_range m = v[p - 1];
+
+		m.size += r->size;
+		if (q < n && can_fold(&m, &v[q], 1)) {
+			/* it joins the next one too: the two in the next one's slot */
+			m.size += v[q].size;
+			ranges_rekey(s, p - 1, q, m.iova);
+			v[q] = m;
+		} else if (q - 1 > p - 1) {
+			/* past the dead points of its span: in the last of their slots */
+			ranges_rekey(s, p - 1, q - 1, m.iova);
+			ranges_revive(s, q - 1, &m);
+		} else {
+			v[p - 1] = m;
 		}
 		return;
 	}
-	if (i < s->ranges.n && can_fold(r, &s->ranges.v[i], 1)) {
-		s->ranges.v[i].iova = r->iova;
-		s->ranges.v[i].oa = r->oa;
-		s->ranges.v[i].size += r->size;
+	if (q < n && can_fold(r, &v[q], 1)) {
+		ranges_rekey(s, i, q, lo);
+		v[q].iova = r->iova;
+		v[q].oa = r->oa;
+		v[q].size += r->size;
 		return;
 	}
-	ranges_insert_at(s, i, r);
+	if (q > p) {
+		/* a dead slot in its span: the last one, the others before it */
+		ranges_rekey(s, p, q - 1, lo);
+		ranges_revive(s, q - 1, r);
+	} else if (q < n && is_dead(&v[q])) {
+		ranges_revive(s, q, r);		/* a dead point after its end */
+	} else if (p > 0 && is_dead(&v[p - 1])) {
+		ranges_revive(s, p - 1, r);	/* a dead point before its start */
+	} else {
+		ranges_insert_at(s, i, r);
+	}
 }
 
 /*
@@ -368,9 +482,9 @@ static void pend_hold(struct hl_state *s, const struct hl_range *r)
 	VEC_PUSH(s->rpend, *r);
 }
 
-void hl_ranges_settle(const struct hl_state *cs)
+/* The held leaves in place, in one pass that drops the dead entries too. */
+static void ranges_merge_pend(struct hl_state *s)
 {
-	struct hl_state *s = (struct hl_state *)cs;	/* the same translation, in place */
 	size_t n = s->ranges.n, p = s->rpend.n, i = 0, j = 0, o = 0;
 	struct hl_range *out;
 
@@ -381,9 +495,14 @@ void hl_ranges_settle(const struct hl_state *cs)
 	if (!out)
 		abort();	/* out of memory: nothing sensible to report */
 	while (i < n || j < p) {
-		const struct hl_range *x = j >= p || (i < n && range_cmp(&s->ranges.v[i], &s->rpend.v[j]) < 0)
-					   ? &s->ranges.v[i++] : &s->rpend.v[j++];
+		const struct hl_range *x;
 
+		if (i < n && is_dead(&s->ranges.v[i])) {
+			i++;
+			continue;
+		}
+		x = j >= p || (i < n && range_cmp(&s->ranges.v[i], &s->rpend.v[j]) < 0)
+		    ? &s->ranges.v[i++] : &s->rpend.v[j++];
 		if (o && can_fold(&out[o - 1], x, 1))
 			out[o - 1].size += x->size;
 		else
@@ -396,6 +515,16 @@ void hl_ranges_settle(const struct hl_state *cs)
 	s->ranges.cap = n + p;
 	s->rpend.n = 0;
 	s->rpend_roots.n = 0;
+	s->rdead = 0;
+	s->rdead_work = 0;
+}
+
+void hl_ranges_settle(const struct hl_state *cs)
+{
+	struct hl_state *s = (struct hl_state *)cs;	/* the same translation, in place */
+
+	ranges_merge_pend(s);
+	ranges_compact(s);
 }
 
 /*
@@ -436,15 +565,18 @@ void hl_ranges_write(struct hl_state *s, u64 root, u64 iova, unsigned level,
 				return;
 			}
 			ranges_add(s, &r);
+			ranges_tidy(s);
 			return;
 		}
-		hl_ranges_settle(s);
+		ranges_merge_pend(s);
 		ranges_cut(s, root, iova, iova + span, -1);
 		ranges_add(s, &r);
+		ranges_tidy(s);
 		return;
 	}
-	hl_ranges_settle(s);
+	ranges_merge_pend(s);
 	ranges_cut(s, root, iova, iova + span, np.type == PTE_TABLE ? (int)level : -1);
+	ranges_tidy(s);
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -460,6 +592,8 @@ static int range_cmp(const void *a, const void *b)
 
 static int can_fold(const struct hl_range *a, const struct hl_range *b, int exact)
 {
+	if (!a->size || !b->size)
+		return 0;	/* a dead entry (ranges_kill) joins nothing */
 	if (a->root != b->root || a->iova + a->size != b->iova ||
 	    a->oa + a->size != b->oa || a->stage != b->stage)
 		return 0;

@@ -147,6 +147,12 @@ struct hl_state {
 	 */
 	VEC(struct hl_range) rpend;
 	VEC(u64) rpend_roots;
+	/*
+	 * Ranges an unmap took out whole, left in place as dead entries (size
+	 * 0) until one pass drops them all (state.c, ranges_compact), and the
+	 * steps the writes took over them since; a reader never sees one.
+	 */
+	size_t rdead, rdead_work;
 	u64 ste_gen;
 	struct {
 		u64 *v;
@@ -199,9 +205,10 @@ void hl_ranges_write(struct hl_state *s, u64 root, u64 iova, unsigned level,
 		     unsigned granule, unsigned stage, u64 old_desc, u64 new_desc);
 void hl_ranges_compress(struct hl_state *s);
 /*
- * Put the leaves the intake held back (struct hl_state) in place: every
- * reader of s->ranges outside state.c first, hl_ranges_compress() and
- * the state's own lookups do it.  Logically const: the translation is the same.
+ * Put the leaves the intake held back (struct hl_state) in place and drop
+ * the dead entries of unmapped ranges: every reader of s->ranges outside
+ * state.c first, hl_ranges_compress() and the state's own lookups do it.
+ * Logically const: the translation is the same.
  */
 void hl_ranges_settle(const struct hl_state *s);
 /*

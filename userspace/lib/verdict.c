@@ -131,6 +131,86 @@ struct ob {			/* an invalidation the SMMU still owes */
 	bool done;
 };
 
+/*
+ * The open obligations by what can close them, so that a TLBI, an ATC_INV
+ * or a CMD_SYNC looks at the ones it may concern, not at every one open
+ * (a fragmented unmap leaves one per page before its TLBIs and its
+ * CMD_SYNC: pages x TLBIs).  Built again whenever obs is compacted; its
+ * entries are indexes in obs, dropped when found no longer waiting.
+ *
+ * A TLB or ATC obligation waiting for its invalidation is in a hash, keyed
+ * by (space, tag, size class, IOVA): the space is stage-1 TLB, stage-2 TLB
+ * or ATC; the tag the ASID (stage 1) or VMID (stage 2) it was opened with,
+ * each of them, or OB_TAG_WILD when the state knew none (any TLBI's tag
+ * matches it), and OB_TAG_ANY for every obligation of the space; the size
+ * class log2 of its span, which starts at a multiple of it, so that the
+ * ones holding an address, or meeting a range, are a few keys, one per
+ * class in use; OB_CLS_ALL (IOVA 0) lists every obligation of the tag.
+ * An entry write's obligations (STE, CD) are in ent; the covered ones,
+ * waiting for their SMMU's CMD_SYNC, in covered, per SMMU.
+ */
+#define OB_TAG_WILD	0x10000u
+#define OB_TAG_ANY	0x10001u
+#define OB_CLS_ALL	0xff
+enum { OB_SP_TLB1, OB_SP_TLB2, OB_SP_ATC, OB_NSPACES };
+
+struct ob_key {
+	u64 iova;
+	u32 tag;
+	u8 space, cls;
+};
+
+/* 16 bytes: the hash of a large unmap is most of what the verdict touches */
+struct ob_slot {
+	u64 iova;
+	u32 what;		/* OB_SLOT_USED | space << 25 | cls << 17 | tag; 0: never used */
+	u32 head;		/* nodes index + 1; 0: no obligation (left) */
+};
+#define OB_SLOT_USED	0x80000000u
+
+static u32 ob_what(const struct ob_key *k)
+{
+	return OB_SLOT_USED | (u32)k->space << 25 | (u32)k->cls << 17 | k->tag;
+}
+
+struct ob_node {
+	u32 ob, next;		/* next: nodes index + 1; 0 ends the chain */
+};
+
+typedef VEC(u32) VEC_U32;
+
+struct ob_tslot {
+	u64 root, iova;
+	u32 cls;		/* the size class + 1; 0: never used */
+	u32 head;
+};
+
+struct ob_covered {
+	u32 smmu;
+	VEC_U32 ob;
+};
+
+struct ob_index {
+	struct ob_slot *slot;
+	size_t nslot, used;	/* nslot: a power of two */
+	VEC(struct ob_node) nodes;
+	u64 classes[OB_NSPACES];	/* bit c: an obligation of size 2^c indexed */
+	size_t count[OB_NSPACES];	/* obligations indexed, per space */
+	size_t nwild[OB_NSPACES];	/* of them under OB_TAG_WILD */
+	VEC_U32 odd;		/* TLB/ATC obligations whose span is no power of two: looked at always */
+	VEC_U32 ent;		/* STE and CD obligations waiting */
+	VEC(struct ob_covered) covered;
+	/*
+	 * Every TLB obligation not done, waiting or covered, by (table, size
+	 * class, IOVA): what a new entry of a table meets (pte_write()).
+	 */
+	struct ob_tslot *tslot;
+	size_t ntslot, tused, tcount;
+	VEC(struct ob_node) tnodes;
+	u64 tclasses;
+	VEC_U32 todd, cand;
+};
+
 struct pwin {			/* a protected StreamID is protected in [lo, hi) */
 	size_t k;		/* index in the protect list */
 	size_t lo, hi;		/* merged-log indexes */
@@ -147,6 +227,8 @@ struct ctx {
 	struct hl_state replay;		/* STE/CD as the log leaves them, for root users */
 	VEC(struct upd) upds;
 	VEC(struct ob) obs;
+	struct ob_index ix;		/* where each open obligation is, by what closes it */
+	size_t ob_ndone;		/* obligations in obs done, not yet dropped */
 	u64 boot;
 	bool last_boot;
 	bool sync_done_seen;		/* this boot's log has CMD_SYNC completions */
@@ -561,6 +643,14 @@ static const char *ob_tags(const struct ob *o, char *buf, size_t size)
 	return buf;
 }
 
+static void ob_done(struct ctx *c, struct ob *o)
+{
+	if (!o->done) {
+		o->done = true;
+		c->ob_ndone++;
+	}
+}
+
 static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 {
 	static const char *const rule[] = { R_INV_STE, R_INV_CD, R_INV_TLB, R_INV_ATC };
@@ -578,7 +668,7 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 
 	/* the invalidation or the sync may be among the lost records */
 	if (o->holed) {
-		o->done = true;
+		ob_done(c, o);
 		return;
 	}
 	sev = at_end && c->last_boot ? SEV_WARNING : SEV_ERROR;
@@ -614,7 +704,7 @@ static void ob_fail(struct ctx *c, struct ob *o, u64 next_seq, bool at_end)
 		ref(f, o->boot, o->cover_seq);
 	if (next_seq)
 		ref(f, o->boot, next_seq);
-	o->done = true;
+	ob_done(c, o);
 }
 
 /*
@@ -630,16 +720,261 @@ static void ob_holed(struct ctx *c)
 	c->holed = true;
 }
 
-static void ob_open(struct ctx *c, struct ob o)
+/* ---- the open obligations' index (struct ob_index) ---- */
+
+/* splitmix64's finalizer over the key: IOVAs are multiples of their class, their low bits all 0 */
+static u64 ob_hash(const struct ob_key *k)
 {
-	o.boot = c->boot;
-	o.at = c->cur;
-	o.st = OB_WAIT;
-	o.holed = c->holed;
-	o.cov = o.lo;
-	VEC_PUSH(c->obs, o);
+	u64 h = k->iova ^ ((u64)k->tag << 40 | (u64)k->space << 32 | (u64)k->cls << 24);
+
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
 }
 
+/* the slot of key k: its own, or the empty one where it would go */
+static struct ob_slot *ix_slot(struct ob_index *ix, const struct ob_key *k)
+{
+	size_t m = ix->nslot - 1, i = ob_hash(k) & m;
+	u32 w = ob_what(k);
+
+	while (ix->slot[i].what && (ix->slot[i].what != w || ix->slot[i].iova != k->iova))
+		i = (i + 1) & m;
+	return &ix->slot[i];
+}
+
+/* the same for a slot being moved into a larger table */
+static struct ob_slot *ix_slot_of(struct ob_index *ix, const struct ob_slot *sl)
+{
+	struct ob_key k = { .iova = sl->iova, .tag = sl->what & 0x1ffff, .space = sl->what >> 25 & 3,
+			    .cls = sl->what >> 17 & 0xff };
+
+	return ix_slot(ix, &k);
+}
+
+static void ix_grow(struct ob_index *ix)
+{
+	struct ob_slot *old = ix->slot;
+	size_t n = ix->nslot;
+
+	ix->nslot = n ? n * 2 : 1024;
+	ix->slot = calloc(ix->nslot, sizeof(*ix->slot));
+	if (!ix->slot)
+		abort();	/* out of memory: nothing sensible to report */
+	for (size_t i = 0; i < n; i++)
+		if (old[i].what)
+			*ix_slot_of(ix, &old[i]) = old[i];
+	free(old);
+}
+
+static void ix_add(struct ob_index *ix, struct ob_key k, u32 ob)
+{
+	struct ob_slot *sl;
+	struct ob_node nd = { .ob = ob };
+
+	if (2 * (ix->used + 1) > ix->nslot)
+		ix_grow(ix);
+	sl = ix_slot(ix, &k);
+	if (!sl->what) {
+		sl->iova = k.iova;
+		sl->what = ob_what(&k);
+		ix->used++;
+	}
+	nd.next = sl->head;
+	VEC_PUSH(ix->nodes, nd);
+	sl->head = ix->nodes.n;
+}
+
+/* ---- by table (struct ob_index tslot) ---- */
+
+static struct ob_tslot *ix_tslot(struct ob_index *ix, u64 root, unsigned cls, u64 iova)
+{
+	struct ob_key k = { .iova = iova ^ root * 0x9e3779b97f4a7c15ULL, .cls = cls };
+	size_t m = ix->ntslot - 1, i = ob_hash(&k) & m;
+
+	while (ix->tslot[i].cls && (ix->tslot[i].cls != cls + 1 || ix->tslot[i].root != root ||
+				    ix->tslot[i].iova != iova))
+		i = (i + 1) & m;
+	return &ix->tslot[i];
+}
+
+/* a TLB obligation, by its table */
+static void ix_tadd(struct ctx *c, u32 k)
+{
+	struct ob_index *ix = &c->ix;
+	const struct ob *o = &c->obs.v[k];
+	u64 size = o->hi - o->lo;
+	struct ob_node nd = { .ob = k };
+	struct ob_tslot *sl;
+
+	ix->tcount++;
+	if (!size || (size & (size - 1)) || (o->lo & (size - 1))) {
+		VEC_PUSH(ix->todd, k);
+		return;
+	}
+	if (2 * (ix->tused + 1) > ix->ntslot) {
+		struct ob_tslot *old = ix->tslot;
+		size_t n = ix->ntslot;
+
+		ix->ntslot = n ? n * 2 : 1024;
+		ix->tslot = calloc(ix->ntslot, sizeof(*ix->tslot));
+		if (!ix->tslot)
+			abort();	/* out of memory: nothing sensible to report */
+		for (size_t i = 0; i < n; i++)
+			if (old[i].cls)
+				*ix_tslot(ix, old[i].root, old[i].cls - 1, old[i].iova) = old[i];
+		free(old);
+	}
+	sl = ix_tslot(ix, o->root, __builtin_ctzll(size), o->lo);
+	if (!sl->cls) {
+		sl->root = o->root;
+		sl->iova = o->lo;
+		sl->cls = __builtin_ctzll(size) + 1;
+		ix->tused++;
+	}
+	ix->tclasses |= size;
+	nd.next = sl->head;
+	VEC_PUSH(ix->tnodes, nd);
+	sl->head = ix->tnodes.n;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The TLB obligations not done that may meet [lo, hi) of table root, in
+ * the order they were opened, into ix->cand; false when their keys would
+ * be more than the obligations (then the caller goes through obs).
+ */
+static bool ix_table(struct ctx *c, u64 root, u64 lo, u64 hi)
+{
+	struct ob_index *ix = &c->ix;
+	u64 steps = 0;
+	size_t n = 0;
+
+	ix->cand.n = 0;
+	if (hi <= lo)
+		return false;
+	for (u64 m = ix->tclasses; m; m &= m - 1) {
+		int cl = __builtin_ctzll(m);
+
+		steps += ((hi - 1) >> cl) - (lo >> cl) + 1;
+	}
+	if (steps > ix->tcount + 64)
+		return false;
+	for (u64 m = ix->tclasses; m; m &= m - 1) {
+		int cl = __builtin_ctzll(m);
+
+		for (u64 x = lo >> cl; x <= (hi - 1) >> cl; x++) {
+			struct ob_tslot *sl = ix_tslot(ix, root, cl, x << cl);
+
+			for (u32 *link = &sl->head; *link;) {
+				struct ob_node *nd = &ix->tnodes.v[*link - 1];
+
+				if (c->obs.v[nd->ob].done) {
+					*link = nd->next;
+					continue;
+				}
+				VEC_PUSH(ix->cand, nd->ob);
+				link = &nd->next;
+			}
+		}
+	}
+	for (size_t i = 0; i < ix->todd.n; i++)
+		if (!c->obs.v[ix->todd.v[i]].done) {
+			ix->todd.v[n++] = ix->todd.v[i];
+			VEC_PUSH(ix->cand, ix->todd.v[i]);
+		}
+	ix->todd.n = n;
+	if (ix->cand.n > 1)
+		qsort(ix->cand.v, ix->cand.n, sizeof(u32), u32_cmp);
+	return true;
+}
+
+static void ix_free(struct ob_index *ix)
+{
+	free(ix->tslot);
+	VEC_FREE(ix->tnodes);
+	VEC_FREE(ix->todd);
+	VEC_FREE(ix->cand);
+	free(ix->slot);
+	VEC_FREE(ix->nodes);
+	VEC_FREE(ix->odd);
+	VEC_FREE(ix->ent);
+	for (size_t i = 0; i < ix->covered.n; i++)
+		VEC_FREE(ix->covered.v[i].ob);
+	VEC_FREE(ix->covered);
+	memset(ix, 0, sizeof(*ix));
+}
+
+static int ob_space(const struct ob *o)
+{
+	return o->kind == OB_ATC ? OB_SP_ATC : o->stage == 2 ? OB_SP_TLB2 : OB_SP_TLB1;
+}
+
+/* a waiting obligation, by what can cover it */
+static void ix_wait(struct ctx *c, u32 k)
+{
+	struct ob_index *ix = &c->ix;
+	const struct ob *o = &c->obs.v[k];
+	u64 size = o->hi - o->lo;
+	int sp, n = 0;
+	u32 tags[5];
+
+	if (o->kind == OB_STE || o->kind == OB_CD) {
+		VEC_PUSH(ix->ent, k);
+		return;
+	}
+	sp = ob_space(o);
+	tags[n++] = OB_TAG_ANY;
+	if (o->kind == OB_TLB) {
+		const u16 *t = sp == OB_SP_TLB2 ? o->vmid : o->asid;
+		int nt = sp == OB_SP_TLB2 ? o->nvmid : o->nasid;
+
+		for (int i = 0; i < nt; i++)
+			tags[n++] = t[i];
+		if (!nt) {
+			tags[n++] = OB_TAG_WILD;
+			ix->nwild[sp]++;
+		}
+	}
+	ix->count[sp]++;
+	for (int i = 0; i < n; i++)
+		ix_add(ix, (struct ob_key){ .tag = tags[i], .space = sp, .cls = OB_CLS_ALL }, k);
+	if (!size || (size & (size - 1)) || (o->lo & (size - 1))) {
+		VEC_PUSH(ix->odd, k);
+		return;
+	}
+	ix->classes[sp] |= size;	/* bit log2(size) */
+	for (int i = 0; i < n; i++)
+		ix_add(ix, (struct ob_key){ .iova = o->lo, .tag = tags[i], .space = sp,
+					    .cls = __builtin_ctzll(size) }, k);
+}
+
+/* a covered obligation, waiting for its SMMU's CMD_SYNC */
+static void ix_covered(struct ctx *c, u32 k)
+{
+	struct ob_index *ix = &c->ix;
+	u32 smmu = c->obs.v[k].cover_smmu;
+	size_t i;
+
+	for (i = 0; i < ix->covered.n && ix->covered.v[i].smmu != smmu; i++)
+		;
+	if (i == ix->covered.n) {
+		struct ob_covered n = { .smmu = smmu };
+
+		VEC_PUSH(ix->covered, n);
+	}
+	VEC_PUSH(ix->covered.v[i].ob, k);
+}
+
+/* obs and the index without the obligations done: in one pass, now and then */
 static void ob_gc(struct ctx *c)
 {
 	size_t k = 0;
@@ -648,6 +983,40 @@ static void ob_gc(struct ctx *c)
 		if (!c->obs.v[i].done)
 			c->obs.v[k++] = c->obs.v[i];
 	c->obs.n = k;
+	c->ob_ndone = 0;
+	ix_free(&c->ix);
+	for (size_t i = 0; i < k; i++) {
+		if (c->obs.v[i].st == OB_WAIT)
+			ix_wait(c, i);
+		else
+			ix_covered(c, i);
+		if (c->obs.v[i].kind == OB_TLB)
+			ix_tadd(c, i);
+	}
+}
+
+/*
+ * Once half of obs is done: each pass drops at least as many as it keeps,
+ * and what pte_write() and ob_entry() still go through (the obligations of
+ * a table, of an entry) never holds more done ones than open ones.
+ */
+static void ob_gc_maybe(struct ctx *c)
+{
+	if (c->ob_ndone && 2 * c->ob_ndone >= c->obs.n)
+		ob_gc(c);
+}
+
+static void ob_open(struct ctx *c, struct ob o)
+{
+	o.boot = c->boot;
+	o.at = c->cur;
+	o.st = OB_WAIT;
+	o.holed = c->holed;
+	o.cov = o.lo;
+	VEC_PUSH(c->obs, o);
+	ix_wait(c, c->obs.n - 1);
+	if (o.kind == OB_TLB)
+		ix_tadd(c, c->obs.n - 1);
 }
 
 /* An entry write: the previous write to the same entry must be invalidated by now. */
@@ -727,6 +1096,105 @@ static bool ob_matches(struct ob *o, const struct hl_inv *inv, u32 smmu)
 	return false;
 }
 
+/* Does the invalidation cover the waiting obligation k?  Then it waits for its SMMU's CMD_SYNC. */
+static void ob_try(struct ctx *c, u32 k, const struct hl_inv *inv, const struct hl_record *r)
+{
+	struct ob *o = &c->obs.v[k];
+
+	if (o->done || o->st == OB_COVERED)
+		return;
+	if (ob_matches(o, inv, r->cmd.smmu)) {
+		o->st = OB_COVERED;
+		o->cover_smmu = r->cmd.smmu;
+		o->cover_seq = r->hdr.seq;
+		ix_covered(c, k);
+	}
+}
+
+static bool ob_waits(const struct ctx *c, u32 k)
+{
+	return !c->obs.v[k].done && c->obs.v[k].st == OB_WAIT;
+}
+
+/* The obligations under key k: each still waiting is tried, the others leave its chain. */
+static void ix_visit(struct ctx *c, struct ob_key k, const struct hl_inv *inv, const struct hl_record *r)
+{
+	struct ob_index *ix = &c->ix;
+	struct ob_slot *sl;
+	u32 *link;
+
+	if (!ix->nslot)
+		return;
+	sl = ix_slot(ix, &k);
+	for (link = &sl->head; *link;) {
+		struct ob_node *nd = &ix->nodes.v[*link - 1];
+
+		if (ob_waits(c, nd->ob))
+			ob_try(c, nd->ob, inv, r);
+		if (ob_waits(c, nd->ob))
+			link = &nd->next;
+		else
+			*link = nd->next;
+	}
+}
+
+/* The same over a list of indexes, kept to those still waiting. */
+static void ix_visit_list(struct ctx *c, VEC_U32 *l, const struct hl_inv *inv, const struct hl_record *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		u32 k = l->v[i];
+
+		if (ob_waits(c, k))
+			ob_try(c, k, inv, r);
+		if (ob_waits(c, k))
+			l->v[n++] = k;
+	}
+	l->n = n;
+}
+
+/*
+ * A TLBI or ATC_INV against the waiting obligations of space sp it may
+ * cover (ob_matches() decides): those of its tag and those opened without
+ * one (any: every tag); of every address (all_va), or holding its address,
+ * or meeting its range: per size class in use, the keys from the class's
+ * multiple at or below the range's start to its end, or, when those are
+ * more than the obligations, the tag's whole list.
+ */
+static void ix_query(struct ctx *c, int sp, bool any, u32 tag, const struct hl_inv *inv,
+		     const struct hl_record *r)
+{
+	struct ob_index *ix = &c->ix;
+	u32 tags[2] = { any ? OB_TAG_ANY : tag, OB_TAG_WILD };
+	int nt = any || !ix->nwild[sp] ? 1 : 2;	/* no key to look up when none was opened without a tag */
+	u64 a = inv->va_lo, b = inv->va_hi, steps = 0;
+
+	if (!inv->all_va && inv->va_hi) {
+		if (b <= a)
+			return;	/* an empty range covers nothing (cover()) */
+		for (u64 m = ix->classes[sp]; m; m &= m - 1) {
+			int cl = __builtin_ctzll(m);
+
+			steps += ((b - 1) >> cl) - (a >> cl) + 1;
+		}
+	}
+	if (inv->all_va || steps > 2 * ix->count[sp] + 64) {
+		for (int t = 0; t < nt; t++)
+			ix_visit(c, (struct ob_key){ .tag = tags[t], .space = sp, .cls = OB_CLS_ALL }, inv, r);
+		return;
+	}
+	for (u64 m = ix->classes[sp]; m; m &= m - 1) {
+		int cl = __builtin_ctzll(m);
+		u64 first = a >> cl, last = inv->va_hi ? (b - 1) >> cl : a >> cl;
+
+		for (u64 x = first; x <= last; x++)
+			for (int t = 0; t < nt; t++)
+				ix_visit(c, (struct ob_key){ .iova = x << cl, .tag = tags[t], .space = sp, .cls = cl },
+					 inv, r);
+	}
+}
+
 static void command(struct ctx *c, const struct hl_record *r)
 {
 	const __u64 *cmd = r->cmd.cmd;
@@ -739,28 +1207,42 @@ static void command(struct ctx *c, const struct hl_record *r)
 
 		if (c->sync_done_seen ? !done : done)
 			return;
-		for (size_t i = 0; i < c->obs.n; i++) {
-			struct ob *o = &c->obs.v[i];
+		for (size_t i = 0; i < c->ix.covered.n; i++) {
+			struct ob_covered *l = &c->ix.covered.v[i];
 
-			if (!o->done && o->st == OB_COVERED && o->cover_smmu == r->cmd.smmu)
-				o->done = true;
+			if (l->smmu != r->cmd.smmu)
+				continue;
+			for (size_t j = 0; j < l->ob.n; j++) {
+				struct ob *o = &c->obs.v[l->ob.v[j]];
+
+				if (!o->done && o->st == OB_COVERED && o->cover_smmu == r->cmd.smmu)
+					ob_done(c, o);
+			}
+			l->ob.n = 0;
 		}
-		ob_gc(c);
+		ob_gc_maybe(c);
 		return;
 	}
 	if (inv.kind == INV_NONE || (r->cmd.flags & HL_CMD_F_SYNC_DONE))
 		return;
-	for (size_t i = 0; i < c->obs.n; i++) {
-		struct ob *o = &c->obs.v[i];
-
-		if (o->done || o->st == OB_COVERED)
-			continue;
-		if (ob_matches(o, &inv, r->cmd.smmu)) {
-			o->st = OB_COVERED;
-			o->cover_smmu = r->cmd.smmu;
-			o->cover_seq = r->hdr.seq;
-		}
+	switch (inv.kind) {
+	case INV_STE:
+	case INV_CD:
+		ix_visit_list(c, &c->ix.ent, &inv, r);
+		return;
+	case INV_TLB:
+		if (inv.stage1)
+			ix_query(c, OB_SP_TLB1, inv.any_asid, inv.asid, &inv, r);
+		if (inv.stage2)
+			ix_query(c, OB_SP_TLB2, inv.any_vmid, inv.vmid, &inv, r);
+		break;
+	case INV_ATC:
+		ix_query(c, OB_SP_ATC, true, 0, &inv, r);
+		break;
+	default:
+		return;
 	}
+	ix_visit_list(c, &c->ix.odd, &inv, r);
 }
 
 /*
@@ -855,8 +1337,10 @@ static void pte_write(struct ctx *c, const struct hl_record *r)
 		}
 	} else if (np.type != PTE_INVALID) {
 		/* a new entry over a translation whose invalidation has not completed */
-		for (size_t i = 0; i < c->obs.n; i++) {
-			struct ob *o = &c->obs.v[i];
+		bool by_table = ix_table(c, p->root, lo, hi);
+
+		for (size_t i = 0; i < (by_table ? c->ix.cand.n : c->obs.n); i++) {
+			struct ob *o = &c->obs.v[by_table ? c->ix.cand.v[i] : i];
 			bool same;
 
 			if (o->done || o->kind != OB_TLB || o->root != p->root || o->hi <= lo || o->lo >= hi)
@@ -1441,6 +1925,7 @@ static void analyze(const struct hl_state *a, const struct hl_state *b,
 		VEC_FREE(c.upds.v[i].w);
 	VEC_FREE(c.upds);
 	VEC_FREE(c.obs);
+	ix_free(&c.ix);
 	VEC_FREE(c.win);
 	hl_state_free(&c.replay);
 	free(ev);
