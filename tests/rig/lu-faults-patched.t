@@ -5,18 +5,23 @@
 # (serialize, a corrupted subtree, the shutdown's quiesce) and of the next
 # kernel's adoption (parse, CR1/CR2, the table pages, the restore at the
 # device's probe) fails once, one kexec each, and for each: the kernel says
-# why, the SMMU ends in abort or reset (or the device in its default domain),
-# and edu's DMA at kexec, aimed at an IOVA that is also a sentinel page's
-# physical address, does not land on the sentinel (vmm --sentinel): it lands
-# only where the VMM mapped it, or nowhere. A control live update without a
-# failure shows that the same DMA lands in guest memory when translated.
+# why, the SMMU ends in abort or reset (or the device on the blocking
+# domain), and edu's DMA at kexec, aimed at an IOVA that is also a sentinel
+# page's physical address, does not land on the sentinel (vmm --sentinel): it
+# lands only where the VMM mapped it, or nowhere. A control live update
+# without a failure shows that the same DMA lands in guest memory when
+# translated. The failed restore's boot runs with iommu.passthrough=1 (an
+# identity default domain, through which IOVA is PA) and edu writes to the
+# sentinel's PA again after the probe, before the VMM opens the device (vmm
+# resume --dma-before-attach): the device must be blocked, and the VMM's
+# attach must still replace that.
 # QEMU's SMMUv3 model is traced too: no DMA of edu's went through untranslated
 # (smmuv3_translate_disable: SMMU disabled without GBPA.ABORT;
 # smmuv3_translate_bypass: a bypass STE). edu's dma_mask is widened to 64 bits
 # so that its DMA can reach the sentinel's address at all.
 . "$(dirname "$0")/lu-lib.sh"
-echo "1..11"
-lu_run lu-faults 'live update:|sentinel|DMA at kexec|preserve refused|check:|injected|SMMU currently enabled' \
+echo "1..12"
+lu_run lu-faults 'live update:|sentinel|DMA at kexec|DMA before attach|preserve refused|check:|injected|SMMU currently enabled' \
 	-t 600 -a ignore_loglevel -q -global -q edu.dma_mask=0xffffffffffffffff \
 	-q -trace -q smmuv3_translate_disable -q -trace -q smmuv3_translate_bypass
 bn() { grep "^b$1| " "$log"; }
@@ -56,8 +61,13 @@ check 'bn 7 | grep -q "live update: injected failure: adopt" &&
 	"table adoption: the next kernel says why and resets the SMMU, the sentinel untouched"
 check 'bn 8 | grep -q "live update: adopted the stream table" && bn 8 | grep -q "live update: injected failure: restore" &&
 	bn 8 | grep -qE "live update: cannot restore the handed-over translation: (-ENOMEM|-12)$" &&
-	! bn 8 | grep -q "restored domain attached at probe" && untouched 8' \
-	"restore at probe: the device gets its default domain instead, the kernel says why, the sentinel untouched"
+	bn 8 | grep -qE "live update: group [0-9]+: translation not restored \((-ENOMEM|-12)\): blocking domain attached, DMA blocked" &&
+	! bn 8 | grep -q "restored domain attached at probe" &&
+	bn 8 | grep -q "iommu: Default domain type: Passthrough (set via kernel command line)" &&
+	bn 8 | grep -q "DMA before attach: edu wrote 4 KiB to IOVA" && untouched 8' \
+	"restore at probe, default domain identity (iommu.passthrough=1): the device gets the blocking domain, the kernel says why, edu's DMA after the probe to the sentinel's PA does not land"
+check 'bn 8 | grep -qE "boot 8 DMA: .* DMA copies .* checked" && bn 8 | grep -q "marker \"VM resumed\""' \
+	"after the failed restore, the VMM's vfio open and iommufd attach replace the blocking domain: its DMA checks out"
 check '[ "$(grep -c "sentinel: untouched" "$log")" = 7 ] && ! grep -q "sentinel: OVERWRITTEN" "$log"' \
 	"the sentinel was checked in each of the seven boots after a kexec, and never overwritten"
 qerr="$log.qemu-stderr"
