@@ -14,14 +14,15 @@
 # identity default domain, through which IOVA is PA) and edu writes to the
 # sentinel's PA again after the probe, before the VMM opens the device (vmm
 # resume --dma-before-attach): the device must be blocked, and the VMM's
-# attach must still replace that.
+# attach must still replace that. A second failed restore (boot 9) shows
+# that a DMA API driver's bind then gets the default domain, nothing stuck.
 # QEMU's SMMUv3 model is traced too: no DMA of edu's went through untranslated
 # (smmuv3_translate_disable: SMMU disabled without GBPA.ABORT;
 # smmuv3_translate_bypass: a bypass STE). edu's dma_mask is widened to 64 bits
 # so that its DMA can reach the sentinel's address at all.
 . "$(dirname "$0")/lu-lib.sh"
-echo "1..12"
-lu_run lu-faults 'live update:|sentinel|DMA at kexec|DMA before attach|preserve refused|check:|injected|SMMU currently enabled' \
+echo "1..13"
+lu_run lu-faults 'live update:|sentinel|DMA at kexec|DMA before attach|dma-api:|preserve refused|check:|injected|SMMU currently enabled' \
 	-t 600 -a ignore_loglevel -q -global -q edu.dma_mask=0xffffffffffffffff \
 	-q -trace -q smmuv3_translate_disable -q -trace -q smmuv3_translate_bypass
 bn() { grep "^b$1| " "$log"; }
@@ -29,7 +30,7 @@ bn() { grep "^b$1| " "$log"; }
 untouched() { bn "$1" | grep -q "sentinel: untouched"; }
 reset() { bn "$1" | grep -q "SMMU currently enabled! Resetting" && ! bn "$1" | grep -q "live update: adopted"; }
 
-check '[ $rc = 0 ]' "every step of the scenario passed in all eight boots (rig.sh $rc)"
+check '[ $rc = 0 ]' "every step of the scenario passed in all nine boots (rig.sh $rc)"
 check 'bn 1 | grep -q "live update: injected failure: serialize" &&
 	bn 1 | grep -qE "live update: cannot serialize the hand-over \((-ENOMEM|-12)\)" &&
 	bn 1 | grep -q "iommufd preserve refused as expected: Cannot allocate memory" &&
@@ -68,8 +69,14 @@ check 'bn 8 | grep -q "live update: adopted the stream table" && bn 8 | grep -q 
 	"restore at probe, default domain identity (iommu.passthrough=1): the device gets the blocking domain, the kernel says why, edu's DMA after the probe to the sentinel's PA does not land"
 check 'bn 8 | grep -qE "boot 8 DMA: .* DMA copies .* checked" && bn 8 | grep -q "marker \"VM resumed\""' \
 	"after the failed restore, the VMM's vfio open and iommufd attach replace the blocking domain: its DMA checks out"
-check '[ "$(grep -c "sentinel: untouched" "$log")" = 7 ] && ! grep -q "sentinel: OVERWRITTEN" "$log"' \
-	"the sentinel was checked in each of the seven boots after a kexec, and never overwritten"
+check 'bn 9 | grep -qE "live update: group [0-9]+: translation not restored \((-ENOMEM|-12)\): blocking domain attached" &&
+	bn 9 | grep -q "dma-api: .*: attached domain type 0x0 before a driver binds" &&
+	bn 9 | grep -q "dma-api: .* bound to hitless_dmaapi: .*DMA API mapping at" &&
+	bn 9 | grep -q "dma-api: attached domain type 0x4 after the DMA API driver.s bind and unbind" &&
+	bn 9 | grep -q "marker \"VM resumed\""' \
+	"a second failed restore: blocked until a DMA API driver binds, which gets the default (identity) domain; the VMM then resumes"
+check '[ "$(grep -c "sentinel: untouched" "$log")" = 8 ] && ! grep -q "sentinel: OVERWRITTEN" "$log"' \
+	"the sentinel was checked in each of the eight boots after a kexec, and never overwritten"
 qerr="$log.qemu-stderr"
 check '[ -f "$qerr" ] && ! grep -E "smmuv3_translate_(disable|bypass) .*sid=0x8 " "$qerr" | grep -q .' \
 	"QEMU's SMMUv3: no DMA of edu (StreamID 0x8) went through untranslated (smmuv3_translate_disable, _bypass)"
