@@ -87,6 +87,13 @@
  *                        memory; aborted, nowhere; let through untranslated
  *                        (IOVA used as PA), on the sentinel, which resume
  *                        checks (needs edu's dma_mask wider than 28 bits)
+ *   --dma-before-attach  resume, of a VM prepared with --sentinel: before the
+ *                        vfio open (no owner, no driver), have edu write 4 KiB
+ *                        to the sentinel's PA as IOVA, through BAR0 and config
+ *                        space in sysfs, bus master on: a device that kept
+ *                        mastering after the kexec. Whatever domain the kernel
+ *                        left the device on must not let it land there (the
+ *                        sentinel check follows)
  *   --expect-preserve-error ERRNO  prepare: preserving the iommufd must fail
  *                        with ERRNO (an injected failure); then the IOAS must
  *                        not be frozen (a map succeeds), and vmm exits 0
@@ -193,7 +200,7 @@ static struct {
 	const char *session;
 	uint64_t stray_iova;
 	bool map_file, thp, daemon, hold, dma_at_kexec, type1, change_after_preserve, no_attach;
-	bool hitless, stage2, nested, sentinel;
+	bool hitless, stage2, nested, sentinel, dma_before_attach;
 	int expect_preserve_error;
 	int boot;
 } opt = {
@@ -1402,6 +1409,45 @@ static void sentinel_prepare(int session, struct vm_dev *v, int memfd, struct vm
 	    PRIx64 ": the DMA at kexec writes there", pa, TOKEN_SENTINEL, pa, d);
 }
 
+/*
+ * --dma-before-attach: edu DMA to IOVA = the sentinel's PA before anybody
+ * owns the device, through sysfs (resource0, config), as a device still
+ * mastering would: translated by whatever domain the kernel attached at
+ * probe. The sentinel check that follows says whether it landed there.
+ */
+static void dma_before_attach(const struct vmm_state *st)
+{
+	struct vm_dev v = { 0 };
+	char path[128];
+	uint16_t cmd;
+	int fd;
+	void *p;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", opt.bdf);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || pread(fd, &cmd, 2, 4) != 2)
+		die_errno("read PCI_COMMAND from %s", path);
+	cmd |= 0x2 | 0x4;	/* memory space, bus master */
+	if (pwrite(fd, &cmd, 2, 4) != 2)
+		die_errno("write PCI_COMMAND (bus master) to %s", path);
+	close(fd);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", opt.bdf);
+	fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0)
+		die_errno("open %s", path);
+	v.bar0_size = SZ_4K;	/* the registers */
+	p = mmap(NULL, v.bar0_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		die_errno("mmap %s", path);
+	v.bar0 = p;
+	edu_check(&v);
+	edu_dma(&v, EDU_BUF, st->sentinel_pa, EDU_BUF_SIZE, EDU_DMA_TO_RAM);
+	msg("DMA before attach: edu wrote 4 KiB to IOVA %#" PRIx64 " (the sentinel's PA) through"
+	    " sysfs, bus master on, before the device's owner claimed it", st->sentinel_pa);
+	munmap(p, v.bar0_size);
+	close(fd);
+}
+
 /* 0 when the sentinel is untouched, at the PA it had */
 static int sentinel_check(int session, const struct vmm_state *st)
 {
@@ -1601,6 +1647,11 @@ static int cmd_resume(void)
 	ram = map_ram(memfd, opt.size);
 	if (st->kexec_dma_cntvct)
 		kexec_dma_check(ram, st);
+	if (opt.dma_before_attach) {
+		if (!st->sentinel_pa)
+			die("--dma-before-attach needs a VM prepared with --sentinel");
+		dma_before_attach(st);
+	}
 	/* Judged at the end: the VM resumes either way, so that the next boots run */
 	sentinel_bad = st->sentinel_pa && sentinel_check(session, st);
 	snprintf(when, sizeof(when), "boot %d memfd from LUO", opt.boot);
@@ -1815,7 +1866,8 @@ static void __attribute__((noreturn)) usage(void)
 		"           [--size BYTES] [--pattern SEED] [--session NAME] [--map-file]\n"
 		"           [--no-thp] [--no-daemon] [--hold] [--dma-at-kexec] [--stray-dma IOVA]\n"
 		"           [--type1] [--change-after-preserve] [--no-attach] [--hitless]\n"
-		"           [--stage2 | --nested] [--sentinel] [--expect-preserve-error ERRNO]\n");
+		"           [--stage2 | --nested] [--sentinel] [--dma-before-attach]\n"
+		"           [--expect-preserve-error ERRNO]\n");
 	exit(2);
 }
 
@@ -1856,6 +1908,8 @@ int main(int argc, char **argv)
 			opt.nested = true;
 		} else if (!strcmp(a, "--sentinel")) {
 			opt.sentinel = true;
+		} else if (!strcmp(a, "--dma-before-attach")) {
+			opt.dma_before_attach = true;
 		} else if (!val) {
 			usage();
 		} else if (!strcmp(a, "--device")) {

@@ -5,18 +5,24 @@
 # (serialize, a corrupted subtree, the shutdown's quiesce) and of the next
 # kernel's adoption (parse, CR1/CR2, the table pages, the restore at the
 # device's probe) fails once, one kexec each, and for each: the kernel says
-# why, the SMMU ends in abort or reset (or the device in its default domain),
-# and edu's DMA at kexec, aimed at an IOVA that is also a sentinel page's
-# physical address, does not land on the sentinel (vmm --sentinel): it lands
-# only where the VMM mapped it, or nowhere. A control live update without a
-# failure shows that the same DMA lands in guest memory when translated.
+# why, the SMMU ends in abort or reset (or the device on the blocking
+# domain), and edu's DMA at kexec, aimed at an IOVA that is also a sentinel
+# page's physical address, does not land on the sentinel (vmm --sentinel): it
+# lands only where the VMM mapped it, or nowhere. A control live update
+# without a failure shows that the same DMA lands in guest memory when
+# translated. The failed restore's boot runs with iommu.passthrough=1 (an
+# identity default domain, through which IOVA is PA) and edu writes to the
+# sentinel's PA again after the probe, before the VMM opens the device (vmm
+# resume --dma-before-attach): the device must be blocked, and the VMM's
+# attach must still replace that. A second failed restore (boot 9) shows
+# that a DMA API driver's bind then gets the default domain, nothing stuck.
 # QEMU's SMMUv3 model is traced too: no DMA of edu's went through untranslated
 # (smmuv3_translate_disable: SMMU disabled without GBPA.ABORT;
 # smmuv3_translate_bypass: a bypass STE). edu's dma_mask is widened to 64 bits
 # so that its DMA can reach the sentinel's address at all.
 . "$(dirname "$0")/lu-lib.sh"
-echo "1..11"
-lu_run lu-faults 'live update:|sentinel|DMA at kexec|preserve refused|check:|injected|SMMU currently enabled' \
+echo "1..13"
+lu_run lu-faults 'live update:|sentinel|DMA at kexec|DMA before attach|dma-api:|preserve refused|check:|injected|SMMU currently enabled' \
 	-t 600 -a ignore_loglevel -q -global -q edu.dma_mask=0xffffffffffffffff \
 	-q -trace -q smmuv3_translate_disable -q -trace -q smmuv3_translate_bypass
 bn() { grep "^b$1| " "$log"; }
@@ -24,7 +30,7 @@ bn() { grep "^b$1| " "$log"; }
 untouched() { bn "$1" | grep -q "sentinel: untouched"; }
 reset() { bn "$1" | grep -q "SMMU currently enabled! Resetting" && ! bn "$1" | grep -q "live update: adopted"; }
 
-check '[ $rc = 0 ]' "every step of the scenario passed in all eight boots (rig.sh $rc)"
+check '[ $rc = 0 ]' "every step of the scenario passed in all nine boots (rig.sh $rc)"
 check 'bn 1 | grep -q "live update: injected failure: serialize" &&
 	bn 1 | grep -qE "live update: cannot serialize the hand-over \((-ENOMEM|-12)\)" &&
 	bn 1 | grep -q "iommufd preserve refused as expected: Cannot allocate memory" &&
@@ -56,10 +62,21 @@ check 'bn 7 | grep -q "live update: injected failure: adopt" &&
 	"table adoption: the next kernel says why and resets the SMMU, the sentinel untouched"
 check 'bn 8 | grep -q "live update: adopted the stream table" && bn 8 | grep -q "live update: injected failure: restore" &&
 	bn 8 | grep -qE "live update: cannot restore the handed-over translation: (-ENOMEM|-12)$" &&
-	! bn 8 | grep -q "restored domain attached at probe" && untouched 8' \
-	"restore at probe: the device gets its default domain instead, the kernel says why, the sentinel untouched"
-check '[ "$(grep -c "sentinel: untouched" "$log")" = 7 ] && ! grep -q "sentinel: OVERWRITTEN" "$log"' \
-	"the sentinel was checked in each of the seven boots after a kexec, and never overwritten"
+	bn 8 | grep -qE "live update: group [0-9]+: translation not restored \((-ENOMEM|-12)\): blocking domain attached, DMA blocked" &&
+	! bn 8 | grep -q "restored domain attached at probe" &&
+	bn 8 | grep -q "iommu: Default domain type: Passthrough (set via kernel command line)" &&
+	bn 8 | grep -q "DMA before attach: edu wrote 4 KiB to IOVA" && untouched 8' \
+	"restore at probe, default domain identity (iommu.passthrough=1): the device gets the blocking domain, the kernel says why, edu's DMA after the probe to the sentinel's PA does not land"
+check 'bn 8 | grep -qE "boot 8 DMA: .* DMA copies .* checked" && bn 8 | grep -q "marker \"VM resumed\""' \
+	"after the failed restore, the VMM's vfio open and iommufd attach replace the blocking domain: its DMA checks out"
+check 'bn 9 | grep -qE "live update: group [0-9]+: translation not restored \((-ENOMEM|-12)\): blocking domain attached" &&
+	bn 9 | grep -q "dma-api: .*: attached domain type 0x0 before a driver binds" &&
+	bn 9 | grep -q "dma-api: .* bound to hitless_dmaapi: .*DMA API mapping at" &&
+	bn 9 | grep -q "dma-api: attached domain type 0x4 after the DMA API driver.s bind and unbind" &&
+	bn 9 | grep -q "marker \"VM resumed\""' \
+	"a second failed restore: blocked until a DMA API driver binds, which gets the default (identity) domain; the VMM then resumes"
+check '[ "$(grep -c "sentinel: untouched" "$log")" = 8 ] && ! grep -q "sentinel: OVERWRITTEN" "$log"' \
+	"the sentinel was checked in each of the eight boots after a kexec, and never overwritten"
 qerr="$log.qemu-stderr"
 check '[ -f "$qerr" ] && ! grep -E "smmuv3_translate_(disable|bypass) .*sid=0x8 " "$qerr" | grep -q .' \
 	"QEMU's SMMUv3: no DMA of edu (StreamID 0x8) went through untranslated (smmuv3_translate_disable, _bypass)"
