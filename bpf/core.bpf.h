@@ -1039,7 +1039,7 @@ static __always_inline int hl_map_path_enter(struct hl_map_path *p)
 __noinline int hl_map_path_exit(struct hl_map_path *p, __u64 mapped, int ret)
 {
 	__u64 tbl, d, old, addr, n, max, idx;
-	unsigned g, l, shift, bits;
+	unsigned g, l, shift;
 
 	if (!p)
 		return 0;
@@ -1072,14 +1072,14 @@ __noinline int hl_map_path_exit(struct hl_map_path *p, __u64 mapped, int ret)
 		return 0;
 	l = p->leaf;
 	shift = hl_lvl_shift(l, g);
-	bits = l == p->start ? p->pgd_bits : p->bpl;
-	idx = (p->iova >> shift) & ((1ULL << bits) - 1);
+	addr = hl_map_slot(p, tbl, l);
+	idx = (addr - tbl) / 8;
 	max = (1U << p->bpl) - (idx & ((1U << p->bpl) - 1));
 	n = (mapped - p->mapped) >> shift;
 	if (n > max)
 		n = max;
 	if (n)
-		hl_emit_runs(p->mode, p->root, p->iova, 1ULL << shift, tbl + idx * 8, n, l, g,
+		hl_emit_runs(p->mode, p->root, p->iova, 1ULL << shift, addr, n, l, g,
 			     p->stage, 0);
 	return 0;
 }
