@@ -139,6 +139,22 @@ static inline void t_put(struct tlog *l, struct hl_record *r)
 	hl_state_apply(l->s, r);
 }
 
+/* A walker's STE at sid (from nothing) and the CD it points at. */
+static inline void t_walked_ste_cd(struct tlog *l, u32 sid, const u64 *ste, const u64 *cd)
+{
+	struct hl_record *r = t_rec(l, HL_K_STE);
+
+	r->hdr.mode = HL_MODE_WALKER;
+	r->ste.sid = sid;
+	memcpy(r->ste.after, ste, 64);
+	t_put(l, r);
+	r = t_rec(l, HL_K_CD);
+	r->hdr.mode = HL_MODE_WALKER;
+	r->cd.sid = sid;
+	memcpy(r->cd.after, cd, 64);
+	t_put(l, r);
+}
+
 static inline void t_ste(struct tlog *l, u32 sid, int step, const u64 *before, const u64 *after)
 {
 	struct hl_record *r = t_rec(l, HL_K_STE);
@@ -390,23 +406,13 @@ static inline void t_synth_walk(struct hl_state *s, unsigned long long nranges,
 		u64 root = 0x100000000ULL * bootn + (nstreams - 1 - k) * 0x1000000ULL;
 		u64 cdtab = 0x200000000ULL * bootn + k * 0x10000ULL;
 		struct hl_protect_disk p = { .smmu = 0, .sid = 16 + k };
-		u64 ste[8], cd[8], none[8] = { 0 };
+		u64 ste[8], cd[8];
 		unsigned long long per = nranges / nstreams + (k < nranges % nstreams);
 		struct hl_record *r;
 
 		mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, cdtab, 0);
 		mk_s1_cd(cd, 1 + k, root);
-		r = t_rec(&l, HL_K_STE);
-		r->hdr.mode = HL_MODE_WALKER;
-		r->ste.sid = 16 + k;
-		memcpy(r->ste.before, none, 64);
-		memcpy(r->ste.after, ste, 64);
-		t_put(&l, r);
-		r = t_rec(&l, HL_K_CD);
-		r->hdr.mode = HL_MODE_WALKER;
-		r->cd.sid = 16 + k;
-		memcpy(r->cd.after, cd, 64);
-		t_put(&l, r);
+		t_walked_ste_cd(&l, 16 + k, ste, cd);
 		VEC_PUSH(s->protect, p);
 		for (unsigned long long i = 0; i < per; i++) {
 			r = t_rec(&l, HL_K_PTE);
@@ -444,7 +450,7 @@ static inline void t_synth_unmap(struct hl_state *s, unsigned long long npages, 
 {
 	const u64 root = 0x100000000ULL, cdtab = 0x200000000ULL;
 	struct hl_protect_disk p = { .smmu = 0, .sid = 16 };
-	u64 ste[8], cd[8], none[8] = { 0 }, x = 0x9e3779b97f4a7c15ULL;
+	u64 ste[8], cd[8], x = 0x9e3779b97f4a7c15ULL;
 	unsigned long long nun = shape == 'r' ? npages : npages / 2;
 	struct hl_record *r;
 	struct tlog l;
@@ -458,17 +464,7 @@ static inline void t_synth_unmap(struct hl_state *s, unsigned long long npages, 
 	VEC_PUSH(s->protect, p);
 	mk_cdtable_ste(ste, STRTAB_STE_1_S1DSS_SSID0, cdtab, 0);
 	mk_s1_cd(cd, 1, root);
-	r = t_rec(&l, HL_K_STE);
-	r->hdr.mode = HL_MODE_WALKER;
-	r->ste.sid = 16;
-	memcpy(r->ste.before, none, 64);
-	memcpy(r->ste.after, ste, 64);
-	t_put(&l, r);
-	r = t_rec(&l, HL_K_CD);
-	r->hdr.mode = HL_MODE_WALKER;
-	r->cd.sid = 16;
-	memcpy(r->cd.after, cd, 64);
-	t_put(&l, r);
+	t_walked_ste_cd(&l, 16, ste, cd);
 	for (unsigned long long i = 0; i < npages; i++) {
 		r = t_rec(&l, HL_K_PTE);
 		r->hdr.mode = HL_MODE_WALKER;

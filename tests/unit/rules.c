@@ -1280,16 +1280,7 @@ static void walker(void)
 	mk_cdtable_ste(a, STRTAB_STE_1_S1DSS_SSID0, fake_cdtab_dma_addr, 0);
 	mk_s1_cd(cd, 1, 0x80000000);
 	begin(0, 0);
-	r = t_rec(&L, HL_K_STE);
-	r->hdr.mode = HL_MODE_WALKER;
-	r->ste.sid = 16;
-	memcpy(r->ste.after, a, 64);
-	t_put(&L, r);
-	r = t_rec(&L, HL_K_CD);
-	r->hdr.mode = HL_MODE_WALKER;
-	r->cd.sid = 16;
-	memcpy(r->cd.after, cd, 64);
-	t_put(&L, r);
+	t_walked_ste_cd(&L, 16, a, cd);
 	judge(NULL);
 	tap_ok(!V.findings.n && hl_verdict_exit(&V) == 0,
 	       "walker: the state it reports is not a write (no INV/TORN findings)");
